@@ -1,0 +1,174 @@
+//! `zkpass demo`: a service on a free loopback port and the full workflow
+//! over HTTP, on the bundled examples or on the user's files.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use zkpass_client::holder::Holder;
+use zkpass_client::verifier::{MemoryDvrStore, Verifier};
+use zkpass_core::ZkPassError;
+use zkpass_jose::KeyPair;
+use zkpass_service::api::AppState;
+use zkpass_service::config::{ApiKey, ServiceConfig};
+use zkpass_service::keys::ServiceKeys;
+
+use crate::examples::EXAMPLES;
+use crate::workflow::{run, Parties, Scenario};
+
+/// A service running in this process for the demo.
+pub struct LocalService {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The API key pair it accepts.
+    pub api_key: (String, String),
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _data_dir: tempfile::TempDir,
+}
+
+impl LocalService {
+    /// Starts a service on a free loopback port with fresh keys in a
+    /// temporary data directory.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] when binding or key creation fails.
+    pub async fn start() -> Result<Self, ZkPassError> {
+        let fail = |e: String| ZkPassError::Service(e);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| fail(format!("bind: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| fail(e.to_string()))?;
+        let data_dir = tempfile::tempdir().map_err(|e| fail(format!("data dir: {e}")))?;
+        let api_key = ("demo-api-key".to_string(), "demo-api-secret".to_string());
+        let config = ServiceConfig {
+            listen: addr.to_string(),
+            data_dir: data_dir.path().to_path_buf(),
+            public_url: None,
+            api_keys: vec![ApiKey { key: api_key.0.clone(), secret: api_key.1.clone() }],
+        };
+        let keys = ServiceKeys::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?;
+        let state = AppState::in_process(&config, keys).map_err(|e| fail(e.to_string()))?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            if let Err(e) = zkpass_service::serve(listener, state, shutdown).await {
+                tracing::error!(error = %e, "service stopped");
+            }
+        });
+        Ok(Self { base_url: format!("http://{addr}"), api_key, shutdown: Some(tx), task, _data_dir: data_dir })
+    }
+
+    /// Stops the service and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// The bundled examples as scenarios.
+///
+/// # Errors
+/// [`ZkPassError::InvalidParams`] if an embedded file is not JSON.
+pub fn bundled_scenarios() -> Result<Vec<Scenario>, ZkPassError> {
+    EXAMPLES
+        .iter()
+        .map(|e| {
+            let json = |what: &str, text: &str| {
+                serde_json::from_str::<Value>(text)
+                    .map_err(|err| ZkPassError::InvalidParams(format!("example {} {what}: {err}", e.name)))
+            };
+            let documents = e
+                .documents
+                .iter()
+                .map(|(tag, text)| Ok((tag.to_string(), json("document", text)?)))
+                .collect::<Result<_, ZkPassError>>()?;
+            Ok(Scenario {
+                name: e.name.into(),
+                title: e.title.into(),
+                documents,
+                query: e.query.into(),
+                expected: Some(json("expected output", e.expected_output)?),
+            })
+        })
+        .collect()
+}
+
+fn fmt_duration(d: Duration) -> String {
+    if d.as_secs_f64() >= 1.0 {
+        format!("{:.2} s", d.as_secs_f64())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// Runs the demo. With `json`, prints only each verified output as one
+/// line of JSON on stdout; otherwise prints every step with its time, the
+/// output, and PASS/FAIL. Returns whether every scenario passed.
+///
+/// # Errors
+/// [`ZkPassError`] when the service cannot start; scenario failures are
+/// reported and counted, except with `json`, where the first is returned.
+pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPassError> {
+    let service = LocalService::start().await?;
+    let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
+    let trust = holder.service_trust(None).await?;
+    let verifier = Verifier::new(KeyPair::generate()?, Arc::new(MemoryDvrStore::default()));
+    let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };
+    let out = std::io::stdout();
+    if !json {
+        println!("zkPass demo: service listening on {} (Triton VM, zero-knowledge STARK)\n", service.base_url);
+    }
+    let mut passed = 0;
+    let started = Instant::now();
+    for s in scenarios {
+        if !json {
+            println!("[{}] {}", s.name, s.title);
+        }
+        let result = run(&parties, s, |name, d| {
+            if !json {
+                println!("  {:<52} {:>9}", name, fmt_duration(d));
+                let _ = out.lock().flush();
+            }
+        })
+        .await;
+        match result {
+            Ok(r) => {
+                let output = Value::Object(r.output);
+                let ok = s.expected.as_ref().is_none_or(|e| *e == output);
+                if json {
+                    println!("{output}");
+                } else {
+                    println!("  verified output: {output}");
+                    match (&s.expected, ok) {
+                        (Some(_), true) => println!("  PASS: the verified output is the expected output\n"),
+                        (Some(e), false) => println!("  FAIL: expected {e}\n"),
+                        (None, _) => println!("  PASS: the proof verified\n"),
+                    }
+                }
+                if ok {
+                    passed += 1;
+                }
+            }
+            Err(e) if json => {
+                service.stop().await;
+                return Err(e);
+            }
+            Err(e) => println!("  FAIL: {e}\n"),
+        }
+    }
+    service.stop().await;
+    let all = passed == scenarios.len();
+    if !json {
+        println!(
+            "{}: {passed}/{} scenarios verified in {}",
+            if all { "PASS" } else { "FAIL" },
+            scenarios.len(),
+            fmt_duration(started.elapsed())
+        );
+    }
+    Ok(all)
+}

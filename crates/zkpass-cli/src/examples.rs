@@ -1,0 +1,58 @@
+//! The bundled example scenarios (`examples/` in the repository), embedded
+//! in the binary so that `zkpass demo` needs no files.
+
+/// One scenario: documents by tag, a query and the expected output.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// Short name (the folder under `examples/`).
+    pub name: &'static str,
+    /// What it shows.
+    pub title: &'static str,
+    /// `(tag, document JSON)`; a sole document has tag `""`.
+    pub documents: &'static [(&'static str, &'static str)],
+    /// The query JSON.
+    pub query: &'static str,
+    /// The expected output JSON.
+    pub expected_output: &'static str,
+}
+
+macro_rules! file {
+    ($dir:literal, $name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/", $dir, "/", $name))
+    };
+}
+
+/// All bundled examples.
+pub const EXAMPLES: &[Example] = &[
+    Example {
+        name: "bank-loan-approved",
+        title: "Bank loan check: eligible applicant",
+        documents: &[("", file!("bank-loan-approved", "user_data.json"))],
+        query: file!("bank-loan-approved", "query.json"),
+        expected_output: file!("bank-loan-approved", "expected_output.json"),
+    },
+    Example {
+        name: "bank-loan-rejected",
+        title: "Bank loan check: ineligible applicant",
+        documents: &[("", file!("bank-loan-rejected", "user_data.json"))],
+        query: file!("bank-loan-rejected", "query.json"),
+        expected_output: file!("bank-loan-rejected", "expected_output.json"),
+    },
+    Example {
+        name: "employment-screening",
+        title: "Employment screening",
+        documents: &[("", file!("employment-screening", "user_data.json"))],
+        query: file!("employment-screening", "query.json"),
+        expected_output: file!("employment-screening", "expected_output.json"),
+    },
+    Example {
+        name: "insurance-bank-hospital",
+        title: "Insurance pre-check over two issuers (bank + hospital)",
+        documents: &[
+            ("bank", file!("insurance-bank-hospital", "bank.json")),
+            ("hospital", file!("insurance-bank-hospital", "hospital.json")),
+        ],
+        query: file!("insurance-bank-hospital", "query.json"),
+        expected_output: file!("insurance-bank-hospital", "expected_output.json"),
+    },
+];

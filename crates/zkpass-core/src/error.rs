@@ -1,0 +1,76 @@
+//! The error kinds shared by the zkPass crates.
+
+/// An error anywhere in the zkPass workflow.
+///
+/// Variant names follow the zkPass SDK where one exists (`WIRE.md`,
+/// "Verifying a proof"). Messages name the field or path at fault and never
+/// carry a private user-data value, a key or a salt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZkPassError {
+    /// The DVR names a proof backend this service does not have.
+    #[error("InvalidZkVm: unknown zkvm {0:?} (this service proves with \"triton\")")]
+    InvalidZkVm(String),
+    /// A user-data tag is malformed or unknown.
+    #[error("InvalidTag: {0}")]
+    InvalidTag(String),
+    /// A public key could not be parsed.
+    #[error("InvalidPublicKey: {0}")]
+    InvalidPublicKey(String),
+    /// No key could be found to verify a token.
+    #[error("MissingPublicKey: {0}")]
+    MissingPublicKey(String),
+    /// A JOSE token is malformed, of the wrong type, or fails its signature.
+    #[error("InvalidToken: {0}")]
+    InvalidToken(String),
+    /// A token has no `data` claim.
+    #[error("MissingDataClaim: the {0} token has no \"data\" claim")]
+    MissingDataClaim(String),
+    /// A JSON document does not have the expected shape.
+    #[error("InvalidParams: {0}")]
+    InvalidParams(String),
+    /// The query failed to parse, check or evaluate.
+    #[error("QueryError: {0}")]
+    Query(String),
+    /// Proving or proof verification failed in the backend.
+    #[error("ProofError: {0}")]
+    Proof(String),
+    /// The proof's `dvr_digest` differs from the stored DVR's digest.
+    #[error("MismatchedDvrDigest: the proof is for DVR digest {found}, the stored DVR has {expected}")]
+    MismatchedDvrDigest {
+        /// Digest of the DVR the verifier stored.
+        expected: String,
+        /// Digest carried by the proof.
+        found: String,
+    },
+    /// The proof used a different verifier key than the DVR names.
+    #[error("MismatchedDvrVerifyingKey: the DVR was verified with another key than the one the verifier expects")]
+    MismatchedDvrVerifyingKey,
+    /// The proof used a different issuer key for a document than the DVR names.
+    #[error("MismatchedUserDataVerifyingKey: document {tag:?} was verified with another key than the DVR names")]
+    MismatchedUserDataVerifyingKey {
+        /// The document tag.
+        tag: String,
+    },
+    /// The proof is older than the verifier's time to live.
+    #[error("ExpiredZkPassProof: proof made at {time_stamp}, now {now}, ttl {ttl} s")]
+    ExpiredZkPassProof {
+        /// When the proof was made (unix seconds).
+        time_stamp: u64,
+        /// The verifier's clock (unix seconds).
+        now: u64,
+        /// Allowed age (seconds).
+        ttl: u64,
+    },
+    /// The verifier has no DVR stored under this id.
+    #[error("UnknownDvr: no stored DVR has dvr_id {0:?}")]
+    UnknownDvr(String),
+    /// The evaluation date is too far from the proof time stamp.
+    #[error("InvalidEvaluationDate: {0}")]
+    InvalidEvaluationDate(String),
+    /// The zkVM proof does not verify against the expected statement.
+    #[error("InvalidZkProof: {0}")]
+    InvalidZkProof(String),
+    /// A network or service call failed.
+    #[error("ServiceError: {0}")]
+    Service(String),
+}

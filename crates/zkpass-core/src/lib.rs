@@ -1,0 +1,31 @@
+//! The zkPass data model.
+//!
+//! Everything that crosses a boundary between the four roles (issuer, holder,
+//! verifier, zkPass Service) is defined here: the Data Verification Request
+//! ([`DataVerificationRequest`], "DVR"), the per-document
+//! [`UserDataRequest`], the [`PublicKeyOption`] a DVR names its keys with, the
+//! [`ZkPassProof`] the service returns, the DVR digest rule and the
+//! [`ZkPassError`] kinds shared by the whole workspace.
+//!
+//! Shapes follow `WIRE.md` (compatible with the public zkPass SDK v1.1–1.5
+//! data model): field names, external tagging of [`PublicKeyOption`] and the
+//! digest rule are kept exactly.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod dvr;
+mod error;
+mod keys;
+mod proof;
+
+pub use dvr::{DataVerificationRequest, UserDataRequest, is_valid_tag, ZKVM_TRITON};
+pub use error::ZkPassError;
+pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
+pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};
+
+/// `kid` of the service encryption key in the service JWKS (`WIRE.md`, "REST API").
+pub const SERVICE_ENCRYPTION_KID: &str = "ServiceEncryptionPubK";
+/// `kid` of the service signing key in the service JWKS.
+pub const SERVICE_SIGNING_KID: &str = "ServiceSigningPubK";
+/// `kid` of the operator root key in the service JWKS.
+pub const SERVICE_ROOT_KID: &str = "VerifyingPubK";

@@ -1,0 +1,164 @@
+//! The zkPass Proof: payload of the proof token (`WIRE.md`, "ZkPassProof").
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PublicKey, ZkPassError};
+
+/// A UTC calendar date, the evaluation date of date functions (`QUERY.md`,
+/// "Dates"). Written `YYYY-MM-DD` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EvaluationDate {
+    /// Year, 1..=9999.
+    pub year: u32,
+    /// Month, 1..=12.
+    pub month: u32,
+    /// Day of month, 1..=31 (checked against the month and leap years).
+    pub day: u32,
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl EvaluationDate {
+    /// A checked date.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidEvaluationDate`] for a day that does not exist.
+    pub fn new(year: u32, month: u32, day: u32) -> Result<Self, ZkPassError> {
+        if !(1..=9999).contains(&year) || day == 0 || day > days_in_month(year, month) {
+            return Err(ZkPassError::InvalidEvaluationDate(format!(
+                "{year:04}-{month:02}-{day:02} is not a calendar date"
+            )));
+        }
+        Ok(Self { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(&self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The UTC date containing the unix time `secs`.
+    pub fn from_unix_seconds(secs: u64) -> Self {
+        let z = (secs / 86_400) as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u32;
+        Self { year, month, day }
+    }
+}
+
+impl fmt::Display for EvaluationDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl FromStr for EvaluationDate {
+    type Err = ZkPassError;
+    fn from_str(s: &str) -> Result<Self, ZkPassError> {
+        let bad = || {
+            ZkPassError::InvalidEvaluationDate(format!("{s:?} is not a YYYY-MM-DD date"))
+        };
+        let parts: Vec<&str> = s.split('-').collect();
+        if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+            return Err(bad());
+        }
+        let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+        Self::new(num(parts[0])?, num(parts[1])?, num(parts[2])?)
+    }
+}
+
+impl Serialize for EvaluationDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EvaluationDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The public commitment to one user-data document: the root of the salted
+/// Merkle tree over its flattened leaves and the tree's depth (`DESIGN.md`,
+/// "The statement a proof proves").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentCommitment {
+    /// The Merkle root, as the backend prints a digest (comma-free hex).
+    pub root: String,
+    /// The tree depth: the document has at most `2^depth` leaves.
+    pub depth: u32,
+}
+
+/// The payload of the proof token.
+///
+/// The first seven fields are compatible with the zkPass SDK; the rest are
+/// the public inputs of the backend proof, which the verifier needs to
+/// rebuild the statement (`WIRE.md`, "ZkPassProof").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZkPassProof {
+    /// Base64 (standard, padded) of the backend proof.
+    pub zkproof: String,
+    /// Title of the DVR the proof answers.
+    pub dvr_title: String,
+    /// Id of the DVR the proof answers.
+    pub dvr_id: String,
+    /// Digest of that DVR ([`crate::DataVerificationRequest::digest`]).
+    pub dvr_digest: String,
+    /// Per tag, the issuer key the service verified the document with.
+    pub user_data_verifying_keys: BTreeMap<String, PublicKey>,
+    /// The verifier key the service verified the DVR token with.
+    pub dvr_verifying_key: PublicKey,
+    /// When the proof was made, unix seconds.
+    pub time_stamp: u64,
+    /// The query output, a flat JSON object.
+    pub output: serde_json::Map<String, serde_json::Value>,
+    /// The evaluation date used by date functions.
+    pub evaluation_date: EvaluationDate,
+    /// Per tag, the public commitment to the document.
+    pub commitments: BTreeMap<String, DocumentCommitment>,
+    /// The program identifier the proof is about (hex).
+    pub program_digest: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_check_and_count_days() {
+        let d: EvaluationDate = "2000-03-01".parse().unwrap();
+        assert_eq!(d.to_string(), "2000-03-01");
+        assert_eq!(EvaluationDate::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        assert_eq!(d.days_since_epoch() - EvaluationDate::new(2000, 2, 28).unwrap().days_since_epoch(), 2);
+        assert!("2001-02-29".parse::<EvaluationDate>().is_err());
+        assert!("2001-2-3".parse::<EvaluationDate>().is_err());
+        assert_eq!(EvaluationDate::from_unix_seconds(951_868_800), d);
+    }
+}

@@ -1,0 +1,90 @@
+//! Service errors and the error body of `WIRE.md`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use zkpass_core::ZkPassError;
+use zkpass_zkvm::ZkvmError;
+
+/// Why a request failed. Each maps to an HTTP status and a `status_code`;
+/// messages never carry user-data values or key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad request body or tokens (400, `INVALID_PARAMS`).
+    #[error("{0}")]
+    InvalidParams(String),
+    /// The query rejects the data or request (400, `CUSTOM_ERROR`).
+    #[error("{0}")]
+    Custom(String),
+    /// Missing or wrong API key (401, `UNAUTHORIZED`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Client version mismatch (403, `FORBIDDEN`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such route or job (404, `NOT_FOUND`).
+    #[error("{0}")]
+    NotFound(String),
+    /// Anything else (500, `INTERNAL_ERROR`).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidParams(_) | Self::Custom(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `status_code` string.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidParams(_) => "INVALID_PARAMS",
+            Self::Custom(_) => "CUSTOM_ERROR",
+            Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+}
+
+impl From<ZkPassError> for ServiceError {
+    fn from(e: ZkPassError) -> Self {
+        match e {
+            ZkPassError::Query(_) | ZkPassError::InvalidZkVm(_) => Self::Custom(e.to_string()),
+            ZkPassError::Proof(_) | ZkPassError::Service(_) => Self::Internal(e.to_string()),
+            _ => Self::InvalidParams(e.to_string()),
+        }
+    }
+}
+
+impl From<ZkvmError> for ServiceError {
+    fn from(e: ZkvmError) -> Self {
+        match e {
+            ZkvmError::Query(q) => Self::Custom(ZkPassError::Query(q.to_string()).to_string()),
+            ZkvmError::Unsupported(_) | ZkvmError::Commitment { .. } | ZkvmError::Statement(_) => {
+                Self::Custom(e.to_string())
+            }
+            other => Self::Internal(ZkPassError::Proof(other.to_string()).to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ServiceError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::json!({
+            "status": status.as_u16(),
+            "status_code": self.code(),
+            "status_text": self.to_string(),
+        });
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,48 @@
+//! The zkPass Service: a REST front end (axum) and the enclave side that
+//! decrypts, checks signatures, evaluates, proves and signs.
+//!
+//! - [`api::router`] serves `POST /api/1.0/dvr/1.0/proof`,
+//!   `GET /.well-known/jwks.json` and `GET /health` (`WIRE.md`, "REST API").
+//! - [`enclave::Enclave`] is the enclave boundary; [`enclave::InProcessEnclave`]
+//!   runs it in this process. The web layer only ever holds ciphertext.
+//! - [`keys::ServiceKeys`] are created on first start and kept in the data
+//!   directory; [`config::ServiceConfig`] reads API keys and settings from a
+//!   TOML file.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod config;
+pub mod enclave;
+mod error;
+pub mod keys;
+
+pub use error::ServiceError;
+
+/// The API version of the routes (`/api/{api_version}/…`).
+pub const API_VERSION: &str = "1.0";
+/// The DVR app version (`/api/1.0/dvr/{app_version}/…`).
+pub const DVR_APP_VERSION: &str = "1.0";
+/// The server's semantic version, matched against `X-zkPass-Client`.
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Runs the service on an already bound listener until the future
+/// `shutdown` completes.
+///
+/// # Errors
+/// [`ServiceError::Internal`] when serving fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: api::AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServiceError> {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, "zkPass Service listening");
+    axum::serve(listener, api::router(Arc::new(state)))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("server stopped: {e}")))
+}

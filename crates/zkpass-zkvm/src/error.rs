@@ -1,0 +1,38 @@
+//! Backend error kinds.
+
+use zkpass_query::QueryError;
+
+/// Why compiling, proving or verifying failed. Messages name paths and
+/// fields, never private values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZkvmError {
+    /// The query cannot be evaluated on this data (the interpreter's error).
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    /// The query uses a construct this backend cannot compile yet.
+    #[error("the triton backend cannot compile this query: {0}")]
+    Unsupported(String),
+    /// A document cannot be committed (e.g. too many leaves).
+    #[error("cannot commit to document {tag:?}: {detail}")]
+    Commitment {
+        /// The document tag.
+        tag: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The VM stopped with an error while executing the program.
+    #[error("the zkVM program failed: {0}")]
+    Execution(String),
+    /// The STARK prover failed.
+    #[error("proving failed: {0}")]
+    Proving(String),
+    /// A public input of the statement is malformed.
+    #[error("malformed statement: {0}")]
+    Statement(String),
+    /// The proof bytes are not a Triton VM proof.
+    #[error("malformed proof: {0}")]
+    MalformedProof(String),
+    /// The proof does not verify against the statement.
+    #[error("the proof does not verify against the statement: {0}")]
+    Rejected(String),
+}

@@ -1,0 +1,33 @@
+//! The zkPass proof backend: Triton VM.
+//!
+//! A checked [`Query`](zkpass_query::Query) is compiled to a Triton assembly
+//! program whose digest depends only on the query text, the request's
+//! document tags and the engine version ([`compile`]). Each user-data
+//! document is flattened into salted leaves and committed to with a Merkle
+//! tree ([`commit`]); the program opens every value it reads against the
+//! public root, evaluates the query with control flow that never depends on
+//! private values, and writes a commitment to the output. The
+//! [`ProofSystem`] trait is the seam for other backends; [`Triton`] is the
+//! one this crate ships.
+//!
+//! The statement proven, the value representation and the memory layout are
+//! written down in `docs/PROOF.md` of the repository.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod commit;
+pub mod compile;
+pub mod encoding;
+mod error;
+pub mod statement;
+mod system;
+pub mod triton;
+
+pub use error::ZkvmError;
+pub use system::{ProofSystem, ProveInput, ProveOutput, ProofStats, VerifyInput};
+pub use triton::Triton;
+
+/// The engine version folded into every program: a change in compilation,
+/// value encoding or statement layout changes it, so old proofs never verify
+/// against a new meaning.
+pub const ENGINE_VERSION: &str = "zkpass-triton/1";

@@ -1,0 +1,228 @@
+//! The Triton VM backend.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
+use zkpass_core::{DocumentCommitment, EvaluationDate};
+use zkpass_query::{Query, QueryError, QueryErrorKind, Segment, UserData};
+
+use crate::commit::CommittedDocument;
+use crate::compile::{compile, CompiledQuery, WitnessItem};
+use crate::encoding::{digest_to_hex, pack_bytes};
+use crate::statement::{output_digest, public_input};
+use crate::system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
+use crate::ZkvmError;
+
+/// The Triton VM proof system (`triton-vm` 9, default STARK parameters:
+/// 160 bits of conjectured security; proofs are zero-knowledge).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Triton {
+    stark: Stark,
+}
+
+/// The result of running a query's program without proving.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    /// The compiled program.
+    pub compiled: CompiledQuery,
+    /// The interpreter's output.
+    pub output: serde_json::Map<String, serde_json::Value>,
+    /// The claim this run proves.
+    pub claim: Claim,
+    /// The secret input.
+    pub non_determinism: NonDeterminism,
+    /// The commitments.
+    pub commitments: BTreeMap<String, DocumentCommitment>,
+}
+
+fn to_time(d: EvaluationDate) -> Result<time::Date, ZkvmError> {
+    let month = time::Month::try_from(d.month as u8)
+        .map_err(|_| ZkvmError::Statement(format!("evaluation date {d} has no such month")))?;
+    time::Date::from_calendar_date(d.year as i32, month, d.day as u8)
+        .map_err(|_| ZkvmError::Statement(format!("evaluation date {d} is not a date")))
+}
+
+fn is_marker(path: &zkpass_query::ResolvedPath) -> bool {
+    matches!(path.segments.last(), Some(Segment::Field(f)) if f.starts_with('_') && f.ends_with("_zkpass_public_"))
+}
+
+/// A VM failure, described without the VM state (which holds private values).
+fn vm_failure(e: &triton_vm::prelude::VMError) -> ZkvmError {
+    instruction_failure(&e.source, e.vm_state.instruction_pointer)
+}
+
+fn instruction_failure(source: &triton_vm::prelude::InstructionError, ip: usize) -> ZkvmError {
+    let kind = format!("{source:?}");
+    let kind = kind.split(['(', ' ', '{']).next().unwrap_or("error").to_string();
+    ZkvmError::Execution(format!("{kind} at instruction pointer {ip}"))
+}
+
+impl Triton {
+    /// Compiles `query` for documents `tags`.
+    ///
+    /// # Errors
+    /// See [`compile`].
+    pub fn compile(&self, query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmError> {
+        compile(query, tags)
+    }
+
+    /// Evaluates the query, commits to the documents and builds the claim and
+    /// the secret input, without running the VM.
+    ///
+    /// # Errors
+    /// The interpreter's errors; a missing path or privacy marker that the
+    /// program must open.
+    pub fn prepare(&self, input: &ProveInput<'_>) -> Result<Execution, ZkvmError> {
+        let output = input.query.evaluate(input.user_data, to_time(input.date)?)?;
+        let tags = input.user_data.tags();
+        let compiled = compile(input.query, &tags)?;
+        let mut docs = BTreeMap::new();
+        for (tag, doc) in &input.user_data.documents {
+            docs.insert(tag.clone(), CommittedDocument::commit(tag, doc)?);
+        }
+        let commitments: BTreeMap<String, DocumentCommitment> = docs
+            .iter()
+            .map(|(t, d)| (t.clone(), DocumentCommitment { root: digest_to_hex(&d.root()), depth: d.depth() }))
+            .collect();
+        let mut tokens = Vec::new();
+        let mut digests = Vec::new();
+        for item in &compiled.witness {
+            match *item {
+                WitnessItem::Opening(i) => {
+                    let path = &compiled.openings[i];
+                    let opened = docs.get(&path.tag).and_then(|d| d.open(path));
+                    let Some((leaf, node, auth)) = opened else {
+                        let kind = if is_marker(path) {
+                            let raw = path.to_string();
+                            QueryErrorKind::Privacy { path: raw.clone(), marker: raw }
+                        } else {
+                            QueryErrorKind::MissingPath(path.to_string())
+                        };
+                        return Err(QueryError { at: None, kind }.into());
+                    };
+                    tokens.push(BFieldElement::new(node));
+                    tokens.extend(leaf.salt.iter().rev());
+                    tokens.extend(leaf.slot.iter().rev());
+                    digests.extend(auth);
+                }
+                WitnessItem::StringWords { opening, bytes } => {
+                    let path = &compiled.openings[opening];
+                    let text = input
+                        .user_data
+                        .documents
+                        .get(&path.tag)
+                        .and_then(|d| path.lookup(d))
+                        .and_then(|v| v.as_str())
+                        .filter(|s| s.len() == bytes);
+                    let words = bytes.div_ceil(4);
+                    match text {
+                        Some(s) => tokens.extend(pack_bytes(s.as_bytes())),
+                        None => tokens.extend(std::iter::repeat_n(BFieldElement::new(0), words)),
+                    }
+                }
+            }
+        }
+        let claim = Claim::about_program(&compiled.program)
+            .with_input(public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?)
+            .with_output(output_digest(&compiled.output_keys, &output)?.values().to_vec());
+        let non_determinism = NonDeterminism::new(tokens).with_digests(digests);
+        Ok(Execution { compiled, output, claim, non_determinism, commitments })
+    }
+
+    /// Runs the program without proving and checks that its public output
+    /// is the commitment to the interpreter's output. Returns the cycle count.
+    ///
+    /// # Errors
+    /// [`ZkvmError::Execution`] when the VM fails or disagrees with the
+    /// interpreter.
+    pub fn run(&self, exec: &Execution) -> Result<usize, ZkvmError> {
+        let mut state = triton_vm::prelude::VMState::new(
+            exec.compiled.program.clone(),
+            PublicInput::new(exec.claim.input.clone()),
+            exec.non_determinism.clone(),
+        );
+        if let Err(source) = state.run() {
+            return Err(instruction_failure(&source, state.instruction_pointer));
+        }
+        if state.public_output != exec.claim.output {
+            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+        }
+        Ok(state.cycle_count as usize)
+    }
+
+    /// Proves a prepared execution.
+    ///
+    /// # Errors
+    /// [`ZkvmError::Execution`] or [`ZkvmError::Proving`].
+    pub fn prove_prepared(&self, exec: &Execution) -> Result<(Vec<u8>, ProofStats), ZkvmError> {
+        let start = Instant::now();
+        let (aet, out) = VM::trace_execution(
+            exec.compiled.program.clone(),
+            PublicInput::new(exec.claim.input.clone()),
+            exec.non_determinism.clone(),
+        )
+        .map_err(|e| vm_failure(&e))?;
+        if out != exec.claim.output {
+            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+        }
+        let proof = self.stark.prove(&exec.claim, &aet).map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        let bytes: Vec<u8> = proof.0.iter().flat_map(|e| e.value().to_le_bytes()).collect();
+        let stats = ProofStats {
+            cycles: aet.height_of_table(TableId::Processor),
+            padded_height: aet.padded_height(),
+            permutations: aet.height_of_table(TableId::Hash) / 6,
+            prove_ms: start.elapsed().as_millis(),
+            proof_bytes: bytes.len(),
+        };
+        Ok((bytes, stats))
+    }
+}
+
+fn proof_from_bytes(bytes: &[u8]) -> Result<Proof, ZkvmError> {
+    if bytes.is_empty() || bytes.len() % 8 != 0 {
+        return Err(ZkvmError::MalformedProof("length is not a positive multiple of 8 bytes".into()));
+    }
+    let mut elems = Vec::with_capacity(bytes.len() / 8);
+    for c in bytes.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let v = u64::from_le_bytes(w);
+        if v >= BFieldElement::P {
+            return Err(ZkvmError::MalformedProof("element outside the field".into()));
+        }
+        elems.push(BFieldElement::new(v));
+    }
+    Ok(Proof(elems))
+}
+
+impl ProofSystem for Triton {
+    fn zkvm(&self) -> &'static str {
+        zkpass_core::ZKVM_TRITON
+    }
+
+    fn program_id(&self, query: &Query, tags: &[String]) -> Result<String, ZkvmError> {
+        Ok(digest_to_hex(&compile(query, tags)?.program.hash()))
+    }
+
+    fn prove(&self, input: &ProveInput<'_>) -> Result<ProveOutput, ZkvmError> {
+        let exec = self.prepare(input)?;
+        let (proof, stats) = self.prove_prepared(&exec)?;
+        Ok(ProveOutput {
+            proof,
+            program_digest: digest_to_hex(&exec.claim.program_digest),
+            output: exec.output,
+            commitments: exec.commitments,
+            stats,
+        })
+    }
+
+    fn verify(&self, s: &VerifyInput<'_>, proof: &[u8]) -> Result<(), ZkvmError> {
+        let compiled = compile(s.query, s.tags)?;
+        let claim = Claim::about_program(&compiled.program)
+            .with_input(public_input(s.date, &s.dvr_digest, &compiled.tags, s.commitments)?)
+            .with_output(output_digest(&compiled.output_keys, s.output)?.values().to_vec());
+        let proof = proof_from_bytes(proof)?;
+        self.stark.verify(&claim, &proof).map_err(|e| ZkvmError::Rejected(e.to_string()))
+    }
+}
