@@ -60,6 +60,11 @@ impl LocalService {
         Ok(Self { base_url: format!("http://{addr}"), api_key, shutdown: Some(tx), task, _data_dir: data_dir })
     }
 
+    /// The service's data directory (its key files live here).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     /// Stops the service and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

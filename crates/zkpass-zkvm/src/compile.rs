@@ -410,21 +410,35 @@ impl Gen {
                 Ok(s)
             }
             Expr::And(es) | Expr::Or(es) => {
+                // Short-circuit: operand i is *reached* only when every
+                // earlier operand was true (and) / false (or); its checks
+                // run under that condition, as in the interpreter.
                 let is_and = matches!(e, Expr::And(_));
                 let mut slots = Vec::new();
-                for x in es {
-                    let s = self.expr(x, pc)?;
-                    self.assert_type(s, tag::BOOL, pc);
+                let mut reach = pc;
+                for (i, x) in es.iter().enumerate() {
+                    let s = self.expr(x, reach)?;
+                    self.assert_type(s, tag::BOOL, reach);
                     slots.push(s);
+                    if i + 1 < es.len() {
+                        let next = self.alloc();
+                        self.load(s + 1);
+                        if !is_and {
+                            self.emit("push -1 mul push 1 add");
+                        }
+                        if let Some(r) = reach {
+                            self.load(r);
+                            self.emit("mul");
+                        }
+                        self.store(next);
+                        reach = Some(next);
+                    }
                 }
                 self.push(1);
                 for s in slots {
-                    if is_and {
-                        self.load(s + 1);
-                    } else {
-                        self.push(1);
-                        self.load(s + 1);
-                        self.emit("push -1 mul add");
+                    self.load(s + 1);
+                    if !is_and {
+                        self.emit("push -1 mul push 1 add");
                     }
                     self.emit("mul");
                 }

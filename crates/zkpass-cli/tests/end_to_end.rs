@@ -1,0 +1,153 @@
+//! The whole workflow over HTTP with real proofs, and every way a proof
+//! must fail to verify.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{json, Value};
+use zkpass_cli::demo::{bundled_scenarios, LocalService};
+use zkpass_cli::workflow::{run, Parties};
+use zkpass_client::holder::Holder;
+use zkpass_client::issuer::sign_user_data;
+use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
+use zkpass_core::{PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof};
+use zkpass_jose::{peek_data, sign_data, KeyPair};
+
+/// Everything the service logs, at every level.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buf);
+        let writer = move || LogWriter(Arc::clone(&sink));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(writer)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn key_request(key: &KeyPair) -> UserDataRequest {
+    UserDataRequest { user_data_url: None, user_data_verifying_key: PublicKeyOption::PublicKey(key.public_key().clone()) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_example_verifies_and_every_forgery_fails() {
+    let logs = captured_logs();
+    let service = LocalService::start().await.unwrap();
+    let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
+    let trust = holder.service_trust(None).await.unwrap();
+    let store = Arc::new(MemoryDvrStore::default());
+    let verifier_key = KeyPair::generate().unwrap();
+    let verifier = Verifier::new(verifier_key.clone(), store.clone());
+    let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };
+
+    // Every bundled example, end to end, real proofs.
+    let mut tokens = Vec::new();
+    for s in bundled_scenarios().unwrap() {
+        let r = run(&parties, &s, |_, _| {}).await.unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        assert_eq!(Some(Value::Object(r.output)), s.expected, "{}", s.name);
+        tokens.push(r.proof_token);
+    }
+
+    // A flow kept by hand, for the forgeries.
+    let issuer = KeyPair::generate().unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+    let query = include_str!("../../../examples/bank-loan-approved/query.json");
+    let user_token = sign_user_data(&doc, &issuer, None).unwrap();
+    let dvr = verifier.create_dvr("loan", query, BTreeMap::from([(String::new(), key_request(&issuer))])).unwrap();
+    let dvr_token = verifier.sign_dvr(&dvr).unwrap();
+    let user_tokens = BTreeMap::from([(String::new(), user_token.clone())]);
+    let proof_token = holder.generate_proof(&trust, &dvr_token, &user_tokens, None).await.unwrap();
+    let verified = verifier.verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600)).await.unwrap();
+    assert_eq!(verified.output["loan_eligible"], json!(true));
+    tokens.push(proof_token.clone());
+
+    // Privacy: no private value of the examples in any proof token or in the logs.
+    let private = ["Pratiwi", "3174055708910004", "87250000", "21500000", "BNK-2231-0087", "Santoso", "31900000",
+        "Siti Rahmawati", "28500000", "Rina Kusuma", "142500000", "seasonal allergy", "3201016609850003"];
+    let log_text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(log_text.contains("proved"), "the service logs its work");
+    for t in &tokens {
+        let payload = peek_data(t).unwrap().to_string();
+        for p in private {
+            assert!(!t.contains(p) && !payload.contains(p), "{p} leaked into a proof token");
+        }
+    }
+    for p in private {
+        assert!(!log_text.contains(p), "{p} leaked into the logs");
+    }
+
+    // 1. A flipped byte in the token signature.
+    let mut bytes = proof_token.clone().into_bytes();
+    let last = bytes.len() - 10;
+    bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(bytes).unwrap();
+    let err = verifier.verify_proof(&flipped, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+    assert!(matches!(err, ZkPassError::InvalidToken(_)), "{err}");
+
+    // 2. The output edited, even when re-signed with the service key.
+    let signing_pem = std::fs::read_to_string(service.data_dir().join("signing-key.pem")).unwrap();
+    let service_key = KeyPair::from_private_pem(&signing_pem).unwrap();
+    let mut payload: ZkPassProof = serde_json::from_value(peek_data(&proof_token).unwrap()).unwrap();
+    payload.output.insert("savings_at_least_55m".into(), json!(false));
+    let forged = sign_data(&serde_json::to_value(&payload).unwrap(), &service_key, None, Some("ServiceSigningPubK")).unwrap();
+    let err = verifier.verify_proof(&forged, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+    assert!(matches!(err, ZkPassError::InvalidZkProof(_)), "{err}");
+
+    // 3. The proof presented against another stored DVR (other query).
+    let other_store = Arc::new(MemoryDvrStore::default());
+    let mut other = dvr.clone();
+    other.query = other.query.replace("55000000", "5000000");
+    other_store.put(other);
+    let other_verifier = Verifier::new(verifier_key.clone(), other_store);
+    let err = other_verifier.verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+    assert!(matches!(err, ZkPassError::MismatchedDvrDigest { .. }), "{err}");
+
+    // 4. A DVR signed by another key than the one it names.
+    let impostor = KeyPair::generate().unwrap();
+    let bad_dvr_token = sign_data(&serde_json::to_value(&dvr).unwrap(), &impostor, None, None).unwrap();
+    let err = holder.generate_proof(&trust, &bad_dvr_token, &user_tokens, None).await.unwrap_err();
+    assert!(matches!(&err, ZkPassError::Service(m) if m.contains("400") && m.contains("dvr_token")), "{err}");
+
+    // 5. User data signed by a key the DVR does not name.
+    let rogue_issuer = KeyPair::generate().unwrap();
+    let rogue = BTreeMap::from([(String::new(), sign_user_data(&doc, &rogue_issuer, None).unwrap())]);
+    let err = holder.generate_proof(&trust, &dvr_token, &rogue, None).await.unwrap_err();
+    assert!(matches!(&err, ZkPassError::Service(m) if m.contains("400") && m.contains("user data token")), "{err}");
+
+    // 6. An expired proof.
+    let stamp = payload.time_stamp;
+    let late = VerifyOptions { ttl: 60, now: stamp + 61, max_date_skew_days: 1 };
+    let err = verifier.verify_proof(&proof_token, &trust, late).await.unwrap_err();
+    assert!(matches!(err, ZkPassError::ExpiredZkPassProof { .. }), "{err}");
+
+    // 7. A proof whose issuer key the stored DVR does not name.
+    let swapped_store = Arc::new(MemoryDvrStore::default());
+    let mut swapped = dvr.clone();
+    swapped.user_data_requests.insert(String::new(), key_request(&rogue_issuer));
+    swapped_store.put(swapped);
+    let err = Verifier::new(verifier_key, swapped_store)
+        .verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ZkPassError::MismatchedDvrDigest { .. } | ZkPassError::MismatchedUserDataVerifyingKey { .. }), "{err}");
+
+    service.stop().await;
+}

@@ -1,0 +1,87 @@
+//! Proving cost of the bundled examples: cycles, padded height, Tip5
+//! permutations, prove and verify time, proof size, peak memory, and the
+//! permutation cost of the two commitment layouts.
+//!
+//! `cargo bench -p zkpass-zkvm --bench examples [-- NAME]` (one example per
+//! process gives a per-example peak memory).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::Value;
+use zkpass_core::EvaluationDate;
+use zkpass_query::{Query, UserData};
+use zkpass_zkvm::commit::CommittedDocument;
+use zkpass_zkvm::{ProofSystem, ProveInput, Triton, VerifyInput};
+
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+        .map_or(0, |kib| kib / 1024)
+}
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let root = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    dirs.sort();
+    println!("| example | reads | leaves | cycles | padded height | Tip5 perms | prove | verify | proof | peak RSS | Merkle perms | sponge perms |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for dir in dirs {
+        if filter.as_ref().is_some_and(|f| !dir.contains(f.as_str())) {
+            continue;
+        }
+        let read = |f: &str| std::fs::read_to_string(format!("{root}/{dir}/{f}"));
+        let query = Query::parse(&read("query.json").unwrap()).unwrap();
+        let mut data = UserData::default();
+        match read("user_data.json") {
+            Ok(t) => {
+                data.documents.insert(String::new(), serde_json::from_str::<Value>(&t).unwrap());
+            }
+            Err(_) => {
+                for tag in ["bank", "hospital"] {
+                    let t = read(&format!("{tag}.json")).unwrap();
+                    data.documents.insert(tag.into(), serde_json::from_str(&t).unwrap());
+                }
+            }
+        }
+        let date = EvaluationDate::new(2026, 11, 22).unwrap();
+        let triton = Triton::default();
+        let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32] };
+        let exec = triton.prepare(&input).unwrap();
+        let cycles = triton.run(&exec).unwrap();
+
+        // layout cost: Merkle openings vs absorbing every leaf (15 words each)
+        let docs: BTreeMap<String, CommittedDocument> =
+            data.documents.iter().map(|(t, d)| (t.clone(), CommittedDocument::commit(t, d).unwrap())).collect();
+        let reads = exec.compiled.openings.len();
+        let merkle: usize = exec.compiled.openings.iter().map(|p| 2 + docs[&p.tag].depth() as usize).sum();
+        let sponge: usize = docs.values().map(|d| (15 * d.len()).div_ceil(10) + 1).sum();
+        let leaves: usize = docs.values().map(CommittedDocument::len).sum();
+
+        let proved = triton.prove(&input).unwrap();
+        let tags = data.tags();
+        let statement = VerifyInput {
+            query: &query,
+            tags: &tags,
+            output: &proved.output,
+            commitments: &proved.commitments,
+            date,
+            dvr_digest: [0; 32],
+        };
+        let t = Instant::now();
+        triton.verify(&statement, &proved.proof).unwrap();
+        let verify_ms = t.elapsed().as_millis();
+        let s = proved.stats;
+        println!(
+            "| {dir} | {reads} | {leaves} | {cycles} | {} | {} | {:.2} s | {verify_ms} ms | {} KiB | {} MiB | {merkle} | {sponge} |",
+            s.padded_height,
+            s.permutations,
+            s.prove_ms as f64 / 1000.0,
+            s.proof_bytes / 1024,
+            peak_rss_mib()
+        );
+    }
+}

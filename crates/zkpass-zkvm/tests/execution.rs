@@ -1,0 +1,158 @@
+//! The compiled program against the reference interpreter, run in the VM
+//! without proving, and the properties of the program and the witness.
+
+use serde_json::{json, Value};
+use triton_vm::prelude::BFieldElement;
+use zkpass_core::EvaluationDate;
+use zkpass_query::{Query, UserData};
+use zkpass_zkvm::triton::Execution;
+use zkpass_zkvm::{ProveInput, Triton, ZkvmError};
+
+fn date() -> EvaluationDate {
+    EvaluationDate::new(2026, 11, 22).unwrap()
+}
+
+fn prepare(query: &str, data: &UserData) -> Result<Execution, ZkvmError> {
+    let q = Query::parse(query).expect("query parses");
+    Triton::default().prepare(&ProveInput { query: &q, user_data: data, date: date(), dvr_digest: [7; 32] })
+}
+
+/// Runs the program; `run` itself asserts that the VM's output commitment
+/// is the commitment to the interpreter's output.
+fn run(query: &str, doc: Value) -> (Value, usize) {
+    let data = UserData::single(doc);
+    let exec = prepare(query, &data).expect("prepare");
+    let cycles = Triton::default().run(&exec).expect("the VM agrees with the interpreter");
+    (Value::Object(exec.output), cycles)
+}
+
+const LOAN: &str = include_str!("../../../examples/bank-loan-approved/query.json");
+
+#[test]
+fn examples_run_in_the_vm_with_the_interpreters_output() {
+    for dir in ["bank-loan-approved", "bank-loan-rejected", "employment-screening"] {
+        let root = format!("{}/../../examples/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).unwrap();
+        let doc: Value = serde_json::from_str(&read("user_data.json")).unwrap();
+        let expected: Value = serde_json::from_str(&read("expected_output.json")).unwrap();
+        let (out, _) = run(&read("query.json"), doc);
+        assert_eq!(out, expected, "{dir}");
+    }
+}
+
+#[test]
+fn operators_agree_with_the_interpreter_on_edge_values() {
+    let q = r#"[
+      {"output":{"lt":{"<":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"le":{"<=":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"gt":{">":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"ge":{">=":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"eq":{"==":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"ne":{"!=":[{"dvar":"a"},{"dvar":"b"}]}}},
+      {"output":{"seq":{"==":[{"dvar":"s"},"Straße"]}}},
+      {"output":{"ieq":{"~==":[{"dvar":"s"},"STRAßE"]}}},
+      {"output":{"ine":{"~!=":["straSSe",{"dvar":"s"}]}}},
+      {"output":{"or":{"or":[{"dvar":"f"},{"==":[{"dvar":"a"},0]}]}}},
+      {"output":{"and":{"and":[]}}}
+    ]"#;
+    let pairs = [
+        (i64::MIN, i64::MAX),
+        (i64::MAX, i64::MIN),
+        (-1, 0),
+        (0, -1),
+        (-5, -5),
+        (4_294_967_296, 4_294_967_295),
+        (-4_294_967_296, -4_294_967_295),
+        (0, 0),
+    ];
+    for (a, b) in pairs {
+        for s in ["straße", "Straße", "STRASSE", "", "x"] {
+            let doc = json!({"a": a, "b": b, "s": s, "f": false});
+            let (out, _) = run(q, doc);
+            assert_eq!(out["lt"], json!(a < b), "{a} < {b}");
+            assert_eq!(out["ge"], json!(a >= b));
+            assert_eq!(out["ieq"], json!(s.to_ascii_lowercase() == "straße"), "{s}");
+        }
+    }
+}
+
+#[test]
+fn if_else_outputs_and_reassignment() {
+    let q = r#"[
+      {"assign":{"x":1}},
+      {"if":{"condition":{">":[{"dvar":"n"},10]},
+        "then":[{"assign":{"x":2}},{"output":{"big":true}},
+                {"if":{"condition":{"dvar":"flag"},"then":[{"output":{"name":{"dvar":"name"}}}]}}],
+        "else":[{"output":{"big":false}},{"output":{"small":{"lvar":"x"}}}]}},
+      {"output":{"x":{"lvar":"x"}}}
+    ]"#;
+    let doc = |n: i64, flag: bool| json!({"n": n, "flag": flag, "name": "Zed", "_name_zkpass_public_": true});
+    assert_eq!(run(q, doc(11, true)).0, json!({"big": true, "name": "Zed", "x": 2}));
+    assert_eq!(run(q, doc(11, false)).0, json!({"big": true, "x": 2}));
+    assert_eq!(run(q, doc(3, true)).0, json!({"big": false, "small": 1, "x": 1}));
+}
+
+#[test]
+fn control_flow_does_not_depend_on_private_values() {
+    // Same document shape, different values, different branches taken.
+    let a = run(LOAN, json!({"personalInfo": {"firstName": "A", "_firstName_zkpass_public_": true, "birthYear": 1990, "city": "Jakarta"},
+        "finance": {"savingsBalance": 90000000}, "flags": {"fraudAlert": false}, "accountStatus": "good_standing"}));
+    let b = run(LOAN, json!({"personalInfo": {"firstName": "Bobby", "_firstName_zkpass_public_": true, "birthYear": 2010, "city": "Bandung"},
+        "finance": {"savingsBalance": -3}, "flags": {"fraudAlert": true}, "accountStatus": "closed"}));
+    assert_ne!(a.0, b.0);
+    assert_eq!(a.1, b.1, "cycle counts must be equal");
+}
+
+#[test]
+fn program_digest_depends_on_the_query_not_the_data() {
+    let d1 = UserData::single(json!({"age": 30, "x": "a"}));
+    let d2 = UserData::single(json!({"age": 12, "x": "bbbbbbbbbbbbbbbbbbbbbbb", "more": [1, 2, 3]}));
+    let q = r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}}]"#;
+    let p1 = prepare(q, &d1).unwrap().claim.program_digest;
+    let p2 = prepare(q, &d2).unwrap().claim.program_digest;
+    assert_eq!(p1, p2);
+    let other = r#"[{"output":{"adult":{">=":[{"dvar":"age"},21]}}}]"#;
+    assert_ne!(p1, prepare(other, &d1).unwrap().claim.program_digest);
+}
+
+#[test]
+fn a_substituted_value_does_not_open_against_the_root() {
+    let data = UserData::single(json!({"age": 17}));
+    let mut exec = prepare(r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}}]"#, &data).unwrap();
+    // secret input of the opening: node index, salt (3), slot (7, reversed):
+    // the low limb of the int is the second-to-last token of the slot.
+    let tokens = &mut exec.non_determinism.individual_tokens;
+    let n = tokens.len();
+    assert_eq!(tokens[n - 3].value(), 17);
+    tokens[n - 3] = BFieldElement::new(40);
+    let err = Triton::default().run(&exec).unwrap_err();
+    assert!(matches!(err, ZkvmError::Execution(_)), "{err}");
+    assert!(!err.to_string().contains("40") && !err.to_string().contains("17"));
+}
+
+#[test]
+fn missing_paths_and_privacy_markers_are_typed_errors() {
+    let data = UserData::single(json!({"name": "Ann"}));
+    let missing = prepare(r#"[{"output":{"x":{"==":[{"dvar":"nope"},1]}}}]"#, &data).unwrap_err();
+    assert!(missing.to_string().contains("\"nope\""), "{missing}");
+    let private = prepare(r#"[{"output":{"n":{"dvar":"name"}}}]"#, &data).unwrap_err();
+    assert!(private.to_string().contains("privacy rule"), "{private}");
+    assert!(!private.to_string().contains("Ann"));
+}
+
+#[test]
+fn case_insensitive_needs_a_literal_in_this_engine() {
+    let data = UserData::single(json!({"a": "x", "b": "X"}));
+    let err = prepare(r#"[{"output":{"x":{"~==":[{"dvar":"a"},{"dvar":"b"}]}}}]"#, &data).unwrap_err();
+    assert!(matches!(err, ZkvmError::Unsupported(_)), "{err}");
+}
+
+#[test]
+fn short_circuit_skips_the_checks_of_unreached_operands() {
+    // The second operand is a string: an error only when it is reached.
+    let q = r#"[{"output":{"a":{"and":[{"==":[{"dvar":"n"},1]},{"dvar":"s"}]}}},
+                {"output":{"o":{"or":[{"==":[{"dvar":"n"},2]},{"dvar":"s"}]}}}]"#;
+    assert_eq!(run(q, json!({"n": 2, "s": "text"})).0, json!({"a": false, "o": true}));
+    let data = UserData::single(json!({"n": 1, "s": "text"}));
+    assert!(prepare(q, &data).is_err(), "reached: the interpreter rejects a string operand");
+}

@@ -1,0 +1,56 @@
+//! One real proof, and the statement it is bound to.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use zkpass_core::{DocumentCommitment, EvaluationDate};
+use zkpass_query::{Query, UserData};
+use zkpass_zkvm::{ProofSystem, ProveInput, Triton, VerifyInput, ZkvmError};
+
+#[test]
+fn a_proof_verifies_only_against_its_own_statement() {
+    let query = Query::parse(
+        r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}},{"output":{"city":{"~==":[{"dvar":"city"},"jakarta"]}}}]"#,
+    )
+    .unwrap();
+    let data = UserData::single(json!({"age": 30, "city": "Jakarta"}));
+    let date = EvaluationDate::new(2026, 11, 22).unwrap();
+    let triton = Triton::default();
+    let proved = triton.prove(&ProveInput { query: &query, user_data: &data, date, dvr_digest: [1; 32] }).unwrap();
+    assert_eq!(serde_json::Value::Object(proved.output.clone()), json!({"adult": true, "city": true}));
+    assert!(proved.stats.padded_height.is_power_of_two());
+
+    let tags = vec![String::new()];
+    let statement = VerifyInput {
+        query: &query,
+        tags: &tags,
+        output: &proved.output,
+        commitments: &proved.commitments,
+        date,
+        dvr_digest: [1; 32],
+    };
+    triton.verify(&statement, &proved.proof).expect("the honest statement verifies");
+
+    let rejected = |s: &VerifyInput<'_>, proof: &[u8]| matches!(triton.verify(s, proof), Err(ZkvmError::Rejected(_) | ZkvmError::MalformedProof(_)));
+
+    let mut edited = proved.output.clone();
+    edited.insert("adult".into(), json!(false));
+    assert!(rejected(&VerifyInput { output: &edited, ..statement }, &proved.proof), "edited output");
+
+    assert!(rejected(&VerifyInput { dvr_digest: [2; 32], ..statement }, &proved.proof), "other DVR");
+    let other_date = EvaluationDate::new(2026, 11, 23).unwrap();
+    assert!(rejected(&VerifyInput { date: other_date, ..statement }, &proved.proof), "other date");
+
+    let other_query = Query::parse(r#"[{"output":{"adult":{">=":[{"dvar":"age"},21]}}},{"output":{"city":{"~==":[{"dvar":"city"},"jakarta"]}}}]"#).unwrap();
+    assert!(rejected(&VerifyInput { query: &other_query, ..statement }, &proved.proof), "other query");
+
+    let mut other_commitment: BTreeMap<String, DocumentCommitment> = proved.commitments.clone();
+    let fresh = zkpass_zkvm::commit::CommittedDocument::commit("", &json!({"age": 30, "city": "Jakarta"})).unwrap();
+    other_commitment.insert(String::new(), DocumentCommitment { root: zkpass_zkvm::encoding::digest_to_hex(&fresh.root()), depth: fresh.depth() });
+    assert!(rejected(&VerifyInput { commitments: &other_commitment, ..statement }, &proved.proof), "other commitment");
+
+    let mut tampered = proved.proof.clone();
+    let i = tampered.len() / 2;
+    tampered[i] ^= 1;
+    assert!(rejected(&statement, &tampered), "flipped proof byte");
+}
