@@ -19,7 +19,7 @@
 //! use zkpass_query::{Query, UserData};
 //! let query = Query::parse(r#"[{"output": {"adult": {">=": [{"dvar": "age"}, 18]}}}]"#).unwrap();
 //! let data = UserData::single(serde_json::json!({"age": 30}));
-//! let out = query.evaluate(&data, zkpass_query::Date::new(2026, 1, 1).unwrap()).unwrap();
+//! let out = query.evaluate(&data, zkpass_query::Date::from_calendar_date(2026, time::Month::January, 1).unwrap()).unwrap();
 //! assert_eq!(serde_json::Value::Object(out), serde_json::json!({"adult": true}));
 //! ```
 #![forbid(unsafe_code)]
