@@ -82,21 +82,6 @@ impl Jwks {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_forms_parse_and_find_by_kid() {
-        let entry = r#"{"kty":"EC","crv":"P-256","kid":"k","x":"a","y":"b"}"#;
-        let a = Jwks::parse(&format!("[{entry}]")).unwrap();
-        let b = Jwks::parse(&format!("{{\"keys\":[{entry}]}}")).unwrap();
-        assert_eq!(a, b);
-        assert_eq!(a.find("k").unwrap().public_key().x, "a");
-        assert!(a.find("z").is_err());
-        assert!(Jwks::parse("{}").is_err());
-    }
-}
 
 /// Fetches the JWKS at `url` (the `jku` of [RFC 7515] §4.1.2).
 ///
@@ -129,5 +114,21 @@ pub async fn resolve_key(
         zkpass_core::PublicKeyOption::KeysetEndpoint(e) => {
             Ok(fetch_jwks(client, &e.jku).await?.find(&e.kid)?.public_key())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_forms_parse_and_find_by_kid() {
+        let entry = r#"{"kty":"EC","crv":"P-256","kid":"k","x":"a","y":"b"}"#;
+        let a = Jwks::parse(&format!("[{entry}]")).unwrap();
+        let b = Jwks::parse(&format!("{{\"keys\":[{entry}]}}")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.find("k").unwrap().public_key().x, "a");
+        assert!(a.find("z").is_err());
+        assert!(Jwks::parse("{}").is_err());
     }
 }

@@ -96,6 +96,26 @@ pub fn verify_data(token: &str, key: &PublicKey) -> Result<(Value, TokenHeader),
     Ok((data, header))
 }
 
+
+/// Reads the `data` claim of a compact JWS **without verifying it**, to
+/// learn which key to verify it with. Never act on the result before
+/// [`verify_data`] succeeds.
+///
+/// # Errors
+/// [`JoseError::WrongTokenType`], [`JoseError::Rejected`] for a payload that
+/// is not base64url JSON, [`JoseError::MissingDataClaim`].
+pub fn peek_data(token: &str) -> Result<Value, JoseError> {
+    use base64::Engine as _;
+    check_jws(token)?;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| JoseError::Rejected("the JWS payload is not base64url".into()))?;
+    let json: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| JoseError::Rejected("the JWS payload is not JSON".into()))?;
+    json.get("data").cloned().ok_or(JoseError::MissingDataClaim)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,23 +158,4 @@ mod tests {
         let t = jwt::encode_with_signer(&payload, &JwsHeader::new(), &signer).unwrap();
         assert_eq!(verify_data(&t, k.public_key()).unwrap_err(), JoseError::MissingDataClaim);
     }
-}
-
-/// Reads the `data` claim of a compact JWS **without verifying it**, to
-/// learn which key to verify it with. Never act on the result before
-/// [`verify_data`] succeeds.
-///
-/// # Errors
-/// [`JoseError::WrongTokenType`], [`JoseError::Rejected`] for a payload that
-/// is not base64url JSON, [`JoseError::MissingDataClaim`].
-pub fn peek_data(token: &str) -> Result<Value, JoseError> {
-    use base64::Engine as _;
-    check_jws(token)?;
-    let payload = token.split('.').nth(1).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| JoseError::Rejected("the JWS payload is not base64url".into()))?;
-    let json: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| JoseError::Rejected("the JWS payload is not JSON".into()))?;
-    json.get("data").cloned().ok_or(JoseError::MissingDataClaim)
 }

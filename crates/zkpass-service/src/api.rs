@@ -109,6 +109,21 @@ async fn proof(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byt
     Ok(Json(json!({"status": 200, "output": token})))
 }
 
+
+impl AppState {
+    /// The state of a service with `config` and `keys`, proving in-process
+    /// with Triton VM.
+    ///
+    /// # Errors
+    /// [`ServiceError::Internal`] if the JWKS cannot be signed.
+    pub fn in_process(config: &crate::config::ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
+        let jwks = keys.jwks()?;
+        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::default());
+        let enclave = crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url());
+        Ok(Self { api_keys: config.api_keys.clone(), enclave: Arc::new(enclave), jwks })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,19 +150,5 @@ mod tests {
         assert!(matches!(check_client_version(&h), Err(ServiceError::Forbidden(_))));
         h.insert("x-zkpass-client", HeaderValue::from_str(crate::SERVER_VERSION).unwrap());
         assert!(check_client_version(&h).is_ok());
-    }
-}
-
-impl AppState {
-    /// The state of a service with `config` and `keys`, proving in-process
-    /// with Triton VM.
-    ///
-    /// # Errors
-    /// [`ServiceError::Internal`] if the JWKS cannot be signed.
-    pub fn in_process(config: &crate::config::ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
-        let jwks = keys.jwks()?;
-        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::default());
-        let enclave = crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url());
-        Ok(Self { api_keys: config.api_keys.clone(), enclave: Arc::new(enclave), jwks })
     }
 }

@@ -169,11 +169,6 @@ impl Gen {
         let _ = writeln!(self.code, "push {addr} write_mem 5 pop 1 push {} write_mem 2 pop 1", addr + 5);
     }
 
-    /// RAM at `addr` → stack `[type, p0..p5]`.
-    fn load_slot(&mut self, addr: u64) {
-        let _ = writeln!(self.code, "push {} read_mem 5 pop 1 push {} read_mem 2 pop 1", addr + 6, addr + 1);
-    }
-
     fn zero(&mut self, addr: u64, words: u64) {
         let mut a = addr;
         while a < addr + words {

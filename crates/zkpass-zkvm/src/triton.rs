@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
 use zkpass_core::{DocumentCommitment, EvaluationDate};
-use zkpass_query::{Query, QueryError, QueryErrorKind, Segment, UserData};
+use zkpass_query::{Query, QueryError, QueryErrorKind, Segment};
 
 use crate::commit::CommittedDocument;
 use crate::compile::{compile, CompiledQuery, WitnessItem};
@@ -180,7 +180,7 @@ impl Triton {
 }
 
 fn proof_from_bytes(bytes: &[u8]) -> Result<Proof, ZkvmError> {
-    if bytes.is_empty() || bytes.len() % 8 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(8) {
         return Err(ZkvmError::MalformedProof("length is not a positive multiple of 8 bytes".into()));
     }
     let mut elems = Vec::with_capacity(bytes.len() / 8);
