@@ -275,7 +275,7 @@ impl Gen {
         self.witness.push(WitnessItem::Opening(index));
         let _ = writeln!(self.code, "// open {path}");
         self.load(root + 5);
-        self.emit("divine 1 divine 3 divine 7");
+        self.emit("divine 1 divine 3 divine 5 divine 2");
         self.emit("dup 6 dup 6 dup 6 dup 6 dup 6 dup 6 dup 6");
         self.store_slot(s);
         self.emit("hash");

@@ -127,7 +127,10 @@ fn a_substituted_value_does_not_open_against_the_root() {
     tokens[n - 3] = BFieldElement::new(40);
     let err = Triton::default().run(&exec).unwrap_err();
     assert!(matches!(err, ZkvmError::Execution(_)), "{err}");
-    assert!(!err.to_string().contains("40") && !err.to_string().contains("17"));
+    // the message names the failed check and where, never the VM state
+    let msg = err.to_string();
+    assert!(msg.starts_with("the zkVM program failed: VectorAssertionFailed at instruction pointer"), "{msg}");
+    assert!(!msg.contains("stack"), "{msg}");
 }
 
 #[test]
