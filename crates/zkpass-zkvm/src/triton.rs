@@ -43,8 +43,14 @@ fn to_time(d: EvaluationDate) -> Result<time::Date, ZkvmError> {
         .map_err(|_| ZkvmError::Statement(format!("evaluation date {d} is not a date")))
 }
 
-fn is_marker(path: &zkpass_query::ResolvedPath) -> bool {
-    matches!(path.segments.last(), Some(Segment::Field(f)) if f.starts_with('_') && f.ends_with("_zkpass_public_"))
+/// For a privacy-marker path (`a._b_zkpass_public_`), the path it marks (`a.b`).
+fn marked_path(path: &zkpass_query::ResolvedPath) -> Option<zkpass_query::ResolvedPath> {
+    let Some(Segment::Field(f)) = path.segments.last() else { return None };
+    let name = f.strip_prefix('_')?.strip_suffix("_zkpass_public_")?;
+    let mut segments = path.segments.clone();
+    segments.pop();
+    segments.push(Segment::Field(name.to_string()));
+    Some(zkpass_query::ResolvedPath { tag: path.tag.clone(), segments })
 }
 
 /// A VM failure, described without the VM state (which holds private values).
@@ -93,9 +99,8 @@ impl Triton {
                     let path = &compiled.openings[i];
                     let opened = docs.get(&path.tag).and_then(|d| d.open(path));
                     let Some((leaf, node, auth)) = opened else {
-                        let kind = if is_marker(path) {
-                            let raw = path.to_string();
-                            QueryErrorKind::Privacy { path: raw.clone(), marker: raw }
+                        let kind = if let Some(raw) = marked_path(path) {
+                            QueryErrorKind::Privacy { path: raw.to_string(), marker: path.to_string() }
                         } else {
                             QueryErrorKind::MissingPath(path.to_string())
                         };

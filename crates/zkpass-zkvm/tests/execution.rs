@@ -139,7 +139,7 @@ fn missing_paths_and_privacy_markers_are_typed_errors() {
     let missing = prepare(r#"[{"output":{"x":{"==":[{"dvar":"nope"},1]}}}]"#, &data).unwrap_err();
     assert!(missing.to_string().contains("\"nope\""), "{missing}");
     let private = prepare(r#"[{"output":{"n":{"dvar":"name"}}}]"#, &data).unwrap_err();
-    assert!(private.to_string().contains("privacy rule"), "{private}");
+    assert!(private.to_string().contains("privacy rule: \"name\""), "{private}");
     assert!(!private.to_string().contains("Ann"));
 }
 
