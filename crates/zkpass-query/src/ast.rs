@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{DvarPath, Value};
+use crate::{DateFn, DateFormat, DvarPath, Value};
 
 /// Where a statement sits, written like a JSON path into the query:
 /// `query[2]`, `query[2].then[0]`, `query[4].else[1]`.
@@ -24,7 +24,7 @@ impl fmt::Display for StmtPos {
     }
 }
 
-/// A comparison operator (`QUERY.md`, "Expressions").
+/// A binary comparison operator (`QUERY.md`, "Expressions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CmpOp {
     /// `==`: same-typed equality (strings byte-exact).
@@ -39,11 +39,34 @@ pub enum CmpOp {
     Lt,
     /// `<=` (ints)
     Le,
-    /// `~==`: case-insensitive string equality.
+    /// `~==`: string equality after Unicode full case folding.
     IEq,
     /// `~!=`
     INe,
+    /// `contains`: the right string is a substring of the left.
+    Contains,
+    /// `!contains`
+    NotContains,
+    /// `~contains`: `contains` after Unicode full case folding.
+    IContains,
+    /// `~!contains`
+    INotContains,
 }
+
+const CMP_OPS: [CmpOp; 12] = [
+    CmpOp::Eq,
+    CmpOp::Ne,
+    CmpOp::Gt,
+    CmpOp::Ge,
+    CmpOp::Lt,
+    CmpOp::Le,
+    CmpOp::IEq,
+    CmpOp::INe,
+    CmpOp::Contains,
+    CmpOp::NotContains,
+    CmpOp::IContains,
+    CmpOp::INotContains,
+];
 
 impl CmpOp {
     /// The operator as written in a query.
@@ -57,21 +80,69 @@ impl CmpOp {
             Self::Le => "<=",
             Self::IEq => "~==",
             Self::INe => "~!=",
+            Self::Contains => "contains",
+            Self::NotContains => "!contains",
+            Self::IContains => "~contains",
+            Self::INotContains => "~!contains",
         }
     }
 
     pub(crate) fn from_symbol(s: &str) -> Option<Self> {
-        Some(match s {
-            "==" => Self::Eq,
-            "!=" => Self::Ne,
-            ">" => Self::Gt,
-            ">=" => Self::Ge,
-            "<" => Self::Lt,
-            "<=" => Self::Le,
-            "~==" => Self::IEq,
-            "~!=" => Self::INe,
-            _ => return None,
-        })
+        CMP_OPS.into_iter().find(|op| op.symbol() == s)
+    }
+
+    /// Whether the operator negates its positive form (`!=`, `~!=`,
+    /// `!contains`, `~!contains`).
+    pub fn is_negated(self) -> bool {
+        matches!(self, Self::Ne | Self::INe | Self::NotContains | Self::INotContains)
+    }
+
+    /// Whether the operator compares strings after case folding.
+    pub fn is_case_insensitive(self) -> bool {
+        matches!(self, Self::IEq | Self::INe | Self::IContains | Self::INotContains)
+    }
+}
+
+/// How an element-wise comparison of an array with a scalar combines the
+/// element results (the optional third operand, `QUERY.md` "Arrays").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ArrayMode {
+    /// `"or"` (the default): some element satisfies it; empty → false.
+    #[default]
+    Any,
+    /// `"and"`: every element satisfies it; empty → true.
+    All,
+}
+
+/// An integer operator (extension): `+`, `-`, `*` on i64, overflow is an
+/// error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+}
+
+impl ArithOp {
+    /// The operator as written in a query.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Add => "+",
+            Self::Sub => "-",
+            Self::Mul => "*",
+        }
+    }
+
+    /// Applies the operator, `None` on i64 overflow.
+    pub fn apply(self, a: i64, b: i64) -> Option<i64> {
+        match self {
+            Self::Add => a.checked_add(b),
+            Self::Sub => a.checked_sub(b),
+            Self::Mul => a.checked_mul(b),
+        }
     }
 }
 
@@ -88,8 +159,67 @@ pub enum Expr {
     And(Vec<Expr>),
     /// `{"or": [..]}`: n-ary, short-circuit; empty is false.
     Or(Vec<Expr>),
-    /// A binary comparison.
-    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `{"not": [e]}` (extension).
+    Not(Box<Expr>),
+    /// A binary comparison, element-wise when one side is an array.
+    Cmp {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand.
+        left: Box<Expr>,
+        /// Right operand.
+        right: Box<Expr>,
+        /// How element results combine when one side is an array.
+        mode: ArrayMode,
+    },
+    /// `{"get_age": [date, format]}` or `{"get_day_diff": [date, format]}`.
+    Date {
+        /// Which function.
+        func: DateFn,
+        /// The date string.
+        date: Box<Expr>,
+        /// The format (a literal in the query).
+        format: DateFormat,
+    },
+    /// `{"in": [e, [literals]]}` / `{"not_in": ..}` (extension).
+    In {
+        /// `not_in`.
+        negate: bool,
+        /// The value looked up.
+        value: Box<Expr>,
+        /// The literal list (scalars of one type).
+        list: Vec<Value>,
+    },
+    /// `{"between": [e, low, high]}`: `low <= e <= high` on ints (extension).
+    Between {
+        /// The value.
+        value: Box<Expr>,
+        /// Inclusive lower bound.
+        low: Box<Expr>,
+        /// Inclusive upper bound.
+        high: Box<Expr>,
+    },
+    /// `{"exists": [{"dvar": path}]}`: whether the path is present in the
+    /// committed document (extension).
+    Exists(DvarPath),
+    /// `{"+": [a, b]}`, `-`, `*` (extension).
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `{"len": [e]}`: characters of a string, elements of an array
+    /// (extension).
+    Len(Box<Expr>),
+}
+
+impl Expr {
+    /// The direct sub-expressions, in evaluation order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Self::Lit(_) | Self::Dvar(_) | Self::Lvar(_) | Self::Exists(_) => Vec::new(),
+            Self::And(es) | Self::Or(es) => es.iter().collect(),
+            Self::Not(e) | Self::Len(e) | Self::In { value: e, .. } | Self::Date { date: e, .. } => vec![e],
+            Self::Cmp { left, right, .. } | Self::Arith(_, left, right) => vec![left, right],
+            Self::Between { value, low, high } => vec![value, low, high],
+        }
+    }
 }
 
 /// A statement.
@@ -138,15 +268,12 @@ impl Query {
     /// without duplicates (whether or not a run reaches it).
     pub fn dvar_paths(&self) -> Vec<DvarPath> {
         fn expr(e: &Expr, out: &mut Vec<DvarPath>) {
-            match e {
-                Expr::Dvar(p) if !out.contains(p) => out.push(p.clone()),
-                Expr::And(es) | Expr::Or(es) => es.iter().for_each(|e| expr(e, out)),
-                Expr::Cmp(_, a, b) => {
-                    expr(a, out);
-                    expr(b, out);
+            if let Expr::Dvar(p) | Expr::Exists(p) = e {
+                if !out.contains(p) {
+                    out.push(p.clone());
                 }
-                _ => {}
             }
+            e.children().into_iter().for_each(|c| expr(c, out));
         }
         fn stmts(ss: &[Stmt], out: &mut Vec<DvarPath>) {
             for s in ss {

@@ -54,41 +54,81 @@ fn known(t: Type) -> bool {
     t != Type::Unknown
 }
 
+/// `Err` when `t` is known and not one of `want`.
+fn expect(op: &str, what: &str, t: Type, want: &[Type]) -> Result<(), K> {
+    if known(t) && !want.contains(&t) {
+        let want: Vec<String> = want.iter().map(Type::to_string).collect();
+        return Err(K::Type { op: op.into(), detail: format!("{what} is {t}, expected {}", want.join(" or ")) });
+    }
+    Ok(())
+}
+
 pub(crate) fn type_of(e: &Expr, env: &Env) -> Result<Type, K> {
     match e {
         Expr::Lit(v) => Ok(v.ty()),
-        Expr::Dvar(_) => Ok(Type::Unknown),
+        Expr::Dvar(p) => Ok(if p.projection.is_some() { Type::Array } else { Type::Unknown }),
         Expr::Lvar(n) => env.get(n).copied().ok_or_else(|| K::UnsetVariable(n.clone())),
         Expr::And(es) | Expr::Or(es) => {
             let op = if matches!(e, Expr::And(_)) { "and" } else { "or" };
             for (i, x) in es.iter().enumerate() {
-                let t = type_of(x, env)?;
-                if known(t) && t != Type::Bool {
-                    return Err(K::Type { op: op.into(), detail: format!("operand {i} is {t}, expected bool") });
-                }
+                expect(op, &format!("operand {i}"), type_of(x, env)?, &[Type::Bool])?;
             }
             Ok(Type::Bool)
         }
-        Expr::Cmp(op, a, b) => {
-            let (ta, tb) = (type_of(a, env)?, type_of(b, env)?);
-            let sym = op.symbol().to_string();
-            let need = |want: Type| -> Result<(), K> {
-                for (side, t) in [("left", ta), ("right", tb)] {
-                    if known(t) && t != want {
-                        return Err(K::Type { op: sym.clone(), detail: format!("{side} operand is {t}, expected {want}") });
-                    }
-                }
-                Ok(())
-            };
-            match op {
+        Expr::Not(x) => {
+            expect("not", "the operand", type_of(x, env)?, &[Type::Bool])?;
+            Ok(Type::Bool)
+        }
+        Expr::Exists(_) => Ok(Type::Bool),
+        Expr::Len(x) => {
+            expect("len", "the operand", type_of(x, env)?, &[Type::Str, Type::Array])?;
+            Ok(Type::Int)
+        }
+        Expr::Date { func, date, .. } => {
+            expect(func.name(), "the date", type_of(date, env)?, &[Type::Str])?;
+            Ok(Type::Int)
+        }
+        Expr::Arith(op, a, b) => {
+            for (side, x) in [("left operand", a), ("right operand", b)] {
+                expect(op.symbol(), side, type_of(x, env)?, &[Type::Int])?;
+            }
+            Ok(Type::Int)
+        }
+        Expr::Between { value, low, high } => {
+            for (what, x) in [("the value", value), ("the low bound", low), ("the high bound", high)] {
+                expect("between", what, type_of(x, env)?, &[Type::Int])?;
+            }
+            Ok(Type::Bool)
+        }
+        Expr::In { negate, value, list } => {
+            let op = if *negate { "not_in" } else { "in" };
+            let t = type_of(value, env)?;
+            expect(op, "the value", t, &[Type::Bool, Type::Int, Type::Str])?;
+            if let Some(first) = list.first() {
+                expect(op, "the value", t, &[first.ty()])?;
+            }
+            Ok(Type::Bool)
+        }
+        Expr::Cmp { op, left, right, .. } => {
+            let (ta, tb) = (type_of(left, env)?, type_of(right, env)?);
+            let sym = op.symbol();
+            if ta == Type::Array && tb == Type::Array {
+                return Err(K::Type { op: sym.into(), detail: "cannot compare an array with an array".into() });
+            }
+            // With an array on one side, its elements are checked at run time.
+            let (ta, tb) = if ta == Type::Array || tb == Type::Array { (Type::Unknown, Type::Unknown) } else { (ta, tb) };
+            let want = match op {
                 CmpOp::Eq | CmpOp::Ne => {
                     if known(ta) && known(tb) && ta != tb {
-                        return Err(K::Type { op: sym, detail: format!("cannot compare {ta} with {tb}") });
+                        return Err(K::Type { op: sym.into(), detail: format!("cannot compare {ta} with {tb}") });
                     }
+                    return Ok(Type::Bool);
                 }
-                CmpOp::Gt | CmpOp::Ge | CmpOp::Lt | CmpOp::Le => need(Type::Int)?,
-                CmpOp::IEq | CmpOp::INe => need(Type::Str)?,
-            }
+                CmpOp::Gt | CmpOp::Ge | CmpOp::Lt | CmpOp::Le => Type::Int,
+                _ => Type::Str,
+            };
+            expect(sym, "left operand", ta, &[want])?;
+            expect(sym, "right operand", tb, &[want])?;
             Ok(Type::Bool)
         }
     }

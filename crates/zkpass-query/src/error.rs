@@ -91,6 +91,24 @@ pub enum QueryErrorKind {
         /// The marker path that is missing.
         marker: String,
     },
+    /// Integer arithmetic left the i64 range.
+    #[error("integer overflow in {op:?}: the result is outside the i64 range")]
+    Overflow {
+        /// The operator.
+        op: String,
+    },
+    /// A date string does not parse in the given format, or names no day.
+    #[error("{path} is not a valid {format} date")]
+    InvalidDate {
+        /// The dvar path of the date, or `the date operand` when computed.
+        path: String,
+        /// The format.
+        format: &'static str,
+    },
+    /// The format operand of a date function is not a supported format
+    /// literal.
+    #[error("date format {0:?} is not one of \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"YYYY-MM-DD\" (it must be a string literal)")]
+    BadDateFormat(String),
     /// A construct this engine version parses but cannot run yet.
     #[error("not supported by engine {ver}: {0}", ver = crate::QUERY_ENGINE_VERSION)]
     Unsupported(String),

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value as Json};
 use time::Date;
 
-use crate::ast::{CmpOp, Expr, Query, Stmt};
+use crate::ast::{ArrayMode, CmpOp, Expr, Query, Stmt};
 use crate::error::{QueryError, QueryErrorKind as K};
-use crate::path::{privacy_marker, DvarPath, ResolvedPath};
-use crate::Value;
+use crate::fold::case_fold;
+use crate::path::{privacy_marker, DvarPath, Filter, Projection, ResolvedPath, Segment};
+use crate::{Type, Value};
 
 /// The user data of one request: each document by tag (`""` for a sole
 /// document), as the issuer signed it.
@@ -16,6 +17,27 @@ use crate::Value;
 pub struct UserData {
     /// Documents by tag.
     pub documents: BTreeMap<String, Json>,
+}
+
+/// What a JSON value is, for errors: `"a float"`, `"null"`, …
+fn unreadable(v: &Json) -> Option<&'static str> {
+    match v {
+        Json::Number(n) if n.as_i64().is_none() && n.is_u64() => Some("an integer outside i64"),
+        Json::Number(n) if n.as_i64().is_none() => Some("a float"),
+        Json::Null => Some("null"),
+        Json::Object(_) => Some("an object"),
+        _ => None,
+    }
+}
+
+fn scalar(v: &Json, path: &ResolvedPath) -> Result<Value, K> {
+    match v {
+        Json::Bool(b) => Ok(Value::Bool(*b)),
+        Json::String(s) => Ok(Value::Str(s.clone())),
+        Json::Number(n) if n.as_i64().is_some() => Ok(Value::Int(n.as_i64().unwrap_or_default())),
+        Json::Array(_) => Err(K::UnreadableValue { path: path.to_string(), found: "an array inside an array" }),
+        other => Err(K::UnreadableValue { path: path.to_string(), found: unreadable(other).unwrap_or("a value") }),
+    }
 }
 
 impl UserData {
@@ -29,50 +51,94 @@ impl UserData {
         self.documents.keys().cloned().collect()
     }
 
-    /// Reads a scalar at a resolved path, applying the value rules of
-    /// `QUERY.md`: floats, nulls, objects and (in this engine version)
-    /// arrays cannot be read.
+    /// The JSON value at a resolved path, if present.
+    pub fn lookup(&self, path: &ResolvedPath) -> Option<&Json> {
+        self.documents.get(&path.tag).and_then(|doc| path.lookup(doc))
+    }
+
+    /// Reads a value at a resolved path, applying the value rules of
+    /// `QUERY.md`: floats, nulls and objects cannot be read; an array must
+    /// hold scalars only.
     ///
     /// # Errors
-    /// [`K::MissingPath`] or [`K::UnreadableValue`], naming the path.
+    /// [`K::MissingPath`] or [`K::UnreadableValue`], naming the path (of
+    /// the element, inside an array).
     pub fn read(&self, path: &ResolvedPath) -> Result<Value, K> {
-        let text = path.to_string();
-        let v = self
-            .documents
-            .get(&path.tag)
-            .and_then(|doc| path.lookup(doc))
-            .ok_or_else(|| K::MissingPath(text.clone()))?;
+        let v = self.lookup(path).ok_or_else(|| K::MissingPath(path.to_string()))?;
         match v {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            Json::String(s) => Ok(Value::Str(s.clone())),
-            Json::Number(n) => match n.as_i64() {
-                Some(i) => Ok(Value::Int(i)),
-                None if n.is_u64() => Err(K::UnreadableValue { path: text, found: "an integer outside i64" }),
-                None => Err(K::UnreadableValue { path: text, found: "a float" }),
-            },
-            Json::Null => Err(K::UnreadableValue { path: text, found: "null" }),
-            Json::Object(_) => Err(K::UnreadableValue { path: text, found: "an object" }),
-            Json::Array(_) => Err(K::Unsupported(format!("reading the array at {text:?}"))),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| scalar(x, &path.child(Segment::Index(i as u64))))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            other => scalar(other, path),
         }
     }
-}
 
-/// ASCII case folding (`A`–`Z` → `a`–`z`, every other byte unchanged): the
-/// folding `~==` and `~!=` use in this engine version.
-pub fn ascii_fold(s: &str) -> String {
-    s.to_ascii_lowercase()
+    /// Reads a projection: the elements of the array at `base` that the
+    /// filter keeps, each read at `rest`. Returns the values and the paths
+    /// they were read from.
+    ///
+    /// # Errors
+    /// [`K::MissingPath`], [`K::UnreadableValue`] naming the element path;
+    /// [`K::Type`] for a filter flag that is not a bool.
+    pub fn read_projection(&self, base: &ResolvedPath, proj: &Projection) -> Result<(Vec<Value>, Vec<ResolvedPath>), K> {
+        let v = self.lookup(base).ok_or_else(|| K::MissingPath(base.to_string()))?;
+        let Json::Array(items) = v else {
+            let found = match v {
+                Json::Array(_) => "an array",
+                Json::Object(_) => "an object, not an array",
+                _ => "a scalar, not an array",
+            };
+            return Err(K::UnreadableValue { path: format!("{base}[]"), found });
+        };
+        let (mut values, mut paths) = (Vec::new(), Vec::new());
+        for i in 0..items.len() {
+            let elem = base.child(Segment::Index(i as u64));
+            let keep = match &proj.filter {
+                Filter::All => true,
+                Filter::Flag(f) => match self.read(&elem.join(f))? {
+                    Value::Bool(b) => b,
+                    other => {
+                        return Err(K::Type {
+                            op: "filter".into(),
+                            detail: format!("{} is {}, expected bool", elem.join(f), other.ty()),
+                        })
+                    }
+                },
+                Filter::Equals(f, lit) => {
+                    let at = elem.join(f);
+                    self.lookup(&at).ok_or_else(|| K::MissingPath(at.to_string()))? == &lit.to_json()
+                }
+            };
+            if keep {
+                let at = elem.join(&proj.rest);
+                values.push(match self.read(&at)? {
+                    Value::Array(_) => {
+                        return Err(K::UnreadableValue { path: at.to_string(), found: "an array inside a projection" })
+                    }
+                    v => v,
+                });
+                paths.push(at);
+            }
+        }
+        Ok((values, paths))
+    }
 }
 
 #[derive(Clone)]
 struct Val {
     v: Value,
-    /// The user-data path when the value is raw data (a dvar read directly).
-    raw: Option<ResolvedPath>,
+    /// The user-data paths when the value is raw data (a dvar read
+    /// directly): one path, or the element paths of a projection.
+    raw: Vec<ResolvedPath>,
 }
 
 struct Run<'a> {
     data: &'a UserData,
     tags: Vec<String>,
+    today: Date,
     vars: HashMap<String, Val>,
     out: Map<String, Json>,
 }
@@ -95,10 +161,10 @@ impl Query {
     ///
     /// # Errors
     /// A [`QueryError`] with the statement position: missing or unreadable
-    /// paths, type mismatches, unset variables, privacy-rule violations.
+    /// paths, type mismatches, unset variables, invalid dates, overflow,
+    /// privacy-rule violations.
     pub fn evaluate(&self, data: &UserData, today: Date) -> Result<Map<String, Json>, QueryError> {
-        let _ = today; // no date functions in this engine version
-        let mut run = Run { data, tags: data.tags(), vars: HashMap::new(), out: Map::new() };
+        let mut run = Run { data, tags: data.tags(), today, vars: HashMap::new(), out: Map::new() };
         run.block(&self.statements)?;
         Ok(run.out)
     }
@@ -114,7 +180,7 @@ impl Run<'_> {
                 }
                 Stmt::Output { at, key, expr } => {
                     let v = self.expr(expr).map_err(|k| QueryError::new(at, k))?;
-                    if let Some(raw) = &v.raw {
+                    for raw in &v.raw {
                         self.check_public(raw).map_err(|k| QueryError::new(at, k))?;
                     }
                     self.out.insert(key.clone(), v.v.to_json());
@@ -137,80 +203,162 @@ impl Run<'_> {
     fn check_public(&self, raw: &ResolvedPath) -> Result<(), K> {
         let privacy = |marker: String| K::Privacy { path: raw.to_string(), marker };
         let marker = privacy_marker(raw).ok_or_else(|| privacy(String::from("(none)")))?;
-        let ok = self
-            .data
-            .documents
-            .get(&marker.tag)
-            .and_then(|d| marker.lookup(d))
-            .is_some_and(|v| v == &Json::Bool(true));
+        let ok = self.data.lookup(&marker).is_some_and(|v| v == &Json::Bool(true));
         if ok { Ok(()) } else { Err(privacy(marker.to_string())) }
     }
 
     fn dvar(&self, p: &DvarPath) -> Result<Val, K> {
         let r = p.resolve(&self.tags)?;
-        let v = self.data.read(&r)?;
-        Ok(Val { v, raw: Some(r) })
+        match &p.projection {
+            None => Ok(Val { v: self.data.read(&r)?, raw: vec![r] }),
+            Some(proj) => {
+                let (values, raw) = self.data.read_projection(&r, proj)?;
+                Ok(Val { v: Value::Array(values), raw })
+            }
+        }
+    }
+
+    fn bool_operand(&mut self, op: &str, what: &str, e: &Expr) -> Result<bool, K> {
+        match self.expr(e)?.v {
+            Value::Bool(b) => Ok(b),
+            other => Err(K::Type { op: op.into(), detail: format!("{what} is {}, expected bool", other.ty()) }),
+        }
+    }
+
+    fn int_operand(&mut self, op: &str, what: &str, e: &Expr) -> Result<i64, K> {
+        match self.expr(e)?.v {
+            Value::Int(i) => Ok(i),
+            other => Err(K::Type { op: op.into(), detail: format!("{what} is {}, expected int", other.ty()) }),
+        }
     }
 
     fn expr(&mut self, e: &Expr) -> Result<Val, K> {
-        let computed = |v| Val { v, raw: None };
+        let computed = |v| Ok(Val { v, raw: Vec::new() });
         match e {
-            Expr::Lit(v) => Ok(computed(v.clone())),
+            Expr::Lit(v) => computed(v.clone()),
             Expr::Dvar(p) => self.dvar(p),
             Expr::Lvar(n) => self.vars.get(n).cloned().ok_or_else(|| K::UnsetVariable(n.clone())),
             Expr::And(es) | Expr::Or(es) => {
                 let is_and = matches!(e, Expr::And(_));
                 let op = if is_and { "and" } else { "or" };
                 for (i, x) in es.iter().enumerate() {
-                    match self.expr(x)?.v {
-                        Value::Bool(b) if b != is_and => return Ok(computed(Value::Bool(b))),
-                        Value::Bool(_) => {}
-                        other => {
-                            return Err(K::Type {
-                                op: op.into(),
-                                detail: format!("operand {i} is {}, expected bool", other.ty()),
-                            })
-                        }
+                    if self.bool_operand(op, &format!("operand {i}"), x)? != is_and {
+                        return computed(Value::Bool(!is_and));
                     }
                 }
-                Ok(computed(Value::Bool(is_and)))
+                computed(Value::Bool(is_and))
             }
-            Expr::Cmp(op, a, b) => {
-                let (a, b) = (self.expr(a)?.v, self.expr(b)?.v);
-                compare(*op, &a, &b).map(|r| computed(Value::Bool(r)))
+            Expr::Not(x) => {
+                let b = self.bool_operand("not", "the operand", x)?;
+                computed(Value::Bool(!b))
+            }
+            Expr::Exists(p) => {
+                let r = p.resolve(&self.tags)?;
+                computed(Value::Bool(self.data.lookup(&r).is_some()))
+            }
+            Expr::Len(x) => match self.expr(x)?.v {
+                Value::Str(s) => computed(Value::Int(s.chars().count() as i64)),
+                Value::Array(a) => computed(Value::Int(a.len() as i64)),
+                other => Err(K::Type { op: "len".into(), detail: format!("the operand is {}, expected string or array", other.ty()) }),
+            },
+            Expr::Arith(op, a, b) => {
+                let x = self.int_operand(op.symbol(), "left operand", a)?;
+                let y = self.int_operand(op.symbol(), "right operand", b)?;
+                let r = op.apply(x, y).ok_or_else(|| K::Overflow { op: op.symbol().into() })?;
+                computed(Value::Int(r))
+            }
+            Expr::Between { value, low, high } => {
+                let v = self.int_operand("between", "the value", value)?;
+                let lo = self.int_operand("between", "the low bound", low)?;
+                let hi = self.int_operand("between", "the high bound", high)?;
+                computed(Value::Bool(lo <= v && v <= hi))
+            }
+            Expr::In { negate, value, list } => {
+                let op = if *negate { "not_in" } else { "in" };
+                let v = self.expr(value)?.v;
+                let mismatch = match (&v, list.first()) {
+                    (Value::Array(_), _) => true,
+                    (v, Some(first)) => v.ty() != first.ty(),
+                    (_, None) => false,
+                };
+                if mismatch {
+                    let want = list.first().map_or(Type::Unknown, Value::ty);
+                    return Err(K::Type { op: op.into(), detail: format!("the value is {}, the list holds {want}", v.ty()) });
+                }
+                computed(Value::Bool(list.contains(&v) != *negate))
+            }
+            Expr::Date { func, date, format } => {
+                let d = self.expr(date)?;
+                let Value::Str(s) = &d.v else {
+                    return Err(K::Type { op: func.name().into(), detail: format!("the date is {}, expected string", d.v.ty()) });
+                };
+                let parsed = format.parse(s).ok_or_else(|| K::InvalidDate {
+                    path: d.raw.first().map_or_else(|| "the date operand".to_string(), ToString::to_string),
+                    format: format.name(),
+                })?;
+                computed(Value::Int(crate::date::apply(*func, parsed, self.today)))
+            }
+            Expr::Cmp { op, left, right, mode } => {
+                let (a, b) = (self.expr(left)?.v, self.expr(right)?.v);
+                compare(*op, &a, &b, *mode).and_then(|r| computed(Value::Bool(r)))
             }
         }
     }
 }
 
-fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, K> {
+/// Compares two values, element-wise when one is an array (`QUERY.md`,
+/// "Arrays"): every element is type-checked, then the results combine by
+/// `mode`.
+pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value, mode: ArrayMode) -> Result<bool, K> {
+    let elementwise = |results: Result<Vec<bool>, K>| -> Result<bool, K> {
+        let r = results?;
+        Ok(match mode {
+            ArrayMode::Any => r.iter().any(|x| *x),
+            ArrayMode::All => r.iter().all(|x| *x),
+        })
+    };
+    match (a, b) {
+        (Value::Array(_), Value::Array(_)) => {
+            Err(K::Type { op: op.symbol().into(), detail: "cannot compare an array with an array".into() })
+        }
+        (Value::Array(xs), y) => elementwise(xs.iter().map(|x| compare_scalars(op, x, y)).collect()),
+        (x, Value::Array(ys)) => elementwise(ys.iter().map(|y| compare_scalars(op, x, y)).collect()),
+        (x, y) => compare_scalars(op, x, y),
+    }
+}
+
+fn compare_scalars(op: CmpOp, a: &Value, b: &Value) -> Result<bool, K> {
     let mismatch = |want: &str| K::Type {
         op: op.symbol().into(),
         detail: format!("operands are {} and {}, expected {want}", a.ty(), b.ty()),
     };
-    match op {
+    let positive = match op {
         CmpOp::Eq | CmpOp::Ne => {
             if a.ty() != b.ty() {
                 return Err(mismatch("the same type"));
             }
-            Ok((a == b) == (op == CmpOp::Eq))
+            a == b
         }
         CmpOp::Gt | CmpOp::Ge | CmpOp::Lt | CmpOp::Le => {
             let (Value::Int(x), Value::Int(y)) = (a, b) else { return Err(mismatch("ints")) };
-            Ok(match op {
+            match op {
                 CmpOp::Gt => x > y,
                 CmpOp::Ge => x >= y,
                 CmpOp::Lt => x < y,
                 _ => x <= y,
-            })
+            }
         }
-        CmpOp::IEq | CmpOp::INe => {
+        _ => {
             let (Value::Str(x), Value::Str(y)) = (a, b) else { return Err(mismatch("strings")) };
-            Ok((ascii_fold(x) == ascii_fold(y)) == (op == CmpOp::IEq))
+            match op {
+                CmpOp::IEq | CmpOp::INe => case_fold(x) == case_fold(y),
+                CmpOp::Contains | CmpOp::NotContains => x.contains(y.as_str()),
+                _ => case_fold(x).contains(&case_fold(y)),
+            }
         }
-    }
+    };
+    Ok(positive != op.is_negated())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -27,21 +27,25 @@
 
 mod ast;
 mod check;
+pub mod date;
 mod error;
 mod eval;
+pub mod fold;
 mod parse;
 mod path;
 mod value;
 
-pub use ast::{CmpOp, Expr, Query, Stmt, StmtPos};
+pub use ast::{ArithOp, ArrayMode, CmpOp, Expr, Query, Stmt, StmtPos};
+pub use date::{DateFn, DateFormat};
 pub use error::{QueryError, QueryErrorKind};
-pub use eval::{ascii_fold, UserData};
-pub use path::{privacy_marker, DvarPath, ResolvedPath, Segment};
+pub use eval::UserData;
+pub use fold::case_fold;
+pub use path::{privacy_marker, DvarPath, Filter, Projection, ResolvedPath, Segment};
 pub use value::{Type, Value};
 
 /// The version of the query engine: the language accepted and its meaning.
 /// It is part of every compiled program's identity.
-pub const QUERY_ENGINE_VERSION: &str = "1.0.0";
+pub const QUERY_ENGINE_VERSION: &str = "1.1.0";
 
 /// A UTC calendar date (the evaluation date of date functions).
 pub use time::Date;

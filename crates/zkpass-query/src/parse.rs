@@ -2,16 +2,9 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::ast::{CmpOp, Expr, Query, Stmt, StmtPos};
+use crate::ast::{ArithOp, ArrayMode, CmpOp, Expr, Query, Stmt, StmtPos};
 use crate::error::{QueryError, QueryErrorKind as K};
-use crate::{DvarPath, Value};
-
-/// Operators of `QUERY.md` that this engine version recognises but does not
-/// run yet.
-const LATER: &[&str] = &[
-    "contains", "!contains", "~contains", "~!contains", "get_age", "get_day_diff", "in",
-    "not_in", "between", "exists", "not", "+", "-", "*", "len",
-];
+use crate::{DateFn, DateFormat, DvarPath, Value};
 
 pub(crate) fn parse(text: &str) -> Result<Query, QueryError> {
     let json: Json = serde_json::from_str(text).map_err(|e| QueryError {
@@ -114,10 +107,109 @@ fn literal_number(n: &serde_json::Number) -> Result<Expr, K> {
 }
 
 fn operands(v: &Json, op: &str) -> Result<Vec<Expr>, K> {
+    operand_list(v, op)?.iter().map(expr).collect()
+}
+
+fn operand_list<'a>(v: &'a Json, op: &str) -> Result<&'a [Json], K> {
     match v {
-        Json::Array(items) => items.iter().map(expr).collect(),
+        Json::Array(items) => Ok(items),
         _ => Err(K::BadExpression(format!("the operand list of {op:?} (it must be an array)"))),
     }
+}
+
+fn arity<'a>(v: &'a Json, op: &str, n: usize, expected: &'static str) -> Result<&'a [Json], K> {
+    let items = operand_list(v, op)?;
+    if items.len() == n {
+        Ok(items)
+    } else {
+        Err(K::Arity { op: op.into(), expected, found: items.len() })
+    }
+}
+
+fn dvar_operand(v: &Json, op: &str) -> Result<DvarPath, K> {
+    match expr(v)? {
+        Expr::Dvar(p) if p.projection.is_none() => Ok(p),
+        Expr::Dvar(p) => Err(K::BadPath { path: p.text, detail: format!("{op:?} takes a path without projection") }),
+        _ => Err(K::BadExpression(format!("the operand of {op:?} (it must be a dvar)"))),
+    }
+}
+
+fn literal_list(v: &Json, op: &str) -> Result<Vec<Value>, K> {
+    let Json::Array(items) = v else {
+        return Err(K::BadExpression(format!("the list of {op:?} (it must be a JSON array of literals)")));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match expr(item)? {
+            Expr::Lit(v) => {
+                if let Some(first) = out.first().map(Value::ty) {
+                    if v.ty() != first {
+                        return Err(K::Type { op: op.into(), detail: format!("the list mixes {first} and {}", v.ty()) });
+                    }
+                }
+                out.push(v);
+            }
+            _ => return Err(K::BadExpression(format!("a non-literal in the list of {op:?}"))),
+        }
+    }
+    Ok(out)
+}
+
+fn boxed(v: &Json) -> Result<Box<Expr>, K> {
+    expr(v).map(Box::new)
+}
+
+fn operator(op: &str, arg: &Json) -> Result<Expr, K> {
+    if let Some(cmp) = CmpOp::from_symbol(op) {
+        let items = operand_list(arg, op)?;
+        let mode = match items.get(2) {
+            None => ArrayMode::Any,
+            Some(Json::String(m)) if m == "or" => ArrayMode::Any,
+            Some(Json::String(m)) if m == "and" => ArrayMode::All,
+            Some(_) if items.len() == 3 => {
+                return Err(K::BadExpression(format!("the third operand of {op:?} (it must be \"and\" or \"or\")")))
+            }
+            Some(_) => return Err(K::Arity { op: op.into(), expected: "2 (or 3 with \"and\"/\"or\")", found: items.len() }),
+        };
+        if items.len() < 2 {
+            return Err(K::Arity { op: op.into(), expected: "2 (or 3 with \"and\"/\"or\")", found: items.len() });
+        }
+        return Ok(Expr::Cmp { op: cmp, left: boxed(&items[0])?, right: boxed(&items[1])?, mode });
+    }
+    Ok(match op {
+        "and" => Expr::And(operands(arg, op)?),
+        "or" => Expr::Or(operands(arg, op)?),
+        "not" => Expr::Not(boxed(&arity(arg, op, 1, "1")?[0])?),
+        "len" => Expr::Len(boxed(&arity(arg, op, 1, "1")?[0])?),
+        "exists" => Expr::Exists(dvar_operand(&arity(arg, op, 1, "1")?[0], op)?),
+        "get_age" | "get_day_diff" => {
+            let items = arity(arg, op, 2, "2")?;
+            let format = match &items[1] {
+                Json::String(f) => DateFormat::from_name(f).ok_or_else(|| K::BadDateFormat(f.clone()))?,
+                other => return Err(K::BadDateFormat(other.to_string())),
+            };
+            let func = if op == "get_age" { DateFn::Age } else { DateFn::DayDiff };
+            Expr::Date { func, date: boxed(&items[0])?, format }
+        }
+        "in" | "not_in" => {
+            let items = arity(arg, op, 2, "2")?;
+            Expr::In { negate: op == "not_in", value: boxed(&items[0])?, list: literal_list(&items[1], op)? }
+        }
+        "between" => {
+            let items = arity(arg, op, 3, "3")?;
+            Expr::Between { value: boxed(&items[0])?, low: boxed(&items[1])?, high: boxed(&items[2])? }
+        }
+        "+" | "-" | "*" => {
+            let items = arity(arg, op, 2, "2")?;
+            let a = match op {
+                "+" => ArithOp::Add,
+                "-" => ArithOp::Sub,
+                _ => ArithOp::Mul,
+            };
+            Expr::Arith(a, boxed(&items[0])?, boxed(&items[1])?)
+        }
+        _ => return Err(K::UnknownOperator(op.into())),
+    })
 }
 
 pub(crate) fn expr(e: &Json) -> Result<Expr, K> {
@@ -126,7 +218,7 @@ pub(crate) fn expr(e: &Json) -> Result<Expr, K> {
         Json::Bool(b) => Ok(Expr::Lit(Value::Bool(*b))),
         Json::String(s) => Ok(Expr::Lit(Value::Str(s.clone()))),
         Json::Number(n) => literal_number(n),
-        Json::Array(_) => Err(K::BadExpression("an array literal".into())),
+        Json::Array(_) => Err(K::BadExpression("an array literal (only the list of \"in\"/\"not_in\" may be one)".into())),
         Json::Object(obj) => {
             let (op, arg) = single_member(obj, "an expression object")
                 .map_err(|_| K::BadExpression(format!("an object with {} members", obj.len())))?;
@@ -139,26 +231,7 @@ pub(crate) fn expr(e: &Json) -> Result<Expr, K> {
                     Json::String(n) => Ok(Expr::Lvar(name(n)?)),
                     _ => Err(K::BadExpression("an lvar whose name is not a string".into())),
                 },
-                "and" => Ok(Expr::And(operands(arg, op)?)),
-                "or" => Ok(Expr::Or(operands(arg, op)?)),
-                _ => {
-                    if let Some(cmp) = CmpOp::from_symbol(op) {
-                        let Json::Array(items) = arg else {
-                            return Err(K::BadExpression(format!("the operand list of {op:?} (it must be an array)")));
-                        };
-                        match items.as_slice() {
-                            [a, b] => Ok(Expr::Cmp(cmp, Box::new(expr(a)?), Box::new(expr(b)?))),
-                            [_, _, Json::String(m)] if m == "and" || m == "or" => Err(K::Unsupported(
-                                format!("array comparisons (third operand {m:?} of {op:?})"),
-                            )),
-                            _ => Err(K::Arity { op: op.clone(), expected: "2", found: items.len() }),
-                        }
-                    } else if LATER.contains(&op.as_str()) {
-                        Err(K::Unsupported(format!("operator {op:?}")))
-                    } else {
-                        Err(K::UnknownOperator(op.clone()))
-                    }
-                }
+                _ => operator(op, arg),
             }
         }
     }

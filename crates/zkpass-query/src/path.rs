@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{QueryErrorKind};
+use crate::{QueryErrorKind, Value};
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,13 +13,40 @@ pub enum Segment {
     Index(u64),
 }
 
-/// A `dvar` path as written in the query, e.g. `bank.accounts[0].balance`.
+/// What a projection keeps (`QUERY.md`, "Data variable paths").
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Filter {
+    /// `a[]`: every element.
+    All,
+    /// `a[?flag]`: elements whose field path `flag` holds `true`.
+    Flag(Vec<Segment>),
+    /// `a[?k == 'v']`: elements whose field path `k` equals the literal
+    /// (a value of another type is not equal).
+    Equals(Vec<Segment>, Value),
+}
+
+/// A projection over the array at the path's prefix: keep the elements the
+/// filter selects, then read `rest` (fields only) in each.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Projection {
+    /// Which elements.
+    pub filter: Filter,
+    /// Fields read in each kept element.
+    pub rest: Vec<Segment>,
+}
+
+/// A `dvar` path as written in the query, e.g. `bank.accounts[0].balance`
+/// or `bank.accounts[?active].balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DvarPath {
     /// The text as written.
     pub text: String,
-    /// Parsed segments; the first is always a field.
+    /// Parsed segments up to the projection (the whole path when there is
+    /// none); the first is always a field.
     pub segments: Vec<Segment>,
+    /// At most one projection (`[]` or a filter), applied to the array at
+    /// `segments`.
+    pub projection: Option<Projection>,
 }
 
 /// A path resolved against the documents of a request: which document
@@ -36,16 +63,43 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Parses `a.b.c` (fields only) inside a filter.
+fn field_path(text: &str) -> Option<Vec<Segment>> {
+    let parts: Vec<&str> = text.trim().split('.').collect();
+    if parts.iter().any(|p| p.is_empty() || !p.bytes().all(is_ident_byte)) {
+        return None;
+    }
+    Some(parts.into_iter().map(|p| Segment::Field(p.to_string())).collect())
+}
+
+/// Parses a filter literal: `'text'` or a JSON scalar in backticks
+/// (`` `5` ``, `` `true` ``, `` `"text"` ``).
+fn filter_literal(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        return (!inner.contains('\'')).then(|| Value::Str(inner.to_string()));
+    }
+    let inner = t.strip_prefix('`')?.strip_suffix('`')?;
+    match serde_json::from_str::<serde_json::Value>(inner).ok()? {
+        serde_json::Value::Bool(b) => Some(Value::Bool(b)),
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Int),
+        serde_json::Value::String(s) => Some(Value::Str(s)),
+        _ => None,
+    }
+}
+
 impl DvarPath {
-    /// Parses the JMESPath subset of this engine: `a.b.c` and `a[2]`.
+    /// Parses the JMESPath subset of `QUERY.md`: fields `a.b.c`, indices
+    /// `a[2]`, and at most one projection `a[].b`, `a[?flag].b` or
+    /// `a[?k == 'v'].b`, followed by fields only.
     ///
     /// # Errors
-    /// [`QueryErrorKind::BadPath`] naming the path; projections (`a[].b`) and
-    /// filters (`a[?…]`) are reported as not supported by this engine version.
+    /// [`QueryErrorKind::BadPath`] naming the path and what is wrong.
     pub fn parse(text: &str) -> Result<Self, QueryErrorKind> {
         let bad = |detail: &str| QueryErrorKind::BadPath { path: text.into(), detail: detail.into() };
         let bytes = text.as_bytes();
         let mut segments = Vec::new();
+        let mut projection: Option<Projection> = None;
         let mut i = 0;
         let mut expect_field = true;
         while i < bytes.len() {
@@ -57,7 +111,11 @@ impl DvarPath {
                 if start == i {
                     return Err(bad(&format!("expected a field name at byte {start}")));
                 }
-                segments.push(Segment::Field(text[start..i].to_string()));
+                let f = Segment::Field(text[start..i].to_string());
+                match &mut projection {
+                    Some(p) => p.rest.push(f),
+                    None => segments.push(f),
+                }
                 expect_field = false;
             } else if bytes[i] == b'.' {
                 i += 1;
@@ -68,15 +126,35 @@ impl DvarPath {
             } else if bytes[i] == b'[' {
                 let close = text[i..].find(']').map(|c| c + i).ok_or_else(|| bad("unclosed '['"))?;
                 let inner = &text[i + 1..close];
-                if inner.is_empty() || inner.starts_with('?') || inner == "*" {
-                    return Err(QueryErrorKind::Unsupported(format!(
-                        "array projections and filters ({text:?})"
-                    )));
+                let filter = if inner.is_empty() {
+                    Some(Filter::All)
+                } else if let Some(cond) = inner.strip_prefix('?') {
+                    Some(match cond.split_once("==") {
+                        None => Filter::Flag(
+                            field_path(cond).ok_or_else(|| bad("a filter is [?field] or [?field == literal]"))?,
+                        ),
+                        Some((k, v)) => Filter::Equals(
+                            field_path(k).ok_or_else(|| bad("a filter compares a field path"))?,
+                            filter_literal(v)
+                                .ok_or_else(|| bad("a filter literal is 'text' or a JSON scalar in backticks such as `5`"))?,
+                        ),
+                    })
+                } else {
+                    None
+                };
+                match filter {
+                    Some(_) if projection.is_some() => return Err(bad("at most one projection or filter per path")),
+                    Some(filter) => projection = Some(Projection { filter, rest: Vec::new() }),
+                    None if projection.is_some() => return Err(bad("only fields may follow a projection")),
+                    None => {
+                        let idx = inner.parse::<u64>().map_err(|_| {
+                            bad(&format!(
+                                "index {inner:?} is not a non-negative integer (slices, wildcards and functions are not supported)"
+                            ))
+                        })?;
+                        segments.push(Segment::Index(idx));
+                    }
                 }
-                let idx = inner
-                    .parse::<u64>()
-                    .map_err(|_| bad(&format!("index {inner:?} is not a non-negative integer")))?;
-                segments.push(Segment::Index(idx));
                 i = close + 1;
             } else {
                 return Err(bad(&format!("unexpected {:?} at byte {i}", bytes[i] as char)));
@@ -85,10 +163,10 @@ impl DvarPath {
         if segments.is_empty() {
             return Err(bad("empty path"));
         }
-        Ok(Self { text: text.into(), segments })
+        Ok(Self { text: text.into(), segments, projection })
     }
 
-    /// Resolves the path against the request's document tags (sorted): with
+/// Resolves the path against the request's document tags (sorted): with
     /// one document tagged `""` the whole path is inside it; otherwise the
     /// first segment names the document.
     ///
@@ -113,6 +191,20 @@ impl DvarPath {
 }
 
 impl ResolvedPath {
+    /// This path with one more segment.
+    pub fn child(&self, s: Segment) -> Self {
+        let mut segments = self.segments.clone();
+        segments.push(s);
+        Self { tag: self.tag.clone(), segments }
+    }
+
+    /// This path followed by `rest`.
+    pub fn join(&self, rest: &[Segment]) -> Self {
+        let mut segments = self.segments.clone();
+        segments.extend_from_slice(rest);
+        Self { tag: self.tag.clone(), segments }
+    }
+
     /// Looks the path up in a JSON document.
     pub fn lookup<'a>(&self, doc: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
         self.segments.iter().try_fold(doc, |v, s| match s {
@@ -172,8 +264,22 @@ mod tests {
         for bad in ["", "a.", ".a", "a..b", "a[x]", "a[1", "a b", "a|b"] {
             assert!(matches!(DvarPath::parse(bad), Err(QueryErrorKind::BadPath { .. })), "{bad}");
         }
-        assert!(matches!(DvarPath::parse("a[].b"), Err(QueryErrorKind::Unsupported(_))));
-        assert!(matches!(DvarPath::parse("a[?x].b"), Err(QueryErrorKind::Unsupported(_))));
+        for bad in ["a[].b[]", "a[].b[0]", "a[*]", "a[0:2]", "a[?x > 1]", "a[?x == 1.5]", "a[?x == 'it's']"] {
+            assert!(matches!(DvarPath::parse(bad), Err(QueryErrorKind::BadPath { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_projections_and_filters() {
+        let p = DvarPath::parse("a.list[].b").unwrap();
+        assert_eq!(p.segments, vec![Segment::Field("a".into()), Segment::Field("list".into())]);
+        assert_eq!(p.projection, Some(Projection { filter: Filter::All, rest: vec![Segment::Field("b".into())] }));
+        let p = DvarPath::parse("l[?x.on].b").unwrap();
+        assert_eq!(p.projection.unwrap().filter, Filter::Flag(vec![Segment::Field("x".into()), Segment::Field("on".into())]));
+        let p = DvarPath::parse("l[?k == 'v w']").unwrap();
+        assert_eq!(p.projection.unwrap().filter, Filter::Equals(vec![Segment::Field("k".into())], Value::Str("v w".into())));
+        let p = DvarPath::parse("l[?k==`-5`].z").unwrap();
+        assert_eq!(p.projection.unwrap().filter, Filter::Equals(vec![Segment::Field("k".into())], Value::Int(-5)));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub enum Value {
     Int(i64),
     /// A UTF-8 string.
     Str(String),
+    /// An array of scalars (read from the user data through a `dvar`).
+    Array(Vec<Value>),
 }
 
 /// The type of a [`Value`]; `Unknown` where it depends on the user data.
@@ -22,6 +24,8 @@ pub enum Type {
     Int,
     /// string
     Str,
+    /// array of scalars
+    Array,
     /// Not known before the user data is seen.
     Unknown,
 }
@@ -33,6 +37,7 @@ impl Value {
             Self::Bool(_) => Type::Bool,
             Self::Int(_) => Type::Int,
             Self::Str(_) => Type::Str,
+            Self::Array(_) => Type::Array,
         }
     }
 
@@ -42,6 +47,7 @@ impl Value {
             Self::Bool(b) => (*b).into(),
             Self::Int(i) => (*i).into(),
             Self::Str(s) => s.clone().into(),
+            Self::Array(a) => a.iter().map(Self::to_json).collect(),
         }
     }
 }
@@ -52,6 +58,7 @@ impl fmt::Display for Type {
             Self::Bool => "bool",
             Self::Int => "int",
             Self::Str => "string",
+            Self::Array => "array",
             Self::Unknown => "a value of unknown type",
         })
     }
