@@ -19,9 +19,11 @@ pub mod commit;
 pub mod compile;
 pub mod encoding;
 mod error;
+pub mod fold_table;
 pub mod statement;
 mod system;
 pub mod triton;
+mod witness;
 
 pub use error::ZkvmError;
 pub use system::{ProofSystem, ProveInput, ProveOutput, ProofStats, VerifyInput};
@@ -30,4 +32,4 @@ pub use triton::Triton;
 /// The engine version folded into every program: a change in compilation,
 /// value encoding or statement layout changes it, so old proofs never verify
 /// against a new meaning.
-pub const ENGINE_VERSION: &str = "zkpass-triton/1";
+pub const ENGINE_VERSION: &str = "zkpass-triton/2";

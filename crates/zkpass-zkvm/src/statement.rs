@@ -49,6 +49,25 @@ pub fn public_input(
     Ok(input)
 }
 
+/// An output value as a query value: bool, i64, string, or an array of
+/// those.
+fn output_value(v: &Json) -> Option<Value> {
+    match v {
+        Json::Bool(b) => Some(Value::Bool(*b)),
+        Json::String(s) => Some(Value::Str(s.clone())),
+        Json::Number(n) => n.as_i64().map(Value::Int),
+        Json::Array(items) => items
+            .iter()
+            .map(|x| match x {
+                Json::Array(_) => None,
+                x => output_value(x),
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        _ => None,
+    }
+}
+
 /// The words of the output table: for every possible key (sorted),
 /// `[1, slot]` when the output has it, eight zeros when it does not.
 ///
@@ -64,16 +83,9 @@ pub fn output_table(output_keys: &[String], output: &Map<String, Json>) -> Resul
         match output.get(key) {
             None => words.extend([BFieldElement::new(0); OUTPUT_ENTRY_WORDS]),
             Some(v) => {
-                let value = match v {
-                    Json::Bool(b) => Value::Bool(*b),
-                    Json::String(s) => Value::Str(s.clone()),
-                    Json::Number(n) if n.is_i64() => Value::Int(n.as_i64().unwrap_or_default()),
-                    _ => {
-                        return Err(ZkvmError::Statement(format!(
-                            "output {key:?} is not a bool, i64 or string"
-                        )))
-                    }
-                };
+                let value = output_value(v).ok_or_else(|| {
+                    ZkvmError::Statement(format!("output {key:?} is not a bool, i64, string or array of those"))
+                })?;
                 words.push(BFieldElement::new(1));
                 words.extend(value_slot(&value));
             }

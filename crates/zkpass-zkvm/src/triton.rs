@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
 use zkpass_core::{DocumentCommitment, EvaluationDate};
-use zkpass_query::{Query, QueryError, QueryErrorKind, Segment};
+use zkpass_query::Query;
 
 use crate::commit::CommittedDocument;
-use crate::compile::{compile, CompiledQuery, WitnessItem};
-use crate::encoding::{digest_to_hex, pack_bytes};
+use crate::compile::{compile, CompiledQuery};
+use crate::encoding::digest_to_hex;
 use crate::statement::{output_digest, public_input};
 use crate::system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
 use crate::ZkvmError;
@@ -43,14 +43,19 @@ fn to_time(d: EvaluationDate) -> Result<time::Date, ZkvmError> {
         .map_err(|_| ZkvmError::Statement(format!("evaluation date {d} is not a date")))
 }
 
-/// For a privacy-marker path (`a._b_zkpass_public_`), the path it marks (`a.b`).
-fn marked_path(path: &zkpass_query::ResolvedPath) -> Option<zkpass_query::ResolvedPath> {
-    let Some(Segment::Field(f)) = path.segments.last() else { return None };
-    let name = f.strip_prefix('_')?.strip_suffix("_zkpass_public_")?;
-    let mut segments = path.segments.clone();
-    segments.pop();
-    segments.push(Segment::Field(name.to_string()));
-    Some(zkpass_query::ResolvedPath { tag: path.tag.clone(), segments })
+type Commitments = (BTreeMap<String, CommittedDocument>, BTreeMap<String, DocumentCommitment>);
+
+/// Commits to every document of the request.
+fn commit_all(data: &zkpass_query::UserData) -> Result<Commitments, ZkvmError> {
+    let mut docs = BTreeMap::new();
+    for (tag, doc) in &data.documents {
+        docs.insert(tag.clone(), CommittedDocument::commit(tag, doc)?);
+    }
+    let commitments = docs
+        .iter()
+        .map(|(t, d)| (t.clone(), DocumentCommitment { root: digest_to_hex(&d.root()), depth: d.depth() }))
+        .collect();
+    Ok((docs, commitments))
 }
 
 /// A VM failure, described without the VM state (which holds private values).
@@ -83,56 +88,38 @@ impl Triton {
         let output = input.query.evaluate(input.user_data, to_time(input.date)?)?;
         let tags = input.user_data.tags();
         let compiled = compile(input.query, &tags)?;
-        let mut docs = BTreeMap::new();
-        for (tag, doc) in &input.user_data.documents {
-            docs.insert(tag.clone(), CommittedDocument::commit(tag, doc)?);
-        }
-        let commitments: BTreeMap<String, DocumentCommitment> = docs
-            .iter()
-            .map(|(t, d)| (t.clone(), DocumentCommitment { root: digest_to_hex(&d.root()), depth: d.depth() }))
-            .collect();
-        let mut tokens = Vec::new();
-        let mut digests = Vec::new();
-        for item in &compiled.witness {
-            match *item {
-                WitnessItem::Opening(i) => {
-                    let path = &compiled.openings[i];
-                    let opened = docs.get(&path.tag).and_then(|d| d.open(path));
-                    let Some((leaf, node, auth)) = opened else {
-                        let kind = if let Some(raw) = marked_path(path) {
-                            QueryErrorKind::Privacy { path: raw.to_string(), marker: path.to_string() }
-                        } else {
-                            QueryErrorKind::MissingPath(path.to_string())
-                        };
-                        return Err(QueryError { at: None, kind }.into());
-                    };
-                    tokens.push(BFieldElement::new(node));
-                    tokens.extend(leaf.salt.iter().rev());
-                    tokens.extend(leaf.slot.iter().rev());
-                    digests.extend(auth);
-                }
-                WitnessItem::StringWords { opening, bytes } => {
-                    let path = &compiled.openings[opening];
-                    let text = input
-                        .user_data
-                        .documents
-                        .get(&path.tag)
-                        .and_then(|d| path.lookup(d))
-                        .and_then(|v| v.as_str())
-                        .filter(|s| s.len() == bytes);
-                    let words = bytes.div_ceil(4);
-                    match text {
-                        Some(s) => tokens.extend(pack_bytes(s.as_bytes())),
-                        None => tokens.extend(std::iter::repeat_n(BFieldElement::new(0), words)),
-                    }
-                }
-            }
-        }
+        let (docs, commitments) = commit_all(input.user_data)?;
+        let witness = crate::witness::build(&compiled, &docs, input.user_data)?;
         let claim = Claim::about_program(&compiled.program)
             .with_input(public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?)
             .with_output(output_digest(&compiled.output_keys, &output)?.values().to_vec());
-        let non_determinism = NonDeterminism::new(tokens).with_digests(digests);
+        let non_determinism = NonDeterminism::new(witness.tokens).with_digests(witness.digests);
         Ok(Execution { compiled, output, claim, non_determinism, commitments })
+    }
+
+    /// Compiles, commits and runs the program on the data *without*
+    /// consulting the interpreter: the claimed output is whatever the VM
+    /// writes. Returns the VM's output commitment, or its failure. This is
+    /// how tests show that the program itself enforces what the
+    /// interpreter rejects.
+    ///
+    /// # Errors
+    /// [`ZkvmError::Execution`] when the VM stops with an error; witness
+    /// errors for data missing a leaf the program opens.
+    pub fn run_unchecked(&self, input: &ProveInput<'_>) -> Result<Vec<BFieldElement>, ZkvmError> {
+        let compiled = compile(input.query, &input.user_data.tags())?;
+        let (docs, commitments) = commit_all(input.user_data)?;
+        let witness = crate::witness::build(&compiled, &docs, input.user_data)?;
+        let public = public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?;
+        let mut state = triton_vm::prelude::VMState::new(
+            compiled.program,
+            PublicInput::new(public),
+            NonDeterminism::new(witness.tokens).with_digests(witness.digests),
+        );
+        if let Err(source) = state.run() {
+            return Err(instruction_failure(&source, state.instruction_pointer));
+        }
+        Ok(state.public_output)
     }
 
     /// Runs the program without proving and checks that its public output

@@ -1,0 +1,200 @@
+//! Emitting Triton assembly: RAM cells, loads and stores, labels,
+//! subroutines and loops.
+
+use std::fmt::Write as _;
+
+use super::{Gen, Gate, CELLS_END, SLOTS};
+
+impl Gen {
+    /// Appends one line of assembly.
+    pub(super) fn emit(&mut self, line: &str) {
+        self.code.push_str(line);
+        self.code.push('\n');
+    }
+
+    /// A fresh static value slot (8 words: the 7-word slot and a pointer).
+    pub(super) fn alloc(&mut self) -> u64 {
+        let s = self.next_slot;
+        self.next_slot += 8;
+        debug_assert!(s >= SLOTS);
+        s
+    }
+
+    /// A fresh static RAM cell.
+    pub(super) fn cell(&mut self) -> u64 {
+        let c = self.next_cell;
+        self.next_cell += 1;
+        debug_assert!(c < CELLS_END);
+        c
+    }
+
+    /// `n` consecutive static cells.
+    pub(super) fn cells(&mut self, n: u64) -> u64 {
+        let c = self.next_cell;
+        self.next_cell += n;
+        c
+    }
+
+    /// A label unique in the program.
+    pub(super) fn label(&mut self, prefix: &str) -> String {
+        self.labels += 1;
+        format!("zk_{prefix}_{}", self.labels)
+    }
+
+    pub(super) fn push(&mut self, v: u64) {
+        let _ = writeln!(self.code, "push {v}");
+    }
+
+    /// Pushes `mem[addr]`.
+    pub(super) fn load(&mut self, addr: u64) {
+        let _ = writeln!(self.code, "push {addr} read_mem 1 pop 1");
+    }
+
+    /// Pops into `mem[addr]`.
+    pub(super) fn store(&mut self, addr: u64) {
+        let _ = writeln!(self.code, "push {addr} write_mem 1 pop 1");
+    }
+
+    /// Pushes `mem[mem[cell] + off]`.
+    pub(super) fn load_ind(&mut self, cell: u64, off: i64) {
+        self.load(cell);
+        let _ = writeln!(self.code, "addi {off} read_mem 1 pop 1");
+    }
+
+    /// Pops into `mem[mem[cell] + off]`.
+    pub(super) fn store_ind(&mut self, cell: u64, off: i64) {
+        self.load(cell);
+        let _ = writeln!(self.code, "addi {off} write_mem 1 pop 1");
+    }
+
+    /// `mem[cell] += k`.
+    pub(super) fn bump(&mut self, cell: u64, k: i64) {
+        self.load(cell);
+        let _ = writeln!(self.code, "addi {k}");
+        self.store(cell);
+    }
+
+    /// Stack `[type, p0..p5]` (type on top) → RAM at `addr`.
+    pub(super) fn store_slot(&mut self, addr: u64) {
+        let _ = writeln!(self.code, "push {addr} write_mem 5 write_mem 2 pop 1");
+    }
+
+    /// Writes `words` zeros from `addr`.
+    pub(super) fn zero(&mut self, addr: u64, words: u64) {
+        let mut a = addr;
+        while a < addr + words {
+            let n = (addr + words - a).min(5);
+            for _ in 0..n {
+                self.emit("push 0");
+            }
+            let _ = writeln!(self.code, "push {a} write_mem {n} pop 1");
+            a += n;
+        }
+    }
+
+    /// Stack `[x]` → asserts `x == 0`, or `gate·x == 0` under a gate.
+    pub(super) fn assert_zero_under(&mut self, gate: Gate) {
+        if let Some(g) = gate {
+            self.load(g);
+            self.emit("mul");
+        }
+        self.emit("push 0 eq assert");
+    }
+
+    /// Pushes `mem[slot] == t`.
+    pub(super) fn is_type(&mut self, slot: u64, t: u64) {
+        self.load(slot);
+        let _ = writeln!(self.code, "push {t} eq");
+    }
+
+    /// Asserts (under the gate) that the slot has type `t`.
+    pub(super) fn assert_type(&mut self, slot: u64, t: u64, gate: Gate) {
+        self.load(slot);
+        let _ = writeln!(self.code, "push -{t} add");
+        self.assert_zero_under(gate);
+    }
+
+    /// Stack `[b]` → `[1 - b]`.
+    pub(super) fn not(&mut self) {
+        self.emit("push -1 mul push 1 add");
+    }
+
+    /// Stack `[b]` → a bool slot at a fresh address.
+    pub(super) fn store_bool(&mut self) -> u64 {
+        let r = self.alloc();
+        self.store(r + 1);
+        self.zero(r + 2, 6);
+        self.push(super::tag::BOOL);
+        self.store(r);
+        r
+    }
+
+    /// Runs `body` as a subroutine named `name`, emitted after the main
+    /// program; the body must leave the stack as it found it.
+    pub(super) fn subroutine(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
+        let saved = std::mem::take(&mut self.code);
+        let _ = writeln!(self.code, "{name}:");
+        body(self);
+        self.emit("return");
+        let code = std::mem::replace(&mut self.code, saved);
+        self.subs.push_str(&code);
+    }
+
+    /// Emits `for counter in 0..mem[count] { body }` as a call to a fresh
+    /// looping subroutine; `counter` is a cell the body may read.
+    pub(super) fn repeat(&mut self, count: u64, counter: u64, body: impl FnOnce(&mut Self)) {
+        let name = self.label("loop");
+        self.push(0);
+        self.store(counter);
+        let _ = writeln!(self.code, "call {name}");
+        let saved = std::mem::take(&mut self.code);
+        let _ = writeln!(self.code, "{name}:");
+        self.load(counter);
+        self.load(count);
+        self.emit("eq skiz return");
+        body(self);
+        self.bump(counter, 1);
+        self.emit("recurse");
+        let code = std::mem::replace(&mut self.code, saved);
+        self.subs.push_str(&code);
+    }
+
+    /// Stack `[c]` → calls `body` (as a subroutine) when `c == 1`.
+    pub(super) fn when(&mut self, body: impl FnOnce(&mut Self)) {
+        let name = self.label("when");
+        let _ = writeln!(self.code, "skiz call {name}");
+        self.subroutine(&name, body);
+    }
+
+    /// `dst ← gate ? new : dst` for one word; `load_new` pushes the new word.
+    pub(super) fn select_word(&mut self, dst: u64, gate: Gate, load_new: impl FnOnce(&mut Self)) {
+        match gate {
+            None => load_new(self),
+            Some(g) => {
+                self.load(dst);
+                load_new(self);
+                self.emit("dup 1 push -1 mul add");
+                self.load(g);
+                self.emit("mul add");
+            }
+        }
+        self.store(dst);
+    }
+
+    /// Pushes a digest so that `st0` is its first element.
+    pub(super) fn push_digest(&mut self, d: &triton_vm::prelude::Digest) {
+        for v in d.values().iter().rev() {
+            self.push(v.value());
+        }
+    }
+
+    /// Pushes the digest stored at `addr..addr+5` (`st0 = mem[addr]`).
+    pub(super) fn load_digest(&mut self, addr: u64) {
+        let _ = writeln!(self.code, "push {} read_mem 5 pop 1", addr + 4);
+    }
+
+    /// Pops a digest (`st0` first) into `addr..addr+5`.
+    pub(super) fn store_digest(&mut self, addr: u64) {
+        let _ = writeln!(self.code, "push {addr} write_mem 5 pop 1");
+    }
+}

@@ -1,0 +1,404 @@
+//! Query → Triton assembly.
+//!
+//! The compiled program evaluates every statement: both branches of every
+//! `if` run, and each assignment or output is a *select* on the path
+//! condition, so which statements ran is never a secret the trace depends
+//! on. Values live in RAM slots ([`crate::encoding`], 8 words: the 7-word
+//! slot and a pointer to a string's characters or an array's elements).
+//! A `dvar` is opened from its document's Merkle root the first time it is
+//! used; strings carry their characters (checked against the committed
+//! digest) and, when the query compares case-insensitively, their case
+//! folding (checked against the committed folding table,
+//! [`crate::fold_table`]). The program:
+//!
+//! 1. reads the public input: evaluation date `[year, month, day]`, the DVR
+//!    digest (8 u32 words, big-endian), then for every document (tags
+//!    sorted) its root (5 words, last element first) and depth;
+//! 2. runs the statements, opening leaves and asserting, under the path
+//!    condition, every runtime check the interpreter makes (types, unset
+//!    variables, unreadable values, invalid dates, overflow, privacy
+//!    markers);
+//! 3. hashes the output table — for each possible output key, sorted,
+//!    `[present, slot (7 words)]` — with Tip5's variable-length hash and
+//!    writes the 5-word digest as public output.
+//!
+//! Loops (over characters and array elements) run as many times as the
+//! data requires; Triton VM proofs are zero-knowledge, and only the padded
+//! trace height (a power of two) reveals the size of the work. All memory
+//! the program reads is first written by the program itself, or checked
+//! against a digest: the prover's initial RAM is never trusted.
+
+mod asm;
+mod ops;
+mod runtime;
+mod values;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use triton_vm::prelude::{Program, Tip5};
+use zkpass_query::{Expr, Projection, Query, ResolvedPath, Stmt};
+
+pub use crate::encoding::tag;
+use crate::encoding::{pack_bytes, SLOT_WORDS};
+use crate::ZkvmError;
+use runtime::Runtime;
+
+/// Words per output-table entry: `[present, slot]`.
+pub const OUTPUT_ENTRY_WORDS: usize = 1 + SLOT_WORDS;
+
+/// Scratch cells of single operations.
+const SCRATCH: u64 = 0;
+/// The evaluation date `[year, month, day]`.
+const DATE: u64 = 32;
+/// Document roots: root (5 words) and depth at `DOCS + 8k`.
+const DOCS: u64 = 64;
+/// Static single-word cells.
+const CELLS: u64 = 1 << 12;
+const CELLS_END: u64 = 1 << 16;
+/// Characters of string literals.
+const LITS: u64 = 1 << 16;
+/// Static value slots (stride 8).
+const SLOTS: u64 = 1 << 20;
+/// The output table.
+const OUT: u64 = 1 << 28;
+/// The dynamic heap (characters and elements of opened values).
+const HEAP: u64 = 1 << 32;
+
+/// A path condition: the cell holding 0 or 1, or `None` for "always".
+type Gate = Option<u64>;
+
+/// One step of the secret input, in the order the program consumes it.
+/// Each produces individual tokens and authentication paths as written in
+/// `docs/PROOF.md` ("Secret input").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WitnessItem {
+    /// Open the leaf at `path` (node index, salt, slot; its authentication
+    /// path), then a string's characters and their folding proofs; with
+    /// `expand`, then every element of an array the same way.
+    Open {
+        /// The leaf.
+        path: ResolvedPath,
+        /// Whether an array's elements are opened too.
+        expand: bool,
+    },
+    /// Open the array at `base`, then per element: the filter field, and,
+    /// for kept elements, the projected field and (with `markers`) its
+    /// privacy marker.
+    Projection {
+        /// The array.
+        base: ResolvedPath,
+        /// Filter and projected fields.
+        projection: Projection,
+        /// Whether each kept element's privacy marker is opened.
+        markers: bool,
+    },
+    /// For `exists`: the number of path segments present, the deepest
+    /// present node's opening and, if absent below an object, its field
+    /// names.
+    Exists {
+        /// The path tested.
+        path: ResolvedPath,
+    },
+}
+
+/// A compiled query.
+#[derive(Debug, Clone)]
+pub struct CompiledQuery {
+    /// The Triton VM program.
+    pub program: Program,
+    /// Its assembly text.
+    pub code: String,
+    /// Document tags, sorted: the order of the roots in the public input.
+    pub tags: Vec<String>,
+    /// Every output key a run can write, sorted: the output table's order.
+    pub output_keys: Vec<String>,
+    /// The secret input plan.
+    pub witness: Vec<WitnessItem>,
+    /// Whether opened strings carry their characters.
+    pub need_chars: bool,
+    /// Whether opened strings carry their case folding.
+    pub need_fold: bool,
+}
+
+/// Where a raw (directly read) value came from, for the privacy rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Raw {
+    /// A dvar without projection: its privacy marker must be `true`.
+    Path(ResolvedPath),
+    /// A projection: the cell that holds 1 when every kept element's
+    /// marker is `true`.
+    Projection(u64),
+}
+
+struct Gen {
+    code: String,
+    subs: String,
+    next_slot: u64,
+    next_cell: u64,
+    next_lit: u64,
+    labels: usize,
+    rt: Runtime,
+    vars: HashMap<String, u64>,
+    taint: HashMap<String, BTreeSet<Raw>>,
+    /// Opened dvars: slot and the cell counting unreadable elements.
+    opened: HashMap<ResolvedPath, (u64, u64)>,
+    /// Opened privacy markers.
+    markers: HashMap<ResolvedPath, u64>,
+    /// Projections by path text: slot, bad-element cell, all-public cell.
+    projections: HashMap<String, (u64, u64, Option<u64>)>,
+    witness: Vec<WitnessItem>,
+    output_keys: Vec<String>,
+    tags: Vec<String>,
+    need_chars: bool,
+    need_fold: bool,
+    /// Dvar texts that are the whole expression of an output or assign.
+    raw_dvars: HashSet<String>,
+}
+
+fn version_tag() -> u64 {
+    let words = pack_bytes(crate::ENGINE_VERSION.as_bytes());
+    Tip5::hash_varlen(&words).values()[0].value()
+}
+
+fn assigned_names(stmts: &[Stmt], out: &mut BTreeSet<String>) {
+    for s in stmts {
+        match s {
+            Stmt::Assign { name, .. } => {
+                out.insert(name.clone());
+            }
+            Stmt::If { then, otherwise, .. } => {
+                assigned_names(then, out);
+                assigned_names(otherwise, out);
+            }
+            Stmt::Output { .. } => {}
+        }
+    }
+}
+
+/// Every expression of the query, statement by statement.
+fn for_each_expr(stmts: &[Stmt], f: &mut impl FnMut(&Expr, bool)) {
+    fn walk(e: &Expr, top: bool, f: &mut impl FnMut(&Expr, bool)) {
+        f(e, top);
+        for c in e.children() {
+            walk(c, false, f);
+        }
+    }
+    for s in stmts {
+        match s {
+            Stmt::Assign { expr, .. } | Stmt::Output { expr, .. } => walk(expr, true, f),
+            Stmt::If { cond, then, otherwise, .. } => {
+                walk(cond, false, f);
+                for_each_expr(then, f);
+                for_each_expr(otherwise, f);
+            }
+        }
+    }
+}
+
+/// Compiles `query` for documents `tags` (sorted; `[""]` for a sole
+/// document).
+///
+/// # Errors
+/// [`ZkvmError::Query`] for a path naming no document.
+pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmError> {
+    let mut tags = tags.to_vec();
+    tags.sort();
+    let (mut need_chars, mut need_fold) = (false, false);
+    let mut raw_dvars = HashSet::new();
+    for_each_expr(&query.statements, &mut |e, top| match e {
+        Expr::Cmp { op, .. } if op.is_case_insensitive() => (need_chars, need_fold) = (true, true),
+        Expr::Cmp { op, .. } if matches!(op, zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains) => {
+            need_chars = true;
+        }
+        Expr::Date { .. } => need_chars = true,
+        Expr::Dvar(p) if top => {
+            raw_dvars.insert(p.text.clone());
+        }
+        _ => {}
+    });
+    let mut next_cell = CELLS;
+    let rt = Runtime::new(&mut next_cell);
+    let mut g = Gen {
+        code: String::new(),
+        subs: String::new(),
+        next_slot: SLOTS,
+        next_cell,
+        next_lit: LITS,
+        labels: 0,
+        rt,
+        vars: HashMap::new(),
+        taint: HashMap::new(),
+        opened: HashMap::new(),
+        markers: HashMap::new(),
+        projections: HashMap::new(),
+        witness: Vec::new(),
+        output_keys: query.output_keys(),
+        tags: tags.clone(),
+        need_chars,
+        need_fold,
+        raw_dvars,
+    };
+    g.prologue(query);
+    g.block(&query.statements, None)?;
+    g.epilogue();
+    let code = format!("{}{}", g.code, g.subs);
+    let program = Program::from_code(&code)
+        .map_err(|e| ZkvmError::Execution(format!("generated assembly does not parse: {e}")))?;
+    Ok(CompiledQuery {
+        program,
+        code,
+        tags,
+        output_keys: g.output_keys,
+        witness: g.witness,
+        need_chars,
+        need_fold,
+    })
+}
+
+impl Gen {
+    fn prologue(&mut self, query: &Query) {
+        let _ = writeln!(self.code, "// {}\npush {} pop 1", crate::ENGINE_VERSION, version_tag());
+        let _ = writeln!(self.code, "read_io 3 push {DATE} write_mem 3 pop 1");
+        self.emit("read_io 5 pop 5 read_io 3 pop 3");
+        for k in 0..self.tags.len() as u64 {
+            let root = DOCS + 8 * k;
+            let _ = writeln!(
+                self.code,
+                "read_io 5 push {root} write_mem 5 pop 1 read_io 1 push {} write_mem 1 pop 1",
+                root + 5
+            );
+        }
+        self.push(HEAP);
+        self.store(self.rt.hp);
+        let mut names = BTreeSet::new();
+        assigned_names(&query.statements, &mut names);
+        for name in names {
+            let s = self.alloc();
+            self.zero(s, 8);
+            self.vars.insert(name, s);
+        }
+        let words = (self.output_keys.len() * OUTPUT_ENTRY_WORDS) as u64;
+        self.zero(OUT, words);
+        // Tip5 variable-length padding: 1, then zeros to a multiple of 10.
+        self.push(1);
+        self.store(OUT + words);
+        let padded = (words + 1).div_ceil(10) * 10;
+        self.zero(OUT + words + 1, padded - words - 1);
+    }
+
+    fn epilogue(&mut self) {
+        let words = (self.output_keys.len() * OUTPUT_ENTRY_WORDS) as u64;
+        let chunks = (words + 1).div_ceil(10);
+        let _ = writeln!(self.code, "sponge_init push {OUT}");
+        for _ in 0..chunks {
+            self.emit("sponge_absorb_mem");
+        }
+        self.emit("pop 1 sponge_squeeze write_io 5 pop 5 halt");
+        self.emit_runtime();
+    }
+
+    fn resolve(&self, p: &zkpass_query::DvarPath) -> Result<ResolvedPath, ZkvmError> {
+        p.resolve(&self.tags).map_err(|kind| ZkvmError::Query(zkpass_query::QueryError { at: None, kind }))
+    }
+
+    /// The RAM address of a document's root.
+    fn root_of(&self, tag: &str) -> u64 {
+        DOCS + 8 * self.tags.iter().position(|t| t == tag).unwrap_or(0) as u64
+    }
+
+    /// The path condition `gate · b` in a fresh cell; stack `[b]`.
+    fn gate_and(&mut self, gate: Gate) -> u64 {
+        if let Some(g) = gate {
+            self.load(g);
+            self.emit("mul");
+        }
+        let c = self.cell();
+        self.store(c);
+        c
+    }
+
+    fn block(&mut self, stmts: &[Stmt], gate: Gate) -> Result<(), ZkvmError> {
+        for s in stmts {
+            match s {
+                Stmt::Assign { name, expr, .. } => {
+                    let src = self.expr(expr, gate)?;
+                    let dst = self.vars[name];
+                    for j in 0..8 {
+                        self.select_word(dst + j, gate, |g| g.load(src + j));
+                    }
+                    let raw = self.raw_sources(expr, gate)?;
+                    let entry = self.taint.entry(name.clone()).or_default();
+                    if gate.is_none() {
+                        *entry = raw;
+                    } else {
+                        entry.extend(raw);
+                    }
+                }
+                Stmt::Output { key, expr, .. } => {
+                    let src = self.expr(expr, gate)?;
+                    for raw in self.raw_sources(expr, gate)? {
+                        self.assert_public(&raw, gate)?;
+                    }
+                    let k = self.output_keys.binary_search(key).unwrap_or(0);
+                    let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
+                    self.select_word(dst, gate, |g| g.push(1));
+                    for j in 0..SLOT_WORDS as u64 {
+                        self.select_word(dst + 1 + j, gate, |g| g.load(src + j));
+                    }
+                }
+                Stmt::If { cond, then, otherwise, .. } => {
+                    let c = self.expr(cond, gate)?;
+                    self.assert_type(c, tag::BOOL, gate);
+                    self.load(c + 1);
+                    let p_then = self.gate_and(gate);
+                    self.load(c + 1);
+                    self.not();
+                    let p_else = self.gate_and(gate);
+                    self.block(then, Some(p_then))?;
+                    self.block(otherwise, Some(p_else))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The raw sources `expr` may be (a dvar, or a variable holding one).
+    fn raw_sources(&mut self, expr: &Expr, gate: Gate) -> Result<BTreeSet<Raw>, ZkvmError> {
+        Ok(match expr {
+            Expr::Dvar(p) => match &p.projection {
+                None => BTreeSet::from([Raw::Path(self.resolve(p)?)]),
+                Some(proj) if proj.rest.is_empty() => BTreeSet::from([Raw::Path(self.resolve(p)?)]),
+                Some(_) => {
+                    self.dvar(p, gate)?;
+                    let cell = self.projections.get(&p.text).and_then(|x| x.2);
+                    cell.map(Raw::Projection).into_iter().collect()
+                }
+            },
+            Expr::Lvar(n) => self.taint.get(n).cloned().unwrap_or_default(),
+            _ => BTreeSet::new(),
+        })
+    }
+
+    /// Asserts, under `gate`, that a raw source may be output.
+    fn assert_public(&mut self, raw: &Raw, gate: Gate) -> Result<(), ZkvmError> {
+        match raw {
+            Raw::Projection(cell) => {
+                self.load(*cell);
+                self.not();
+                self.assert_zero_under(gate);
+            }
+            Raw::Path(path) => {
+                let marker = zkpass_query::privacy_marker(path).ok_or_else(|| {
+                    ZkvmError::Unsupported(format!("{path} has no field name to carry a privacy marker"))
+                })?;
+                let m = self.open_marker(&marker);
+                self.assert_type(m, tag::BOOL, gate);
+                self.load(m + 1);
+                self.emit("push -1 add");
+                self.assert_zero_under(gate);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,928 @@
+//! Expressions: logic, comparisons (element-wise over arrays), strings,
+//! integers, dates and the extensions.
+
+use std::fmt::Write as _;
+
+use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, Segment};
+
+use super::{tag, Gate, Gen, DATE, SCRATCH};
+use super::runtime::OPEN_SCALAR;
+use crate::encoding::{field_digest, path_digest, value_slot};
+use crate::ZkvmError;
+
+/// `2^31 - 1`: the largest high limb of a non-negative i64.
+const I32_MAX: u64 = 0x7fff_ffff;
+/// `2^32 - 1`.
+const U32_MAX: u64 = 0xffff_ffff;
+
+/// Whether an expression's value is a scalar whatever the data.
+fn static_scalar(e: &Expr) -> bool {
+    !matches!(e, Expr::Dvar(_) | Expr::Lvar(_))
+}
+
+impl Gen {
+    pub(super) fn expr(&mut self, e: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
+        match e {
+            Expr::Lit(v) => Ok(self.literal(v)),
+            Expr::Dvar(p) => self.dvar(p, gate),
+            Expr::Lvar(n) => {
+                let s = *self.vars.get(n).ok_or_else(|| {
+                    ZkvmError::Unsupported(format!("local variable {n:?} is never assigned"))
+                })?;
+                self.is_type(s, tag::UNSET);
+                self.assert_zero_under(gate);
+                Ok(s)
+            }
+            Expr::And(es) | Expr::Or(es) => self.and_or(matches!(e, Expr::And(_)), es, gate),
+            Expr::Not(x) => {
+                let s = self.expr(x, gate)?;
+                self.assert_type(s, tag::BOOL, gate);
+                self.load(s + 1);
+                self.not();
+                Ok(self.store_bool())
+            }
+            Expr::Exists(p) => self.exists(p),
+            Expr::Len(x) => {
+                let s = self.expr(x, gate)?;
+                self.is_type(s, tag::STR);
+                self.is_type(s, tag::ARRAY);
+                self.emit("add dup 0");
+                self.not();
+                self.assert_zero_under(gate);
+                self.load(s + 1);
+                self.emit("mul push 0 swap 1");
+                Ok(self.store_int())
+            }
+            Expr::Arith(op, a, b) => {
+                let (x, y) = (self.expr(a, gate)?, self.expr(b, gate)?);
+                self.arith(*op, x, y, gate)
+            }
+            Expr::Between { value, low, high } => {
+                let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
+                self.less_than(v, lo, gate);
+                self.not();
+                self.less_than(hi, v, gate);
+                self.not();
+                self.emit("mul");
+                Ok(self.store_bool())
+            }
+            Expr::In { negate, value, list } => {
+                let s = self.expr(value, gate)?;
+                self.is_type(s, tag::ARRAY);
+                self.assert_zero_under(gate);
+                if let Some(first) = list.first() {
+                    self.assert_type(s, value_slot(first)[0].value(), gate);
+                }
+                self.push(1);
+                for lit in list {
+                    self.push(1);
+                    for (w, v) in value_slot(lit).iter().enumerate() {
+                        self.load(s + w as u64);
+                        let _ = writeln!(self.code, "push {} eq mul", v.value());
+                    }
+                    self.not();
+                    self.emit("mul");
+                }
+                if !negate {
+                    self.not();
+                }
+                Ok(self.store_bool())
+            }
+            Expr::Date { func, date, format } => {
+                let s = self.expr(date, gate)?;
+                self.date(*func, *format, s, gate);
+                Ok(self.store_int())
+            }
+            Expr::Cmp { op, left, right, mode } => {
+                let (x, y) = (self.expr(left, gate)?, self.expr(right, gate)?);
+                if static_scalar(left) && static_scalar(right) {
+                    self.scalar_op(*op, x, y, gate);
+                } else {
+                    self.elementwise(*op, x, y, *mode, gate);
+                }
+                Ok(self.store_bool())
+            }
+        }
+    }
+
+    /// Stack `[hi, lo]` (lo on top) → an int slot at a fresh address.
+    fn store_int(&mut self) -> u64 {
+        let r = self.alloc();
+        self.store(r + 2);
+        self.store(r + 1);
+        self.zero(r + 3, 5);
+        self.push(tag::INT);
+        self.store(r);
+        r
+    }
+
+    fn and_or(&mut self, is_and: bool, es: &[Expr], gate: Gate) -> Result<u64, ZkvmError> {
+        // Short-circuit: operand i is *reached* only when every earlier
+        // operand was true (and) / false (or); its checks run under that
+        // condition, as in the interpreter.
+        let mut slots = Vec::new();
+        let mut reach = gate;
+        for (i, x) in es.iter().enumerate() {
+            let s = self.expr(x, reach)?;
+            self.assert_type(s, tag::BOOL, reach);
+            slots.push(s);
+            if i + 1 < es.len() {
+                self.load(s + 1);
+                if !is_and {
+                    self.not();
+                }
+                reach = Some(self.gate_and(reach));
+            }
+        }
+        self.push(1);
+        for s in slots {
+            self.load(s + 1);
+            if !is_and {
+                self.not();
+            }
+            self.emit("mul");
+        }
+        if !is_and {
+            self.not();
+        }
+        Ok(self.store_bool())
+    }
+
+    /// Pushes the result of `op` on two scalar slots, asserting operand
+    /// types under `gate`.
+    fn scalar_op(&mut self, op: CmpOp, x: u64, y: u64, gate: Gate) {
+        match op {
+            CmpOp::Eq | CmpOp::Ne => {
+                self.load(x);
+                self.load(y);
+                self.emit("push -1 mul add");
+                self.assert_zero_under(gate);
+                self.push(1);
+                for j in 0..7 {
+                    self.load(x + j);
+                    self.load(y + j);
+                    self.emit("eq mul");
+                }
+            }
+            CmpOp::Lt => self.less_than(x, y, gate),
+            CmpOp::Gt => self.less_than(y, x, gate),
+            CmpOp::Ge => {
+                self.less_than(x, y, gate);
+                self.not();
+            }
+            CmpOp::Le => {
+                self.less_than(y, x, gate);
+                self.not();
+            }
+            CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y, gate),
+            CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false, gate),
+            CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true, gate),
+        }
+        if op.is_negated() {
+            self.not();
+        }
+    }
+
+    /// Compares element by element when one side is an array (a scalar is
+    /// an array of one), combining by `mode`; pushes the result.
+    fn elementwise(&mut self, op: CmpOp, x: u64, y: u64, mode: ArrayMode, gate: Gate) {
+        let (n, k, cnt) = (self.cell(), self.cell(), self.cell());
+        let (cx, cy) = (self.alloc(), self.alloc());
+        let mut sides = Vec::new();
+        for s in [x, y] {
+            let (is_arr, ptr, stride) = (self.cell(), self.cell(), self.cell());
+            self.is_type(s, tag::ARRAY);
+            self.store(is_arr);
+            // ptr = is_arr ? word 7 : s ; stride = 8·is_arr
+            self.load(is_arr);
+            self.load(s + 7);
+            self.push(s);
+            self.emit("push -1 mul add mul");
+            self.push(s);
+            self.emit("add");
+            self.store(ptr);
+            self.load(is_arr);
+            self.emit("push 8 mul");
+            self.store(stride);
+            sides.push((s, is_arr, ptr, stride));
+        }
+        let ((_, ax, _, _), (_, ay, _, _)) = (sides[0], sides[1]);
+        // array against array is a type error
+        self.load(ax);
+        self.load(ay);
+        self.emit("mul");
+        self.assert_zero_under(gate);
+        // n = len_x · len_y · (1 - both)
+        self.push(1);
+        for (s, is_arr, _, _) in &sides {
+            self.load(*is_arr);
+            self.load(s + 1);
+            self.emit("push -1 add mul addi 1 mul");
+        }
+        self.load(ax);
+        self.load(ay);
+        self.emit("mul");
+        self.not();
+        self.emit("mul");
+        self.store(n);
+        self.push(0);
+        self.store(cnt);
+        self.repeat(n, k, |g| {
+            for ((_, _, ptr, stride), cur) in sides.iter().zip([cx, cy]) {
+                g.load(*ptr);
+                g.load(k);
+                g.load(*stride);
+                g.emit("mul add addi 7 read_mem 4 read_mem 4 pop 1");
+                let _ = writeln!(g.code, "push {cur} write_mem 4 write_mem 4 pop 1");
+            }
+            g.scalar_op(op, cx, cy, gate);
+            g.bump_by_top(cnt);
+        });
+        match mode {
+            ArrayMode::Any => {
+                self.load(cnt);
+                self.emit("push 0 eq");
+                self.not();
+            }
+            ArrayMode::All => {
+                self.load(cnt);
+                self.load(n);
+                self.emit("eq");
+            }
+        }
+    }
+
+    /// Pushes `x < y` for two int slots (signed, via biased high limbs);
+    /// asserts both are ints under `gate`.
+    pub(super) fn less_than(&mut self, x: u64, y: u64, gate: Gate) {
+        self.assert_type(x, tag::INT, gate);
+        self.assert_type(y, tag::INT, gate);
+        for (k, s) in [x, y].into_iter().enumerate() {
+            let k = k as u64;
+            // mask with is_int so that u32 instructions never see a digest word
+            self.load(s + 1);
+            self.is_type(s, tag::INT);
+            self.emit("mul push 2147483648 xor");
+            self.store(SCRATCH + 2 * k);
+            self.load(s + 2);
+            self.is_type(s, tag::INT);
+            self.emit("mul");
+            self.store(SCRATCH + 2 * k + 1);
+        }
+        // hi_x < hi_y  +  (hi_x == hi_y)·(lo_x < lo_y)
+        self.load(SCRATCH + 2);
+        self.load(SCRATCH);
+        self.emit("lt");
+        self.load(SCRATCH + 2);
+        self.load(SCRATCH);
+        self.emit("eq");
+        self.load(SCRATCH + 3);
+        self.load(SCRATCH + 1);
+        self.emit("lt mul add");
+    }
+
+    /// Asserts both slots are strings under `gate`; returns the cell that
+    /// holds 1 when they are.
+    fn both_strings(&mut self, x: u64, y: u64, gate: Gate) -> u64 {
+        let iss = self.cell();
+        self.is_type(x, tag::STR);
+        self.is_type(y, tag::STR);
+        self.emit("mul dup 0");
+        self.store(iss);
+        self.not();
+        self.assert_zero_under(gate);
+        iss
+    }
+
+    /// Stores the address of a string's (folded) length word: the chars
+    /// header `word 7`, or the folded header `mem[word 7 - 1]`.
+    fn text_header(&mut self, s: u64, folded: bool) -> u64 {
+        let h = self.cell();
+        self.load(s + 7);
+        if folded {
+            self.emit("addi -1 read_mem 1 pop 1");
+        }
+        self.store(h);
+        h
+    }
+
+    /// Pushes whether two strings are equal after case folding.
+    fn folded_equal(&mut self, x: u64, y: u64, gate: Gate) {
+        let iss = self.both_strings(x, y, gate);
+        let (hx, hy) = (self.text_header(x, true), self.text_header(y, true));
+        let (eqlen, cnt, acc, k) = (self.cell(), self.cell(), self.cell(), self.cell());
+        self.load_ind(hx, 0);
+        self.load_ind(hy, 0);
+        self.emit("eq");
+        self.load(iss);
+        self.emit("mul");
+        self.store(eqlen);
+        self.load(eqlen);
+        self.load_ind(hx, 0);
+        self.emit("mul");
+        self.store(cnt);
+        self.push(1);
+        self.store(acc);
+        self.repeat(cnt, k, |g| {
+            for h in [hx, hy] {
+                g.load(h);
+                g.load(k);
+                g.emit("add addi 1 read_mem 1 pop 1");
+            }
+            g.emit("eq");
+            g.load(acc);
+            g.emit("mul");
+            g.store(acc);
+        });
+        self.load(acc);
+        self.load(eqlen);
+        self.emit("mul");
+    }
+
+    /// Pushes whether the string `y` occurs in the string `x` (after case
+    /// folding with `folded`): Rabin–Karp with the base drawn from the
+    /// digests of both strings, so that the prover cannot choose it.
+    fn contains(&mut self, x: u64, y: u64, folded: bool, gate: Gate) {
+        let iss = self.both_strings(x, y, gate);
+        let (hx, hy) = (self.text_header(x, folded), self.text_header(y, folded));
+        let (n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k) = (
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+            self.cell(),
+        );
+        for (h, len) in [(hx, n), (hy, m)] {
+            self.load_ind(h, 0);
+            self.load(iss);
+            self.emit("mul");
+            self.store(len);
+        }
+        self.load_digest(y + 2);
+        self.load_digest(x + 2);
+        self.emit("hash");
+        self.store(r);
+        self.emit("pop 4");
+        // rolling hash of the needle
+        self.push(0);
+        self.store(hn);
+        self.repeat(m, k, |g| {
+            g.load(hn);
+            g.load(r);
+            g.emit("mul");
+            g.load(hy);
+            g.load(k);
+            g.emit("add addi 1 read_mem 1 pop 1 add");
+            g.store(hn);
+        });
+        // fits = m <= n
+        self.load(m);
+        self.load(n);
+        self.emit("lt");
+        self.not();
+        self.store(fits);
+        self.load(n);
+        self.load(m);
+        self.emit("push -1 mul add addi 1");
+        self.load(fits);
+        self.emit("mul");
+        self.store(wcount);
+        self.load(m);
+        self.load(fits);
+        self.emit("mul");
+        self.store(mfit);
+        self.push(0);
+        self.store(hw);
+        self.repeat(mfit, k, |g| {
+            g.load(hw);
+            g.load(r);
+            g.emit("mul");
+            g.load(hx);
+            g.load(k);
+            g.emit("add addi 1 read_mem 1 pop 1 add");
+            g.store(hw);
+        });
+        // r^(m-1), with exponent 0 when m = 0
+        self.load(m);
+        self.emit("addi -1");
+        self.load(m);
+        self.emit("push 0 eq add");
+        self.load(r);
+        self.emit("pow");
+        self.store(rm1);
+        self.push(0);
+        self.store(found);
+        self.repeat(wcount, k, |g| {
+            g.load(hw);
+            g.load(hn);
+            g.emit("eq");
+            g.bump_by_top(found);
+            // hw ← (hw − H[k]·r^(m−1))·r + H[k+m]
+            g.load(hx);
+            g.load(k);
+            g.emit("add addi 1 read_mem 1 pop 1");
+            g.load(rm1);
+            g.emit("mul push -1 mul");
+            g.load(hw);
+            g.emit("add");
+            g.load(r);
+            g.emit("mul");
+            g.load(hx);
+            g.load(k);
+            g.emit("add");
+            g.load(m);
+            g.emit("add addi 1 read_mem 1 pop 1 add");
+            g.store(hw);
+        });
+        self.load(found);
+        self.emit("push 0 eq");
+        self.not();
+        self.load(iss);
+        self.emit("mul");
+    }
+
+    /// Stack `[]` → `[hi, lo]` of the i64 `a − b` for two cells holding
+    /// u32 values.
+    fn signed_difference(&mut self, a: u64, b: u64) {
+        let neg = self.cell();
+        self.load(b);
+        self.load(a);
+        self.emit("lt");
+        self.store(neg);
+        self.load(neg);
+        let _ = writeln!(self.code, "push {U32_MAX} mul");
+        self.load(a);
+        self.load(b);
+        self.emit("push -1 mul add");
+        self.load(neg);
+        self.emit("push 4294967296 mul add");
+    }
+
+    /// Pushes the day number of the date in cells `y`, `m`, `d` (u32):
+    /// days since a fixed origin, proleptic Gregorian calendar.
+    fn day_number(&mut self, y: u64, m: u64, d: u64) {
+        let (yy, mm) = (self.cell(), self.cell());
+        // Y = y + 400 − [m < 3]; M = (m + 9) mod 12
+        self.push(3);
+        self.load(m);
+        self.emit("lt push -1 mul addi 400");
+        self.load(y);
+        self.emit("add");
+        self.store(yy);
+        self.push(12);
+        self.load(m);
+        self.emit("addi 9 div_mod swap 1 pop 1");
+        self.store(mm);
+        self.load(yy);
+        self.emit("push 365 mul");
+        for (div, sign) in [(4, ""), (100, "push -1 mul "), (400, "")] {
+            self.push(div);
+            self.load(yy);
+            let _ = writeln!(self.code, "div_mod pop 1 {sign}add");
+        }
+        self.push(5);
+        self.load(mm);
+        self.emit("push 153 mul addi 2 div_mod pop 1 add");
+        self.load(d);
+        self.emit("add");
+    }
+
+    /// Parses and validates the date string in slot `s` (asserting under
+    /// `gate`), then pushes `[hi, lo]` of the function's result.
+    fn date(&mut self, func: DateFn, format: DateFormat, s: u64, gate: Gate) {
+        let layout = format.layout();
+        let ok = self.cell();
+        let c = self.cells(10);
+        // ok = is_string · (length == 10)
+        self.is_type(s, tag::STR);
+        self.load(s + 1);
+        self.emit("push 10 eq mul");
+        self.store(ok);
+        for k in 0..10u64 {
+            self.load(ok);
+            self.load(s + 7);
+            let _ = writeln!(self.code, "addi {} read_mem 1 pop 1 mul", k + 1);
+            self.store(c + k);
+        }
+        let digit_positions: Vec<usize> = (layout.day..layout.day + 2)
+            .chain(layout.month..layout.month + 2)
+            .chain(layout.year..layout.year + 4)
+            .collect();
+        // digits: 47 < c < 58; value c − 48 (0 when not a digit)
+        let v = self.cells(10);
+        for &p in &digit_positions {
+            let cp = c + p as u64;
+            self.push(58);
+            self.load(cp);
+            self.emit("lt");
+            self.load(cp);
+            self.emit("push 47 lt mul dup 0");
+            self.load(ok);
+            self.emit("mul");
+            self.store(ok);
+            self.load(cp);
+            self.emit("addi -48 mul");
+            self.store(v + p as u64);
+        }
+        let number = |g: &mut Self, at: usize, len: usize| {
+            g.push(0);
+            for p in at..at + len {
+                g.emit("push 10 mul");
+                g.load(v + p as u64);
+                g.emit("add");
+            }
+        };
+        let (d, m, y) = (self.cell(), self.cell(), self.cell());
+        number(self, layout.day, 2);
+        self.store(d);
+        number(self, layout.month, 2);
+        self.store(m);
+        number(self, layout.year, 4);
+        self.store(y);
+        // separators
+        let (s0, s1) = (c + layout.seps[0] as u64, c + layout.seps[1] as u64);
+        match format {
+            DateFormat::Iso => {
+                self.load(s0);
+                self.emit("push 45 eq");
+                self.load(s1);
+                self.emit("push 45 eq mul");
+            }
+            _ => {
+                self.load(s0);
+                self.load(s1);
+                self.emit("eq");
+                self.push(1);
+                for sep in zkpass_query::date::SEPARATORS {
+                    self.load(s0);
+                    let _ = writeln!(self.code, "push -{sep} add mul");
+                }
+                self.emit("push 0 eq mul");
+            }
+        }
+        // month in 1..=12
+        self.load(m);
+        self.emit("push 0 lt mul push 13");
+        self.load(m);
+        self.emit("lt mul");
+        // day in 1..=days_in_month: feb → 28 + leap, else 30 + ((m + m/8) mod 2)
+        let (leap, dim) = (self.cell(), self.cell());
+        self.push(4);
+        self.load(y);
+        self.emit("div_mod swap 1 pop 1 push 0 eq");
+        self.push(100);
+        self.load(y);
+        self.emit("div_mod swap 1 pop 1 push 0 eq push -1 mul addi 1");
+        self.push(400);
+        self.load(y);
+        self.emit("div_mod swap 1 pop 1 push 0 eq add mul");
+        self.store(leap);
+        self.load(m);
+        self.emit("push 2 eq dup 0");
+        self.load(leap);
+        self.emit("addi 28 mul swap 1");
+        self.not();
+        self.push(2);
+        self.push(8);
+        self.load(m);
+        self.emit("div_mod pop 1");
+        self.load(m);
+        self.emit("add div_mod swap 1 pop 1 addi 30 mul add");
+        self.store(dim);
+        self.load(d);
+        self.emit("push 0 lt mul");
+        self.load(dim);
+        self.emit("addi 1");
+        self.load(d);
+        self.emit("lt mul");
+        self.load(ok);
+        self.emit("mul");
+        self.not();
+        self.assert_zero_under(gate);
+        let (a, b) = (self.cell(), self.cell());
+        let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
+        match func {
+            DateFn::DayDiff => {
+                self.day_number(ey, em, ed);
+                self.store(a);
+                self.day_number(y, m, d);
+                self.store(b);
+            }
+            DateFn::Age => {
+                self.load(ey);
+                self.store(a);
+                // before = (em, ed) < (m, d)
+                self.load(m);
+                self.emit("push 64 mul");
+                self.load(d);
+                self.emit("add");
+                self.load(em);
+                self.emit("push 64 mul");
+                self.load(ed);
+                self.emit("add lt");
+                self.load(y);
+                self.emit("add");
+                self.store(b);
+            }
+        }
+        self.signed_difference(a, b);
+    }
+
+    /// i64 `+`, `−`, `×` on two slots, asserting int operands and no
+    /// overflow under `gate`.
+    fn arith(&mut self, op: ArithOp, x: u64, y: u64, gate: Gate) -> Result<u64, ZkvmError> {
+        self.assert_type(x, tag::INT, gate);
+        self.assert_type(y, tag::INT, gate);
+        let limbs = self.cells(4);
+        let (ah, al, bh, bl) = (limbs, limbs + 1, limbs + 2, limbs + 3);
+        for (s, h, l) in [(x, ah, al), (y, bh, bl)] {
+            for (w, dst) in [(1, h), (2, l)] {
+                self.load(s + w);
+                self.is_type(s, tag::INT);
+                self.emit("mul");
+                self.store(dst);
+            }
+        }
+        let (rh, rl, ovf) = (self.cell(), self.cell(), self.cell());
+        let sign = |g: &mut Self, hi: u64| {
+            g.load(hi);
+            g.push(I32_MAX);
+            g.emit("lt");
+        };
+        match op {
+            ArithOp::Add | ArithOp::Sub => {
+                let sub = op == ArithOp::Sub;
+                // lo = a_lo + b_lo' (+1 for sub), hi = a_hi + b_hi' + carry
+                self.load(al);
+                self.load(bl);
+                if sub {
+                    let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add add addi 1");
+                } else {
+                    self.emit("add");
+                }
+                self.emit("split");
+                self.store(rl);
+                self.load(ah);
+                self.emit("add");
+                self.load(bh);
+                if sub {
+                    let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add");
+                }
+                self.emit("add split");
+                self.store(rh);
+                self.emit("pop 1");
+                // overflow: operands' signs (equal for +, different for −) and
+                // the result's sign differs from the left operand's
+                sign(self, ah);
+                sign(self, bh);
+                self.emit("eq");
+                if sub {
+                    self.not();
+                }
+                sign(self, rh);
+                sign(self, ah);
+                self.emit("eq");
+                self.not();
+                self.emit("mul");
+                self.store(ovf);
+            }
+            ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
+        }
+        self.load(ovf);
+        self.assert_zero_under(gate);
+        self.load(rh);
+        self.load(rl);
+        Ok(self.store_int())
+    }
+
+    /// Two's complement negation of the u64 in cells `h`, `l` into `oh`, `ol`.
+    fn negate(&mut self, h: u64, l: u64, oh: u64, ol: u64) {
+        self.load(l);
+        let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add addi 1 split");
+        self.store(ol);
+        self.load(h);
+        let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add add split");
+        self.store(oh);
+        self.emit("pop 1");
+    }
+
+    /// Signed 64-bit multiplication with overflow detection, on magnitudes.
+    #[allow(clippy::too_many_arguments)]
+    fn multiply(&mut self, ah: u64, al: u64, bh: u64, bl: u64, rh: u64, rl: u64, ovf: u64) {
+        let c = self.cells(16);
+        let (sa, sb, mah, mal, mbh, mbl, nh, nl) = (c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7);
+        let (s, big, mh, ml) = (c + 8, c + 9, c + 10, c + 11);
+        for (hi, lo, sg, mhi, mlo) in [(ah, al, sa, mah, mal), (bh, bl, sb, mbh, mbl)] {
+            self.load(hi);
+            self.push(I32_MAX);
+            self.emit("lt");
+            self.store(sg);
+            self.negate(hi, lo, nh, nl);
+            for (plain, neg, dst) in [(hi, nh, mhi), (lo, nl, mlo)] {
+                // dst = sg ? neg : plain
+                self.load(neg);
+                self.load(plain);
+                self.emit("push -1 mul add");
+                self.load(sg);
+                self.emit("mul");
+                self.load(plain);
+                self.emit("add");
+                self.store(dst);
+            }
+        }
+        // s = sa xor sb
+        self.load(sa);
+        self.load(sb);
+        self.emit("add");
+        self.load(sa);
+        self.load(sb);
+        self.emit("mul push -2 mul add");
+        self.store(s);
+        // big: both high limbs non-zero
+        self.load(mah);
+        self.emit("push 0 eq");
+        self.not();
+        self.load(mbh);
+        self.emit("push 0 eq");
+        self.not();
+        self.emit("mul");
+        self.store(big);
+        // ll = mal·mbl → (llh, ml); t1 = mah·mbl, t2 = mal·mbh
+        self.load(mal);
+        self.load(mbl);
+        self.emit("mul split");
+        self.store(ml);
+        self.store(mh);
+        for (p, q) in [(mah, mbl), (mal, mbh)] {
+            self.load(p);
+            self.load(q);
+            self.emit("mul split");
+            self.load(mh);
+            self.emit("add");
+            self.store(mh);
+            self.emit("push 0 eq");
+            self.not();
+            self.bump_by_top(big);
+        }
+        // mh may exceed 32 bits
+        self.load(mh);
+        self.emit("split");
+        self.store(mh);
+        self.emit("push 0 eq");
+        self.not();
+        self.bump_by_top(big);
+        // fits = mh < 2^31  +  s·(mh == 2^31)·(ml == 0)
+        self.push(0x8000_0000);
+        self.load(mh);
+        self.emit("lt");
+        self.load(s);
+        self.load(mh);
+        self.emit("push 2147483648 eq mul");
+        self.load(ml);
+        self.emit("push 0 eq mul add");
+        self.load(big);
+        self.emit("push 0 eq mul");
+        self.not();
+        self.store(ovf);
+        // result = s ? −(mh, ml) : (mh, ml)
+        self.negate(mh, ml, nh, nl);
+        for (plain, neg, dst) in [(mh, nh, rh), (ml, nl, rl)] {
+            self.load(neg);
+            self.load(plain);
+            self.emit("push -1 mul add");
+            self.load(s);
+            self.emit("mul");
+            self.load(plain);
+            self.emit("add");
+            self.store(dst);
+        }
+    }
+
+    /// `exists`: the prover names how many segments of the path are
+    /// present (`k`); the program opens that prefix and, when `k` is short
+    /// of the whole path, proves the next segment absent from it: a field
+    /// absent from an object's committed field names, an index at or past
+    /// an array's length, or any segment below a scalar.
+    fn exists(&mut self, p: &zkpass_query::DvarPath) -> Result<u64, ZkvmError> {
+        let path = self.resolve(p)?;
+        let rt = self.rt;
+        let n = path.segments.len();
+        self.witness.push(super::WitnessItem::Exists { path: path.clone() });
+        let _ = writeln!(self.code, "// exists {path}");
+        let (k, t) = (self.cell(), self.alloc());
+        self.emit("divine 1");
+        self.store(k);
+        // 0 <= k <= n
+        self.push(1);
+        for j in 0..=n {
+            self.load(k);
+            let _ = writeln!(self.code, "push -{j} add mul");
+        }
+        self.emit("push 0 eq assert");
+        // os_path = Σ [k == j] · digest(prefix j)
+        let prefixes: Vec<_> = (0..=n).map(|j| path_digest(&path.segments[..j])).collect();
+        for w in 0..5 {
+            self.push(0);
+            for (j, d) in prefixes.iter().enumerate() {
+                self.load(k);
+                let _ = writeln!(self.code, "push {j} eq push {} mul add", d.values()[w].value());
+            }
+            self.store(rt.os_path + w as u64);
+        }
+        self.push(t);
+        self.store(rt.os_dest);
+        self.push(self.root_of(&path.tag));
+        self.store(rt.os_root);
+        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+        for j in 0..n {
+            self.load(k);
+            let _ = writeln!(self.code, "push {j} eq");
+            let seg = path.segments[j].clone();
+            self.when(|g| g.prove_absent(t, &seg));
+        }
+        self.load(k);
+        let _ = writeln!(self.code, "push {n} eq");
+        Ok(self.store_bool())
+    }
+
+    /// Asserts that `seg` is not a child of the value in slot `t`.
+    fn prove_absent(&mut self, t: u64, seg: &Segment) {
+        match seg {
+            Segment::Index(i) if *i > u64::from(u32::MAX) => {
+                // no committed array is that long (at most 2^20 leaves)
+            }
+            Segment::Index(i) => {
+                // an array with i < len would hold it
+                self.is_type(t, tag::ARRAY);
+                self.load(t + 1);
+                let _ = writeln!(self.code, "push {i} lt mul push 0 eq assert");
+            }
+            Segment::Field(name) => {
+                self.is_type(t, tag::OBJECT);
+                let name = field_digest(name);
+                self.when(|g| g.prove_field_absent(t, &name));
+            }
+        }
+    }
+
+    /// For an object slot `t`: divines its field-name digests, checks them
+    /// against the committed digest, and asserts `name` is not among them.
+    fn prove_field_absent(&mut self, t: u64, name: &triton_vm::prelude::Digest) {
+        let rt = self.rt;
+        let (buf, words, chunks, i, hits) = (self.cell(), self.cell(), self.cell(), self.cell(), self.cell());
+        let nfields = t + 1;
+        self.load(rt.hp);
+        self.store(buf);
+        self.load(nfields);
+        self.emit("push 5 mul");
+        self.store(words);
+        self.repeat(nfields, i, |g| {
+            g.emit("divine 5");
+            g.load(i);
+            g.emit("push 5 mul");
+            g.load(buf);
+            g.emit("add write_mem 5 pop 1");
+        });
+        // padding and hash, as for characters
+        self.load(buf);
+        self.load(words);
+        self.emit("add push 1 swap 1 write_mem 1");
+        self.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
+        self.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
+        self.push(10);
+        self.load(words);
+        self.emit("addi 10 div_mod pop 1");
+        self.store(chunks);
+        self.emit("sponge_init");
+        self.load(buf);
+        self.repeat(chunks, i, |g| g.emit("sponge_absorb_mem"));
+        self.emit("pop 1 sponge_squeeze");
+        self.load_digest(t + 2);
+        self.emit("assert_vector pop 5 pop 5");
+        self.push(0);
+        self.store(hits);
+        self.repeat(nfields, i, |g| {
+            g.push(1);
+            for (w, v) in name.values().iter().enumerate() {
+                g.load(i);
+                g.emit("push 5 mul");
+                g.load(buf);
+                let _ = writeln!(g.code, "add addi {w} read_mem 1 pop 1 push {} eq mul", v.value());
+            }
+            g.bump_by_top(hits);
+        });
+        self.load(hits);
+        self.emit("push 0 eq assert");
+        self.load(words);
+        self.load(buf);
+        self.emit("add addi 10");
+        self.store(rt.hp);
+    }
+
+}

@@ -1,0 +1,370 @@
+//! Subroutines shared by every program: opening a committed leaf,
+//! materialising a string's characters (and their case folding), the
+//! folding-table lookup, array digests and the Merkle walk.
+//!
+//! They take their arguments in fixed RAM cells ([`Runtime`]) and keep the
+//! operational stack balanced.
+
+use std::fmt::Write as _;
+
+use super::{tag, Gen};
+use crate::fold_table::FoldTable;
+
+/// The fixed cells of the runtime subroutines.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Runtime {
+    /// Heap pointer: the next free address of the dynamic heap.
+    pub hp: u64,
+    /// `open_scalar`: destination slot address.
+    pub os_dest: u64,
+    /// `open_scalar`: address of the document's root (depth at `+5`).
+    pub os_root: u64,
+    /// `open_scalar`: path digest (5 cells).
+    pub os_path: u64,
+    /// `open_value`: destination, root, path (5), buffer, length, counter.
+    pub ov_dest: u64,
+    pub ov_root: u64,
+    pub ov_path: u64,
+    pub ov_buf: u64,
+    pub ov_len: u64,
+    pub ov_i: u64,
+    /// `open_value`: how many elements are not readable scalars.
+    pub ov_bad: u64,
+    /// `chars`: slot, length, chars address, counter, folded address,
+    /// folded length, current char.
+    pub ch_slot: u64,
+    pub ch_n: u64,
+    pub ch_c: u64,
+    pub ch_i: u64,
+    pub ch_f: u64,
+    pub ch_m: u64,
+    pub ch_chunks: u64,
+    pub fl_c: u64,
+    /// Fold lookup: the entry's six words.
+    pub fl_e: u64,
+    /// `array_digest`: buffer, length, destination, counter.
+    pub ad_buf: u64,
+    pub ad_len: u64,
+    pub ad_dest: u64,
+    pub ad_i: u64,
+}
+
+impl Runtime {
+    /// Allocates the cells from `next` on.
+    pub(super) fn new(next: &mut u64) -> Self {
+        let mut cells = |n: u64| {
+            let c = *next;
+            *next += n;
+            c
+        };
+        Self {
+            hp: cells(1),
+            os_dest: cells(1),
+            os_root: cells(1),
+            os_path: cells(5),
+            ov_dest: cells(1),
+            ov_root: cells(1),
+            ov_path: cells(5),
+            ov_buf: cells(1),
+            ov_len: cells(1),
+            ov_i: cells(1),
+            ov_bad: cells(1),
+            ch_slot: cells(1),
+            ch_n: cells(1),
+            ch_c: cells(1),
+            ch_i: cells(1),
+            ch_f: cells(1),
+            ch_m: cells(1),
+            ch_chunks: cells(1),
+            fl_c: cells(1),
+            fl_e: cells(6),
+            ad_buf: cells(1),
+            ad_len: cells(1),
+            ad_dest: cells(1),
+            ad_i: cells(1),
+        }
+    }
+}
+
+/// Names of the shared subroutines.
+pub(super) const OPEN_SCALAR: &str = "zk_open_scalar";
+pub(super) const OPEN_VALUE: &str = "zk_open_value";
+pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
+const CHARS: &str = "zk_chars";
+const FOLD_ASCII: &str = "zk_fold_ascii";
+const FOLD_LOOKUP: &str = "zk_fold_lookup";
+const MERKLE_WALK: &str = "zk_merkle_walk";
+
+impl Gen {
+    /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
+    /// string, else 0]`.
+    pub(super) fn not_scalar_ind(&mut self) {
+        self.emit("read_mem 1 pop 1");
+        let _ = writeln!(
+            self.code,
+            "dup 0 push -{} add dup 1 push -{} add mul swap 1 push -{} add mul push 0 eq push -1 mul push 1 add",
+            tag::BOOL,
+            tag::INT,
+            tag::STR
+        );
+    }
+
+    /// `mem[cell] += top of stack` (popped).
+    pub(super) fn bump_by_top(&mut self, cell: u64) {
+        self.load(cell);
+        self.emit("add");
+        self.store(cell);
+    }
+
+    /// Stack `[depth, node, leaf digest]` → walks to the root → `[root
+    /// digest]` checked against `push_root`, with `node == 1` at the end.
+    fn walk_and_check(&mut self, push_root: impl FnOnce(&mut Self)) {
+        let _ = writeln!(self.code, "call {MERKLE_WALK}");
+        push_root(self);
+        self.emit("assert_vector pop 5");
+        self.emit("push 1 eq assert pop 1");
+    }
+
+    /// Emits the shared subroutines (after the main program).
+    pub(super) fn emit_runtime(&mut self) {
+        let rt = self.rt;
+        let need_chars = self.need_chars;
+        let need_fold = self.need_fold;
+        let _ = writeln!(
+            self.subs,
+            "{MERKLE_WALK}:\n  dup 6 push 0 eq skiz return\n  merkle_step\n  pick 6 addi -1 place 6\n  recurse"
+        );
+
+        // open_scalar: divine node, salt, slot; write the slot; check the
+        // leaf against the document root; materialise a string's chars.
+        self.subroutine(OPEN_SCALAR, |g| {
+            g.load_ind(rt.os_root, 5);
+            g.emit("divine 1 divine 3 divine 5 divine 2");
+            g.emit("dup 6 dup 6 dup 6 dup 6 dup 6 dup 6 dup 6");
+            g.load(rt.os_dest);
+            g.emit("write_mem 5 write_mem 2 pop 1");
+            g.emit("hash");
+            g.load_digest(rt.os_path);
+            g.emit("hash");
+            g.walk_and_check(|g| {
+                g.load(rt.os_root);
+                g.emit("addi 4 read_mem 5 pop 1");
+            });
+            g.push(0);
+            g.store_ind(rt.os_dest, 7);
+            if need_chars {
+                g.load_ind(rt.os_dest, 0);
+                let _ = writeln!(g.code, "push {} eq skiz call {CHARS}", tag::STR);
+            }
+        });
+
+        // open_value: open_scalar, then every element of an array.
+        self.subroutine(OPEN_VALUE, |g| {
+            g.load(rt.ov_dest);
+            g.store(rt.os_dest);
+            g.load(rt.ov_root);
+            g.store(rt.os_root);
+            g.load_digest(rt.ov_path);
+            g.store_digest(rt.os_path);
+            let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+            g.push(0);
+            g.store(rt.ov_bad);
+            g.load_ind(rt.ov_dest, 0);
+            let _ = writeln!(g.code, "push {} eq", tag::ARRAY);
+            g.when(|g| {
+                g.load_ind(rt.ov_dest, 1);
+                g.store(rt.ov_len);
+                g.load(rt.hp);
+                g.store(rt.ov_buf);
+                g.load(rt.ov_len);
+                g.emit("push 8 mul");
+                g.load(rt.hp);
+                g.emit("add");
+                g.store(rt.hp);
+                g.repeat(rt.ov_len, rt.ov_i, |g| {
+                    g.load(rt.ov_i);
+                    g.emit("push 8 mul");
+                    g.load(rt.ov_buf);
+                    g.emit("add");
+                    g.store(rt.os_dest);
+                    g.load(rt.ov_root);
+                    g.store(rt.os_root);
+                    g.load_digest(rt.ov_path);
+                    g.emit("push 0 push 0");
+                    g.load(rt.ov_i);
+                    g.emit("push 0 push 2 hash");
+                    g.store_digest(rt.os_path);
+                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    // count elements that are not scalars: (t-1)(t-2)(t-3) != 0
+                    g.load(rt.os_dest);
+                    g.not_scalar_ind();
+                    g.bump_by_top(rt.ov_bad);
+                });
+                g.load(rt.ov_buf);
+                g.store(rt.ad_buf);
+                g.load(rt.ov_len);
+                g.store(rt.ad_len);
+                g.load(rt.ov_dest);
+                g.store(rt.ad_dest);
+                let _ = writeln!(g.code, "call {ARRAY_DIGEST}");
+            });
+        });
+
+        // array_digest: [ARRAY, len, sponge digest], pointer = buffer.
+        self.subroutine(ARRAY_DIGEST, |g| {
+            g.emit("sponge_init");
+            g.repeat(rt.ad_len, rt.ad_i, |g| {
+                g.emit("push 0 push 0 push 0");
+                g.load(rt.ad_i);
+                g.emit("push 8 mul");
+                g.load(rt.ad_buf);
+                g.emit("add addi 6 read_mem 5 read_mem 2 pop 1 sponge_absorb");
+            });
+            g.emit("sponge_squeeze");
+            g.load(rt.ad_dest);
+            g.emit("addi 2 write_mem 5 pop 1 pop 5");
+            g.push(tag::ARRAY);
+            g.store_ind(rt.ad_dest, 0);
+            g.load(rt.ad_len);
+            g.store_ind(rt.ad_dest, 1);
+            g.load(rt.ad_buf);
+            g.store_ind(rt.ad_dest, 7);
+        });
+
+        if need_chars {
+            self.emit_chars(need_fold);
+        }
+    }
+
+    /// `chars`: for the string slot at `mem[os_dest]` with `n` characters,
+    /// allocates `[folded ptr, n, c_0..c_{n-1}, 1, 0 ×9, m, folded…]` on
+    /// the heap, divines the characters, checks their digest against the
+    /// slot, folds them if the query needs it, and points the slot at `n`.
+    fn emit_chars(&mut self, need_fold: bool) {
+        let rt = self.rt;
+        self.subroutine(CHARS, |g| {
+            g.load(rt.os_dest);
+            g.store(rt.ch_slot);
+            g.load_ind(rt.ch_slot, 1);
+            g.store(rt.ch_n);
+            // header at hp: [fptr, n]; chars from hp + 2
+            g.load(rt.hp);
+            g.emit("addi 1");
+            g.store_ind(rt.ch_slot, 7);
+            g.load(rt.ch_n);
+            g.store_ind(rt.hp, 1);
+            g.load(rt.hp);
+            g.emit("addi 2");
+            g.store(rt.ch_c);
+            g.repeat(rt.ch_n, rt.ch_i, |g| {
+                g.emit("divine 1");
+                g.load(rt.ch_c);
+                g.load(rt.ch_i);
+                g.emit("add write_mem 1 pop 1");
+            });
+            // padding: 1, then nine zeros
+            g.load(rt.ch_c);
+            g.load(rt.ch_n);
+            g.emit("add push 1 swap 1 write_mem 1");
+            g.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
+            g.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
+            // chunks = (n + 10) / 10
+            g.emit("push 10");
+            g.load(rt.ch_n);
+            g.emit("addi 10 div_mod pop 1");
+            g.store(rt.ch_chunks);
+            g.emit("sponge_init");
+            g.load(rt.ch_c);
+            g.repeat(rt.ch_chunks, rt.ch_i, |g| g.emit("sponge_absorb_mem"));
+            g.emit("pop 1 sponge_squeeze");
+            g.load(rt.ch_slot);
+            g.emit("addi 6 read_mem 5 pop 1 assert_vector pop 5 pop 5");
+            // folded buffer after the padding
+            g.load(rt.ch_c);
+            g.load(rt.ch_n);
+            g.emit("add addi 10");
+            g.store(rt.ch_f);
+            g.load(rt.ch_f);
+            g.load(rt.hp);
+            g.emit("write_mem 1 pop 1");
+            g.push(0);
+            g.store(rt.ch_m);
+            if need_fold {
+                g.repeat(rt.ch_n, rt.ch_i, |g| {
+                    g.load(rt.ch_c);
+                    g.load(rt.ch_i);
+                    g.emit("add read_mem 1 pop 1");
+                    g.store(rt.fl_c);
+                    g.push(128);
+                    g.load(rt.fl_c);
+                    let _ = writeln!(g.code, "lt dup 0 skiz call {FOLD_ASCII} push 0 eq skiz call {FOLD_LOOKUP}");
+                });
+            }
+            g.load(rt.ch_m);
+            g.store_ind(rt.ch_f, 0);
+            // hp ← fptr + 1 + 3n
+            g.load(rt.ch_n);
+            g.emit("push 3 mul");
+            g.load(rt.ch_f);
+            g.emit("add addi 1");
+            g.store(rt.hp);
+        });
+        if need_fold {
+            self.emit_fold();
+        }
+    }
+
+    fn emit_fold(&mut self) {
+        let rt = self.rt;
+        // ASCII: c + 32·[64 < c < 91]
+        self.subroutine(FOLD_ASCII, |g| {
+            g.load(rt.fl_c);
+            g.emit("push 91");
+            g.load(rt.fl_c);
+            g.emit("lt");
+            g.load(rt.fl_c);
+            g.emit("push 64 lt mul push 32 mul add");
+            g.load(rt.ch_f);
+            g.load(rt.ch_m);
+            g.emit("add addi 1 write_mem 1 pop 1");
+            g.bump(rt.ch_m, 1);
+        });
+        let table = FoldTable::get();
+        self.subroutine(FOLD_LOOKUP, |g| {
+            g.push(u64::from(table.depth()));
+            g.emit("divine 1 push 0 push 0 push 0 push 0 divine 5 divine 1");
+            g.emit("dup 5 dup 5 dup 5 dup 5 dup 5 dup 5");
+            let _ = writeln!(g.code, "push {} write_mem 5 write_mem 1 pop 1", rt.fl_e);
+            g.emit("hash");
+            g.walk_and_check(|g| g.push_digest(&table.root()));
+            // start <= c < end
+            g.load(rt.fl_e + 1);
+            g.load(rt.fl_c);
+            g.emit("lt assert");
+            g.load(rt.fl_e);
+            g.load(rt.fl_c);
+            g.emit("lt push 0 eq assert");
+            // identity (len 0) writes c itself
+            let (len, f0) = (rt.fl_e + 2, rt.fl_e + 3);
+            g.load(rt.fl_e + 5);
+            g.load(rt.fl_e + 4);
+            g.load(len);
+            g.emit("push 0 eq");
+            g.emit("dup 0");
+            g.load(rt.fl_c);
+            g.emit("mul swap 1");
+            g.not();
+            g.load(f0);
+            g.emit("mul add");
+            // stack: [f2, f1, f0'] → mem[fptr + 1 + m ..]
+            g.load(rt.ch_f);
+            g.load(rt.ch_m);
+            g.emit("add addi 1 write_mem 3 pop 1");
+            g.load(len);
+            g.emit("dup 0 push 0 eq add");
+            g.load(rt.ch_m);
+            g.emit("add");
+            g.store(rt.ch_m);
+        });
+    }
+}

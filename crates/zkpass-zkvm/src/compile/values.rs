@@ -1,0 +1,258 @@
+//! Literals and data variables: opening leaves, arrays and projections.
+
+use std::fmt::Write as _;
+
+use zkpass_query::{case_fold, DvarPath, Filter, ResolvedPath, Segment, Value};
+
+use super::runtime::{ARRAY_DIGEST, OPEN_SCALAR, OPEN_VALUE};
+use super::{tag, Gate, Gen, WitnessItem};
+use crate::encoding::{field_digest, path_digest, value_slot};
+use crate::ZkvmError;
+
+impl Gen {
+    /// Writes `words` to `addr..` with immediate pushes.
+    fn write_words(&mut self, addr: u64, words: &[u64]) {
+        for (k, chunk) in words.chunks(5).enumerate() {
+            for w in chunk.iter().rev() {
+                self.push(*w);
+            }
+            let _ = writeln!(self.code, "push {} write_mem {} pop 1", addr + 5 * k as u64, chunk.len());
+        }
+    }
+
+    /// A literal's slot; a string literal also gets its characters and
+    /// folding in the literal area, laid out like an opened string.
+    pub(super) fn literal(&mut self, v: &Value) -> u64 {
+        let r = self.alloc();
+        for w in value_slot(v).iter().rev() {
+            self.push(w.value());
+        }
+        self.store_slot(r);
+        let mut ptr = 0;
+        if let (Value::Str(s), true) = (v, self.need_chars) {
+            let chars: Vec<u64> = s.chars().map(|c| u64::from(u32::from(c))).collect();
+            let folded: Vec<u64> = case_fold(s).chars().map(|c| u64::from(u32::from(c))).collect();
+            let base = self.next_lit;
+            let fptr = base + 2 + chars.len() as u64;
+            let mut words = vec![fptr, chars.len() as u64];
+            words.extend(&chars);
+            words.push(folded.len() as u64);
+            words.extend(&folded);
+            self.next_lit += words.len() as u64;
+            self.write_words(base, &words);
+            ptr = base + 1;
+        }
+        self.push(ptr);
+        self.store(r + 7);
+        r
+    }
+
+    /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.
+    fn open_scalar_static(&mut self, dest: u64, path: &ResolvedPath) {
+        let rt = self.rt;
+        self.push(dest);
+        self.store(rt.os_dest);
+        self.push(self.root_of(&path.tag));
+        self.store(rt.os_root);
+        self.push_digest(&path_digest(&path.segments));
+        self.store_digest(rt.os_path);
+        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+    }
+
+    /// Opens a privacy marker leaf (once).
+    pub(super) fn open_marker(&mut self, path: &ResolvedPath) -> u64 {
+        if let Some(&s) = self.markers.get(path) {
+            return s;
+        }
+        let s = self.alloc();
+        self.witness.push(WitnessItem::Open { path: path.clone(), expand: false });
+        let _ = writeln!(self.code, "// marker {path}");
+        self.open_scalar_static(s, path);
+        self.markers.insert(path.clone(), s);
+        s
+    }
+
+    /// Opens the value at `path` (once), with an array's elements.
+    /// Returns the slot and the cell counting unreadable elements.
+    fn open_value(&mut self, path: &ResolvedPath) -> (u64, u64) {
+        if let Some(&o) = self.opened.get(path) {
+            return o;
+        }
+        let rt = self.rt;
+        let s = self.alloc();
+        let bad = self.cell();
+        self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
+        let _ = writeln!(self.code, "// open {path}");
+        self.push(s);
+        self.store(rt.ov_dest);
+        self.push(self.root_of(&path.tag));
+        self.store(rt.ov_root);
+        self.push_digest(&path_digest(&path.segments));
+        self.store_digest(rt.ov_path);
+        let _ = writeln!(self.code, "call {OPEN_VALUE}");
+        self.load(rt.ov_bad);
+        self.store(bad);
+        self.opened.insert(path.clone(), (s, bad));
+        (s, bad)
+    }
+
+    /// A `dvar`: its slot, with the value rules asserted under `gate`.
+    pub(super) fn dvar(&mut self, p: &DvarPath, gate: Gate) -> Result<u64, ZkvmError> {
+        let r = self.resolve(p)?;
+        let (s, bad) = match &p.projection {
+            None => {
+                let (s, bad) = self.open_value(&r);
+                // only bool, int, string and arrays of those can be read
+                for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
+                    self.load(s);
+                    let _ = writeln!(self.code, "push -{t} add");
+                }
+                self.emit("mul mul mul");
+                self.assert_zero_under(gate);
+                (s, bad)
+            }
+            Some(_) => {
+                let (s, bad, _) = self.projection(p, &r)?;
+                (s, bad)
+            }
+        };
+        self.load(bad);
+        self.assert_zero_under(gate);
+        Ok(s)
+    }
+
+    /// Folds field segments into the element path digest at `pe` and stores
+    /// the result in `os_path`.
+    fn path_from(&mut self, pe: u64, fields: &[Segment]) {
+        self.load_digest(pe);
+        for f in fields {
+            if let Segment::Field(name) = f {
+                self.push_digest(&field_digest(name));
+                self.emit("hash");
+            }
+        }
+        self.store_digest(self.rt.os_path);
+    }
+
+    /// Opens a projection (once): slot of the result array, cell counting
+    /// violations of the value rules, and (when its raw value may be
+    /// output) the cell holding 1 iff every kept element is marked public.
+    fn projection(&mut self, p: &DvarPath, base: &ResolvedPath) -> Result<(u64, u64, Option<u64>), ZkvmError> {
+        if let Some(&o) = self.projections.get(&p.text) {
+            return Ok(o);
+        }
+        let Some(proj) = p.projection.clone() else {
+            return Err(ZkvmError::Unsupported(format!("{} is not a projection", p.text)));
+        };
+        let rt = self.rt;
+        let markers = self.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
+        self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers });
+        let _ = writeln!(self.code, "// projection {}", p.text);
+        let (result, arr, tmp, mark) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
+        let (bad, len, buf, i, count, keep, pe) =
+            (self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cells(5));
+        let allpub = markers.then(|| self.cell());
+        self.open_scalar_static(arr, base);
+        // bad = [not an array]; len = is_array · p0
+        self.is_type(arr, tag::ARRAY);
+        self.emit("dup 0");
+        self.not();
+        self.store(bad);
+        self.load(arr + 1);
+        self.emit("mul");
+        self.store(len);
+        self.load(rt.hp);
+        self.store(buf);
+        self.load(len);
+        self.emit("push 8 mul");
+        self.load(rt.hp);
+        self.emit("add");
+        self.store(rt.hp);
+        self.push(0);
+        self.store(count);
+        if let Some(a) = allpub {
+            self.push(1);
+            self.store(a);
+        }
+        let base_digest = path_digest(&base.segments);
+        let root = self.root_of(&base.tag);
+        let filter = proj.filter.clone();
+        let rest = proj.rest.clone();
+        let marker_rest: Option<Vec<Segment>> = markers.then(|| {
+            let full = ResolvedPath { tag: String::new(), segments: rest.clone() };
+            zkpass_query::privacy_marker(&full).map(|m| m.segments).unwrap_or_default()
+        });
+        self.repeat(len, i, |g| {
+            g.push(root);
+            g.store(rt.os_root);
+            g.push_digest(&base_digest);
+            g.emit("push 0 push 0");
+            g.load(i);
+            g.emit("push 0 push 2 hash");
+            g.store_digest(pe);
+            match &filter {
+                Filter::All => g.push(1),
+                Filter::Flag(f) => {
+                    g.path_from(pe, f);
+                    g.push(tmp);
+                    g.store(rt.os_dest);
+                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    g.is_type(tmp, tag::BOOL);
+                    g.emit("dup 0");
+                    g.not();
+                    g.bump_by_top(bad);
+                    g.load(tmp + 1);
+                    g.emit("mul");
+                }
+                Filter::Equals(f, lit) => {
+                    g.path_from(pe, f);
+                    g.push(tmp);
+                    g.store(rt.os_dest);
+                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    g.push(1);
+                    for (w, v) in value_slot(lit).iter().enumerate() {
+                        g.load(tmp + w as u64);
+                        let _ = writeln!(g.code, "push {} eq mul", v.value());
+                    }
+                }
+            }
+            g.store(keep);
+            g.load(keep);
+            g.when(|g| {
+                g.path_from(pe, &rest);
+                g.load(count);
+                g.emit("push 8 mul");
+                g.load(buf);
+                g.emit("add");
+                g.store(rt.os_dest);
+                let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                g.load(rt.os_dest);
+                g.not_scalar_ind();
+                g.bump_by_top(bad);
+                if let (Some(a), Some(mr)) = (allpub, &marker_rest) {
+                    g.path_from(pe, mr);
+                    g.push(mark);
+                    g.store(rt.os_dest);
+                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    g.is_type(mark, tag::BOOL);
+                    g.load(mark + 1);
+                    g.emit("mul");
+                    g.load(a);
+                    g.emit("mul");
+                    g.store(a);
+                }
+                g.bump(count, 1);
+            });
+        });
+        self.load(buf);
+        self.store(rt.ad_buf);
+        self.load(count);
+        self.store(rt.ad_len);
+        self.push(result);
+        self.store(rt.ad_dest);
+        let _ = writeln!(self.code, "call {ARRAY_DIGEST}");
+        let o = (result, bad, allpub);
+        self.projections.insert(p.text.clone(), o);
+        Ok(o)
+    }
+}

@@ -1,0 +1,145 @@
+//! The secret input of a compiled program: what the host hands the VM, in
+//! the order the program reads it ([`WitnessItem`]).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+use triton_vm::prelude::{BFieldElement, Digest};
+use zkpass_query::{privacy_marker, Filter, QueryError, QueryErrorKind, ResolvedPath, Segment, UserData};
+
+use crate::commit::CommittedDocument;
+use crate::compile::{CompiledQuery, WitnessItem};
+use crate::encoding::{chars, field_digest, json_slot, value_slot};
+use crate::fold_table::FoldTable;
+use crate::ZkvmError;
+
+/// Individual tokens and authentication-path digests, in program order.
+#[derive(Debug, Default)]
+pub(crate) struct Witness {
+    pub tokens: Vec<BFieldElement>,
+    pub digests: Vec<Digest>,
+}
+
+/// For a privacy-marker path (`a._b_zkpass_public_`), the path it marks (`a.b`).
+fn marked_path(path: &ResolvedPath) -> Option<ResolvedPath> {
+    let Some(Segment::Field(f)) = path.segments.last() else { return None };
+    let name = f.strip_prefix('_')?.strip_suffix("_zkpass_public_")?;
+    let mut segments = path.segments.clone();
+    segments.pop();
+    segments.push(Segment::Field(name.to_string()));
+    Some(ResolvedPath { tag: path.tag.clone(), segments })
+}
+
+struct Builder<'a> {
+    compiled: &'a CompiledQuery,
+    docs: &'a BTreeMap<String, CommittedDocument>,
+    data: &'a UserData,
+    out: Witness,
+}
+
+impl Builder<'_> {
+    /// One opening; returns the opened JSON value.
+    fn open(&mut self, path: &ResolvedPath, expand: bool) -> Result<&Json, ZkvmError> {
+        let opened = self.docs.get(&path.tag).and_then(|d| d.open(path));
+        let value = self.data.lookup(path);
+        let (Some((leaf, node, auth)), Some(value)) = (opened, value) else {
+            let kind = match marked_path(path) {
+                Some(raw) => QueryErrorKind::Privacy { path: raw.to_string(), marker: path.to_string() },
+                None => QueryErrorKind::MissingPath(path.to_string()),
+            };
+            return Err(QueryError { at: None, kind }.into());
+        };
+        let w = &mut self.out;
+        w.tokens.push(BFieldElement::new(node));
+        w.tokens.extend(leaf.salt.iter().rev());
+        w.tokens.extend(leaf.slot.iter().rev());
+        w.digests.extend(auth);
+        if let (Json::String(s), true) = (value, self.compiled.need_chars) {
+            let cs = chars(s);
+            w.tokens.extend(&cs);
+            if self.compiled.need_fold {
+                let table = FoldTable::get();
+                for c in cs.iter().map(|c| c.value()).filter(|c| *c >= 128) {
+                    let (entry, node, auth) = table.lookup(c as u32);
+                    let words = entry.words();
+                    w.tokens.push(BFieldElement::new(node));
+                    w.tokens.extend(words[..6].iter().rev());
+                    w.digests.extend(auth);
+                }
+            }
+        }
+        if let (Json::Array(items), true) = (value, expand) {
+            for i in 0..items.len() {
+                self.open(&path.child(Segment::Index(i as u64)), false)?;
+            }
+        }
+        Ok(value)
+    }
+
+    fn item(&mut self, item: &WitnessItem) -> Result<(), ZkvmError> {
+        match item {
+            WitnessItem::Open { path, expand } => {
+                self.open(path, *expand)?;
+            }
+            WitnessItem::Projection { base, projection, markers } => {
+                let len = match self.open(base, false)? {
+                    Json::Array(items) => items.len(),
+                    _ => 0,
+                };
+                for i in 0..len {
+                    let elem = base.child(Segment::Index(i as u64));
+                    let keep = match &projection.filter {
+                        Filter::All => true,
+                        Filter::Flag(f) => self.open(&elem.join(f), false)? == &Json::Bool(true),
+                        Filter::Equals(f, lit) => json_slot(self.open(&elem.join(f), false)?) == value_slot(lit),
+                    };
+                    if keep {
+                        let at = elem.join(&projection.rest);
+                        self.open(&at, false)?;
+                        if *markers {
+                            if let Some(m) = privacy_marker(&at) {
+                                self.open(&m, false)?;
+                            }
+                        }
+                    }
+                }
+            }
+            WitnessItem::Exists { path } => {
+                let n = path.segments.len();
+                let k = (0..=n)
+                    .rev()
+                    .find(|&j| self.data.lookup(&ResolvedPath { tag: path.tag.clone(), segments: path.segments[..j].to_vec() }).is_some())
+                    .unwrap_or(0);
+                self.out.tokens.push(BFieldElement::new(k as u64));
+                let prefix = ResolvedPath { tag: path.tag.clone(), segments: path.segments[..k].to_vec() };
+                let value = self.open(&prefix, false)?;
+                if let (Json::Object(fields), Some(Segment::Field(_))) = (value, path.segments.get(k)) {
+                    let mut names: Vec<&String> = fields.keys().collect();
+                    names.sort();
+                    let digests: Vec<Digest> = names.iter().map(|n| field_digest(n)).collect();
+                    for d in digests {
+                        self.out.tokens.extend(d.values().iter().rev());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the secret input of `compiled` for the committed documents.
+///
+/// # Errors
+/// [`QueryErrorKind::MissingPath`] (or [`QueryErrorKind::Privacy`] for a
+/// privacy marker) when a leaf the program opens is not in the data.
+pub(crate) fn build(
+    compiled: &CompiledQuery,
+    docs: &BTreeMap<String, CommittedDocument>,
+    data: &UserData,
+) -> Result<Witness, ZkvmError> {
+    let mut b = Builder { compiled, docs, data, out: Witness::default() };
+    for item in &compiled.witness {
+        b.item(item)?;
+    }
+    Ok(b.out)
+}
