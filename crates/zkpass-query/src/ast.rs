@@ -256,6 +256,15 @@ pub enum Stmt {
     },
 }
 
+impl Stmt {
+    /// Where the statement sits in the query.
+    pub fn at(&self) -> &StmtPos {
+        match self {
+            Self::Assign { at, .. } | Self::Output { at, .. } | Self::If { at, .. } => at,
+        }
+    }
+}
+
 /// A parsed and checked query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
 use zkpass_core::{DocumentCommitment, EvaluationDate};
-use zkpass_query::Query;
+use triton_vm::prelude::InstructionError;
+use zkpass_query::{Query, QueryError};
 
 use crate::commit::CommittedDocument;
 use crate::compile::{compile, CompiledQuery};
@@ -58,12 +59,14 @@ fn commit_all(data: &zkpass_query::UserData) -> Result<Commitments, ZkvmError> {
     Ok((docs, commitments))
 }
 
-/// A VM failure, described without the VM state (which holds private values).
-fn vm_failure(e: &triton_vm::prelude::VMError) -> ZkvmError {
-    instruction_failure(&e.source, e.vm_state.instruction_pointer)
-}
-
-fn instruction_failure(source: &triton_vm::prelude::InstructionError, ip: usize) -> ZkvmError {
+/// A VM failure, described without the VM state (which holds private
+/// values): a failed runtime check becomes the query error it stands for.
+fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryError]) -> ZkvmError {
+    if let InstructionError::AssertionFailed(a) = source {
+        if let Some(check) = a.id.and_then(|id| usize::try_from(id).ok()).and_then(|id| checks.get(id)) {
+            return ZkvmError::Query(check.clone());
+        }
+    }
     let kind = format!("{source:?}");
     let kind = kind.split(['(', ' ', '{']).next().unwrap_or("error").to_string();
     ZkvmError::Execution(format!("{kind} at instruction pointer {ip}"))
@@ -117,7 +120,7 @@ impl Triton {
             NonDeterminism::new(witness.tokens).with_digests(witness.digests),
         );
         if let Err(source) = state.run() {
-            return Err(instruction_failure(&source, state.instruction_pointer));
+            return Err(instruction_failure(&source, state.instruction_pointer, &compiled.checks));
         }
         Ok(state.public_output)
     }
@@ -135,7 +138,7 @@ impl Triton {
             exec.non_determinism.clone(),
         );
         if let Err(source) = state.run() {
-            return Err(instruction_failure(&source, state.instruction_pointer));
+            return Err(instruction_failure(&source, state.instruction_pointer, &exec.compiled.checks));
         }
         if state.public_output != exec.claim.output {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
@@ -154,7 +157,7 @@ impl Triton {
             PublicInput::new(exec.claim.input.clone()),
             exec.non_determinism.clone(),
         )
-        .map_err(|e| vm_failure(&e))?;
+        .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
         if out != exec.claim.output {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
         }

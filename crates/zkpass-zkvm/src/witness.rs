@@ -20,16 +20,6 @@ pub(crate) struct Witness {
     pub digests: Vec<Digest>,
 }
 
-/// For a privacy-marker path (`a._b_zkpass_public_`), the path it marks (`a.b`).
-fn marked_path(path: &ResolvedPath) -> Option<ResolvedPath> {
-    let Some(Segment::Field(f)) = path.segments.last() else { return None };
-    let name = f.strip_prefix('_')?.strip_suffix("_zkpass_public_")?;
-    let mut segments = path.segments.clone();
-    segments.pop();
-    segments.push(Segment::Field(name.to_string()));
-    Some(ResolvedPath { tag: path.tag.clone(), segments })
-}
-
 struct Builder<'a> {
     compiled: &'a CompiledQuery,
     docs: &'a BTreeMap<String, CommittedDocument>,
@@ -43,11 +33,7 @@ impl Builder<'_> {
         let opened = self.docs.get(&path.tag).and_then(|d| d.open(path));
         let value = self.data.lookup(path);
         let (Some((leaf, node, auth)), Some(value)) = (opened, value) else {
-            let kind = match marked_path(path) {
-                Some(raw) => QueryErrorKind::Privacy { path: raw.to_string(), marker: path.to_string() },
-                None => QueryErrorKind::MissingPath(path.to_string()),
-            };
-            return Err(QueryError { at: None, kind }.into());
+            return Err(QueryError { at: None, kind: QueryErrorKind::MissingPath(path.to_string()) }.into());
         };
         let w = &mut self.out;
         w.tokens.push(BFieldElement::new(node));
@@ -76,6 +62,32 @@ impl Builder<'_> {
         Ok(value)
     }
 
+    /// The field-name digests of an object, as `prove_field_absent` reads
+    /// them: sorted by name, each digest's words last-first.
+    fn field_names(&mut self, fields: &serde_json::Map<String, Json>) {
+        let mut names: Vec<&String> = fields.keys().collect();
+        names.sort();
+        for n in names {
+            self.out.tokens.extend(field_digest(n).values().iter().rev());
+        }
+    }
+
+    /// A privacy marker's status: the parent's opening, `present`, then the
+    /// marker's opening or the parent's field names.
+    fn marker(&mut self, marker: &ResolvedPath) -> Result<(), ZkvmError> {
+        let mut parent = marker.clone();
+        parent.segments.pop();
+        let parent_value = self.open(&parent, false)?.clone();
+        let present = self.data.lookup(marker).is_some();
+        self.out.tokens.push(BFieldElement::new(u64::from(present)));
+        if present {
+            self.open(marker, false)?;
+        } else if let Json::Object(fields) = &parent_value {
+            self.field_names(fields);
+        }
+        Ok(())
+    }
+
     fn item(&mut self, item: &WitnessItem) -> Result<(), ZkvmError> {
         match item {
             WitnessItem::Open { path, expand } => {
@@ -98,12 +110,13 @@ impl Builder<'_> {
                         self.open(&at, false)?;
                         if *markers {
                             if let Some(m) = privacy_marker(&at) {
-                                self.open(&m, false)?;
+                                self.marker(&m)?;
                             }
                         }
                     }
                 }
             }
+            WitnessItem::Marker { marker } => self.marker(marker)?,
             WitnessItem::Exists { path } => {
                 let n = path.segments.len();
                 let k = (0..=n)
@@ -114,12 +127,8 @@ impl Builder<'_> {
                 let prefix = ResolvedPath { tag: path.tag.clone(), segments: path.segments[..k].to_vec() };
                 let value = self.open(&prefix, false)?;
                 if let (Json::Object(fields), Some(Segment::Field(_))) = (value, path.segments.get(k)) {
-                    let mut names: Vec<&String> = fields.keys().collect();
-                    names.sort();
-                    let digests: Vec<Digest> = names.iter().map(|n| field_digest(n)).collect();
-                    for d in digests {
-                        self.out.tokens.extend(d.values().iter().rev());
-                    }
+                    let fields = fields.clone();
+                    self.field_names(&fields);
                 }
             }
         }
@@ -130,8 +139,8 @@ impl Builder<'_> {
 /// Builds the secret input of `compiled` for the committed documents.
 ///
 /// # Errors
-/// [`QueryErrorKind::MissingPath`] (or [`QueryErrorKind::Privacy`] for a
-/// privacy marker) when a leaf the program opens is not in the data.
+/// [`QueryErrorKind::MissingPath`] when a leaf the program opens is not in
+/// the data.
 pub(crate) fn build(
     compiled: &CompiledQuery,
     docs: &BTreeMap<String, CommittedDocument>,

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Gen, Gate, CELLS_END, SLOTS};
+use zkpass_query::{QueryError, QueryErrorKind as K};
+
+use super::{Gate, Gen, CELLS_END, SLOTS};
 
 impl Gen {
     /// Appends one line of assembly.
@@ -92,13 +94,17 @@ impl Gen {
         }
     }
 
-    /// Stack `[x]` → asserts `x == 0`, or `gate·x == 0` under a gate.
-    pub(super) fn assert_zero_under(&mut self, gate: Gate) {
+    /// Stack `[x]` → asserts `x == 0`, or `gate·x == 0` under a gate. A
+    /// failure names `fail` (at the current statement) through the
+    /// assertion's error id.
+    pub(super) fn assert_zero_under(&mut self, gate: Gate, fail: K) {
         if let Some(g) = gate {
             self.load(g);
             self.emit("mul");
         }
-        self.emit("push 0 eq assert");
+        let id = self.checks.len();
+        self.checks.push(QueryError { at: self.at.clone(), kind: fail });
+        let _ = writeln!(self.code, "push 0 eq assert error_id {id}");
     }
 
     /// Pushes `mem[slot] == t`.
@@ -108,10 +114,10 @@ impl Gen {
     }
 
     /// Asserts (under the gate) that the slot has type `t`.
-    pub(super) fn assert_type(&mut self, slot: u64, t: u64, gate: Gate) {
+    pub(super) fn assert_type(&mut self, slot: u64, t: u64, gate: Gate, fail: K) {
         self.load(slot);
         let _ = writeln!(self.code, "push -{t} add");
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, fail);
     }
 
     /// Stack `[b]` → `[1 - b]`.

@@ -33,11 +33,11 @@ mod ops;
 mod runtime;
 mod values;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use triton_vm::prelude::{Program, Tip5};
-use zkpass_query::{Expr, Projection, Query, ResolvedPath, Stmt};
+use zkpass_query::{Expr, Projection, Query, QueryError, QueryErrorKind as K, ResolvedPath, Stmt, StmtPos};
 
 pub use crate::encoding::tag;
 use crate::encoding::{pack_bytes, SLOT_WORDS};
@@ -84,7 +84,7 @@ pub enum WitnessItem {
     },
     /// Open the array at `base`, then per element: the filter field, and,
     /// for kept elements, the projected field and (with `markers`) its
-    /// privacy marker.
+    /// privacy marker's status, as for [`WitnessItem::Marker`].
     Projection {
         /// The array.
         base: ResolvedPath,
@@ -92,6 +92,13 @@ pub enum WitnessItem {
         projection: Projection,
         /// Whether each kept element's privacy marker is opened.
         markers: bool,
+    },
+    /// The status of the privacy marker at `marker`: its parent's opening,
+    /// whether the marker is present, then the marker's opening — or, if
+    /// absent below an object, the object's field names.
+    Marker {
+        /// The marker path.
+        marker: ResolvedPath,
     },
     /// For `exists`: the number of path segments present, the deepest
     /// present node's opening and, if absent below an object, its field
@@ -119,16 +126,27 @@ pub struct CompiledQuery {
     pub need_chars: bool,
     /// Whether opened strings carry their case folding.
     pub need_fold: bool,
+    /// The query error each runtime check stands for, by assertion error
+    /// id: a failing run reports it instead of a bare VM failure.
+    pub checks: Vec<QueryError>,
 }
 
 /// Where a raw (directly read) value came from, for the privacy rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Raw {
-    /// A dvar without projection: its privacy marker must be `true`.
+    /// A dvar without projection (or a projection without fields, whose
+    /// elements share the array's marker): its marker must be `true`.
     Path(ResolvedPath),
-    /// A projection: the cell that holds 1 when every kept element's
-    /// marker is `true`.
-    Projection(u64),
+    /// A projection, by path text: every kept element's marker must be
+    /// `true`.
+    Projection(String),
+}
+
+/// Whether a value is raw data from a source: always, or as a runtime bit.
+#[derive(Debug, Clone, Copy)]
+enum Bit {
+    One,
+    Cell(u64),
 }
 
 struct Gen {
@@ -140,10 +158,12 @@ struct Gen {
     labels: usize,
     rt: Runtime,
     vars: HashMap<String, u64>,
-    taint: HashMap<String, BTreeSet<Raw>>,
+    /// For each variable, per raw source, the cell holding 1 while its
+    /// value is that source's raw data.
+    taint: HashMap<String, BTreeMap<Raw, u64>>,
     /// Opened dvars: slot and the cell counting unreadable elements.
     opened: HashMap<ResolvedPath, (u64, u64)>,
-    /// Opened privacy markers.
+    /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.
     projections: HashMap<String, (u64, u64, Option<u64>)>,
@@ -154,6 +174,10 @@ struct Gen {
     need_fold: bool,
     /// Dvar texts that are the whole expression of an output or assign.
     raw_dvars: HashSet<String>,
+    /// The statement being compiled.
+    at: Option<StmtPos>,
+    /// What each assertion's failure means, by error id.
+    checks: Vec<QueryError>,
 }
 
 fn version_tag() -> u64 {
@@ -238,6 +262,8 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         need_chars,
         need_fold,
         raw_dvars,
+        at: None,
+        checks: Vec::new(),
     };
     g.prologue(query);
     g.block(&query.statements, None)?;
@@ -253,6 +279,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         witness: g.witness,
         need_chars,
         need_fold,
+        checks: g.checks,
     })
 }
 
@@ -320,6 +347,7 @@ impl Gen {
 
     fn block(&mut self, stmts: &[Stmt], gate: Gate) -> Result<(), ZkvmError> {
         for s in stmts {
+            self.at = Some(s.at().clone());
             match s {
                 Stmt::Assign { name, expr, .. } => {
                     let src = self.expr(expr, gate)?;
@@ -327,18 +355,30 @@ impl Gen {
                     for j in 0..8 {
                         self.select_word(dst + j, gate, |g| g.load(src + j));
                     }
-                    let raw = self.raw_sources(expr, gate)?;
-                    let entry = self.taint.entry(name.clone()).or_default();
-                    if gate.is_none() {
-                        *entry = raw;
-                    } else {
-                        entry.extend(raw);
+                    let new = self.raw_sources(expr)?;
+                    let mut bits = self.taint.remove(name).unwrap_or_default();
+                    for src in new.keys() {
+                        if !bits.contains_key(src) {
+                            let c = self.cell();
+                            self.push(0);
+                            self.store(c);
+                            bits.insert(src.clone(), c);
+                        }
                     }
+                    for (src, &cell) in &bits {
+                        let bit = new.get(src).copied();
+                        self.select_word(cell, gate, |g| match bit {
+                            None => g.push(0),
+                            Some(Bit::One) => g.push(1),
+                            Some(Bit::Cell(c)) => g.load(c),
+                        });
+                    }
+                    self.taint.insert(name.clone(), bits);
                 }
                 Stmt::Output { key, expr, .. } => {
                     let src = self.expr(expr, gate)?;
-                    for raw in self.raw_sources(expr, gate)? {
-                        self.assert_public(&raw, gate)?;
+                    for (raw, bit) in self.raw_sources(expr)? {
+                        self.assert_public(&raw, bit, gate)?;
                     }
                     let k = self.output_keys.binary_search(key).unwrap_or(0);
                     let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
@@ -349,7 +389,7 @@ impl Gen {
                 }
                 Stmt::If { cond, then, otherwise, .. } => {
                     let c = self.expr(cond, gate)?;
-                    self.assert_type(c, tag::BOOL, gate);
+                    self.assert_type(c, tag::BOOL, gate, K::ConditionType("a value of another type".into()));
                     self.load(c + 1);
                     let p_then = self.gate_and(gate);
                     self.load(c + 1);
@@ -363,42 +403,47 @@ impl Gen {
         Ok(())
     }
 
-    /// The raw sources `expr` may be (a dvar, or a variable holding one).
-    fn raw_sources(&mut self, expr: &Expr, gate: Gate) -> Result<BTreeSet<Raw>, ZkvmError> {
+    /// The raw sources `expr` may be (a dvar, or a variable holding one),
+    /// with the bit that tells whether it is.
+    fn raw_sources(&mut self, expr: &Expr) -> Result<BTreeMap<Raw, Bit>, ZkvmError> {
         Ok(match expr {
             Expr::Dvar(p) => match &p.projection {
-                None => BTreeSet::from([Raw::Path(self.resolve(p)?)]),
-                Some(proj) if proj.rest.is_empty() => BTreeSet::from([Raw::Path(self.resolve(p)?)]),
-                Some(_) => {
-                    self.dvar(p, gate)?;
-                    let cell = self.projections.get(&p.text).and_then(|x| x.2);
-                    cell.map(Raw::Projection).into_iter().collect()
-                }
+                Some(proj) if !proj.rest.is_empty() => BTreeMap::from([(Raw::Projection(p.text.clone()), Bit::One)]),
+                _ => BTreeMap::from([(Raw::Path(self.resolve(p)?), Bit::One)]),
             },
-            Expr::Lvar(n) => self.taint.get(n).cloned().unwrap_or_default(),
-            _ => BTreeSet::new(),
+            Expr::Lvar(n) => {
+                self.taint.get(n).map(|m| m.iter().map(|(r, c)| (r.clone(), Bit::Cell(*c))).collect()).unwrap_or_default()
+            }
+            _ => BTreeMap::new(),
         })
     }
 
-    /// Asserts, under `gate`, that a raw source may be output.
-    fn assert_public(&mut self, raw: &Raw, gate: Gate) -> Result<(), ZkvmError> {
-        match raw {
-            Raw::Projection(cell) => {
-                self.load(*cell);
-                self.not();
-                self.assert_zero_under(gate);
+    /// Asserts, under `gate` and when `bit` holds, that a raw source is
+    /// marked public.
+    fn assert_public(&mut self, raw: &Raw, bit: Bit, gate: Gate) -> Result<(), ZkvmError> {
+        let (ok, fail) = match raw {
+            Raw::Projection(text) => {
+                let ok = self.projections.get(text).and_then(|x| x.2).ok_or_else(|| {
+                    ZkvmError::Unsupported(format!("{text} is output but its markers were not opened"))
+                })?;
+                (ok, K::Privacy { path: text.clone(), marker: "a privacy marker on every element".into() })
             }
             Raw::Path(path) => {
                 let marker = zkpass_query::privacy_marker(path).ok_or_else(|| {
                     ZkvmError::Unsupported(format!("{path} has no field name to carry a privacy marker"))
                 })?;
-                let m = self.open_marker(&marker);
-                self.assert_type(m, tag::BOOL, gate);
-                self.load(m + 1);
-                self.emit("push -1 add");
-                self.assert_zero_under(gate);
+                let ok = self.marker_status(&marker);
+                (ok, K::Privacy { path: path.to_string(), marker: marker.to_string() })
             }
+        };
+        self.load(ok);
+        self.not();
+        if let Bit::Cell(c) = bit {
+            self.load(c);
+            self.emit("mul");
         }
+        self.assert_zero_under(gate, fail);
         Ok(())
     }
+
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, Segment};
+use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::{tag, Gate, Gen, DATE, SCRATCH};
 use super::runtime::OPEN_SCALAR;
@@ -14,6 +14,11 @@ use crate::ZkvmError;
 const I32_MAX: u64 = 0x7fff_ffff;
 /// `2^32 - 1`.
 const U32_MAX: u64 = 0xffff_ffff;
+
+/// A type error of `op` found at run time.
+fn type_error(op: &str, detail: &str) -> K {
+    K::Type { op: op.into(), detail: detail.into() }
+}
 
 /// Whether an expression's value is a scalar whatever the data.
 fn static_scalar(e: &Expr) -> bool {
@@ -30,13 +35,13 @@ impl Gen {
                     ZkvmError::Unsupported(format!("local variable {n:?} is never assigned"))
                 })?;
                 self.is_type(s, tag::UNSET);
-                self.assert_zero_under(gate);
+                self.assert_zero_under(gate, K::UnsetVariable(n.clone()));
                 Ok(s)
             }
             Expr::And(es) | Expr::Or(es) => self.and_or(matches!(e, Expr::And(_)), es, gate),
             Expr::Not(x) => {
                 let s = self.expr(x, gate)?;
-                self.assert_type(s, tag::BOOL, gate);
+                self.assert_type(s, tag::BOOL, gate, type_error("not", "the operand is not bool"));
                 self.load(s + 1);
                 self.not();
                 Ok(self.store_bool())
@@ -48,7 +53,7 @@ impl Gen {
                 self.is_type(s, tag::ARRAY);
                 self.emit("add dup 0");
                 self.not();
-                self.assert_zero_under(gate);
+                self.assert_zero_under(gate, type_error("len", "the operand is neither string nor array"));
                 self.load(s + 1);
                 self.emit("mul push 0 swap 1");
                 Ok(self.store_int())
@@ -59,19 +64,20 @@ impl Gen {
             }
             Expr::Between { value, low, high } => {
                 let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
-                self.less_than(v, lo, gate);
+                self.less_than(v, lo, gate, "between");
                 self.not();
-                self.less_than(hi, v, gate);
+                self.less_than(hi, v, gate, "between");
                 self.not();
                 self.emit("mul");
                 Ok(self.store_bool())
             }
             Expr::In { negate, value, list } => {
                 let s = self.expr(value, gate)?;
+                let op = if *negate { "not_in" } else { "in" };
                 self.is_type(s, tag::ARRAY);
-                self.assert_zero_under(gate);
+                self.assert_zero_under(gate, type_error(op, "the value is an array"));
                 if let Some(first) = list.first() {
-                    self.assert_type(s, value_slot(first)[0].value(), gate);
+                    self.assert_type(s, value_slot(first)[0].value(), gate, type_error(op, "the value and the list differ in type"));
                 }
                 self.push(1);
                 for lit in list {
@@ -90,7 +96,12 @@ impl Gen {
             }
             Expr::Date { func, date, format } => {
                 let s = self.expr(date, gate)?;
-                self.date(*func, *format, s, gate);
+                let path = match date.as_ref() {
+                    Expr::Dvar(p) => p.text.clone(),
+                    _ => "the date operand".to_string(),
+                };
+                let fail = K::InvalidDate { path, format: format.name() };
+                self.date(*func, *format, s, gate, fail);
                 Ok(self.store_int())
             }
             Expr::Cmp { op, left, right, mode } => {
@@ -124,7 +135,8 @@ impl Gen {
         let mut reach = gate;
         for (i, x) in es.iter().enumerate() {
             let s = self.expr(x, reach)?;
-            self.assert_type(s, tag::BOOL, reach);
+            let op = if is_and { "and" } else { "or" };
+            self.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
             slots.push(s);
             if i + 1 < es.len() {
                 self.load(s + 1);
@@ -156,7 +168,7 @@ impl Gen {
                 self.load(x);
                 self.load(y);
                 self.emit("push -1 mul add");
-                self.assert_zero_under(gate);
+                self.assert_zero_under(gate, type_error(op.symbol(), "the operands differ in type"));
                 self.push(1);
                 for j in 0..7 {
                     self.load(x + j);
@@ -164,19 +176,19 @@ impl Gen {
                     self.emit("eq mul");
                 }
             }
-            CmpOp::Lt => self.less_than(x, y, gate),
-            CmpOp::Gt => self.less_than(y, x, gate),
+            CmpOp::Lt => self.less_than(x, y, gate, op.symbol()),
+            CmpOp::Gt => self.less_than(y, x, gate, op.symbol()),
             CmpOp::Ge => {
-                self.less_than(x, y, gate);
+                self.less_than(x, y, gate, op.symbol());
                 self.not();
             }
             CmpOp::Le => {
-                self.less_than(y, x, gate);
+                self.less_than(y, x, gate, op.symbol());
                 self.not();
             }
-            CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y, gate),
-            CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false, gate),
-            CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true, gate),
+            CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y, gate, op.symbol()),
+            CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false, gate, op.symbol()),
+            CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true, gate, op.symbol()),
         }
         if op.is_negated() {
             self.not();
@@ -211,7 +223,7 @@ impl Gen {
         self.load(ax);
         self.load(ay);
         self.emit("mul");
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, type_error(op.symbol(), "cannot compare an array with an array"));
         // n = len_x · len_y · (1 - both)
         self.push(1);
         for (s, is_arr, _, _) in &sides {
@@ -254,9 +266,9 @@ impl Gen {
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs);
     /// asserts both are ints under `gate`.
-    pub(super) fn less_than(&mut self, x: u64, y: u64, gate: Gate) {
-        self.assert_type(x, tag::INT, gate);
-        self.assert_type(y, tag::INT, gate);
+    pub(super) fn less_than(&mut self, x: u64, y: u64, gate: Gate, op: &str) {
+        self.assert_type(x, tag::INT, gate, type_error(op, "an operand is not int"));
+        self.assert_type(y, tag::INT, gate, type_error(op, "an operand is not int"));
         for (k, s) in [x, y].into_iter().enumerate() {
             let k = k as u64;
             // mask with is_int so that u32 instructions never see a digest word
@@ -283,14 +295,14 @@ impl Gen {
 
     /// Asserts both slots are strings under `gate`; returns the cell that
     /// holds 1 when they are.
-    fn both_strings(&mut self, x: u64, y: u64, gate: Gate) -> u64 {
+    fn both_strings(&mut self, x: u64, y: u64, gate: Gate, op: &str) -> u64 {
         let iss = self.cell();
         self.is_type(x, tag::STR);
         self.is_type(y, tag::STR);
         self.emit("mul dup 0");
         self.store(iss);
         self.not();
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, type_error(op, "an operand is not a string"));
         iss
     }
 
@@ -307,8 +319,8 @@ impl Gen {
     }
 
     /// Pushes whether two strings are equal after case folding.
-    fn folded_equal(&mut self, x: u64, y: u64, gate: Gate) {
-        let iss = self.both_strings(x, y, gate);
+    fn folded_equal(&mut self, x: u64, y: u64, gate: Gate, op: &str) {
+        let iss = self.both_strings(x, y, gate, op);
         let (hx, hy) = (self.text_header(x, true), self.text_header(y, true));
         let (eqlen, cnt, acc, k) = (self.cell(), self.cell(), self.cell(), self.cell());
         self.load_ind(hx, 0);
@@ -342,8 +354,8 @@ impl Gen {
     /// Pushes whether the string `y` occurs in the string `x` (after case
     /// folding with `folded`): Rabin–Karp with the base drawn from the
     /// digests of both strings, so that the prover cannot choose it.
-    fn contains(&mut self, x: u64, y: u64, folded: bool, gate: Gate) {
-        let iss = self.both_strings(x, y, gate);
+    fn contains(&mut self, x: u64, y: u64, folded: bool, gate: Gate, op: &str) {
+        let iss = self.both_strings(x, y, gate, op);
         let (hx, hy) = (self.text_header(x, folded), self.text_header(y, folded));
         let (n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k) = (
             self.cell(),
@@ -495,7 +507,7 @@ impl Gen {
 
     /// Parses and validates the date string in slot `s` (asserting under
     /// `gate`), then pushes `[hi, lo]` of the function's result.
-    fn date(&mut self, func: DateFn, format: DateFormat, s: u64, gate: Gate) {
+    fn date(&mut self, func: DateFn, format: DateFormat, s: u64, gate: Gate, fail: K) {
         let layout = format.layout();
         let ok = self.cell();
         let c = self.cells(10);
@@ -604,7 +616,7 @@ impl Gen {
         self.load(ok);
         self.emit("mul");
         self.not();
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, fail);
         let (a, b) = (self.cell(), self.cell());
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
         match func {
@@ -637,8 +649,8 @@ impl Gen {
     /// i64 `+`, `−`, `×` on two slots, asserting int operands and no
     /// overflow under `gate`.
     fn arith(&mut self, op: ArithOp, x: u64, y: u64, gate: Gate) -> Result<u64, ZkvmError> {
-        self.assert_type(x, tag::INT, gate);
-        self.assert_type(y, tag::INT, gate);
+        self.assert_type(x, tag::INT, gate, type_error(op.symbol(), "an operand is not int"));
+        self.assert_type(y, tag::INT, gate, type_error(op.symbol(), "an operand is not int"));
         let limbs = self.cells(4);
         let (ah, al, bh, bl) = (limbs, limbs + 1, limbs + 2, limbs + 3);
         for (s, h, l) in [(x, ah, al), (y, bh, bl)] {
@@ -695,7 +707,7 @@ impl Gen {
             ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
         }
         self.load(ovf);
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
         self.load(rh);
         self.load(rl);
         Ok(self.store_int())
@@ -852,7 +864,7 @@ impl Gen {
     }
 
     /// Asserts that `seg` is not a child of the value in slot `t`.
-    fn prove_absent(&mut self, t: u64, seg: &Segment) {
+    pub(super) fn prove_absent(&mut self, t: u64, seg: &Segment) {
         match seg {
             Segment::Index(i) if *i > u64::from(u32::MAX) => {
                 // no committed array is that long (at most 2^20 leaves)

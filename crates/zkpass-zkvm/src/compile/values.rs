@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use zkpass_query::{case_fold, DvarPath, Filter, ResolvedPath, Segment, Value};
+use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
 use super::runtime::{ARRAY_DIGEST, OPEN_SCALAR, OPEN_VALUE};
 use super::{tag, Gate, Gen, WitnessItem};
@@ -59,17 +59,65 @@ impl Gen {
         let _ = writeln!(self.code, "call {OPEN_SCALAR}");
     }
 
-    /// Opens a privacy marker leaf (once).
-    pub(super) fn open_marker(&mut self, path: &ResolvedPath) -> u64 {
-        if let Some(&s) = self.markers.get(path) {
-            return s;
+    /// The status of a privacy marker (once): a cell holding 1 when the
+    /// marker is present and `true`. The marker's parent is opened; the
+    /// prover says whether the marker is present, and the program opens it
+    /// or proves it absent from the parent's committed field names.
+    pub(super) fn marker_status(&mut self, marker: &ResolvedPath) -> u64 {
+        if let Some(&c) = self.markers.get(marker) {
+            return c;
         }
-        let s = self.alloc();
-        self.witness.push(WitnessItem::Open { path: path.clone(), expand: false });
-        let _ = writeln!(self.code, "// marker {path}");
-        self.open_scalar_static(s, path);
-        self.markers.insert(path.clone(), s);
-        s
+        let rt = self.rt;
+        self.witness.push(WitnessItem::Marker { marker: marker.clone() });
+        let _ = writeln!(self.code, "// marker {marker}");
+        let mut parent = marker.clone();
+        let name = match parent.segments.pop() {
+            Some(Segment::Field(n)) => n,
+            _ => String::new(),
+        };
+        let p = self.alloc();
+        self.open_scalar_static(p, &parent);
+        let ok = self.cell();
+        self.push(self.root_of(&marker.tag));
+        self.store(rt.os_root);
+        self.push_digest(&path_digest(&marker.segments));
+        self.store_digest(rt.os_path);
+        self.marker_from(p, &name, ok);
+        self.markers.insert(marker.clone(), ok);
+        ok
+    }
+
+    /// With the parent object in slot `p` and the marker's path digest in
+    /// `os_path`: divines `present`, then opens the marker (ok = it is
+    /// `true`) or proves `name` absent from `p` (ok = 0); stores ok.
+    fn marker_from(&mut self, p: u64, name: &str, ok: u64) {
+        let rt = self.rt;
+        let m = self.alloc();
+        let present = self.cell();
+        // present ∈ {0, 1}
+        self.emit("divine 1");
+        self.store(present);
+        self.load(present);
+        self.load(present);
+        self.emit("mul");
+        self.load(present);
+        self.emit("push -1 mul add push 0 eq assert");
+        self.push(0);
+        self.store(ok);
+        self.load(present);
+        self.when(|g| {
+            g.push(m);
+            g.store(rt.os_dest);
+            let _ = writeln!(g.code, "call {}", OPEN_SCALAR);
+            g.is_type(m, tag::BOOL);
+            g.load(m + 1);
+            g.emit("mul");
+            g.store(ok);
+        });
+        self.load(present);
+        self.not();
+        let seg = Segment::Field(name.to_string());
+        self.when(|g| g.prove_absent(p, &seg));
     }
 
     /// Opens the value at `path` (once), with an array's elements.
@@ -108,7 +156,7 @@ impl Gen {
                     let _ = writeln!(self.code, "push -{t} add");
                 }
                 self.emit("mul mul mul");
-                self.assert_zero_under(gate);
+                self.assert_zero_under(gate, K::UnreadableValue { path: r.to_string(), found: "a value of another kind" });
                 (s, bad)
             }
             Some(_) => {
@@ -117,7 +165,7 @@ impl Gen {
             }
         };
         self.load(bad);
-        self.assert_zero_under(gate);
+        self.assert_zero_under(gate, K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" });
         Ok(s)
     }
 
@@ -230,13 +278,19 @@ impl Gen {
                 g.not_scalar_ind();
                 g.bump_by_top(bad);
                 if let (Some(a), Some(mr)) = (allpub, &marker_rest) {
-                    g.path_from(pe, mr);
+                    // the marker's parent: the element's object holding the field
+                    let (name, parent_rest) = match mr.split_last() {
+                        Some((Segment::Field(n), rest)) => (n.clone(), rest.to_vec()),
+                        _ => (String::new(), Vec::new()),
+                    };
+                    g.path_from(pe, &parent_rest);
                     g.push(mark);
                     g.store(rt.os_dest);
                     let _ = writeln!(g.code, "call {OPEN_SCALAR}");
-                    g.is_type(mark, tag::BOOL);
-                    g.load(mark + 1);
-                    g.emit("mul");
+                    g.path_from(pe, mr);
+                    let ok = g.cell();
+                    g.marker_from(mark, &name, ok);
+                    g.load(ok);
                     g.load(a);
                     g.emit("mul");
                     g.store(a);
