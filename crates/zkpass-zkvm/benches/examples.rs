@@ -1,11 +1,10 @@
 //! Proving cost of the bundled examples: cycles, padded height, Tip5
-//! permutations, prove and verify time, proof size, peak memory, and the
-//! permutation cost of the two commitment layouts.
+//! permutations, the tallest table, prove and verify time, proof size and
+//! peak memory.
 //!
-//! `cargo bench -p zkpass-zkvm --bench examples [-- NAME]` (one example per
-//! process gives a per-example peak memory).
+//! `cargo bench --profile dev -p zkpass-zkvm --bench examples [-- NAME]`
+//! (one example per process gives a per-example peak memory).
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -27,8 +26,8 @@ fn main() {
     let root = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
     let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
     dirs.sort();
-    println!("| example | reads | leaves | cycles | padded height | Tip5 perms | prove | verify | proof | peak RSS | Merkle perms | sponge perms |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| example | leaves | cycles | padded height | Tip5 perms | tallest table | prove | verify | proof | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for dir in dirs {
         if filter.as_ref().is_some_and(|f| !dir.contains(f.as_str())) {
             continue;
@@ -51,15 +50,11 @@ fn main() {
         let triton = Triton::default();
         let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32] };
         let exec = triton.prepare(&input).unwrap();
-        let cycles = triton.run(&exec).unwrap();
-
-        // layout cost: Merkle openings vs absorbing every leaf (15 words each)
-        let docs: BTreeMap<String, CommittedDocument> =
-            data.documents.iter().map(|(t, d)| (t.clone(), CommittedDocument::commit(t, d).unwrap())).collect();
-        let reads = exec.compiled.openings.len();
-        let merkle: usize = exec.compiled.openings.iter().map(|p| 2 + docs[&p.tag].depth() as usize).sum();
-        let sponge: usize = docs.values().map(|d| (15 * d.len()).div_ceil(10) + 1).sum();
-        let leaves: usize = docs.values().map(CommittedDocument::len).sum();
+        triton.run(&exec).unwrap();
+        let profile = triton.profile(&exec).unwrap();
+        let (tallest, rows) = profile.tables.iter().max_by_key(|t| t.1).copied().unwrap();
+        let leaves: usize =
+            data.documents.iter().map(|(t, d)| CommittedDocument::commit(t, d).unwrap().len()).sum();
 
         let proved = triton.prove(&input).unwrap();
         let tags = data.tags();
@@ -76,7 +71,8 @@ fn main() {
         let verify_ms = t.elapsed().as_millis();
         let s = proved.stats;
         println!(
-            "| {dir} | {reads} | {leaves} | {cycles} | {} | {} | {:.2} s | {verify_ms} ms | {} KiB | {} MiB | {merkle} | {sponge} |",
+            "| {dir} | {leaves} | {} | {} | {} | {tallest} ({rows}) | {:.2} s | {verify_ms} ms | {} KiB | {} MiB |",
+            profile.cycles,
             s.padded_height,
             s.permutations,
             s.prove_ms as f64 / 1000.0,

@@ -22,6 +22,19 @@ pub struct Triton {
     stark: Stark,
 }
 
+/// The shape of an execution trace ([`Triton::profile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceProfile {
+    /// Processor cycles.
+    pub cycles: usize,
+    /// Padded trace height (a power of two; the tallest table, rounded up).
+    pub padded_height: usize,
+    /// Tip5 permutations (hash-table rows / 6, program hashing included).
+    pub permutations: usize,
+    /// Unpadded height of every table, by name.
+    pub tables: Vec<(&'static str, usize)>,
+}
+
 /// The result of running a query's program without proving.
 #[derive(Debug, Clone)]
 pub struct Execution {
@@ -144,6 +157,39 @@ impl Triton {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
         }
         Ok(state.cycle_count as usize)
+    }
+
+    /// Traces a prepared execution without proving and reports the height
+    /// of every table of the algebraic execution trace: the tallest one
+    /// sets the padded height, which proving time follows.
+    ///
+    /// # Errors
+    /// [`ZkvmError::Execution`] (or the query error of a failed check).
+    pub fn profile(&self, exec: &Execution) -> Result<TraceProfile, ZkvmError> {
+        let (aet, _) = VM::trace_execution(
+            exec.compiled.program.clone(),
+            PublicInput::new(exec.claim.input.clone()),
+            exec.non_determinism.clone(),
+        )
+        .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
+        let tables = [
+            ("program", TableId::Program),
+            ("processor", TableId::Processor),
+            ("op stack", TableId::OpStack),
+            ("ram", TableId::Ram),
+            ("jump stack", TableId::JumpStack),
+            ("hash", TableId::Hash),
+            ("cascade", TableId::Cascade),
+            ("lookup", TableId::Lookup),
+            ("u32", TableId::U32),
+        ]
+        .map(|(name, id)| (name, aet.height_of_table(id)));
+        Ok(TraceProfile {
+            cycles: aet.height_of_table(TableId::Processor),
+            padded_height: aet.padded_height(),
+            permutations: aet.height_of_table(TableId::Hash) / 6,
+            tables: tables.to_vec(),
+        })
     }
 
     /// Proves a prepared execution.

@@ -40,7 +40,7 @@ fn date_text() -> impl Strategy<Value = String> {
 fn document() -> impl Strategy<Value = Value> {
     (
         (text(), text(), int(), int(), any::<bool>(), date_text()),
-        prop::collection::vec(int(), 0..12),
+        prop::collection::vec(int(), 0..40),
         prop::collection::vec(text(), 0..5),
         prop::collection::vec((text(), any::<bool>(), int()), 0..5),
     )
@@ -173,6 +173,36 @@ fn run(cases: u32) {
 #[test]
 fn interpreter_and_vm_agree_on_random_queries() {
     run(64);
+}
+
+/// One random case, proved and verified (the other cases run without
+/// proving: the VM's output commitment is what the proof binds).
+#[test]
+fn a_random_case_proves_and_verifies() {
+    use proptest::strategy::ValueTree;
+    use zkpass_zkvm::{ProofSystem, VerifyInput};
+    let mut runner = TestRunner::deterministic();
+    let triton = Triton::default();
+    let date = EvaluationDate::new(2026, 11, 22).expect("date");
+    for _ in 0..32 {
+        let (q, doc) = (query(), document()).new_tree(&mut runner).expect("a case").current();
+        let Ok(query) = Query::parse(&q.to_string()) else { continue };
+        let data = UserData::single(doc);
+        let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [9; 32] };
+        let Ok(proved) = triton.prove(&input) else { continue };
+        let tags = data.tags();
+        let statement = VerifyInput {
+            query: &query,
+            tags: &tags,
+            output: &proved.output,
+            commitments: &proved.commitments,
+            date,
+            dvr_digest: [9; 32],
+        };
+        triton.verify(&statement, &proved.proof).expect("the proof verifies");
+        return;
+    }
+    panic!("no case in 32 was accepted by the interpreter");
 }
 
 #[test]
