@@ -2,8 +2,9 @@
 //! permutations, the tallest table, prove and verify time, proof size and
 //! peak memory.
 //!
-//! `cargo bench --profile dev -p zkpass-zkvm --bench examples [-- NAME]`
-//! (one example per process gives a per-example peak memory).
+//! `cargo bench --profile dev -p zkpass-zkvm --bench examples [-- NAME]
+//! [--trace-only]` (one example per process gives a per-example peak
+//! memory; `--trace-only` skips proving).
 
 use std::time::Instant;
 
@@ -23,11 +24,12 @@ fn peak_rss_mib() -> u64 {
 
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let trace_only = std::env::args().any(|a| a == "--trace-only");
     let root = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
     let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
     dirs.sort();
-    println!("| example | leaves | cycles | padded height | Tip5 perms | tallest table | prove | verify | proof | peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| example | leaves | program words | cycles | padded height | Tip5 perms | tallest table | prove | verify | proof | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for dir in dirs {
         if filter.as_ref().is_some_and(|f| !dir.contains(f.as_str())) {
             continue;
@@ -56,6 +58,14 @@ fn main() {
         let leaves: usize =
             data.documents.iter().map(|(t, d)| CommittedDocument::commit(t, d).unwrap().len()).sum();
 
+        let words = exec.compiled.program.len_bwords();
+        if trace_only {
+            println!(
+                "| {dir} | {leaves} | {words} | {} | {} | {} | {tallest} ({rows}) | | | | |",
+                profile.cycles, profile.padded_height, profile.permutations
+            );
+            continue;
+        }
         let proved = triton.prove(&input).unwrap();
         let tags = data.tags();
         let statement = VerifyInput {
@@ -71,7 +81,7 @@ fn main() {
         let verify_ms = t.elapsed().as_millis();
         let s = proved.stats;
         println!(
-            "| {dir} | {leaves} | {} | {} | {} | {tallest} ({rows}) | {:.2} s | {verify_ms} ms | {} KiB | {} MiB |",
+            "| {dir} | {leaves} | {words} | {} | {} | {} | {tallest} ({rows}) | {:.2} s | {verify_ms} ms | {} KiB | {} MiB |",
             profile.cycles,
             s.padded_height,
             s.permutations,

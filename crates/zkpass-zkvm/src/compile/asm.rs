@@ -94,6 +94,46 @@ impl Gen {
         }
     }
 
+    /// Copies the 8 words of a slot from `src` to `dst` (static addresses).
+    pub(super) fn copy_slot(&mut self, src: u64, dst: u64) {
+        self.copy_words(src, dst, 8);
+    }
+
+    /// Copies `n` ≤ 10 words from `src` to `dst` (static addresses).
+    pub(super) fn copy_words(&mut self, src: u64, dst: u64, n: u64) {
+        let (hi, lo) = (n - n / 2, n / 2);
+        let _ = writeln!(
+            self.code,
+            "push {} read_mem {hi} read_mem {lo} pop 1 push {dst} write_mem {lo} write_mem {hi} pop 1",
+            src + n - 1
+        );
+    }
+
+    /// Stack `[x]` → records `x == 0` in the operand check of a shared
+    /// operator (`ok ← ok · [x = 0]`); the caller asserts `ok` with its own
+    /// error id.
+    pub(super) fn require(&mut self) {
+        self.emit("push 0 eq");
+        self.load(self.rt.ok);
+        self.emit("mul");
+        self.store(self.rt.ok);
+    }
+
+    /// Calls the shared subroutine `name`, emitting it the first time.
+    pub(super) fn call_shared(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
+        if self.shared.insert(name.to_string()) {
+            self.subroutine(name, body);
+        }
+        let _ = writeln!(self.code, "call {name}");
+    }
+
+    /// After a shared operator: asserts its operand check under `gate`.
+    pub(super) fn assert_ok(&mut self, gate: Gate, fail: K) {
+        self.load(self.rt.ok);
+        self.not();
+        self.assert_zero_under(gate, fail);
+    }
+
     /// Stack `[x]` → asserts `x == 0`, or `gate·x == 0` under a gate. A
     /// failure names `fail` (at the current statement) through the
     /// assertion's error id.
@@ -128,11 +168,45 @@ impl Gen {
     /// Stack `[b]` → a bool slot at a fresh address.
     pub(super) fn store_bool(&mut self) -> u64 {
         let r = self.alloc();
-        self.store(r + 1);
-        self.zero(r + 2, 6);
-        self.push(super::tag::BOOL);
-        self.store(r);
+        // [b] → [0 ×6, b, BOOL] → r..r+8
+        let _ = writeln!(
+            self.code,
+            "push 0 push 0 push 0 push 0 push 0 push 0 swap 6 push {} push {r} write_mem 5 write_mem 3 pop 1",
+            super::tag::BOOL
+        );
         r
+    }
+
+    /// `dst[0..words] ← gate ? src[0..words] : dst[0..words]` (static
+    /// addresses): a copy without a gate, a shared select loop with one.
+    pub(super) fn select_slot(&mut self, src: u64, dst: u64, words: u64, gate: Gate) {
+        let Some(g) = gate else {
+            self.copy_words(src, dst, words);
+            return;
+        };
+        let rt = self.rt;
+        for (v, cell) in [(src, rt.sel_src), (dst, rt.sel_dst), (words, rt.sel_n)] {
+            self.push(v);
+            self.store(cell);
+        }
+        self.load(g);
+        self.store(rt.sel_gate);
+        self.call_shared("zk_select", |g| {
+            g.repeat(rt.sel_n, rt.sel_i, |g| {
+                // dst[i] + gate·(src[i] − dst[i])
+                for cell in [rt.sel_dst, rt.sel_src] {
+                    g.load(cell);
+                    g.load(rt.sel_i);
+                    g.emit("add read_mem 1 pop 1");
+                }
+                g.emit("dup 1 push -1 mul add");
+                g.load(rt.sel_gate);
+                g.emit("mul add");
+                g.load(rt.sel_dst);
+                g.load(rt.sel_i);
+                g.emit("add write_mem 1 pop 1");
+            });
+        });
     }
 
     /// Runs `body` as a subroutine named `name`, emitted after the main

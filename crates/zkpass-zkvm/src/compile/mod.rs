@@ -65,6 +65,10 @@ const OUT: u64 = 1 << 28;
 /// The dynamic heap (characters and elements of opened values).
 const HEAP: u64 = 1 << 32;
 
+/// An operator as an ordered key (its index in the dispatch of the shared
+/// element-wise loop).
+type CmpOpKey = u8;
+
 /// A path condition: the cell holding 0 or 1, or `None` for "always".
 type Gate = Option<u64>;
 
@@ -174,8 +178,19 @@ struct Gen {
     need_fold: bool,
     /// Dvar texts that are the whole expression of an output or assign.
     raw_dvars: HashSet<String>,
+    /// String literals that carry their characters.
+    char_literals: HashSet<String>,
     /// The statement being compiled.
     at: Option<StmtPos>,
+    /// Shared subroutines already emitted.
+    shared: HashSet<String>,
+    /// Operators compared element-wise, dispatched by the shared loop.
+    elementwise_ops: BTreeSet<CmpOpKey>,
+    /// Operand slots of shared operators, and the current elements.
+    opx: u64,
+    opy: u64,
+    curx: u64,
+    cury: u64,
     /// What each assertion's failure means, by error id.
     checks: Vec<QueryError>,
 }
@@ -230,6 +245,22 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     tags.sort();
     let (mut need_chars, mut need_fold) = (false, false);
     let mut raw_dvars = HashSet::new();
+    let mut char_literals = HashSet::new();
+    for_each_expr(&query.statements, &mut |e, top| {
+        // string literals whose characters a program may read: operands of
+        // character operators, and values of variables
+        let operands: Vec<&Expr> = match e {
+            Expr::Cmp { op, left, right, .. } if op.is_case_insensitive() || matches!(op, zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains) => vec![left, right],
+            Expr::Date { date, .. } => vec![date],
+            Expr::Lit(_) if top => vec![e],
+            _ => Vec::new(),
+        };
+        for o in operands {
+            if let Expr::Lit(zkpass_query::Value::Str(s)) = o {
+                char_literals.insert(s.clone());
+            }
+        }
+    });
     for_each_expr(&query.statements, &mut |e, top| match e {
         Expr::Cmp { op, .. } if op.is_case_insensitive() => (need_chars, need_fold) = (true, true),
         Expr::Cmp { op, .. } if matches!(op, zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains) => {
@@ -246,7 +277,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     let mut g = Gen {
         code: String::new(),
         subs: String::new(),
-        next_slot: SLOTS,
+        next_slot: SLOTS + 32,
         next_cell,
         next_lit: LITS,
         labels: 0,
@@ -262,8 +293,15 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         need_chars,
         need_fold,
         raw_dvars,
+        char_literals,
         at: None,
         checks: Vec::new(),
+        shared: HashSet::new(),
+        elementwise_ops: BTreeSet::new(),
+        opx: SLOTS,
+        opy: SLOTS + 8,
+        curx: SLOTS + 16,
+        cury: SLOTS + 24,
     };
     g.prologue(query);
     g.block(&query.statements, None)?;
@@ -322,6 +360,7 @@ impl Gen {
             self.emit("sponge_absorb_mem");
         }
         self.emit("pop 1 sponge_squeeze write_io 5 pop 5 halt");
+        self.emit_elementwise();
         self.emit_runtime();
     }
 
@@ -352,8 +391,10 @@ impl Gen {
                 Stmt::Assign { name, expr, .. } => {
                     let src = self.expr(expr, gate)?;
                     let dst = self.vars[name];
-                    for j in 0..8 {
-                        self.select_word(dst + j, gate, |g| g.load(src + j));
+                    if gate.is_none() {
+                        self.copy_slot(src, dst);
+                    } else {
+                        self.select_slot(src, dst, 8, gate);
                     }
                     let new = self.raw_sources(expr)?;
                     let mut bits = self.taint.remove(name).unwrap_or_default();
@@ -382,9 +423,18 @@ impl Gen {
                     }
                     let k = self.output_keys.binary_search(key).unwrap_or(0);
                     let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
-                    self.select_word(dst, gate, |g| g.push(1));
-                    for j in 0..SLOT_WORDS as u64 {
-                        self.select_word(dst + 1 + j, gate, |g| g.load(src + j));
+                    // the entry [1, slot], selected into the table
+                    if gate.is_none() {
+                        self.push(1);
+                        self.store(dst);
+                        self.copy_words(src, dst + 1, SLOT_WORDS as u64);
+                    } else {
+                        let entry = self.alloc();
+                        self.alloc();
+                        self.push(1);
+                        self.store(entry);
+                        self.copy_words(src, entry + 1, SLOT_WORDS as u64);
+                        self.select_slot(entry, dst, OUTPUT_ENTRY_WORDS as u64, gate);
                     }
                 }
                 Stmt::If { cond, then, otherwise, .. } => {

@@ -15,6 +15,29 @@ const I32_MAX: u64 = 0x7fff_ffff;
 /// `2^32 - 1`.
 const U32_MAX: u64 = 0xffff_ffff;
 
+/// The shared element-wise loop.
+const ELEMENTWISE: &str = "zk_elementwise";
+
+/// Every comparison operator, in dispatch order.
+const CMP_OPS: [CmpOp; 12] = [
+    CmpOp::Eq,
+    CmpOp::Ne,
+    CmpOp::Gt,
+    CmpOp::Ge,
+    CmpOp::Lt,
+    CmpOp::Le,
+    CmpOp::IEq,
+    CmpOp::INe,
+    CmpOp::Contains,
+    CmpOp::NotContains,
+    CmpOp::IContains,
+    CmpOp::INotContains,
+];
+
+fn op_key(op: CmpOp) -> u8 {
+    CMP_OPS.iter().position(|o| *o == op).map_or(0, |i| i as u8)
+}
+
 /// A type error of `op` found at run time.
 fn type_error(op: &str, detail: &str) -> K {
     K::Type { op: op.into(), detail: detail.into() }
@@ -60,15 +83,32 @@ impl Gen {
             }
             Expr::Arith(op, a, b) => {
                 let (x, y) = (self.expr(a, gate)?, self.expr(b, gate)?);
-                self.arith(*op, x, y, gate)
+                self.copy_slot(x, self.opx);
+                self.copy_slot(y, self.opy);
+                let op = *op;
+                self.call_shared(&format!("zk_arith_{op:?}"), |g| g.arith(op));
+                self.assert_ok(gate, type_error(op.symbol(), "an operand is not int"));
+                self.load(self.rt.ovf);
+                self.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
+                self.load(self.rt.out_hi);
+                self.load(self.rt.out_lo);
+                Ok(self.store_int())
             }
             Expr::Between { value, low, high } => {
                 let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
-                self.less_than(v, lo, gate, "between");
-                self.not();
-                self.less_than(hi, v, gate, "between");
-                self.not();
-                self.emit("mul");
+                let low_ok = self.cell();
+                for (k, (a, b)) in [(v, lo), (hi, v)].into_iter().enumerate() {
+                    self.shared_cmp(CmpOp::Lt, None, a, b);
+                    self.assert_ok(gate, type_error("between", "an operand is not int"));
+                    self.load(self.rt.res);
+                    self.not();
+                    if k == 0 {
+                        self.store(low_ok);
+                    } else {
+                        self.load(low_ok);
+                        self.emit("mul");
+                    }
+                }
                 Ok(self.store_bool())
             }
             Expr::In { negate, value, list } => {
@@ -101,16 +141,25 @@ impl Gen {
                     _ => "the date operand".to_string(),
                 };
                 let fail = K::InvalidDate { path, format: format.name() };
-                self.date(*func, *format, s, gate, fail);
+                self.copy_slot(s, self.opx);
+                let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
+                let format = *format;
+                self.call_shared(&name, |g| g.date(format));
+                self.assert_ok(gate, fail);
+                let (hi, lo) = match func {
+                    DateFn::Age => (self.rt.out_hi, self.rt.out_lo),
+                    DateFn::DayDiff => (self.rt.out2_hi, self.rt.out2_lo),
+                };
+                self.load(hi);
+                self.load(lo);
                 Ok(self.store_int())
             }
             Expr::Cmp { op, left, right, mode } => {
                 let (x, y) = (self.expr(left, gate)?, self.expr(right, gate)?);
-                if static_scalar(left) && static_scalar(right) {
-                    self.scalar_op(*op, x, y, gate);
-                } else {
-                    self.elementwise(*op, x, y, *mode, gate);
-                }
+                let mode = (!static_scalar(left) || !static_scalar(right)).then_some(*mode);
+                self.shared_cmp(*op, mode, x, y);
+                self.assert_ok(gate, type_error(op.symbol(), "the operand types do not fit the operator"));
+                self.load(self.rt.res);
                 Ok(self.store_bool())
             }
         }
@@ -160,15 +209,71 @@ impl Gen {
         Ok(self.store_bool())
     }
 
-    /// Pushes the result of `op` on two scalar slots, asserting operand
-    /// types under `gate`.
-    fn scalar_op(&mut self, op: CmpOp, x: u64, y: u64, gate: Gate) {
+    /// Runs `op` on the slots `x`, `y` through shared subroutines: with
+    /// `mode`, element-wise when a side is an array at run time; without,
+    /// on two scalars. Leaves the result in `res` and the operand check in
+    /// `ok`.
+    fn shared_cmp(&mut self, op: CmpOp, mode: Option<ArrayMode>, x: u64, y: u64) {
+        let rt = self.rt;
+        self.push(1);
+        self.store(rt.ok);
+        match mode {
+            None => {
+                self.copy_slot(x, self.curx);
+                self.copy_slot(y, self.cury);
+                self.call_scalar(op);
+                self.load(rt.res_e);
+            }
+            Some(m) => {
+                self.copy_slot(x, self.opx);
+                self.copy_slot(y, self.opy);
+                self.push(u64::from(op_key(op)));
+                self.store(rt.op);
+                self.push(u64::from(m == ArrayMode::All));
+                self.store(rt.mode);
+                self.elementwise_ops.insert(op_key(op));
+                let _ = writeln!(self.code, "call {ELEMENTWISE}");
+                self.load(rt.res);
+            }
+        }
+        self.store(rt.res);
+    }
+
+    /// Calls the shared scalar operator on `curx`, `cury` (result in
+    /// `res_e`).
+    fn call_scalar(&mut self, op: CmpOp) {
+        let (cx, cy) = (self.curx, self.cury);
+        self.call_shared(&format!("zk_scalar_{op:?}"), |g| {
+            g.scalar_op(op, cx, cy);
+            g.store(g.rt.res_e);
+        });
+    }
+
+    /// Emits the shared element-wise loop, dispatching to every operator
+    /// the program compares element-wise.
+    pub(super) fn emit_elementwise(&mut self) {
+        if self.elementwise_ops.is_empty() {
+            return;
+        }
+        let ops: Vec<CmpOp> = CMP_OPS.into_iter().filter(|op| self.elementwise_ops.contains(&op_key(*op))).collect();
+        for op in &ops {
+            // emit the scalar subroutines (the call itself is discarded)
+            let saved = std::mem::take(&mut self.code);
+            self.call_scalar(*op);
+            self.code = saved;
+        }
+        self.subroutine(ELEMENTWISE, |g| g.elementwise(&ops));
+    }
+
+    /// Pushes the result of `op` on two scalar slots, recording the operand
+    /// check ([`Gen::require`]).
+    fn scalar_op(&mut self, op: CmpOp, x: u64, y: u64) {
         match op {
             CmpOp::Eq | CmpOp::Ne => {
                 self.load(x);
                 self.load(y);
                 self.emit("push -1 mul add");
-                self.assert_zero_under(gate, type_error(op.symbol(), "the operands differ in type"));
+                self.require();
                 self.push(1);
                 for j in 0..7 {
                     self.load(x + j);
@@ -176,30 +281,33 @@ impl Gen {
                     self.emit("eq mul");
                 }
             }
-            CmpOp::Lt => self.less_than(x, y, gate, op.symbol()),
-            CmpOp::Gt => self.less_than(y, x, gate, op.symbol()),
+            CmpOp::Lt => self.less_than(x, y),
+            CmpOp::Gt => self.less_than(y, x),
             CmpOp::Ge => {
-                self.less_than(x, y, gate, op.symbol());
+                self.less_than(x, y);
                 self.not();
             }
             CmpOp::Le => {
-                self.less_than(y, x, gate, op.symbol());
+                self.less_than(y, x);
                 self.not();
             }
-            CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y, gate, op.symbol()),
-            CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false, gate, op.symbol()),
-            CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true, gate, op.symbol()),
+            CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y),
+            CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false),
+            CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true),
         }
         if op.is_negated() {
             self.not();
         }
     }
 
-    /// Compares element by element when one side is an array (a scalar is
-    /// an array of one), combining by `mode`; pushes the result.
-    fn elementwise(&mut self, op: CmpOp, x: u64, y: u64, mode: ArrayMode, gate: Gate) {
+    /// On the operand slots: compares element by element when one side is
+    /// an array (a scalar is an array of one) with the operator in `op`,
+    /// combining by `mode`; stores the result in `res`.
+    fn elementwise(&mut self, ops: &[CmpOp]) {
+        let rt = self.rt;
+        let (x, y) = (self.opx, self.opy);
         let (n, k, cnt) = (self.cell(), self.cell(), self.cell());
-        let (cx, cy) = (self.alloc(), self.alloc());
+        let (cx, cy) = (self.curx, self.cury);
         let mut sides = Vec::new();
         for s in [x, y] {
             let (is_arr, ptr, stride) = (self.cell(), self.cell(), self.cell());
@@ -223,7 +331,7 @@ impl Gen {
         self.load(ax);
         self.load(ay);
         self.emit("mul");
-        self.assert_zero_under(gate, type_error(op.symbol(), "cannot compare an array with an array"));
+        self.require();
         // n = len_x · len_y · (1 - both)
         self.push(1);
         for (s, is_arr, _, _) in &sides {
@@ -247,28 +355,36 @@ impl Gen {
                 g.emit("mul add addi 7 read_mem 4 read_mem 4 pop 1");
                 let _ = writeln!(g.code, "push {cur} write_mem 4 write_mem 4 pop 1");
             }
-            g.scalar_op(op, cx, cy, gate);
+            for op in ops {
+                g.load(rt.op);
+                let _ = writeln!(g.code, "push {} eq skiz call zk_scalar_{op:?}", op_key(*op));
+            }
+            g.load(rt.res_e);
             g.bump_by_top(cnt);
         });
-        match mode {
-            ArrayMode::Any => {
-                self.load(cnt);
-                self.emit("push 0 eq");
-                self.not();
-            }
-            ArrayMode::All => {
-                self.load(cnt);
-                self.load(n);
-                self.emit("eq");
-            }
-        }
+        // any: cnt != 0; all: cnt == n
+        self.load(cnt);
+        self.emit("push 0 eq");
+        self.not();
+        self.load(rt.mode);
+        self.not();
+        self.emit("mul");
+        self.load(cnt);
+        self.load(n);
+        self.emit("eq");
+        self.load(rt.mode);
+        self.emit("mul add");
+        self.store(rt.res);
     }
 
-    /// Pushes `x < y` for two int slots (signed, via biased high limbs);
-    /// asserts both are ints under `gate`.
-    pub(super) fn less_than(&mut self, x: u64, y: u64, gate: Gate, op: &str) {
-        self.assert_type(x, tag::INT, gate, type_error(op, "an operand is not int"));
-        self.assert_type(y, tag::INT, gate, type_error(op, "an operand is not int"));
+    /// Pushes `x < y` for two int slots (signed, via biased high limbs),
+    /// requiring both to be ints.
+    fn less_than(&mut self, x: u64, y: u64) {
+        for s in [x, y] {
+            self.load(s);
+            let _ = writeln!(self.code, "push -{} add", tag::INT);
+            self.require();
+        }
         for (k, s) in [x, y].into_iter().enumerate() {
             let k = k as u64;
             // mask with is_int so that u32 instructions never see a digest word
@@ -293,16 +409,16 @@ impl Gen {
         self.emit("lt mul add");
     }
 
-    /// Asserts both slots are strings under `gate`; returns the cell that
-    /// holds 1 when they are.
-    fn both_strings(&mut self, x: u64, y: u64, gate: Gate, op: &str) -> u64 {
+    /// Requires both slots to be strings; returns the cell that holds 1
+    /// when they are.
+    fn both_strings(&mut self, x: u64, y: u64) -> u64 {
         let iss = self.cell();
         self.is_type(x, tag::STR);
         self.is_type(y, tag::STR);
         self.emit("mul dup 0");
         self.store(iss);
         self.not();
-        self.assert_zero_under(gate, type_error(op, "an operand is not a string"));
+        self.require();
         iss
     }
 
@@ -319,8 +435,8 @@ impl Gen {
     }
 
     /// Pushes whether two strings are equal after case folding.
-    fn folded_equal(&mut self, x: u64, y: u64, gate: Gate, op: &str) {
-        let iss = self.both_strings(x, y, gate, op);
+    fn folded_equal(&mut self, x: u64, y: u64) {
+        let iss = self.both_strings(x, y);
         let (hx, hy) = (self.text_header(x, true), self.text_header(y, true));
         let (eqlen, cnt, acc, k) = (self.cell(), self.cell(), self.cell(), self.cell());
         self.load_ind(hx, 0);
@@ -354,8 +470,8 @@ impl Gen {
     /// Pushes whether the string `y` occurs in the string `x` (after case
     /// folding with `folded`): Rabin–Karp with the base drawn from the
     /// digests of both strings, so that the prover cannot choose it.
-    fn contains(&mut self, x: u64, y: u64, folded: bool, gate: Gate, op: &str) {
-        let iss = self.both_strings(x, y, gate, op);
+    fn contains(&mut self, x: u64, y: u64, folded: bool) {
+        let iss = self.both_strings(x, y);
         let (hx, hy) = (self.text_header(x, folded), self.text_header(y, folded));
         let (n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k) = (
             self.cell(),
@@ -505,9 +621,11 @@ impl Gen {
         self.emit("add");
     }
 
-    /// Parses and validates the date string in slot `s` (asserting under
-    /// `gate`), then pushes `[hi, lo]` of the function's result.
-    fn date(&mut self, func: DateFn, format: DateFormat, s: u64, gate: Gate, fail: K) {
+    /// On the operand slot: parses and validates the date string (validity
+    /// in `ok`), then leaves `get_age` in `out_hi/out_lo` and
+    /// `get_day_diff` in `out2_hi/out2_lo`.
+    fn date(&mut self, format: DateFormat) {
+        let s = self.opx;
         let layout = format.layout();
         let ok = self.cell();
         let c = self.cells(10);
@@ -615,42 +733,47 @@ impl Gen {
         self.emit("lt mul");
         self.load(ok);
         self.emit("mul");
-        self.not();
-        self.assert_zero_under(gate, fail);
+        self.store(self.rt.ok);
         let (a, b) = (self.cell(), self.cell());
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
-        match func {
-            DateFn::DayDiff => {
-                self.day_number(ey, em, ed);
-                self.store(a);
-                self.day_number(y, m, d);
-                self.store(b);
-            }
-            DateFn::Age => {
-                self.load(ey);
-                self.store(a);
-                // before = (em, ed) < (m, d)
-                self.load(m);
-                self.emit("push 64 mul");
-                self.load(d);
-                self.emit("add");
-                self.load(em);
-                self.emit("push 64 mul");
-                self.load(ed);
-                self.emit("add lt");
-                self.load(y);
-                self.emit("add");
-                self.store(b);
-            }
-        }
+        // day difference
+        self.day_number(ey, em, ed);
+        self.store(a);
+        self.day_number(y, m, d);
+        self.store(b);
         self.signed_difference(a, b);
+        self.store(self.rt.out2_lo);
+        self.store(self.rt.out2_hi);
+        // age: ey − (y + [(em, ed) < (m, d)])
+        self.load(ey);
+        self.store(a);
+        self.load(m);
+        self.emit("push 64 mul");
+        self.load(d);
+        self.emit("add");
+        self.load(em);
+        self.emit("push 64 mul");
+        self.load(ed);
+        self.emit("add lt");
+        self.load(y);
+        self.emit("add");
+        self.store(b);
+        self.signed_difference(a, b);
+        self.store(self.rt.out_lo);
+        self.store(self.rt.out_hi);
     }
 
-    /// i64 `+`, `−`, `×` on two slots, asserting int operands and no
-    /// overflow under `gate`.
-    fn arith(&mut self, op: ArithOp, x: u64, y: u64, gate: Gate) -> Result<u64, ZkvmError> {
-        self.assert_type(x, tag::INT, gate, type_error(op.symbol(), "an operand is not int"));
-        self.assert_type(y, tag::INT, gate, type_error(op.symbol(), "an operand is not int"));
+    /// i64 `+`, `−`, `×` on the operand slots: `ok` = both are ints, the
+    /// result in `out_hi/out_lo`, `ovf` = 1 on overflow.
+    fn arith(&mut self, op: ArithOp) {
+        let (x, y) = (self.opx, self.opy);
+        self.push(1);
+        self.store(self.rt.ok);
+        for s in [x, y] {
+            self.load(s);
+            let _ = writeln!(self.code, "push -{} add", tag::INT);
+            self.require();
+        }
         let limbs = self.cells(4);
         let (ah, al, bh, bl) = (limbs, limbs + 1, limbs + 2, limbs + 3);
         for (s, h, l) in [(x, ah, al), (y, bh, bl)] {
@@ -661,7 +784,7 @@ impl Gen {
                 self.store(dst);
             }
         }
-        let (rh, rl, ovf) = (self.cell(), self.cell(), self.cell());
+        let (rh, rl, ovf) = (self.rt.out_hi, self.rt.out_lo, self.rt.ovf);
         let sign = |g: &mut Self, hi: u64| {
             g.load(hi);
             g.push(I32_MAX);
@@ -706,11 +829,6 @@ impl Gen {
             }
             ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
         }
-        self.load(ovf);
-        self.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
-        self.load(rh);
-        self.load(rl);
-        Ok(self.store_int())
     }
 
     /// Two's complement negation of the u64 in cells `h`, `l` into `oh`, `ol`.

@@ -42,6 +42,26 @@ pub(super) struct Runtime {
     pub fl_c: u64,
     /// Fold lookup: the entry's six words.
     pub fl_e: u64,
+    /// Shared operators: operand check (1 = fine), result, and the result
+    /// cells of dates and arithmetic.
+    pub ok: u64,
+    pub res: u64,
+    pub out_hi: u64,
+    pub out_lo: u64,
+    pub out2_hi: u64,
+    pub out2_lo: u64,
+    pub ovf: u64,
+    /// Element-wise comparison: operator index, mode (1 = "and"), the
+    /// scalar result of one element pair.
+    pub op: u64,
+    pub mode: u64,
+    pub res_e: u64,
+    /// `select`: source, destination, word count, gate, counter.
+    pub sel_src: u64,
+    pub sel_dst: u64,
+    pub sel_n: u64,
+    pub sel_gate: u64,
+    pub sel_i: u64,
     /// `array_digest`: buffer, length, destination, counter.
     pub ad_buf: u64,
     pub ad_len: u64,
@@ -78,6 +98,21 @@ impl Runtime {
             ch_chunks: cells(1),
             fl_c: cells(1),
             fl_e: cells(6),
+            ok: cells(1),
+            res: cells(1),
+            out_hi: cells(1),
+            out_lo: cells(1),
+            out2_hi: cells(1),
+            out2_lo: cells(1),
+            ovf: cells(1),
+            op: cells(1),
+            mode: cells(1),
+            res_e: cells(1),
+            sel_src: cells(1),
+            sel_dst: cells(1),
+            sel_n: cells(1),
+            sel_gate: cells(1),
+            sel_i: cells(1),
             ad_buf: cells(1),
             ad_len: cells(1),
             ad_dest: cells(1),

@@ -9,6 +9,13 @@ use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
 
+fn v_text(v: &Value) -> &str {
+    match v {
+        Value::Str(s) => s,
+        _ => "",
+    }
+}
+
 impl Gen {
     /// Writes `words` to `addr..` with immediate pushes.
     fn write_words(&mut self, addr: u64, words: &[u64]) {
@@ -29,7 +36,7 @@ impl Gen {
         }
         self.store_slot(r);
         let mut ptr = 0;
-        if let (Value::Str(s), true) = (v, self.need_chars) {
+        if let (Value::Str(s), true) = (v, self.need_chars && self.char_literals.contains(v_text(v))) {
             let chars: Vec<u64> = s.chars().map(|c| u64::from(u32::from(c))).collect();
             let folded: Vec<u64> = case_fold(s).chars().map(|c| u64::from(u32::from(c))).collect();
             let base = self.next_lit;
@@ -138,7 +145,14 @@ impl Gen {
         self.push_digest(&path_digest(&path.segments));
         self.store_digest(rt.ov_path);
         let _ = writeln!(self.code, "call {OPEN_VALUE}");
+        // bad = unreadable elements + [the value is not bool, int, string or array]
+        for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
+            self.load(s);
+            let _ = writeln!(self.code, "push -{t} add");
+        }
+        self.emit("mul mul mul push 0 eq push -1 mul push 1 add");
         self.load(rt.ov_bad);
+        self.emit("add");
         self.store(bad);
         self.opened.insert(path.clone(), (s, bad));
         (s, bad)
@@ -148,17 +162,7 @@ impl Gen {
     pub(super) fn dvar(&mut self, p: &DvarPath, gate: Gate) -> Result<u64, ZkvmError> {
         let r = self.resolve(p)?;
         let (s, bad) = match &p.projection {
-            None => {
-                let (s, bad) = self.open_value(&r);
-                // only bool, int, string and arrays of those can be read
-                for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
-                    self.load(s);
-                    let _ = writeln!(self.code, "push -{t} add");
-                }
-                self.emit("mul mul mul");
-                self.assert_zero_under(gate, K::UnreadableValue { path: r.to_string(), found: "a value of another kind" });
-                (s, bad)
-            }
+            None => self.open_value(&r),
             Some(_) => {
                 let (s, bad, _) = self.projection(p, &r)?;
                 (s, bad)
