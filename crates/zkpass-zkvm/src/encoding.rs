@@ -159,7 +159,7 @@ fn slot(t: u64, p: [BFieldElement; 6]) -> [BFieldElement; SLOT_WORDS] {
 /// acc)` ([`field_digest`], [`index_digest`]). The empty path (the
 /// document root) is the zero digest.
 pub fn path_digest(segments: &[Segment]) -> Digest {
-    segments.iter().fold(Digest::default(), |acc, s| extend_path(acc, s))
+    segments.iter().fold(Digest::default(), extend_path)
 }
 
 /// One step of [`path_digest`].

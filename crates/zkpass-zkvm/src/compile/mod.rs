@@ -263,7 +263,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     });
     for_each_expr(&query.statements, &mut |e, top| match e {
         Expr::Cmp { op, .. } if op.is_case_insensitive() => (need_chars, need_fold) = (true, true),
-        Expr::Cmp { op, .. } if matches!(op, zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains) => {
+        Expr::Cmp { op: zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains, .. } => {
             need_chars = true;
         }
         Expr::Date { .. } => need_chars = true,
@@ -391,51 +391,15 @@ impl Gen {
                 Stmt::Assign { name, expr, .. } => {
                     let src = self.expr(expr, gate)?;
                     let dst = self.vars[name];
-                    if gate.is_none() {
-                        self.copy_slot(src, dst);
-                    } else {
-                        self.select_slot(src, dst, 8, gate);
-                    }
-                    let new = self.raw_sources(expr)?;
-                    let mut bits = self.taint.remove(name).unwrap_or_default();
-                    for src in new.keys() {
-                        if !bits.contains_key(src) {
-                            let c = self.cell();
-                            self.push(0);
-                            self.store(c);
-                            bits.insert(src.clone(), c);
-                        }
-                    }
-                    for (src, &cell) in &bits {
-                        let bit = new.get(src).copied();
-                        self.select_word(cell, gate, |g| match bit {
-                            None => g.push(0),
-                            Some(Bit::One) => g.push(1),
-                            Some(Bit::Cell(c)) => g.load(c),
-                        });
-                    }
-                    self.taint.insert(name.clone(), bits);
+                    self.select_slot(src, dst, 8, gate);
+                    self.update_taint(name, expr, gate)?;
                 }
                 Stmt::Output { key, expr, .. } => {
                     let src = self.expr(expr, gate)?;
                     for (raw, bit) in self.raw_sources(expr)? {
                         self.assert_public(&raw, bit, gate)?;
                     }
-                    let k = self.output_keys.binary_search(key).unwrap_or(0);
-                    let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
-                    // the entry [1, slot], selected into the table
-                    if gate.is_none() {
-                        self.push(1);
-                        self.store(dst);
-                        self.copy_words(src, dst + 1, SLOT_WORDS as u64);
-                    } else {
-                        let entry = self.alloc();
-                        self.alloc();
-                        self.push(1);
-                        self.store(entry);
-                        self.copy_words(src, entry + 1, SLOT_WORDS as u64);
-                        self.select_slot(entry, dst, OUTPUT_ENTRY_WORDS as u64, gate);
-                    }
+                    self.write_output(key, src, gate);
                 }
                 Stmt::If { cond, then, otherwise, .. } => {
                     let c = self.expr(cond, gate)?;
@@ -451,6 +415,50 @@ impl Gen {
             }
         }
         Ok(())
+    }
+
+    /// After `name ← expr` under `gate`: for every raw source the variable
+    /// may hold, its bit becomes whether `expr` is that source's raw data.
+    fn update_taint(&mut self, name: &str, expr: &Expr, gate: Gate) -> Result<(), ZkvmError> {
+        let new = self.raw_sources(expr)?;
+        let mut bits = self.taint.remove(name).unwrap_or_default();
+        for src in new.keys() {
+            if !bits.contains_key(src) {
+                let c = self.cell();
+                self.push(0);
+                self.store(c);
+                bits.insert(src.clone(), c);
+            }
+        }
+        for (src, &cell) in &bits {
+            let bit = new.get(src).copied();
+            self.select_word(cell, gate, |g| match bit {
+                None => g.push(0),
+                Some(Bit::One) => g.push(1),
+                Some(Bit::Cell(c)) => g.load(c),
+            });
+        }
+        self.taint.insert(name.to_string(), bits);
+        Ok(())
+    }
+
+    /// Writes the output-table entry `[1, slot]` of `key` under `gate`.
+    fn write_output(&mut self, key: &str, src: u64, gate: Gate) {
+        let k = self.output_keys.binary_search_by(|o| o.as_str().cmp(key)).unwrap_or(0);
+        let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
+        if gate.is_none() {
+            self.push(1);
+            self.store(dst);
+            self.copy_words(src, dst + 1, SLOT_WORDS as u64);
+        } else {
+            // stage the entry in two fresh slots, then select it in
+            let entry = self.alloc();
+            self.alloc();
+            self.push(1);
+            self.store(entry);
+            self.copy_words(src, entry + 1, SLOT_WORDS as u64);
+            self.select_slot(entry, dst, OUTPUT_ENTRY_WORDS as u64, gate);
+        }
     }
 
     /// The raw sources `expr` may be (a dvar, or a variable holding one),

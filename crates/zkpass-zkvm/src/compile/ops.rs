@@ -15,6 +15,14 @@ const I32_MAX: u64 = 0x7fff_ffff;
 /// `2^32 - 1`.
 const U32_MAX: u64 = 0xffff_ffff;
 
+/// The first two words of `hash_10(slot ‖ 0 0 0)` of a literal.
+fn slot_hash(v: &zkpass_query::Value) -> [u64; 2] {
+    let mut input = [triton_vm::prelude::BFieldElement::new(0); 10];
+    input[..7].copy_from_slice(&value_slot(v));
+    let d = triton_vm::prelude::Tip5::hash_10(&input);
+    [d[0].value(), d[1].value()]
+}
+
 /// The shared element-wise loop.
 const ELEMENTWISE: &str = "zk_elementwise";
 
@@ -119,13 +127,22 @@ impl Gen {
                 if let Some(first) = list.first() {
                     self.assert_type(s, value_slot(first)[0].value(), gate, type_error(op, "the value and the list differ in type"));
                 }
+                // compare the first two words of hash(slot ‖ 0 0 0) with
+                // those of every literal: one permutation, then two `eq`
+                // per element (a false match needs a 128-bit collision)
+                let (d0, d1) = (self.cell(), self.cell());
+                self.emit("push 0 push 0 push 0");
+                let _ = writeln!(self.code, "push {} read_mem 5 read_mem 2 pop 1 hash", s + 6);
+                self.store(d0);
+                self.store(d1);
+                self.emit("pop 3");
                 self.push(1);
                 for lit in list {
-                    self.push(1);
-                    for (w, v) in value_slot(lit).iter().enumerate() {
-                        self.load(s + w as u64);
-                        let _ = writeln!(self.code, "push {} eq mul", v.value());
-                    }
+                    let d = slot_hash(lit);
+                    self.load(d0);
+                    let _ = writeln!(self.code, "push {} eq", d[0]);
+                    self.load(d1);
+                    let _ = writeln!(self.code, "push {} eq mul", d[1]);
                     self.not();
                     self.emit("mul");
                 }
