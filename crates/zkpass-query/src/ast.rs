@@ -210,6 +210,43 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Names the expression for an error message without its value:
+    /// `dvar "a.b"`, `lvar "x"`, `a literal`, or `a "<op>" expression`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Lit(_) => "a literal".into(),
+            Self::Dvar(p) => format!("dvar {:?}", p.text),
+            Self::Lvar(n) => format!("lvar {n:?}"),
+            Self::And(_) => "an \"and\" expression".into(),
+            Self::Or(_) => "an \"or\" expression".into(),
+            Self::Not(_) => "a \"not\" expression".into(),
+            Self::Cmp { op, .. } => format!("a {:?} expression", op.symbol()),
+            Self::Date { func, .. } => format!("a {:?} expression", func.name()),
+            Self::In { negate, .. } => format!("a {:?} expression", if *negate { "not_in" } else { "in" }),
+            Self::Between { .. } => "a \"between\" expression".into(),
+            Self::Exists(_) => "an \"exists\" expression".into(),
+            Self::Arith(op, ..) => format!("a {:?} expression", op.symbol()),
+            Self::Len(_) => "a \"len\" expression".into(),
+        }
+    }
+
+    /// The operator of a type error this expression raises itself, and
+    /// its operands named ([`Expr::describe`]), for error messages.
+    pub fn operands_note(&self) -> Option<(String, String)> {
+        let op = match self {
+            Self::Cmp { op, .. } => op.symbol().to_string(),
+            Self::Arith(op, ..) => op.symbol().to_string(),
+            Self::Date { func, .. } => func.name().to_string(),
+            Self::In { negate, .. } => (if *negate { "not_in" } else { "in" }).to_string(),
+            Self::Between { .. } => "between".into(),
+            Self::Len(_) => "len".into(),
+            Self::Not(_) => "not".into(),
+            _ => return None,
+        };
+        let names: Vec<String> = self.children().iter().map(|c| c.describe()).collect();
+        Some((op, format!("operands: {}", names.join(", "))))
+    }
+
     /// The direct sub-expressions, in evaluation order.
     pub fn children(&self) -> Vec<&Expr> {
         match self {

@@ -232,7 +232,18 @@ impl Run<'_> {
         }
     }
 
+    /// Evaluates `e`; a type error of `e`'s own operator names its
+    /// operands (paths and variables, never values).
     fn expr(&mut self, e: &Expr) -> Result<Val, K> {
+        self.expr_inner(e).map_err(|k| match (k, e.operands_note()) {
+            (K::Type { op, detail }, Some((own, note))) if op == own && !detail.ends_with(')') => {
+                K::Type { op, detail: format!("{detail} ({note})") }
+            }
+            (k, _) => k,
+        })
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<Val, K> {
         let computed = |v| Ok(Val { v, raw: Vec::new() });
         match e {
             Expr::Lit(v) => computed(v.clone()),
@@ -423,6 +434,15 @@ mod tests {
         }
         let e = run(q, json!({"v": "s"})).unwrap_err();
         assert!(matches!(e.kind, K::Type { .. }));
+    }
+
+    #[test]
+    fn runtime_type_errors_name_the_operands_not_the_values() {
+        let e = run(r#"[{"output":{"x":{">":[{"dvar":"tags"},1]}}}]"#, json!({"tags": ["secret"]})).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("query[0]: type error in \">\""), "{msg}");
+        assert!(msg.contains("dvar \"tags\""), "{msg}");
+        assert!(!msg.contains("secret"), "{msg}");
     }
 
     #[test]

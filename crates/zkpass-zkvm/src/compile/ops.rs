@@ -58,6 +58,22 @@ fn static_scalar(e: &Expr) -> bool {
 
 impl Gen {
     pub(super) fn expr(&mut self, e: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
+        let first = self.checks.len();
+        let slot = self.expr_inner(e, gate)?;
+        // a type error of this expression's own operator names its operands
+        if let Some((own, note)) = e.operands_note() {
+            for check in &mut self.checks[first..] {
+                if let K::Type { op, detail } = &mut check.kind {
+                    if *op == own && !detail.ends_with(')') {
+                        detail.push_str(&format!(" ({note})"));
+                    }
+                }
+            }
+        }
+        Ok(slot)
+    }
+
+    fn expr_inner(&mut self, e: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
         match e {
             Expr::Lit(v) => Ok(self.literal(v)),
             Expr::Dvar(p) => self.dvar(p, gate),
