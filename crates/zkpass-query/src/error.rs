@@ -109,8 +109,7 @@ pub enum QueryErrorKind {
     /// literal.
     #[error("date format {0:?} is not one of \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"YYYY-MM-DD\" (it must be a string literal)")]
     BadDateFormat(String),
-    /// A construct this engine version parses but cannot run yet.
-    #[error("not supported by engine {ver}: {0}", ver = crate::QUERY_ENGINE_VERSION)]
+}: {0}", ver = crate::QUERY_ENGINE_VERSION)]
     Unsupported(String),
 }
 
