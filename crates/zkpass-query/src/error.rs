@@ -109,8 +109,6 @@ pub enum QueryErrorKind {
     /// literal.
     #[error("date format {0:?} is not one of \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"YYYY-MM-DD\" (it must be a string literal)")]
     BadDateFormat(String),
-}: {0}", ver = crate::QUERY_ENGINE_VERSION)]
-    Unsupported(String),
 }
 
 /// A query error and the statement it happened in.
