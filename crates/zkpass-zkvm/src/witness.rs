@@ -88,6 +88,21 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// The deepest present prefix of `path`: its length, its opening and,
+    /// if a field is absent below an object, the object's field names.
+    /// Returns the value when the whole path is present.
+    fn prefix(&mut self, path: &ResolvedPath) -> Result<Option<Json>, ZkvmError> {
+        let n = path.segments.len();
+        let at = |j: usize| ResolvedPath { tag: path.tag.clone(), segments: path.segments[..j].to_vec() };
+        let k = (0..=n).rev().find(|&j| self.data.lookup(&at(j)).is_some()).unwrap_or(0);
+        self.out.tokens.push(BFieldElement::new(k as u64));
+        let value = self.open(&at(k), false)?.clone();
+        if let (Json::Object(fields), Some(Segment::Field(_))) = (&value, path.segments.get(k)) {
+            self.field_names(fields);
+        }
+        Ok((k == n).then_some(value))
+    }
+
     fn item(&mut self, item: &WitnessItem) -> Result<(), ZkvmError> {
         match item {
             WitnessItem::Open { path, expand } => {
@@ -118,17 +133,13 @@ impl Builder<'_> {
             }
             WitnessItem::Marker { marker } => self.marker(marker)?,
             WitnessItem::Exists { path } => {
-                let n = path.segments.len();
-                let k = (0..=n)
-                    .rev()
-                    .find(|&j| self.data.lookup(&ResolvedPath { tag: path.tag.clone(), segments: path.segments[..j].to_vec() }).is_some())
-                    .unwrap_or(0);
-                self.out.tokens.push(BFieldElement::new(k as u64));
-                let prefix = ResolvedPath { tag: path.tag.clone(), segments: path.segments[..k].to_vec() };
-                let value = self.open(&prefix, false)?;
-                if let (Json::Object(fields), Some(Segment::Field(_))) = (value, path.segments.get(k)) {
-                    let fields = fields.clone();
-                    self.field_names(&fields);
+                self.prefix(path)?;
+            }
+            WitnessItem::OptionalValue { path } => {
+                if let Some(Json::Array(items)) = self.prefix(path)? {
+                    for i in 0..items.len() {
+                        self.open(&path.child(Segment::Index(i as u64)), false)?;
+                    }
                 }
             }
         }

@@ -36,22 +36,28 @@ fn date_text() -> impl Strategy<Value = String> {
     })
 }
 
-/// A document with every kind of value the queries read.
+/// A document with every kind of value the queries read (`s3` may be
+/// missing).
 fn document() -> impl Strategy<Value = Value> {
     (
-        (text(), text(), int(), int(), any::<bool>(), date_text()),
+        (text(), text(), int(), int(), any::<bool>(), date_text(), prop::option::of(text())),
         prop::collection::vec(int(), 0..40),
         prop::collection::vec(text(), 0..5),
         prop::collection::vec((text(), any::<bool>(), int()), 0..5),
     )
-        .prop_map(|((s1, s2, i1, i2, b1, d1), arr_i, arr_s, objs)| {
+        .prop_map(|((s1, s2, i1, i2, b1, d1, s3), arr_i, arr_s, objs)| {
             let objs: Vec<Value> =
                 objs.into_iter().map(|(k, f, v)| json!({"k": k, "f": f, "v": v, "_v_zkpass_public_": true})).collect();
-            json!({
+            let mut doc = json!({
                 "s1": s1, "s2": s2, "i1": i1, "i2": i2, "b1": b1, "d1": d1,
                 "arr_i": arr_i, "arr_s": arr_s, "objs": objs,
                 "_s1_zkpass_public_": true, "_arr_i_zkpass_public_": true
-            })
+            });
+            // sometimes absent: read only where the query may not reach
+            if let (Some(s3), Some(m)) = (s3, doc.as_object_mut()) {
+                m.insert("s3".into(), Value::String(s3));
+            }
+            doc
         })
 }
 
@@ -60,7 +66,7 @@ fn dvar(p: &str) -> Value {
 }
 
 fn str_expr() -> impl Strategy<Value = Value> {
-    prop_oneof![text().prop_map(Value::String), Just(dvar("s1")), Just(dvar("s2"))]
+    prop_oneof![text().prop_map(Value::String), Just(dvar("s1")), Just(dvar("s2")), Just(dvar("s3"))]
 }
 
 fn int_leaf() -> impl Strategy<Value = Value> {

@@ -104,6 +104,13 @@ pub enum WitnessItem {
         /// The marker path.
         marker: ResolvedPath,
     },
+    /// A value first read under a path condition: as for
+    /// [`WitnessItem::Exists`], then, when the whole path is present and
+    /// holds an array, its elements as for [`WitnessItem::Open`].
+    OptionalValue {
+        /// The path read.
+        path: ResolvedPath,
+    },
     /// For `exists`: the number of path segments present, the deepest
     /// present node's opening and, if absent below an object, its field
     /// names.
@@ -165,8 +172,9 @@ struct Gen {
     /// For each variable, per raw source, the cell holding 1 while its
     /// value is that source's raw data.
     taint: HashMap<String, BTreeMap<Raw, u64>>,
-    /// Opened dvars: slot and the cell counting unreadable elements.
-    opened: HashMap<ResolvedPath, (u64, u64)>,
+    /// Opened dvars: slot, the cell counting violations of the value
+    /// rules, the cell holding 1 when the path is missing.
+    opened: HashMap<ResolvedPath, (u64, u64, u64)>,
     /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.

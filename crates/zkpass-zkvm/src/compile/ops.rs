@@ -974,10 +974,21 @@ impl Gen {
     /// an array's length, or any segment below a scalar.
     fn exists(&mut self, p: &zkpass_query::DvarPath) -> Result<u64, ZkvmError> {
         let path = self.resolve(p)?;
-        let rt = self.rt;
-        let n = path.segments.len();
         self.witness.push(super::WitnessItem::Exists { path: path.clone() });
         let _ = writeln!(self.code, "// exists {path}");
+        let (k, _) = self.open_prefix(&path);
+        self.load(k);
+        let _ = writeln!(self.code, "push {} eq", path.segments.len());
+        Ok(self.store_bool())
+    }
+
+    /// Opens the deepest present prefix of `path` (the prover names its
+    /// length `k`) into a fresh slot and proves the next segment absent
+    /// when `k` is short of the whole path. Returns the cell of `k` and the
+    /// slot (the value itself when `k` is the whole path).
+    pub(super) fn open_prefix(&mut self, path: &zkpass_query::ResolvedPath) -> (u64, u64) {
+        let rt = self.rt;
+        let n = path.segments.len();
         let (k, t) = (self.cell(), self.alloc());
         self.emit("divine 1");
         self.store(k);
@@ -1009,9 +1020,7 @@ impl Gen {
             let seg = path.segments[j].clone();
             self.when(|g| g.prove_absent(t, &seg));
         }
-        self.load(k);
-        let _ = writeln!(self.code, "push {n} eq");
-        Ok(self.store_bool())
+        (k, t)
     }
 
     /// Asserts that `seg` is not a child of the value in slot `t`.

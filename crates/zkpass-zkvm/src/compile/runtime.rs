@@ -125,6 +125,7 @@ impl Runtime {
 pub(super) const OPEN_SCALAR: &str = "zk_open_scalar";
 pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
+pub(super) const EXPAND: &str = "zk_expand";
 const CHARS: &str = "zk_chars";
 const FOLD_ASCII: &str = "zk_fold_ascii";
 const FOLD_LOOKUP: &str = "zk_fold_lookup";
@@ -202,6 +203,11 @@ impl Gen {
             g.load_digest(rt.ov_path);
             g.store_digest(rt.os_path);
             let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+            let _ = writeln!(g.code, "call {EXPAND}");
+        });
+
+        // expand: the elements of the array at ov_dest (ov_root, ov_path)
+        self.subroutine(EXPAND, |g| {
             g.push(0);
             g.store(rt.ov_bad);
             g.load_ind(rt.ov_dest, 0);

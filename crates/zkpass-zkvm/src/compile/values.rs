@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
-use super::runtime::{ARRAY_DIGEST, OPEN_SCALAR, OPEN_VALUE};
+use super::runtime::{ARRAY_DIGEST, EXPAND, OPEN_SCALAR, OPEN_VALUE};
 use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
@@ -128,23 +128,52 @@ impl Gen {
     }
 
     /// Opens the value at `path` (once), with an array's elements.
-    /// Returns the slot and the cell counting unreadable elements.
-    fn open_value(&mut self, path: &ResolvedPath) -> (u64, u64) {
+    /// Returns the slot, the cell counting violations of the value rules
+    /// and the cell holding 1 when the path is missing. With `optional`
+    /// (a first read under a path condition, which may be unreached) the
+    /// path may be absent: the program then proves it absent instead.
+    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, u64, u64) {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
         let rt = self.rt;
-        let s = self.alloc();
         let bad = self.cell();
-        self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
+        let missing = self.cell();
         let _ = writeln!(self.code, "// open {path}");
-        self.push(s);
-        self.store(rt.ov_dest);
-        self.push(self.root_of(&path.tag));
-        self.store(rt.ov_root);
-        self.push_digest(&path_digest(&path.segments));
-        self.store_digest(rt.ov_path);
-        let _ = writeln!(self.code, "call {OPEN_VALUE}");
+        let s = if optional {
+            self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
+            let (k, t) = self.open_prefix(path);
+            self.load(k);
+            let _ = writeln!(self.code, "push {} eq", path.segments.len());
+            self.emit("dup 0");
+            self.not();
+            self.store(missing);
+            self.push(0);
+            self.store(rt.ov_bad);
+            self.when(|g| {
+                g.push(t);
+                g.store(rt.ov_dest);
+                g.push(g.root_of(&path.tag));
+                g.store(rt.ov_root);
+                g.push_digest(&path_digest(&path.segments));
+                g.store_digest(rt.ov_path);
+                let _ = writeln!(g.code, "call {EXPAND}");
+            });
+            t
+        } else {
+            let s = self.alloc();
+            self.push(0);
+            self.store(missing);
+            self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
+            self.push(s);
+            self.store(rt.ov_dest);
+            self.push(self.root_of(&path.tag));
+            self.store(rt.ov_root);
+            self.push_digest(&path_digest(&path.segments));
+            self.store_digest(rt.ov_path);
+            let _ = writeln!(self.code, "call {OPEN_VALUE}");
+            s
+        };
         // bad = unreadable elements + [the value is not bool, int, string or array]
         for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
             self.load(s);
@@ -153,16 +182,25 @@ impl Gen {
         self.emit("mul mul mul push 0 eq push -1 mul push 1 add");
         self.load(rt.ov_bad);
         self.emit("add");
+        // a missing value is reported as missing, not as unreadable
+        self.load(missing);
+        self.not();
+        self.emit("mul");
         self.store(bad);
-        self.opened.insert(path.clone(), (s, bad));
-        (s, bad)
+        self.opened.insert(path.clone(), (s, bad, missing));
+        (s, bad, missing)
     }
 
     /// A `dvar`: its slot, with the value rules asserted under `gate`.
     pub(super) fn dvar(&mut self, p: &DvarPath, gate: Gate) -> Result<u64, ZkvmError> {
         let r = self.resolve(p)?;
         let (s, bad) = match &p.projection {
-            None => self.open_value(&r),
+            None => {
+                let (s, bad, missing) = self.open_value(&r, gate.is_some());
+                self.load(missing);
+                self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                (s, bad)
+            }
             Some(_) => {
                 let (s, bad, _) = self.projection(p, &r)?;
                 (s, bad)
