@@ -55,4 +55,11 @@ pub const EXAMPLES: &[Example] = &[
         query: file!("insurance-bank-hospital", "query.json"),
         expected_output: file!("insurance-bank-hospital", "expected_output.json"),
     },
+    Example {
+        name: "kyc-full-language",
+        title: "KYC over the whole language: dates, Unicode folding, filters, extensions",
+        documents: &[("", file!("kyc-full-language", "user_data.json"))],
+        query: file!("kyc-full-language", "query.json"),
+        expected_output: file!("kyc-full-language", "expected_output.json"),
+    },
 ];

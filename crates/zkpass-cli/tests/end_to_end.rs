@@ -81,7 +81,8 @@ async fn every_example_verifies_and_every_forgery_fails() {
 
     // Privacy: no private value of the examples in any proof token or in the logs.
     let private = ["Pratiwi", "3174055708910004", "87250000", "21500000", "BNK-2231-0087", "Santoso", "31900000",
-        "Siti Rahmawati", "28500000", "Rina Kusuma", "142500000", "seasonal allergy", "3201016609850003"];
+        "Siti Rahmawati", "28500000", "Rina Kusuma", "142500000", "seasonal allergy", "3201016609850003",
+        "14.03.1988", "j.strasse@example.de", "DE89370400440532013000", "81 932 004 117", "90500"];
     let log_text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(log_text.contains("proved"), "the service logs its work");
     for t in &tokens {

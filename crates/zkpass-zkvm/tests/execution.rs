@@ -30,7 +30,7 @@ const LOAN: &str = include_str!("../../../examples/bank-loan-approved/query.json
 
 #[test]
 fn examples_run_in_the_vm_with_the_interpreters_output() {
-    for dir in ["bank-loan-approved", "bank-loan-rejected", "employment-screening"] {
+    for dir in ["bank-loan-approved", "bank-loan-rejected", "employment-screening", "kyc-full-language"] {
         let root = format!("{}/../../examples/{dir}", env!("CARGO_MANIFEST_DIR"));
         let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).unwrap();
         let doc: Value = serde_json::from_str(&read("user_data.json")).unwrap();
