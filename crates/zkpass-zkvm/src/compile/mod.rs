@@ -174,7 +174,7 @@ struct Gen {
     taint: HashMap<String, BTreeMap<Raw, u64>>,
     /// Opened dvars: slot, the cell counting violations of the value
     /// rules, the cell holding 1 when the path is missing.
-    opened: HashMap<ResolvedPath, (u64, u64, u64)>,
+    opened: HashMap<ResolvedPath, (u64, u64, Option<u64>)>,
     /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.
@@ -199,6 +199,8 @@ struct Gen {
     opy: u64,
     curx: u64,
     cury: u64,
+    /// The object slot of the shared field-absence proof.
+    fa_t: u64,
     /// What each assertion's failure means, by error id.
     checks: Vec<QueryError>,
 }
@@ -285,7 +287,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     let mut g = Gen {
         code: String::new(),
         subs: String::new(),
-        next_slot: SLOTS + 32,
+        next_slot: SLOTS + 40,
         next_cell,
         next_lit: LITS,
         labels: 0,
@@ -310,6 +312,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         opy: SLOTS + 8,
         curx: SLOTS + 16,
         cury: SLOTS + 24,
+        fa_t: SLOTS + 32,
     };
     g.prologue(query);
     g.block(&query.statements, None)?;

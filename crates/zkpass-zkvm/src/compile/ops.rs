@@ -7,7 +7,7 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErr
 
 use super::{tag, Gate, Gen, DATE, SCRATCH};
 use super::runtime::OPEN_SCALAR;
-use crate::encoding::{field_digest, path_digest, value_slot};
+use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
 
 /// `2^31 - 1`: the largest high limb of a non-negative i64.
@@ -988,39 +988,93 @@ impl Gen {
     /// slot (the value itself when `k` is the whole path).
     pub(super) fn open_prefix(&mut self, path: &zkpass_query::ResolvedPath) -> (u64, u64) {
         let rt = self.rt;
-        let n = path.segments.len();
         let (k, t) = (self.cell(), self.alloc());
-        self.emit("divine 1");
+        // the segment table: [kind, index, digest (5), 0] per segment
+        let tab = self.next_lit;
+        let mut words = Vec::new();
+        for seg in &path.segments {
+            let (kind, index) = match seg {
+                Segment::Field(_) => (1, 0),
+                Segment::Index(i) if *i > u64::from(u32::MAX) => (3, 0),
+                Segment::Index(i) => (2, *i),
+            };
+            let d = match seg {
+                Segment::Field(name) => field_digest(name),
+                Segment::Index(i) => crate::encoding::index_digest(*i),
+            };
+            words.extend([kind, index]);
+            words.extend(d.values().iter().map(|v| v.value()));
+            words.push(0);
+        }
+        self.next_lit += words.len() as u64;
+        self.write_words(tab, &words);
+        for (v, cell) in [(path.segments.len() as u64, rt.pf_n), (self.root_of(&path.tag), rt.pf_root), (t, rt.pf_dest), (tab, rt.pf_tab)] {
+            self.push(v);
+            self.store(cell);
+        }
+        self.call_shared("zk_open_prefix", |g| g.open_prefix_routine());
+        self.load(rt.pf_k);
         self.store(k);
-        // 0 <= k <= n
-        self.push(1);
-        for j in 0..=n {
-            self.load(k);
-            let _ = writeln!(self.code, "push -{j} add mul");
-        }
-        self.emit("push 0 eq assert");
-        // os_path = Σ [k == j] · digest(prefix j)
-        let prefixes: Vec<_> = (0..=n).map(|j| path_digest(&path.segments[..j])).collect();
-        for w in 0..5 {
-            self.push(0);
-            for (j, d) in prefixes.iter().enumerate() {
-                self.load(k);
-                let _ = writeln!(self.code, "push {j} eq push {} mul add", d.values()[w].value());
-            }
-            self.store(rt.os_path + w as u64);
-        }
-        self.push(t);
-        self.store(rt.os_dest);
-        self.push(self.root_of(&path.tag));
-        self.store(rt.os_root);
-        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
-        for j in 0..n {
-            self.load(k);
-            let _ = writeln!(self.code, "push {j} eq");
-            let seg = path.segments[j].clone();
-            self.when(|g| g.prove_absent(t, &seg));
-        }
         (k, t)
+    }
+
+    /// The shared body of [`Gen::open_prefix`].
+    fn open_prefix_routine(&mut self) {
+        let rt = self.rt;
+        self.emit("divine 1");
+        self.store(rt.pf_k);
+        // k <= n
+        self.load(rt.pf_k);
+        self.load(rt.pf_n);
+        self.emit("lt push 0 eq assert");
+        self.zero(rt.pf_acc, 5);
+        self.repeat(rt.pf_k, rt.pf_j, |g| {
+            g.load_digest(rt.pf_acc);
+            g.load(rt.pf_tab);
+            g.load(rt.pf_j);
+            g.emit("push 8 mul add addi 6 read_mem 5 pop 1 hash");
+            g.store_digest(rt.pf_acc);
+        });
+        self.load(rt.pf_dest);
+        self.store(rt.os_dest);
+        self.load(rt.pf_root);
+        self.store(rt.os_root);
+        self.load_digest(rt.pf_acc);
+        self.store_digest(rt.os_path);
+        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+        // k < n: the next segment is absent from the prefix's value
+        let e = self.cell();
+        self.load(rt.pf_k);
+        self.load(rt.pf_n);
+        self.emit("eq");
+        self.not();
+        self.when(|g| {
+            g.load(rt.pf_tab);
+            g.load(rt.pf_k);
+            g.emit("push 8 mul add");
+            g.store(e);
+            // field: absent from an object's names
+            g.load_ind(e, 0);
+            g.emit("push 1 eq");
+            g.load_ind(rt.pf_dest, 0);
+            let _ = writeln!(g.code, "push {} eq mul", tag::OBJECT);
+            g.when(|g| {
+                g.load(rt.pf_dest);
+                let _ = writeln!(g.code, "addi 7 read_mem 4 read_mem 4 pop 1 push {} write_mem 4 write_mem 4 pop 1", g.fa_t);
+                g.load(e);
+                g.emit("addi 6 read_mem 5 pop 1");
+                g.store_digest(rt.fa_name);
+                g.call_field_absent();
+            });
+            // index: at or past an array's length
+            g.load_ind(e, 0);
+            g.emit("push 2 eq");
+            g.load_ind(rt.pf_dest, 0);
+            let _ = writeln!(g.code, "push {} eq mul", tag::ARRAY);
+            g.load_ind(e, 1);
+            g.load_ind(rt.pf_dest, 1);
+            g.emit("swap 1 lt mul push 0 eq assert");
+        });
     }
 
     /// Asserts that `seg` is not a child of the value in slot `t`.
@@ -1038,15 +1092,28 @@ impl Gen {
             Segment::Field(name) => {
                 self.is_type(t, tag::OBJECT);
                 let name = field_digest(name);
-                self.when(|g| g.prove_field_absent(t, &name));
+                self.when(|g| {
+                    g.copy_slot(t, g.fa_t);
+                    g.push_digest(&name);
+                    g.store_digest(g.rt.fa_name);
+                    g.call_field_absent();
+                });
             }
         }
     }
 
-    /// For an object slot `t`: divines its field-name digests, checks them
-    /// against the committed digest, and asserts `name` is not among them.
-    fn prove_field_absent(&mut self, t: u64, name: &triton_vm::prelude::Digest) {
+    /// Calls the shared proof that the field named by `fa_name` is absent
+    /// from the object in slot `fa_t`.
+    fn call_field_absent(&mut self) {
+        self.call_shared("zk_field_absent", |g| g.prove_field_absent());
+    }
+
+    /// For the object slot `fa_t`: divines its field-name digests, checks
+    /// them against the committed digest, and asserts the name in
+    /// `fa_name` is not among them.
+    fn prove_field_absent(&mut self) {
         let rt = self.rt;
+        let t = self.fa_t;
         let (buf, words, chunks, i, hits) = (self.cell(), self.cell(), self.cell(), self.cell(), self.cell());
         let nfields = t + 1;
         self.load(rt.hp);
@@ -1081,11 +1148,13 @@ impl Gen {
         self.store(hits);
         self.repeat(nfields, i, |g| {
             g.push(1);
-            for (w, v) in name.values().iter().enumerate() {
+            for w in 0..5u64 {
                 g.load(i);
                 g.emit("push 5 mul");
                 g.load(buf);
-                let _ = writeln!(g.code, "add addi {w} read_mem 1 pop 1 push {} eq mul", v.value());
+                let _ = writeln!(g.code, "add addi {w} read_mem 1 pop 1");
+                g.load(rt.fa_name + w);
+                g.emit("eq mul");
             }
             g.bump_by_top(hits);
         });

@@ -56,6 +56,17 @@ pub(super) struct Runtime {
     pub op: u64,
     pub mode: u64,
     pub res_e: u64,
+    /// `open_prefix`: path length, root, destination, segment table,
+    /// present length `k`, path digest (5), counter.
+    pub pf_n: u64,
+    pub pf_root: u64,
+    pub pf_dest: u64,
+    pub pf_tab: u64,
+    pub pf_k: u64,
+    pub pf_acc: u64,
+    pub pf_j: u64,
+    /// `field_absent`: the name digest (5).
+    pub fa_name: u64,
     /// `select`: source, destination, word count, gate, counter.
     pub sel_src: u64,
     pub sel_dst: u64,
@@ -108,6 +119,14 @@ impl Runtime {
             op: cells(1),
             mode: cells(1),
             res_e: cells(1),
+            pf_n: cells(1),
+            pf_root: cells(1),
+            pf_dest: cells(1),
+            pf_tab: cells(1),
+            pf_k: cells(1),
+            pf_acc: cells(5),
+            pf_j: cells(1),
+            fa_name: cells(5),
             sel_src: cells(1),
             sel_dst: cells(1),
             sel_n: cells(1),
@@ -206,9 +225,15 @@ impl Gen {
             let _ = writeln!(g.code, "call {EXPAND}");
         });
 
-        // expand: the elements of the array at ov_dest (ov_root, ov_path)
+        // expand: the elements of the array at ov_dest (ov_root, ov_path);
+        // ov_bad = unreadable elements + [the value is no bool, int, string
+        // or array]
         self.subroutine(EXPAND, |g| {
-            g.push(0);
+            for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
+                g.load_ind(rt.ov_dest, 0);
+                let _ = writeln!(g.code, "push -{t} add");
+            }
+            g.emit("mul mul mul push 0 eq push -1 mul push 1 add");
             g.store(rt.ov_bad);
             g.load_ind(rt.ov_dest, 0);
             let _ = writeln!(g.code, "push {} eq", tag::ARRAY);

@@ -18,7 +18,7 @@ fn v_text(v: &Value) -> &str {
 
 impl Gen {
     /// Writes `words` to `addr..` with immediate pushes.
-    fn write_words(&mut self, addr: u64, words: &[u64]) {
+    pub(super) fn write_words(&mut self, addr: u64, words: &[u64]) {
         for (k, chunk) in words.chunks(5).enumerate() {
             for w in chunk.iter().rev() {
                 self.push(*w);
@@ -129,18 +129,18 @@ impl Gen {
 
     /// Opens the value at `path` (once), with an array's elements.
     /// Returns the slot, the cell counting violations of the value rules
-    /// and the cell holding 1 when the path is missing. With `optional`
-    /// (a first read under a path condition, which may be unreached) the
-    /// path may be absent: the program then proves it absent instead.
-    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, u64, u64) {
+    /// and, when the value may be missing, the cell holding 1 if it is.
+    /// With `optional` (a first read under a path condition, which may be
+    /// unreached) the path may be absent: the program then proves it absent.
+    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, u64, Option<u64>) {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
         let rt = self.rt;
         let bad = self.cell();
-        let missing = self.cell();
         let _ = writeln!(self.code, "// open {path}");
-        let s = if optional {
+        let (s, missing) = if optional {
+            let missing = self.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
             let (k, t) = self.open_prefix(path);
             self.load(k);
@@ -159,11 +159,15 @@ impl Gen {
                 g.store_digest(rt.ov_path);
                 let _ = writeln!(g.code, "call {EXPAND}");
             });
-            t
+            // a missing value is reported as missing, not as unreadable
+            self.load(rt.ov_bad);
+            self.load(missing);
+            self.not();
+            self.emit("mul");
+            self.store(bad);
+            (t, Some(missing))
         } else {
             let s = self.alloc();
-            self.push(0);
-            self.store(missing);
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
             self.push(s);
             self.store(rt.ov_dest);
@@ -172,21 +176,10 @@ impl Gen {
             self.push_digest(&path_digest(&path.segments));
             self.store_digest(rt.ov_path);
             let _ = writeln!(self.code, "call {OPEN_VALUE}");
-            s
+            self.load(rt.ov_bad);
+            self.store(bad);
+            (s, None)
         };
-        // bad = unreadable elements + [the value is not bool, int, string or array]
-        for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
-            self.load(s);
-            let _ = writeln!(self.code, "push -{t} add");
-        }
-        self.emit("mul mul mul push 0 eq push -1 mul push 1 add");
-        self.load(rt.ov_bad);
-        self.emit("add");
-        // a missing value is reported as missing, not as unreadable
-        self.load(missing);
-        self.not();
-        self.emit("mul");
-        self.store(bad);
         self.opened.insert(path.clone(), (s, bad, missing));
         (s, bad, missing)
     }
@@ -197,8 +190,10 @@ impl Gen {
         let (s, bad) = match &p.projection {
             None => {
                 let (s, bad, missing) = self.open_value(&r, gate.is_some());
-                self.load(missing);
-                self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                if let Some(missing) = missing {
+                    self.load(missing);
+                    self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                }
                 (s, bad)
             }
             Some(_) => {
