@@ -59,6 +59,10 @@ fn cases() -> Vec<(&'static str, &'static str, Case, [usize; 2])> {
             }
             (output(e), json!({"x": -7}))
         }, [1, 9]),
+        ("exists (absent field)", "call", |n| {
+            let q: Vec<Value> = (0..n).map(|i| json!({"output": {format!("e{i}"): {"exists": [{"dvar": format!("a.missing{i}")}]}}})).collect();
+            (Value::Array(q).to_string(), json!({"a": {"x": 1, "y": "two", "z": [3]}}))
+        }, [1, 5]),
         ("in (literal list)", "list element", |n| (output(json!({"in": [{"dvar": "x"}, (0..n as i64).collect::<Vec<_>>()]})), json!({"x": -7})), [8, 64]),
     ]
 }
