@@ -108,9 +108,10 @@ impl Builder<'_> {
             WitnessItem::Open { path, expand } => {
                 self.open(path, *expand)?;
             }
-            WitnessItem::Projection { base, projection, markers } => {
-                let len = match self.open(base, false)? {
-                    Json::Array(items) => items.len(),
+            WitnessItem::Projection { base, projection, markers, optional } => {
+                let value = if *optional { self.prefix(base)? } else { Some(self.open(base, false)?.clone()) };
+                let len = match value {
+                    Some(Json::Array(items)) => items.len(),
                     _ => 0,
                 };
                 for i in 0..len {

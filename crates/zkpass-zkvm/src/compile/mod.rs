@@ -96,6 +96,9 @@ pub enum WitnessItem {
         projection: Projection,
         /// Whether each kept element's privacy marker is opened.
         markers: bool,
+        /// Whether the array may be absent: then it is opened like
+        /// [`WitnessItem::OptionalValue`] (its deepest present prefix).
+        optional: bool,
     },
     /// The status of the privacy marker at `marker`: its parent's opening,
     /// whether the marker is present, then the marker's opening — or, if
@@ -178,7 +181,7 @@ struct Gen {
     /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.
-    projections: HashMap<String, (u64, u64, Option<u64>)>,
+    projections: HashMap<String, values::Projected>,
     witness: Vec<WitnessItem>,
     output_keys: Vec<String>,
     tags: Vec<String>,
@@ -492,7 +495,7 @@ impl Gen {
     fn assert_public(&mut self, raw: &Raw, bit: Bit, gate: Gate) -> Result<(), ZkvmError> {
         let (ok, fail) = match raw {
             Raw::Projection(text) => {
-                let ok = self.projections.get(text).and_then(|x| x.2).ok_or_else(|| {
+                let ok = self.projections.get(text).and_then(|x| x.allpub).ok_or_else(|| {
                     ZkvmError::Unsupported(format!("{text} is output but its markers were not opened"))
                 })?;
                 (ok, K::Privacy { path: text.clone(), marker: "a privacy marker on every element".into() })

@@ -9,6 +9,18 @@ use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
 
+/// An opened projection: the result array's slot, the cell counting
+/// violations of the value rules, the all-public cell (when its raw value
+/// may be output) and, when the array may be missing, the cell holding 1
+/// if it is.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Projected {
+    pub slot: u64,
+    pub bad: u64,
+    pub allpub: Option<u64>,
+    pub missing: Option<u64>,
+}
+
 fn v_text(v: &Value) -> &str {
     match v {
         Value::Str(s) => s,
@@ -197,8 +209,12 @@ impl Gen {
                 (s, bad)
             }
             Some(_) => {
-                let (s, bad, _) = self.projection(p, &r)?;
-                (s, bad)
+                let pr = self.projection(p, &r, gate.is_some())?;
+                if let Some(missing) = pr.missing {
+                    self.load(missing);
+                    self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                }
+                (pr.slot, pr.bad)
             }
         };
         self.load(bad);
@@ -222,7 +238,10 @@ impl Gen {
     /// Opens a projection (once): slot of the result array, cell counting
     /// violations of the value rules, and (when its raw value may be
     /// output) the cell holding 1 iff every kept element is marked public.
-    fn projection(&mut self, p: &DvarPath, base: &ResolvedPath) -> Result<(u64, u64, Option<u64>), ZkvmError> {
+    /// With `optional` (a first read under a path condition) the array may
+    /// be absent: it is proven absent, and the last cell returned holds 1
+    /// if it is.
+    fn projection(&mut self, p: &DvarPath, base: &ResolvedPath, optional: bool) -> Result<Projected, ZkvmError> {
         if let Some(&o) = self.projections.get(&p.text) {
             return Ok(o);
         }
@@ -231,17 +250,36 @@ impl Gen {
         };
         let rt = self.rt;
         let markers = self.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
-        self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers });
+        self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers, optional });
         let _ = writeln!(self.code, "// projection {}", p.text);
         let (result, arr, tmp, mark) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
         let (bad, len, buf, i, count, keep, pe) =
             (self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cells(5));
         let allpub = markers.then(|| self.cell());
-        self.open_scalar_static(arr, base);
-        // bad = [not an array]; len = is_array · p0
+        // present = 1, or (optional) whether the prefix opened is the array's path
+        let (arr, present) = if optional {
+            let (k, t) = self.open_prefix(base);
+            let present = self.cell();
+            self.load(k);
+            let _ = writeln!(self.code, "push {} eq", base.segments.len());
+            self.store(present);
+            (t, Some(present))
+        } else {
+            self.open_scalar_static(arr, base);
+            (arr, None)
+        };
+        // bad = present · [not an array]; len = present · is_array · p0
         self.is_type(arr, tag::ARRAY);
+        if let Some(pr) = present {
+            self.load(pr);
+            self.emit("mul");
+        }
         self.emit("dup 0");
         self.not();
+        if let Some(pr) = present {
+            self.load(pr);
+            self.emit("mul");
+        }
         self.store(bad);
         self.load(arr + 1);
         self.emit("mul");
@@ -342,7 +380,14 @@ impl Gen {
         self.push(result);
         self.store(rt.ad_dest);
         let _ = writeln!(self.code, "call {ARRAY_DIGEST}");
-        let o = (result, bad, allpub);
+        let missing = present.map(|pr| {
+            let m = self.cell();
+            self.load(pr);
+            self.not();
+            self.store(m);
+            m
+        });
+        let o = Projected { slot: result, bad, allpub, missing };
         self.projections.insert(p.text.clone(), o);
         Ok(o)
     }
