@@ -53,7 +53,9 @@ pub enum CmpOp {
     INotContains,
 }
 
-const CMP_OPS: [CmpOp; 12] = [
+impl CmpOp {
+    /// Every comparison operator, in a fixed order.
+    pub const ALL: [CmpOp; 12] = [
     CmpOp::Eq,
     CmpOp::Ne,
     CmpOp::Gt,
@@ -66,9 +68,8 @@ const CMP_OPS: [CmpOp; 12] = [
     CmpOp::NotContains,
     CmpOp::IContains,
     CmpOp::INotContains,
-];
+    ];
 
-impl CmpOp {
     /// The operator as written in a query.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -88,13 +89,20 @@ impl CmpOp {
     }
 
     pub(crate) fn from_symbol(s: &str) -> Option<Self> {
-        CMP_OPS.into_iter().find(|op| op.symbol() == s)
+        Self::ALL.into_iter().find(|op| op.symbol() == s)
     }
 
     /// Whether the operator negates its positive form (`!=`, `~!=`,
     /// `!contains`, `~!contains`).
     pub fn is_negated(self) -> bool {
         matches!(self, Self::Ne | Self::INe | Self::NotContains | Self::INotContains)
+    }
+
+    /// Whether the operator reads the characters of its string operands
+    /// (case-insensitive comparison or substring search), not only their
+    /// identity.
+    pub fn reads_characters(self) -> bool {
+        self.is_case_insensitive() || matches!(self, Self::Contains | Self::NotContains)
     }
 
     /// Whether the operator compares strings after case folding.

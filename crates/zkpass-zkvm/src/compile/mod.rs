@@ -258,14 +258,25 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     tags.sort();
     let (mut need_chars, mut need_fold) = (false, false);
     let mut raw_dvars = HashSet::new();
+    // string literals whose characters a program may read: operands of
+    // character operators and dates, and values of variables
     let mut char_literals = HashSet::new();
     for_each_expr(&query.statements, &mut |e, top| {
-        // string literals whose characters a program may read: operands of
-        // character operators, and values of variables
         let operands: Vec<&Expr> = match e {
-            Expr::Cmp { op, left, right, .. } if op.is_case_insensitive() || matches!(op, zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains) => vec![left, right],
-            Expr::Date { date, .. } => vec![date],
+            Expr::Cmp { op, left, right, .. } if op.reads_characters() => {
+                need_chars = true;
+                need_fold |= op.is_case_insensitive();
+                vec![left, right]
+            }
+            Expr::Date { date, .. } => {
+                need_chars = true;
+                vec![date]
+            }
             Expr::Lit(_) if top => vec![e],
+            Expr::Dvar(p) if top => {
+                raw_dvars.insert(p.text.clone());
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         for o in operands {
@@ -273,17 +284,6 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
                 char_literals.insert(s.clone());
             }
         }
-    });
-    for_each_expr(&query.statements, &mut |e, top| match e {
-        Expr::Cmp { op, .. } if op.is_case_insensitive() => (need_chars, need_fold) = (true, true),
-        Expr::Cmp { op: zkpass_query::CmpOp::Contains | zkpass_query::CmpOp::NotContains, .. } => {
-            need_chars = true;
-        }
-        Expr::Date { .. } => need_chars = true,
-        Expr::Dvar(p) if top => {
-            raw_dvars.insert(p.text.clone());
-        }
-        _ => {}
     });
     let mut next_cell = CELLS;
     let rt = Runtime::new(&mut next_cell);

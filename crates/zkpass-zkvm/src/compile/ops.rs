@@ -26,24 +26,9 @@ fn slot_hash(v: &zkpass_query::Value) -> [u64; 2] {
 /// The shared element-wise loop.
 const ELEMENTWISE: &str = "zk_elementwise";
 
-/// Every comparison operator, in dispatch order.
-const CMP_OPS: [CmpOp; 12] = [
-    CmpOp::Eq,
-    CmpOp::Ne,
-    CmpOp::Gt,
-    CmpOp::Ge,
-    CmpOp::Lt,
-    CmpOp::Le,
-    CmpOp::IEq,
-    CmpOp::INe,
-    CmpOp::Contains,
-    CmpOp::NotContains,
-    CmpOp::IContains,
-    CmpOp::INotContains,
-];
-
+/// An operator's index in the dispatch of the element-wise loop.
 fn op_key(op: CmpOp) -> u8 {
-    CMP_OPS.iter().position(|o| *o == op).map_or(0, |i| i as u8)
+    CmpOp::ALL.iter().position(|o| *o == op).map_or(0, |i| i as u8)
 }
 
 /// A type error of `op` found at run time.
@@ -288,7 +273,7 @@ impl Gen {
         if self.elementwise_ops.is_empty() {
             return;
         }
-        let ops: Vec<CmpOp> = CMP_OPS.into_iter().filter(|op| self.elementwise_ops.contains(&op_key(*op))).collect();
+        let ops: Vec<CmpOp> = CmpOp::ALL.into_iter().filter(|op| self.elementwise_ops.contains(&op_key(*op))).collect();
         for op in &ops {
             // emit the scalar subroutines (the call itself is discarded)
             let saved = std::mem::take(&mut self.code);
@@ -1128,22 +1113,8 @@ impl Gen {
             g.load(buf);
             g.emit("add write_mem 5 pop 1");
         });
-        // padding and hash, as for characters
-        self.load(buf);
-        self.load(words);
-        self.emit("add push 1 swap 1 write_mem 1");
-        self.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
-        self.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
-        self.push(10);
-        self.load(words);
-        self.emit("addi 10 div_mod pop 1");
-        self.store(chunks);
-        self.emit("sponge_init");
-        self.load(buf);
-        self.repeat(chunks, i, |g| g.emit("sponge_absorb_mem"));
-        self.emit("pop 1 sponge_squeeze");
-        self.load_digest(t + 2);
-        self.emit("assert_vector pop 5 pop 5");
+        // the digest of the names must be the object's
+        self.assert_buffer_digest(buf, words, (chunks, i), |g| g.load_digest(t + 2));
         self.push(0);
         self.store(hits);
         self.repeat(nfields, i, |g| {

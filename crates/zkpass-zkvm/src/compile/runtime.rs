@@ -164,6 +164,47 @@ impl Gen {
         );
     }
 
+    /// Allocates `stride · mem[count]` heap words: their address into
+    /// `dst`, the heap pointer past them.
+    pub(super) fn heap_alloc(&mut self, count: u64, stride: u64, dst: u64) {
+        self.load(self.rt.hp);
+        self.store(dst);
+        self.load(count);
+        let _ = writeln!(self.code, "push {stride} mul");
+        self.load(self.rt.hp);
+        self.emit("add");
+        self.store(self.rt.hp);
+    }
+
+    /// Hashes the `mem[len]` words at `mem[start]` with Tip5's
+    /// variable-length hash (writing its padding, `1` and nine zeros, after
+    /// them) and asserts the digest equals the one `push_expected` pushes.
+    /// `chunks` and `counter` are scratch cells.
+    pub(super) fn assert_buffer_digest(
+        &mut self,
+        start: u64,
+        len: u64,
+        (chunks, counter): (u64, u64),
+        push_expected: impl FnOnce(&mut Self),
+    ) {
+        self.load(start);
+        self.load(len);
+        self.emit("add push 1 swap 1 write_mem 1");
+        self.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
+        self.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
+        // chunks = (len + 10) / 10
+        self.push(10);
+        self.load(len);
+        self.emit("addi 10 div_mod pop 1");
+        self.store(chunks);
+        self.emit("sponge_init");
+        self.load(start);
+        self.repeat(chunks, counter, |g| g.emit("sponge_absorb_mem"));
+        self.emit("pop 1 sponge_squeeze");
+        push_expected(self);
+        self.emit("assert_vector pop 5 pop 5");
+    }
+
     /// `mem[cell] += top of stack` (popped).
     pub(super) fn bump_by_top(&mut self, cell: u64) {
         self.load(cell);
@@ -240,13 +281,7 @@ impl Gen {
             g.when(|g| {
                 g.load_ind(rt.ov_dest, 1);
                 g.store(rt.ov_len);
-                g.load(rt.hp);
-                g.store(rt.ov_buf);
-                g.load(rt.ov_len);
-                g.emit("push 8 mul");
-                g.load(rt.hp);
-                g.emit("add");
-                g.store(rt.hp);
+                g.heap_alloc(rt.ov_len, 8, rt.ov_buf);
                 g.repeat(rt.ov_len, rt.ov_i, |g| {
                     g.load(rt.ov_i);
                     g.emit("push 8 mul");
@@ -328,23 +363,11 @@ impl Gen {
                 g.load(rt.ch_i);
                 g.emit("add write_mem 1 pop 1");
             });
-            // padding: 1, then nine zeros
-            g.load(rt.ch_c);
-            g.load(rt.ch_n);
-            g.emit("add push 1 swap 1 write_mem 1");
-            g.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
-            g.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
-            // chunks = (n + 10) / 10
-            g.emit("push 10");
-            g.load(rt.ch_n);
-            g.emit("addi 10 div_mod pop 1");
-            g.store(rt.ch_chunks);
-            g.emit("sponge_init");
-            g.load(rt.ch_c);
-            g.repeat(rt.ch_chunks, rt.ch_i, |g| g.emit("sponge_absorb_mem"));
-            g.emit("pop 1 sponge_squeeze");
-            g.load(rt.ch_slot);
-            g.emit("addi 6 read_mem 5 pop 1 assert_vector pop 5 pop 5");
+            // the digest of the characters must be the slot's
+            g.assert_buffer_digest(rt.ch_c, rt.ch_n, (rt.ch_chunks, rt.ch_i), |g| {
+                g.load(rt.ch_slot);
+                g.emit("addi 6 read_mem 5 pop 1");
+            });
             // folded buffer after the padding
             g.load(rt.ch_c);
             g.load(rt.ch_n);

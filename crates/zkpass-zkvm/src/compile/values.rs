@@ -151,6 +151,10 @@ impl Gen {
         let rt = self.rt;
         let bad = self.cell();
         let _ = writeln!(self.code, "// open {path}");
+        self.push(self.root_of(&path.tag));
+        self.store(rt.ov_root);
+        self.push_digest(&path_digest(&path.segments));
+        self.store_digest(rt.ov_path);
         let (s, missing) = if optional {
             let missing = self.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
@@ -165,10 +169,6 @@ impl Gen {
             self.when(|g| {
                 g.push(t);
                 g.store(rt.ov_dest);
-                g.push(g.root_of(&path.tag));
-                g.store(rt.ov_root);
-                g.push_digest(&path_digest(&path.segments));
-                g.store_digest(rt.ov_path);
                 let _ = writeln!(g.code, "call {EXPAND}");
             });
             // a missing value is reported as missing, not as unreadable
@@ -183,10 +183,6 @@ impl Gen {
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
             self.push(s);
             self.store(rt.ov_dest);
-            self.push(self.root_of(&path.tag));
-            self.store(rt.ov_root);
-            self.push_digest(&path_digest(&path.segments));
-            self.store_digest(rt.ov_path);
             let _ = writeln!(self.code, "call {OPEN_VALUE}");
             self.load(rt.ov_bad);
             self.store(bad);
@@ -284,13 +280,7 @@ impl Gen {
         self.load(arr + 1);
         self.emit("mul");
         self.store(len);
-        self.load(rt.hp);
-        self.store(buf);
-        self.load(len);
-        self.emit("push 8 mul");
-        self.load(rt.hp);
-        self.emit("add");
-        self.store(rt.hp);
+        self.heap_alloc(len, 8, buf);
         self.push(0);
         self.store(count);
         if let Some(a) = allpub {
