@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::{tag, Gate, Gen, DATE, SCRATCH};
-use super::runtime::OPEN_SCALAR;
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
 
@@ -1020,13 +1019,7 @@ impl Gen {
             g.emit("push 8 mul add addi 6 read_mem 5 pop 1 hash");
             g.store_digest(rt.pf_acc);
         });
-        self.load(rt.pf_dest);
-        self.store(rt.os_dest);
-        self.load(rt.pf_root);
-        self.store(rt.os_root);
-        self.load_digest(rt.pf_acc);
-        self.store_digest(rt.os_path);
-        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+        self.open_scalar_from(rt.pf_dest, rt.pf_root, rt.pf_acc);
         // k < n: the next segment is absent from the prefix's value
         let e = self.cell();
         self.load(rt.pf_k);

@@ -164,6 +164,19 @@ impl Gen {
         );
     }
 
+    /// Calls `open_scalar` with its arguments copied from the cells `dest`,
+    /// `root` and `path` (5 cells).
+    pub(super) fn open_scalar_from(&mut self, dest: u64, root: u64, path: u64) {
+        let rt = self.rt;
+        self.load(dest);
+        self.store(rt.os_dest);
+        self.load(root);
+        self.store(rt.os_root);
+        self.load_digest(path);
+        self.store_digest(rt.os_path);
+        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+    }
+
     /// Allocates `stride · mem[count]` heap words: their address into
     /// `dst`, the heap pointer past them.
     pub(super) fn heap_alloc(&mut self, count: u64, stride: u64, dst: u64) {
@@ -256,13 +269,7 @@ impl Gen {
 
         // open_value: open_scalar, then every element of an array.
         self.subroutine(OPEN_VALUE, |g| {
-            g.load(rt.ov_dest);
-            g.store(rt.os_dest);
-            g.load(rt.ov_root);
-            g.store(rt.os_root);
-            g.load_digest(rt.ov_path);
-            g.store_digest(rt.os_path);
-            let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+            g.open_scalar_from(rt.ov_dest, rt.ov_root, rt.ov_path);
             let _ = writeln!(g.code, "call {EXPAND}");
         });
 
