@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use zkpass_client::holder::Holder;
+use zkpass_client::trust::TrustAnchor;
 use zkpass_client::verifier::{MemoryDvrStore, Verifier};
 use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
@@ -23,6 +24,8 @@ pub struct LocalService {
     pub base_url: String,
     /// The API key pair it accepts.
     pub api_key: (String, String),
+    /// The operator root key of its key set, to pin.
+    pub root_key: zkpass_core::PublicKey,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _data_dir: tempfile::TempDir,
@@ -42,11 +45,13 @@ impl LocalService {
         let api_key = ("demo-api-key".to_string(), "demo-api-secret".to_string());
         let config = ServiceConfig {
             listen: addr.to_string(),
-            data_dir: data_dir.path().to_path_buf(),
-            public_url: None,
-            api_keys: vec![ApiKey { key: api_key.0.clone(), secret: api_key.1.clone() }],
+            // a private directory inside the temporary one (created 0700)
+            data_dir: data_dir.path().join("data"),
+            api_keys: vec![ApiKey::from_secret(&api_key.0, &api_key.1)],
+            ..ServiceConfig::default()
         };
         let keys = ServiceKeys::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?;
+        let root_key = keys.root.public_key().clone();
         let state = AppState::in_process(&config, keys).map_err(|e| fail(e.to_string()))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -57,12 +62,19 @@ impl LocalService {
                 tracing::error!(error = %e, "service stopped");
             }
         });
-        Ok(Self { base_url: format!("http://{addr}"), api_key, shutdown: Some(tx), task, _data_dir: data_dir })
+        Ok(Self {
+            base_url: format!("http://{addr}"),
+            api_key,
+            root_key,
+            shutdown: Some(tx),
+            task,
+            _data_dir: data_dir,
+        })
     }
 
     /// The service's data directory (its key files live here).
-    pub fn data_dir(&self) -> &std::path::Path {
-        self._data_dir.path()
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._data_dir.path().join("data")
     }
 
     /// Stops the service and waits for it.
@@ -120,7 +132,8 @@ fn fmt_duration(d: Duration) -> String {
 pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPassError> {
     let service = LocalService::start().await?;
     let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder.service_trust(None).await?;
+    // the demo started the service itself, so it knows the root key to pin
+    let trust = holder.service_trust(TrustAnchor::Pinned(service.root_key.clone())).await?;
     let verifier = Verifier::new(KeyPair::generate()?, Arc::new(MemoryDvrStore::default()));
     let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };
     let out = std::io::stdout();

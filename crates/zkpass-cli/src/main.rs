@@ -7,14 +7,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use base64::Engine as _;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use zkpass_cli::demo::{bundled_scenarios, run_demo};
 use zkpass_cli::workflow::Scenario;
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
+use zkpass_client::trust::TrustAnchor;
 use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
-use zkpass_core::{DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError};
+use zkpass_core::{
+    DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
+};
 use zkpass_jose::KeyPair;
 
 /// zkPass: privacy-preserving data verification with zero-knowledge proofs.
@@ -36,13 +40,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a P-256 key pair: NAME.pem (private, PKCS#8) and NAME.pub.pem
-    /// (SPKI); prints the public key as {"x","y"}.
+    /// Create a P-256 key pair: NAME.pem (private, PKCS#8, mode 0600) and
+    /// NAME.pub.pem (SPKI); prints the public key as {"x","y"}. Existing
+    /// files are kept unless --force.
     Keygen {
         /// Path prefix of the two files.
         #[arg(long, value_name = "NAME")]
         out: PathBuf,
+        /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
     },
+    /// Operator: manage API keys.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
     /// Issuer: sign a user-data JSON document; prints the user data token.
     Issue {
         /// The issuer's private key (PEM).
@@ -80,13 +91,27 @@ enum Command {
     },
     /// Holder: send a DVR token and user data tokens to a zkPass Service;
     /// prints the proof token.
+    ///
+    /// First prints what the DVR will reveal (each output key, the data it
+    /// depends on, raw or computed) and asks for consent; --yes consents in
+    /// scripts. The service is trusted through the operator root key given
+    /// with --root (or, explicitly and with a warning, on first use).
     Prove {
         /// Service base URL.
         #[arg(long, default_value = "http://127.0.0.1:10888")]
         service: String,
-        /// API key as KEY:SECRET.
-        #[arg(long, value_name = "KEY:SECRET")]
+        /// API key as KEY:SECRET (visible to other local users in `ps`:
+        /// prefer ZKPASS_API_KEY or --api-key-file).
+        #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
+        /// File holding KEY:SECRET.
+        #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
+        api_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Consent to the disclosure without asking.
+        #[arg(long)]
+        yes: bool,
         /// File holding the DVR token.
         #[arg(long, value_name = "FILE")]
         dvr_token: PathBuf,
@@ -111,9 +136,8 @@ enum Command {
         /// Service base URL (for its JWKS).
         #[arg(long, default_value = "http://127.0.0.1:10888")]
         service: String,
-        /// Operator root public key to pin (PEM); default: trust the JWKS.
-        #[arg(long, value_name = "PEM")]
-        root: Option<PathBuf>,
+        #[command(flatten)]
+        trust: TrustArgs,
         /// Maximum proof age in seconds.
         #[arg(long, default_value_t = 600)]
         ttl: u64,
@@ -139,6 +163,87 @@ enum Command {
     },
 }
 
+/// How the CLI anchors its trust in a service: one of the two is required.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct TrustArgs {
+    /// The operator root public key (PEM, e.g. root.pub.pem from the
+    /// operator): the service JWKS must carry exactly this key.
+    #[arg(long, value_name = "PEM")]
+    root: Option<PathBuf>,
+    /// Trust whatever root key the service publishes (trust on first use).
+    /// Anyone answering at the URL could pose as the service.
+    #[arg(long)]
+    trust_on_first_use: bool,
+}
+
+impl TrustArgs {
+    fn anchor(&self) -> Result<TrustAnchor, ZkPassError> {
+        match &self.root {
+            Some(p) => Ok(TrustAnchor::Pinned(PublicKey::from_pem(&read(p)?)?)),
+            None => {
+                eprintln!(
+                    "warning: --trust-on-first-use: the service's root key is not pinned; anyone answering at \
+                     this URL could pose as the service"
+                );
+                Ok(TrustAnchor::FirstUse)
+            }
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create an API key: prints KEY:SECRET once (keep it: it is not
+    /// stored) and the `[[api_keys]]` entry with the secret's SHA-256.
+    New {
+        /// The key id (default: a random one).
+        #[arg(long)]
+        name: Option<String>,
+        /// Append the entry to this service configuration file.
+        #[arg(long, value_name = "TOML")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// KEY:SECRET from the argument (or ZKPASS_API_KEY) or a file.
+fn api_key(arg: Option<String>, file: Option<PathBuf>) -> Result<Option<(String, String)>, ZkPassError> {
+    let text = match (arg, file) {
+        (Some(a), _) => a,
+        (None, Some(f)) => {
+            zkpass_jose::check_private_mode(&f)?;
+            read(&f)?.trim().to_string()
+        }
+        (None, None) => return Ok(None),
+    };
+    let (k, s) =
+        text.split_once(':').ok_or_else(|| ZkPassError::InvalidParams("the API key must be KEY:SECRET".into()))?;
+    Ok(Some((k.to_string(), s.to_string())))
+}
+
+/// Prints what the DVR reveals and asks the holder to consent.
+fn consent(dvr_token: &str, yes: bool) -> Result<bool, ZkPassError> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    let disclosures = zkpass_client::holder::disclosure_summary(dvr_token)?;
+    eprintln!("This DVR asks the service to prove, and the verifier to learn:");
+    for d in &disclosures {
+        let kind = if d.raw { "RAW VALUE (only if your data marks it public)" } else { "computed" };
+        let from = if d.depends_on.is_empty() { "no data".to_string() } else { d.depends_on.join(", ") };
+        eprintln!("  {:<24} {kind}, from: {from}", d.key);
+    }
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(ZkPassError::InvalidParams("consent needed: run in a terminal, or pass --yes".into()));
+    }
+    eprint!("Send your data to the service for this proof? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
 fn read(path: &Path) -> Result<String, ZkPassError> {
     std::fs::read_to_string(path).map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", path.display())))
 }
@@ -148,7 +253,15 @@ fn read_json(path: &Path) -> Result<Value, ZkPassError> {
 }
 
 fn read_key(path: &Path) -> Result<KeyPair, ZkPassError> {
-    KeyPair::from_private_pem(&read(path)?).map_err(|e| ZkPassError::InvalidPublicKey(format!("{}: {e}", path.display())))
+    Ok(zkpass_jose::read_private_key(path)?)
+}
+
+/// 12 random hex digits.
+fn uuid_like() -> String {
+    use rand::RngCore as _;
+    let mut b = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Splits `TAG<sep>VALUE`; a value without a (valid) tag gets tag "".
@@ -165,14 +278,50 @@ fn write(path: &Path, text: &str) -> Result<(), ZkPassError> {
 
 async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
     match cmd {
-        Command::Keygen { out } => {
+        Command::Keygen { out, force } => {
             let k = KeyPair::generate()?;
             let private = out.with_extension("pem");
             let public = PathBuf::from(format!("{}.pub.pem", out.display()));
-            write(&private, k.private_pem())?;
+            if public.exists() && !force {
+                return Err(ZkPassError::InvalidParams(format!(
+                    "{} exists already (use --force to replace it)",
+                    public.display()
+                )));
+            }
+            zkpass_jose::write_private_key(&private, &k, force)?;
             write(&public, &k.public_key().to_pem())?;
             println!("{}", serde_json::to_string(k.public_key()).unwrap_or_default());
-            eprintln!("wrote {} and {}", private.display(), public.display());
+            eprintln!("wrote {} (mode 0600) and {}", private.display(), public.display());
+        }
+        Command::Apikey(ApikeyCommand::New { name, config }) => {
+            use rand::RngCore as _;
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            let key = name.unwrap_or_else(|| format!("key-{}", &uuid_like()));
+            if key.contains(':') || key.is_empty() {
+                return Err(ZkPassError::InvalidParams("the key id must be non-empty and without ':'".into()));
+            }
+            let entry = format!(
+                "[[api_keys]]\nkey = {:?}\nsecret_sha256 = \"{}\"\n",
+                key,
+                zkpass_service::config::hash_secret(&secret)
+            );
+            println!("{key}:{secret}");
+            eprintln!("The line above is the API key (KEY:SECRET). It is shown once and stored nowhere.");
+            match config {
+                Some(path) => {
+                    use std::io::Write as _;
+                    let mut f = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", path.display())))?;
+                    f.write_all(format!("\n{entry}").as_bytes())
+                        .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", path.display())))?;
+                    eprintln!("Appended its hash to {}; restart the service to load it.", path.display());
+                }
+                None => eprintln!("Add this to the service configuration:\n\n{entry}"),
+            }
         }
         Command::Issue { key, data, jku, kid } => {
             let keyset = jku.zip(kid).map(|(jku, kid)| KeysetEndpoint { jku, kid });
@@ -194,43 +343,45 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             println!("{}", verifier.sign_dvr(&dvr)?);
             eprintln!("stored DVR {} in {}", dvr.dvr_id, out.display());
         }
-        Command::Prove { service, api_key, dvr_token, user_data, date } => {
-            let api_key = api_key.map(|k| {
-                let (a, b) = k.split_once(':').unwrap_or((k.as_str(), ""));
-                (a.to_string(), b.to_string())
-            });
-            let holder = Holder::new(&service, api_key);
-            let trust = holder.service_trust(None).await?;
+        Command::Prove { service, api_key: key_arg, api_key_file, trust, yes, dvr_token, user_data, date } => {
+            let dvr_token = read(&dvr_token)?.trim().to_string();
+            if !consent(&dvr_token, yes)? {
+                eprintln!("not sent: no consent");
+                return Ok(false);
+            }
+            let holder = Holder::new(&service, api_key(key_arg, api_key_file)?);
+            let trust = holder.service_trust(trust.anchor()?).await?;
             let mut tokens = BTreeMap::new();
             for arg in &user_data {
                 let (tag, file) = tagged(arg, ':');
                 tokens.insert(tag, read(Path::new(&file))?.trim().to_string());
             }
             eprintln!("proving at {service} (this takes a few seconds)…");
-            let token = holder.generate_proof(&trust, read(&dvr_token)?.trim(), &tokens, date).await?;
+            let token = holder.generate_proof(&trust, &dvr_token, &tokens, date).await?;
             println!("{token}");
         }
-        Command::Verify { key, dvrs, proof, service, root, ttl } => {
+        Command::Verify { key, dvrs, proof, service, trust, ttl } => {
             let store = Arc::new(MemoryDvrStore::default());
             for f in &dvrs {
                 let dvr: DataVerificationRequest = serde_json::from_value(read_json(f)?)
                     .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", f.display())))?;
                 store.put(dvr);
             }
-            let pinned = root.map(|p| read(&p).and_then(|t| PublicKey::from_pem(&t))).transpose()?;
-            let trust = Holder::new(&service, None).service_trust(pinned).await?;
+            let trust = Holder::new(&service, None).service_trust(trust.anchor()?).await?;
             let verifier = Verifier::new(read_key(&key)?, store);
             let verified = verifier.verify_proof(read(&proof)?.trim(), &trust, VerifyOptions::with_ttl(ttl)).await?;
             println!("{}", Value::Object(verified.output));
         }
         Command::Serve { config } => {
             let config = match config {
-                Some(p) => zkpass_service::config::ServiceConfig::load(&p).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?,
+                Some(p) => zkpass_service::config::ServiceConfig::load(&p)
+                    .map_err(|e| ZkPassError::InvalidParams(e.to_string()))?,
                 None => zkpass_service::config::ServiceConfig::default(),
             };
             let keys = zkpass_service::keys::ServiceKeys::load_or_create(&config.data_dir)
                 .map_err(|e| ZkPassError::Service(e.to_string()))?;
-            let state = zkpass_service::api::AppState::in_process(&config, keys).map_err(|e| ZkPassError::Service(e.to_string()))?;
+            let state = zkpass_service::api::AppState::in_process(&config, keys)
+                .map_err(|e| ZkPassError::Service(e.to_string()))?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .map_err(|e| ZkPassError::Service(format!("bind {}: {e}", config.listen)))?;
@@ -270,9 +421,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -81,17 +81,12 @@ pub async fn run(
     step("verifier compiles the query and signs the DVR", t.elapsed());
 
     let t = Instant::now();
-    let proof_token = parties
-        .holder
-        .generate_proof(parties.trust, &dvr_token, &tokens, parties.evaluation_date)
-        .await?;
+    let proof_token =
+        parties.holder.generate_proof(parties.trust, &dvr_token, &tokens, parties.evaluation_date).await?;
     step("holder gets a zkPass Proof from the service (HTTP)", t.elapsed());
 
     let t = Instant::now();
-    let verified = parties
-        .verifier
-        .verify_proof(&proof_token, parties.trust, VerifyOptions::with_ttl(600))
-        .await?;
+    let verified = parties.verifier.verify_proof(&proof_token, parties.trust, VerifyOptions::with_ttl(600)).await?;
     step("verifier verifies the proof", t.elapsed());
     Ok(RunResult { output: verified.output, proof_token })
 }

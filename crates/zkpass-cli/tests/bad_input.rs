@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use zkpass_cli::demo::LocalService;
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
+use zkpass_client::trust::TrustAnchor;
 use zkpass_core::{DataVerificationRequest, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_jose::{encrypt_data, sign_data, KeyPair};
 
@@ -15,7 +16,10 @@ async fn post(service: &LocalService, body: &str, auth: bool) -> (u16, Value) {
     let mut req = reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_string());
     if auth {
         let (k, s) = &service.api_key;
-        req = req.header("Authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))));
+        req = req.header(
+            "Authorization",
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))),
+        );
     }
     let resp = req.send().await.unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap())
@@ -31,7 +35,10 @@ fn dvr_with_query(query: &str, issuer: &KeyPair, verifier: &KeyPair) -> DataVeri
         query: query.into(),
         user_data_requests: BTreeMap::from([(
             String::new(),
-            UserDataRequest { user_data_url: None, user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()) },
+            UserDataRequest {
+                user_data_url: None,
+                user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
+            },
         )]),
         dvr_verifying_key: Some(PublicKeyOption::PublicKey(verifier.public_key().clone())),
     }
@@ -41,7 +48,7 @@ fn dvr_with_query(query: &str, issuer: &KeyPair, verifier: &KeyPair) -> DataVeri
 async fn bad_requests_get_clear_4xx_errors() {
     let service = LocalService::start().await.unwrap();
     let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder.service_trust(None).await.unwrap();
+    let trust = holder.service_trust(TrustAnchor::Pinned(service.root_key.clone())).await.unwrap();
 
     let (status, body) = post(&service, "{not json", true).await;
     assert_eq!((status, body["status_code"].as_str()), (400, Some("INVALID_PARAMS")));
@@ -96,7 +103,8 @@ async fn bad_requests_get_clear_4xx_errors() {
     // an encrypted payload that is not a token at all
     let enc = trust.vouched_key("ServiceEncryptionPubK").unwrap();
     let garbage = encrypt_data("not a token", &enc).unwrap();
-    let (status, body) = post(&service, &json!({"user_data_token": garbage, "dvr_token": garbage}).to_string(), true).await;
+    let (status, body) =
+        post(&service, &json!({"user_data_token": garbage, "dvr_token": garbage}).to_string(), true).await;
     assert_eq!(status, 400, "{body}");
     service.stop().await;
 }

@@ -10,6 +10,7 @@ use zkpass_cli::demo::{bundled_scenarios, LocalService};
 use zkpass_cli::workflow::{run, Parties};
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
+use zkpass_client::trust::TrustAnchor;
 use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof};
 use zkpass_jose::{peek_data, sign_data, KeyPair};
@@ -21,10 +22,7 @@ fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&buf);
         let writer = move || LogWriter(Arc::clone(&sink));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(writer)
-            .finish();
+        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(writer).finish();
         let _ = tracing::subscriber::set_global_default(subscriber);
         buf
     })
@@ -44,7 +42,10 @@ impl Write for LogWriter {
 }
 
 fn key_request(key: &KeyPair) -> UserDataRequest {
-    UserDataRequest { user_data_url: None, user_data_verifying_key: PublicKeyOption::PublicKey(key.public_key().clone()) }
+    UserDataRequest {
+        user_data_url: None,
+        user_data_verifying_key: PublicKeyOption::PublicKey(key.public_key().clone()),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,7 +53,7 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let logs = captured_logs();
     let service = LocalService::start().await.unwrap();
     let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder.service_trust(None).await.unwrap();
+    let trust = holder.service_trust(TrustAnchor::Pinned(service.root_key.clone())).await.unwrap();
     let store = Arc::new(MemoryDvrStore::default());
     let verifier_key = KeyPair::generate().unwrap();
     let verifier = Verifier::new(verifier_key.clone(), store.clone());
@@ -80,9 +81,26 @@ async fn every_example_verifies_and_every_forgery_fails() {
     tokens.push(proof_token.clone());
 
     // Privacy: no private value of the examples in any proof token or in the logs.
-    let private = ["Pratiwi", "3174055708910004", "87250000", "21500000", "BNK-2231-0087", "Santoso", "31900000",
-        "Siti Rahmawati", "28500000", "Rina Kusuma", "142500000", "seasonal allergy", "3201016609850003",
-        "14.03.1988", "j.strasse@example.de", "DE89370400440532013000", "81 932 004 117", "90500"];
+    let private = [
+        "Pratiwi",
+        "3174055708910004",
+        "87250000",
+        "21500000",
+        "BNK-2231-0087",
+        "Santoso",
+        "31900000",
+        "Siti Rahmawati",
+        "28500000",
+        "Rina Kusuma",
+        "142500000",
+        "seasonal allergy",
+        "3201016609850003",
+        "14.03.1988",
+        "j.strasse@example.de",
+        "DE89370400440532013000",
+        "81 932 004 117",
+        "90500",
+    ];
     let log_text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(log_text.contains("proved"), "the service logs its work");
     for t in &tokens {
@@ -108,7 +126,8 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let service_key = KeyPair::from_private_pem(&signing_pem).unwrap();
     let mut payload: ZkPassProof = serde_json::from_value(peek_data(&proof_token).unwrap()).unwrap();
     payload.output.insert("savings_at_least_55m".into(), json!(false));
-    let forged = sign_data(&serde_json::to_value(&payload).unwrap(), &service_key, None, Some("ServiceSigningPubK")).unwrap();
+    let forged =
+        sign_data(&serde_json::to_value(&payload).unwrap(), &service_key, None, Some("ServiceSigningPubK")).unwrap();
     let err = verifier.verify_proof(&forged, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
     assert!(matches!(err, ZkPassError::InvalidZkProof(_)), "{err}");
 
@@ -135,9 +154,16 @@ async fn every_example_verifies_and_every_forgery_fails() {
 
     // 6. An expired proof.
     let stamp = payload.time_stamp;
-    let late = VerifyOptions { ttl: 60, now: stamp + 61, max_date_skew_days: 1 };
+    let late = VerifyOptions { ttl: 60, now: stamp + 61, max_date_skew_days: 1, max_clock_skew_secs: 60 };
     let err = verifier.verify_proof(&proof_token, &trust, late).await.unwrap_err();
     assert!(matches!(err, ZkPassError::ExpiredZkPassProof { .. }), "{err}");
+
+    // 6b. A proof stamped in the verifier's future (beyond the clock skew).
+    let early = VerifyOptions { ttl: 600, now: stamp - 61, max_date_skew_days: 1, max_clock_skew_secs: 60 };
+    let err = verifier.verify_proof(&proof_token, &trust, early).await.unwrap_err();
+    assert!(matches!(err, ZkPassError::FutureZkPassProof { .. }), "{err}");
+    let within = VerifyOptions { now: stamp - 59, ..early };
+    verifier.verify_proof(&proof_token, &trust, within).await.unwrap();
 
     // 7. A proof whose issuer key the stored DVR does not name.
     let swapped_store = Arc::new(MemoryDvrStore::default());
@@ -148,7 +174,10 @@ async fn every_example_verifies_and_every_forgery_fails() {
         .verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600))
         .await
         .unwrap_err();
-    assert!(matches!(err, ZkPassError::MismatchedDvrDigest { .. } | ZkPassError::MismatchedUserDataVerifyingKey { .. }), "{err}");
+    assert!(
+        matches!(err, ZkPassError::MismatchedDvrDigest { .. } | ZkPassError::MismatchedUserDataVerifyingKey { .. }),
+        "{err}"
+    );
 
     service.stop().await;
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use zkpass_core::{EvaluationDate, ZkPassError};
 use zkpass_jose::encrypt_data;
 
-use crate::trust::{ServiceTrust, ENCRYPTION_KID};
+use crate::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
 
 /// A holder's connection to a zkPass Service.
 #[derive(Debug, Clone)]
@@ -29,12 +29,13 @@ impl Holder {
         format!("{}/.well-known/jwks.json", self.base_url)
     }
 
-    /// Fetches the service keys.
+    /// Fetches the service keys and checks them against `anchor`.
     ///
     /// # Errors
-    /// [`ZkPassError::MissingPublicKey`] when the JWKS cannot be fetched.
-    pub async fn service_trust(&self, pinned_root: Option<zkpass_core::PublicKey>) -> Result<ServiceTrust, ZkPassError> {
-        ServiceTrust::fetch(&self.http, &self.jwks_url(), pinned_root).await
+    /// [`ZkPassError::MissingPublicKey`] when the JWKS cannot be fetched or
+    /// does not carry the pinned root key.
+    pub async fn service_trust(&self, anchor: TrustAnchor) -> Result<ServiceTrust, ZkPassError> {
+        ServiceTrust::fetch(&self.http, &self.jwks_url(), anchor).await
     }
 
     /// Encrypts the DVR token and the user data tokens (by tag; a sole
@@ -82,5 +83,42 @@ impl Holder {
                 answer["status_text"].as_str().unwrap_or("no message")
             ))),
         }
+    }
+}
+
+/// What a DVR asks to learn, for the holder to read before consenting: one
+/// [`Disclosure`](zkpass_query::Disclosure) per output key (the data paths
+/// it depends on, and whether it can be a raw value). The DVR token is read
+/// without checking its signature; the service checks it before proving.
+///
+/// # Errors
+/// [`ZkPassError::InvalidToken`] for a malformed DVR token,
+/// [`ZkPassError::InvalidParams`] for a DVR of the wrong shape,
+/// [`ZkPassError::Query`] for a query that does not parse.
+pub fn disclosure_summary(dvr_token: &str) -> Result<Vec<zkpass_query::Disclosure>, ZkPassError> {
+    let data = zkpass_jose::peek_data(dvr_token)?;
+    let dvr: zkpass_core::DataVerificationRequest =
+        serde_json::from_value(data).map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))?;
+    let query = zkpass_query::Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+    Ok(query.disclosures())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_reads_the_dvr_query() {
+        let key = zkpass_jose::KeyPair::generate().unwrap();
+        let dvr = serde_json::json!({
+            "zkvm": "triton", "dvr_title": "t", "dvr_id": "1", "query_engine_ver": "1.1.0", "query_method_ver": "",
+            "query": r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}},{"output":{"name":{"dvar":"name"}}}]"#,
+            "user_data_requests": {}, "dvr_verifying_key": null
+        });
+        let token = zkpass_jose::sign_data(&dvr, &key, None, None).unwrap();
+        let d = disclosure_summary(&token).unwrap();
+        assert_eq!((d[0].key.as_str(), d[0].raw, d[0].depends_on.clone()), ("adult", false, vec!["age".to_string()]));
+        assert_eq!((d[1].key.as_str(), d[1].raw), ("name", true));
+        assert!(disclosure_summary("not a token").is_err());
     }
 }

@@ -7,32 +7,52 @@ pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
 };
 
-/// The service JWKS and, optionally, the operator root key pinned out of
-/// band. Without a pin, the root published in the JWKS is trusted on first
-/// use.
+/// What a holder or verifier anchors its trust in a zkPass Service on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustAnchor {
+    /// The operator root key, obtained out of band (e.g. `root.pub.pem`
+    /// published by the operator): the service JWKS must carry exactly it.
+    Pinned(PublicKey),
+    /// Trust whatever root key the JWKS publishes (trust on first use).
+    /// Anyone who can answer at the service URL, or change the answer on
+    /// the way, can then pose as the service: use it only on a network
+    /// path you trust, and only on purpose.
+    FirstUse,
+}
+
+/// The service JWKS and the anchor it is checked against.
 #[derive(Debug, Clone)]
 pub struct ServiceTrust {
     /// The service JWKS.
     pub jwks: Jwks,
-    /// The operator root key the verifier or holder trusts.
-    pub pinned_root: Option<PublicKey>,
+    /// What the operator root key must be.
+    pub anchor: TrustAnchor,
 }
 
 impl ServiceTrust {
-    /// Fetches the JWKS at `url`.
+    /// Fetches the JWKS at `url`; with a pinned anchor the JWKS root key
+    /// must equal the pin.
     ///
     /// # Errors
-    /// [`ZkPassError::MissingPublicKey`] when the JWKS cannot be fetched.
-    pub async fn fetch(client: &reqwest::Client, url: &str, pinned_root: Option<PublicKey>) -> Result<Self, ZkPassError> {
-        Ok(Self { jwks: fetch_jwks(client, url).await?, pinned_root })
+    /// [`ZkPassError::MissingPublicKey`] when the JWKS cannot be fetched or
+    /// its root key is not the pinned one.
+    pub async fn fetch(client: &reqwest::Client, url: &str, anchor: TrustAnchor) -> Result<Self, ZkPassError> {
+        let trust = Self { jwks: fetch_jwks(client, url).await?, anchor };
+        trust.root()?;
+        Ok(trust)
+    }
+
+    /// Whether the trust rests on a pinned root key.
+    pub fn is_pinned(&self) -> bool {
+        matches!(self.anchor, TrustAnchor::Pinned(_))
     }
 
     /// The root key: the pinned one, which must also be the JWKS's
-    /// `VerifyingPubK`.
+    /// `VerifyingPubK`, or the published one on first use.
     fn root(&self) -> Result<PublicKey, ZkPassError> {
         let published = self.jwks.find(ROOT_KID)?.public_key();
-        match &self.pinned_root {
-            Some(pin) if *pin != published => Err(ZkPassError::MissingPublicKey(
+        match &self.anchor {
+            TrustAnchor::Pinned(pin) if *pin != published => Err(ZkPassError::MissingPublicKey(
                 "the service JWKS root key is not the pinned operator root key".into(),
             )),
             _ => Ok(published),

@@ -9,7 +9,7 @@ use zkpass_core::{
     DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof,
     ZKVM_TRITON,
 };
-use zkpass_jose::{resolve_key, sign_data, verify_data, KeyPair};
+use zkpass_jose::{sign_data, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
 use zkpass_zkvm::{ProofSystem, Triton, VerifyInput};
 
@@ -46,18 +46,18 @@ pub struct VerifyOptions {
     /// The verifier's clock, unix seconds.
     pub now: u64,
     /// Largest allowed distance, in days, between the evaluation date and
-    /// the date of `time_stamp` (`WIRE.md`: one day).
+    /// the date of `time_stamp` (docs/WIRE.md: one day).
     pub max_date_skew_days: i64,
+    /// How far `time_stamp` may lie ahead of `now`, seconds (clock skew).
+    pub max_clock_skew_secs: u64,
 }
 
 impl VerifyOptions {
     /// `ttl` seconds against the system clock, one day of date skew.
     pub fn with_ttl(ttl: u64) -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        Self { ttl, now, max_date_skew_days: 1 }
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        Self { ttl, now, max_date_skew_days: 1, max_clock_skew_secs: zkpass_jose::DEFAULT_LEEWAY_SECS }
     }
 }
 
@@ -75,13 +75,21 @@ pub struct Verifier {
     key: KeyPair,
     store: Arc<dyn DvrStore>,
     backend: Triton,
-    http: reqwest::Client,
+    keys: KeySetFetcher,
 }
 
 impl Verifier {
-    /// A verifier signing DVRs with `key` and keeping them in `store`.
+    /// A verifier signing DVRs with `key` and keeping them in `store`;
+    /// issuer key sets named by `jku` are fetched under the default
+    /// [`FetchPolicy`] (https, public addresses only).
     pub fn new(key: KeyPair, store: Arc<dyn DvrStore>) -> Self {
-        Self { key, store, backend: Triton::default(), http: reqwest::Client::new() }
+        Self { key, store, backend: Triton::default(), keys: KeySetFetcher::new(FetchPolicy::default()) }
+    }
+
+    /// The same verifier fetching key sets under `policy`.
+    pub fn with_fetch_policy(mut self, policy: FetchPolicy) -> Self {
+        self.keys = KeySetFetcher::new(policy);
+        self
     }
 
     /// Builds a DVR: checks the query, computes its program identifier
@@ -127,7 +135,7 @@ impl Verifier {
 
     async fn expected_key(&self, option: Option<&PublicKeyOption>) -> Result<PublicKey, ZkPassError> {
         match option {
-            Some(o) => Ok(resolve_key(&self.http, o).await?),
+            Some(o) => Ok(self.keys.resolve(o).await?),
             None => Ok(self.key.public_key().clone()),
         }
     }
@@ -141,13 +149,15 @@ impl Verifier {
     /// 3. the verifier and issuer keys the service used against the DVR's;
     /// 4. the zkVM proof against the program of the stored query and the
     ///    public inputs (commitments, date, DVR digest, output commitment);
-    /// 5. freshness (`ttl`) and the evaluation date's distance from the
-    ///    time stamp.
+    /// 5. freshness (`ttl`, and a time stamp no further ahead than the
+    ///    clock skew) and the evaluation date's distance from the time
+    ///    stamp.
     ///
     /// # Errors
     /// `InvalidToken`, `UnknownDvr`, `MismatchedDvrDigest`,
     /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey`,
-    /// `InvalidZkProof`, `ExpiredZkPassProof`, `InvalidEvaluationDate`.
+    /// `InvalidZkProof`, `ExpiredZkPassProof`, `FutureZkPassProof`,
+    /// `InvalidEvaluationDate`.
     pub async fn verify_proof(
         &self,
         token: &str,
@@ -185,8 +195,19 @@ impl Verifier {
             return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra });
         }
         // 5 (cheap, before the proof)
+        if proof.time_stamp > options.now.saturating_add(options.max_clock_skew_secs) {
+            return Err(ZkPassError::FutureZkPassProof {
+                time_stamp: proof.time_stamp,
+                now: options.now,
+                skew: options.max_clock_skew_secs,
+            });
+        }
         if options.now.saturating_sub(proof.time_stamp) > options.ttl {
-            return Err(ZkPassError::ExpiredZkPassProof { time_stamp: proof.time_stamp, now: options.now, ttl: options.ttl });
+            return Err(ZkPassError::ExpiredZkPassProof {
+                time_stamp: proof.time_stamp,
+                now: options.now,
+                ttl: options.ttl,
+            });
         }
         let stamp_day = EvaluationDate::from_unix_seconds(proof.time_stamp).days_since_epoch();
         if (proof.evaluation_date.days_since_epoch() - stamp_day).abs() > options.max_date_skew_days {
@@ -209,9 +230,7 @@ impl Verifier {
             date: proof.evaluation_date,
             dvr_digest: dvr.digest_bytes(),
         };
-        self.backend
-            .verify(&statement, &zkproof)
-            .map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
+        self.backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
         Ok(VerifiedProof { output: proof.output.clone(), proof })
     }
 }

@@ -82,11 +82,7 @@ impl DataVerificationRequest {
             query_engine_ver: &self.query_engine_ver,
             query_method_ver: &self.query_method_ver,
             query: &self.query,
-            user_data_requests: self
-                .user_data_requests
-                .iter()
-                .map(|(t, r)| (t.as_str(), r))
-                .collect(),
+            user_data_requests: self.user_data_requests.iter().map(|(t, r)| (t.as_str(), r)).collect(),
             dvr_verifying_key: &self.dvr_verifying_key,
         };
         // Serializing plain structs and strings to JSON cannot fail.
@@ -134,16 +130,10 @@ mod tests {
     fn dvr() -> DataVerificationRequest {
         let key = PublicKeyOption::PublicKey(PublicKey { x: "x".into(), y: "y".into() });
         let mut reqs = BTreeMap::new();
-        reqs.insert(
-            "b".to_string(),
-            UserDataRequest { user_data_url: None, user_data_verifying_key: key.clone() },
-        );
+        reqs.insert("b".to_string(), UserDataRequest { user_data_url: None, user_data_verifying_key: key.clone() });
         reqs.insert(
             "a".to_string(),
-            UserDataRequest {
-                user_data_url: Some("u".into()),
-                user_data_verifying_key: key.clone(),
-            },
+            UserDataRequest { user_data_url: Some("u".into()), user_data_verifying_key: key.clone() },
         );
         DataVerificationRequest {
             zkvm: "triton".into(),

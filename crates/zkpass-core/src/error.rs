@@ -61,6 +61,17 @@ pub enum ZkPassError {
         /// Allowed age (seconds).
         ttl: u64,
     },
+    /// The proof's time stamp lies in the future beyond the allowed clock
+    /// skew.
+    #[error("FutureZkPassProof: proof time stamp {time_stamp} is after now ({now}) plus the allowed skew of {skew} s")]
+    FutureZkPassProof {
+        /// When the proof claims to be made (unix seconds).
+        time_stamp: u64,
+        /// The verifier's clock (unix seconds).
+        now: u64,
+        /// Allowed skew (seconds).
+        skew: u64,
+    },
     /// The verifier has no DVR stored under this id.
     #[error("UnknownDvr: no stored DVR has dvr_id {0:?}")]
     UnknownDvr(String),

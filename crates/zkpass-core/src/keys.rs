@@ -19,10 +19,7 @@ pub struct PublicKey {
 impl PublicKey {
     /// Builds the PEM text of this key (`-----BEGIN PUBLIC KEY-----` …).
     pub fn to_pem(&self) -> String {
-        format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n{}\n-----END PUBLIC KEY-----\n",
-            self.x, self.y
-        )
+        format!("-----BEGIN PUBLIC KEY-----\n{}\n{}\n-----END PUBLIC KEY-----\n", self.x, self.y)
     }
 
     /// Splits a SPKI PEM into its halves.
@@ -31,15 +28,9 @@ impl PublicKey {
     /// [`crate::ZkPassError::InvalidPublicKey`] when the text has no PEM body
     /// or the body is shorter than 65 characters.
     pub fn from_pem(pem: &str) -> Result<Self, crate::ZkPassError> {
-        let body: String = pem
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("-----"))
-            .collect();
+        let body: String = pem.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")).collect();
         if body.len() <= 64 || !body.is_ascii() {
-            return Err(crate::ZkPassError::InvalidPublicKey(
-                "PEM body is missing or too short".into(),
-            ));
+            return Err(crate::ZkPassError::InvalidPublicKey("PEM body is missing or too short".into()));
         }
         let (x, y) = body.split_at(64);
         Ok(Self { x: x.to_string(), y: y.to_string() })
@@ -91,9 +82,7 @@ impl<'de> Deserialize<'de> for PublicKeyOption {
         })?;
         Ok(match any {
             AnyForm::Tagged(Tagged::PublicKey(k)) | AnyForm::Key(k) => Self::PublicKey(k),
-            AnyForm::Tagged(Tagged::KeysetEndpoint(k)) | AnyForm::Keyset(k) => {
-                Self::KeysetEndpoint(k)
-            }
+            AnyForm::Tagged(Tagged::KeysetEndpoint(k)) | AnyForm::Keyset(k) => Self::KeysetEndpoint(k),
         })
     }
 }
@@ -104,17 +93,12 @@ mod tests {
 
     #[test]
     fn tagged_and_untagged_forms_parse_to_the_same_value() {
-        let tagged: PublicKeyOption =
-            serde_json::from_str(r#"{"PublicKey":{"x":"a","y":"b"}}"#).unwrap();
+        let tagged: PublicKeyOption = serde_json::from_str(r#"{"PublicKey":{"x":"a","y":"b"}}"#).unwrap();
         let untagged: PublicKeyOption = serde_json::from_str(r#"{"x":"a","y":"b"}"#).unwrap();
         assert_eq!(tagged, untagged);
-        let ks: PublicKeyOption =
-            serde_json::from_str(r#"{"jku":"http://h/jwks","kid":"k"}"#).unwrap();
+        let ks: PublicKeyOption = serde_json::from_str(r#"{"jku":"http://h/jwks","kid":"k"}"#).unwrap();
         assert!(matches!(ks, PublicKeyOption::KeysetEndpoint(_)));
-        assert_eq!(
-            serde_json::to_string(&tagged).unwrap(),
-            r#"{"PublicKey":{"x":"a","y":"b"}}"#
-        );
+        assert_eq!(serde_json::to_string(&tagged).unwrap(), r#"{"PublicKey":{"x":"a","y":"b"}}"#);
     }
 
     #[test]

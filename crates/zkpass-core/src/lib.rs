@@ -18,7 +18,7 @@ mod error;
 mod keys;
 mod proof;
 
-pub use dvr::{DataVerificationRequest, UserDataRequest, is_valid_tag, ZKVM_TRITON};
+pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, ZKVM_TRITON};
 pub use error::ZkPassError;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};

@@ -80,9 +80,7 @@ impl fmt::Display for EvaluationDate {
 impl FromStr for EvaluationDate {
     type Err = ZkPassError;
     fn from_str(s: &str) -> Result<Self, ZkPassError> {
-        let bad = || {
-            ZkPassError::InvalidEvaluationDate(format!("{s:?} is not a YYYY-MM-DD date"))
-        };
+        let bad = || ZkPassError::InvalidEvaluationDate(format!("{s:?} is not a YYYY-MM-DD date"));
         let parts: Vec<&str> = s.split('-').collect();
         if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
             return Err(bad());

@@ -27,6 +27,57 @@ pub enum JoseError {
     /// A JWKS document is malformed or lacks the requested `kid`.
     #[error("JWKS: {0}")]
     Jwks(String),
+    /// The key-fetch policy forbids this `jku` (scheme, host, length); no
+    /// request was made.
+    #[error("key set refused: {0}")]
+    KeySetRefused(String),
+    /// The key set could not be fetched or read. Deliberately says nothing
+    /// of what the fetch saw (address, status, body), so that a `jku`
+    /// cannot be used to probe the network.
+    #[error("the key set named by the jku is not available")]
+    KeySetUnavailable,
+    /// A private key file is missing, unreadable, exists already, or is
+    /// open to group or others.
+    #[error("key file {0}")]
+    KeyFile(String),
+    /// The token or its header is larger than this crate decodes.
+    #[error("the {what} is larger than {limit} bytes")]
+    TooLarge {
+        /// `token` or `protected header`.
+        what: &'static str,
+        /// The limit, bytes.
+        limit: usize,
+    },
+    /// The header asks for compression (`zip`, [RFC 7516] §4.1.3), which the
+    /// zkPass wire format never uses.
+    ///
+    /// [RFC 7516]: https://www.rfc-editor.org/rfc/rfc7516
+    #[error("compressed tokens (\"zip\" header) are not accepted")]
+    Compressed,
+    /// `exp` has passed (beyond the allowed clock skew).
+    #[error("the token expired at {exp} (now {now})")]
+    Expired {
+        /// The `exp` claim, unix seconds.
+        exp: u64,
+        /// The checker's clock, unix seconds.
+        now: u64,
+    },
+    /// `nbf` lies ahead (beyond the allowed clock skew).
+    #[error("the token is not valid before {nbf} (now {now})")]
+    NotYetValid {
+        /// The `nbf` claim, unix seconds.
+        nbf: u64,
+        /// The checker's clock, unix seconds.
+        now: u64,
+    },
+    /// `iat` lies ahead (beyond the allowed clock skew).
+    #[error("the token claims to be issued at {iat}, in the future (now {now})")]
+    IssuedInFuture {
+        /// The `iat` claim, unix seconds.
+        iat: u64,
+        /// The checker's clock, unix seconds.
+        now: u64,
+    },
 }
 
 impl From<JoseError> for ZkPassError {
@@ -35,6 +86,10 @@ impl From<JoseError> for ZkPassError {
             JoseError::InvalidKey(m) => ZkPassError::InvalidPublicKey(m),
             JoseError::MissingDataClaim => ZkPassError::MissingDataClaim("JOSE".into()),
             JoseError::Jwks(m) => ZkPassError::MissingPublicKey(m),
+            e @ JoseError::KeyFile(_) => ZkPassError::InvalidParams(e.to_string()),
+            e @ (JoseError::KeySetRefused(_) | JoseError::KeySetUnavailable) => {
+                ZkPassError::MissingPublicKey(e.to_string())
+            }
             other => ZkPassError::InvalidToken(other.to_string()),
         }
     }

@@ -28,14 +28,7 @@ pub struct Jwk {
 impl Jwk {
     /// A JWK entry for `key` under `kid`.
     pub fn new(kid: &str, key: &PublicKey, jwt: Option<String>) -> Self {
-        Self {
-            kty: "EC".into(),
-            crv: "P-256".into(),
-            kid: kid.into(),
-            x: key.x.clone(),
-            y: key.y.clone(),
-            jwt,
-        }
+        Self { kty: "EC".into(), crv: "P-256".into(), kid: kid.into(), x: key.x.clone(), y: key.y.clone(), jwt }
     }
 
     /// The key as a [`PublicKey`].
@@ -75,46 +68,34 @@ impl Jwks {
     /// # Errors
     /// [`JoseError::Jwks`] naming the missing `kid`.
     pub fn find(&self, kid: &str) -> Result<&Jwk, JoseError> {
-        self.keys
-            .iter()
-            .find(|k| k.kid == kid)
-            .ok_or_else(|| JoseError::Jwks(format!("no key with kid {kid:?}")))
+        self.keys.iter().find(|k| k.kid == kid).ok_or_else(|| JoseError::Jwks(format!("no key with kid {kid:?}")))
     }
 }
 
+/// Largest JWKS document [`fetch_jwks`] reads, bytes.
+pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
-/// Fetches the JWKS at `url` (the `jku` of [RFC 7515] §4.1.2).
+/// Fetches the JWKS of a zkPass Service at `url`, a URL the caller chose
+/// (its own configuration, never a `jku` from a token: those go through
+/// [`crate::KeySetFetcher`]). Redirects are followed only as far as
+/// `client` allows; the body is capped at [`MAX_JWKS_BYTES`].
 ///
 /// # Errors
 /// [`JoseError::Jwks`] naming the URL when the fetch or the parse fails.
-///
-/// [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
 pub async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<Jwks, JoseError> {
     let fail = |e: String| JoseError::Jwks(format!("cannot fetch JWKS {url}: {e}"));
-    let resp = client.get(url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
+    let mut resp = client.get(url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
     if !resp.status().is_success() {
         return Err(fail(format!("HTTP {}", resp.status())));
     }
-    let text = resp.text().await.map_err(|e| fail(e.without_url().to_string()))?;
-    Jwks::parse(&text)
-}
-
-/// Resolves a [`PublicKeyOption`](zkpass_core::PublicKeyOption): an inline
-/// key is returned as is, a `KeysetEndpoint` is fetched and looked up by
-/// `kid`.
-///
-/// # Errors
-/// [`JoseError::Jwks`] when the JWKS cannot be fetched or lacks the `kid`.
-pub async fn resolve_key(
-    client: &reqwest::Client,
-    option: &zkpass_core::PublicKeyOption,
-) -> Result<PublicKey, JoseError> {
-    match option {
-        zkpass_core::PublicKeyOption::PublicKey(k) => Ok(k.clone()),
-        zkpass_core::PublicKeyOption::KeysetEndpoint(e) => {
-            Ok(fetch_jwks(client, &e.jku).await?.find(&e.kid)?.public_key())
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(e.without_url().to_string()))? {
+        if body.len() + chunk.len() > MAX_JWKS_BYTES {
+            return Err(fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")));
         }
+        body.extend_from_slice(&chunk);
     }
+    Jwks::parse(&String::from_utf8_lossy(&body))
 }
 
 #[cfg(test)]

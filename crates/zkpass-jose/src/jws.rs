@@ -2,10 +2,11 @@
 
 use josekit::jws::{JwsHeader, ES256};
 use josekit::jwt::{self, JwtPayload};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use zkpass_core::PublicKey;
 
-use crate::{compact_parts, JoseError, KeyPair};
+use crate::context::{self, Kind};
+use crate::{Freshness, JoseError, KeyPair};
 
 /// The header fields of a zkPass JWS that callers act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,14 +21,6 @@ pub struct TokenHeader {
     pub kid: Option<String>,
 }
 
-fn check_jws(token: &str) -> Result<(), JoseError> {
-    let parts = compact_parts(token);
-    if parts != 3 {
-        return Err(JoseError::WrongTokenType { expected: "JWS", parts });
-    }
-    Ok(())
-}
-
 /// Signs `{"data": data}` as a compact ES256 JWS with `typ: JWT` and the
 /// optional `jku`/`kid` headers ([RFC 7515] §7.1).
 ///
@@ -35,12 +28,30 @@ fn check_jws(token: &str) -> Result<(), JoseError> {
 /// [`JoseError::InvalidKey`] if the key cannot sign.
 ///
 /// [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
-pub fn sign_data(
+pub fn sign_data(data: &Value, key: &KeyPair, jku: Option<&str>, kid: Option<&str>) -> Result<String, JoseError> {
+    sign_data_with_claims(data, key, jku, kid, &Map::new())
+}
+
+/// [`sign_data`] with further registered claims beside `data`, such as
+/// `iat`, `nbf` and `exp` (unix seconds, [RFC 7519] §4.1), which every
+/// verifier in this crate honours.
+///
+/// # Errors
+/// [`JoseError::InvalidKey`] if the key cannot sign;
+/// [`JoseError::Rejected`] if `claims` holds `data` or a malformed
+/// registered claim.
+///
+/// [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
+pub fn sign_data_with_claims(
     data: &Value,
     key: &KeyPair,
     jku: Option<&str>,
     kid: Option<&str>,
+    claims: &Map<String, Value>,
 ) -> Result<String, JoseError> {
+    if claims.contains_key("data") {
+        return Err(JoseError::Rejected("the extra claims must not hold \"data\"".into()));
+    }
     let mut header = JwsHeader::new();
     header.set_token_type("JWT");
     if let Some(jku) = jku {
@@ -50,36 +61,46 @@ pub fn sign_data(
         header.set_key_id(kid);
     }
     let mut payload = JwtPayload::new();
-    payload
-        .set_claim("data", Some(data.clone()))
-        .map_err(|e| JoseError::Rejected(e.to_string()))?;
+    payload.set_claim("data", Some(data.clone())).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    for (name, value) in claims {
+        payload.set_claim(name, Some(value.clone())).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    }
     let signer = ES256
         .signer_from_pem(key.private_pem())
         .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
-    jwt::encode_with_signer(&payload, &header, &signer)
-        .map_err(|e| JoseError::Rejected(format!("signing failed: {e}")))
+    jwt::encode_with_signer(&payload, &header, &signer).map_err(|e| JoseError::Rejected(format!("signing failed: {e}")))
 }
 
 /// Reads the header of a compact JWS without verifying it.
 ///
 /// # Errors
-/// [`JoseError::WrongTokenType`] or [`JoseError::Rejected`] for malformed input.
+/// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`],
+/// [`JoseError::Compressed`] or [`JoseError::Rejected`] for malformed input.
 pub fn decode_header(token: &str) -> Result<TokenHeader, JoseError> {
-    check_jws(token)?;
-    let header = jwt::decode_header(token)
-        .map_err(|_| JoseError::Rejected("the JWS header is not valid base64url JSON".into()))?;
-    let field = |name: &str| header.claim(name).and_then(Value::as_str).map(str::to_string);
+    let header = context::check_compact(token, Kind::Jws)?;
+    let field = |name: &str| header.get(name).and_then(Value::as_str).map(str::to_string);
     Ok(TokenHeader { alg: field("alg"), typ: field("typ"), jku: field("jku"), kid: field("kid") })
 }
 
-/// Verifies a compact ES256 JWS with `key` and returns its `data` claim and
-/// header.
+/// Verifies a compact ES256 JWS with `key` and the system clock; see
+/// [`verify_data_at`].
 ///
 /// # Errors
-/// [`JoseError::WrongTokenType`] for a non-JWS, [`JoseError::Rejected`] for a
-/// bad signature or another algorithm, [`JoseError::MissingDataClaim`] when
-/// there is no `data`.
+/// As [`verify_data_at`].
 pub fn verify_data(token: &str, key: &PublicKey) -> Result<(Value, TokenHeader), JoseError> {
+    verify_data_at(token, key, &Freshness::now())
+}
+
+/// Verifies a compact ES256 JWS with `key`, checks its time claims
+/// (`exp`, `nbf`, `iat`) against `freshness`, and returns its `data` claim
+/// and header.
+///
+/// # Errors
+/// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`] for a non-JWS,
+/// [`JoseError::Compressed`], [`JoseError::Rejected`] for a bad signature or
+/// another algorithm, the time-claim errors of [`Freshness::check`],
+/// [`JoseError::MissingDataClaim`] when there is no `data`.
+pub fn verify_data_at(token: &str, key: &PublicKey, freshness: &Freshness) -> Result<(Value, TokenHeader), JoseError> {
     let header = decode_header(token)?;
     if header.alg.as_deref() != Some("ES256") {
         return Err(JoseError::Rejected(format!(
@@ -87,32 +108,35 @@ pub fn verify_data(token: &str, key: &PublicKey) -> Result<(Value, TokenHeader),
             header.alg.as_deref().unwrap_or("none")
         )));
     }
-    let verifier = ES256
-        .verifier_from_pem(key.to_pem())
-        .map_err(|_| JoseError::InvalidKey("not a P-256 public key".into()))?;
-    let (payload, _) = jwt::decode_with_verifier(token, &verifier)
+    let verifier =
+        ES256.verifier_from_pem(key.to_pem()).map_err(|_| JoseError::InvalidKey("not a P-256 public key".into()))?;
+    let (bytes, _) = context::jws()
+        .deserialize_compact(token, &verifier)
         .map_err(|_| JoseError::Rejected("signature does not verify with the expected key".into()))?;
-    let data = payload.claim("data").cloned().ok_or(JoseError::MissingDataClaim)?;
+    let mut claims: Map<String, Value> = serde_json::from_slice(&bytes)
+        .map_err(|_| JoseError::Rejected("the JWS payload is not a JSON object".into()))?;
+    freshness.check(&claims)?;
+    let data = claims.remove("data").ok_or(JoseError::MissingDataClaim)?;
     Ok((data, header))
 }
-
 
 /// Reads the `data` claim of a compact JWS **without verifying it**, to
 /// learn which key to verify it with. Never act on the result before
 /// [`verify_data`] succeeds.
 ///
 /// # Errors
-/// [`JoseError::WrongTokenType`], [`JoseError::Rejected`] for a payload that
-/// is not base64url JSON, [`JoseError::MissingDataClaim`].
+/// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`],
+/// [`JoseError::Compressed`], [`JoseError::Rejected`] for a payload that is
+/// not base64url JSON, [`JoseError::MissingDataClaim`].
 pub fn peek_data(token: &str) -> Result<Value, JoseError> {
     use base64::Engine as _;
-    check_jws(token)?;
+    context::check_compact(token, Kind::Jws)?;
     let payload = token.split('.').nth(1).unwrap_or_default();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| JoseError::Rejected("the JWS payload is not base64url".into()))?;
-    let json: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| JoseError::Rejected("the JWS payload is not JSON".into()))?;
+    let json: Value =
+        serde_json::from_slice(&bytes).map_err(|_| JoseError::Rejected("the JWS payload is not JSON".into()))?;
     json.get("data").cloned().ok_or(JoseError::MissingDataClaim)
 }
 
@@ -143,10 +167,7 @@ mod tests {
         bytes[n] = if bytes[n] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(bytes).unwrap();
         assert!(verify_data(&tampered, k.public_key()).is_err());
-        assert!(matches!(
-            verify_data("a.b.c.d.e", k.public_key()),
-            Err(JoseError::WrongTokenType { .. })
-        ));
+        assert!(matches!(verify_data("a.b.c.d.e", k.public_key()), Err(JoseError::WrongTokenType { .. })));
     }
 
     #[test]
@@ -157,5 +178,38 @@ mod tests {
         let signer = ES256.signer_from_pem(k.private_pem()).unwrap();
         let t = jwt::encode_with_signer(&payload, &JwsHeader::new(), &signer).unwrap();
         assert_eq!(verify_data(&t, k.public_key()).unwrap_err(), JoseError::MissingDataClaim);
+    }
+
+    fn signed_with(k: &KeyPair, claim: &str, v: u64) -> String {
+        let mut payload = JwtPayload::new();
+        payload.set_claim("data", Some(json!({"a": 1}))).unwrap();
+        payload.set_claim(claim, Some(json!(v))).unwrap();
+        let signer = ES256.signer_from_pem(k.private_pem()).unwrap();
+        jwt::encode_with_signer(&payload, &JwsHeader::new(), &signer).unwrap()
+    }
+
+    #[test]
+    fn time_claims_are_honoured() {
+        let k = KeyPair::generate().unwrap();
+        let expired = signed_with(&k, "exp", 1);
+        assert!(matches!(verify_data(&expired, k.public_key()), Err(JoseError::Expired { exp: 1, .. })));
+        let future = signed_with(&k, "nbf", 4_102_444_800);
+        assert!(matches!(verify_data(&future, k.public_key()), Err(JoseError::NotYetValid { .. })));
+        let issued_later = signed_with(&k, "iat", 4_102_444_800);
+        assert!(matches!(verify_data(&issued_later, k.public_key()), Err(JoseError::IssuedInFuture { .. })));
+        let valid = signed_with(&k, "exp", 4_102_444_800);
+        assert_eq!(verify_data(&valid, k.public_key()).unwrap().0, json!({"a": 1}));
+        // a clock before the expiry accepts the expired token
+        assert!(verify_data_at(&expired, k.public_key(), &Freshness::at(0)).is_ok());
+    }
+
+    #[test]
+    fn compressed_jws_header_is_refused() {
+        use base64::Engine as _;
+        let k = KeyPair::generate().unwrap();
+        let t = sign_data(&json!({"a": 1}), &k, None, None).unwrap();
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","zip":"DEF"}"#);
+        let rest = t.split_once('.').unwrap().1;
+        assert_eq!(verify_data(&format!("{header}.{rest}"), k.public_key()), Err(JoseError::Compressed));
     }
 }

@@ -45,8 +45,7 @@ impl KeyPair {
             .map_err(|_| JoseError::InvalidKey("not a P-256 private key PEM".into()))?;
         let public_pem = String::from_utf8(pair.to_pem_public_key())
             .map_err(|_| JoseError::InvalidKey("PEM is not UTF-8".into()))?;
-        let public = PublicKey::from_pem(&public_pem)
-            .map_err(|e| JoseError::InvalidKey(e.to_string()))?;
+        let public = PublicKey::from_pem(&public_pem).map_err(|e| JoseError::InvalidKey(e.to_string()))?;
         let private_pem = String::from_utf8(pair.to_pem_private_key())
             .map_err(|_| JoseError::InvalidKey("PEM is not UTF-8".into()))?;
         Ok(Self { private_pem, public })

@@ -8,7 +8,9 @@
 //!   "PEM halves" [`PublicKey`]: [`KeyPair::generate`].
 //! - JWKS documents whose `x`/`y` follow the zkPass convention: [`Jwks`].
 //!
-//! Token shapes are exactly those of `WIRE.md`, "Tokens".
+//! Token shapes are exactly those of docs/WIRE.md, "Tokens". Every decode
+//! goes through one checked path: size caps, no `zip`, no `crit`, and the
+//! time claims `exp`/`nbf`/`iat` ([`Freshness`]).
 //!
 //! [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
 //! [RFC 7516]: https://www.rfc-editor.org/rfc/rfc7516
@@ -16,20 +18,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod context;
 mod error;
+mod fetch;
+mod freshness;
 mod jwe;
 mod jwks;
 mod jws;
+mod keyfile;
 mod keys;
 
+pub use context::{MAX_HEADER_BYTES, MAX_TOKEN_BYTES};
 pub use error::JoseError;
-pub use jwe::{decrypt_data, encrypt_data};
-pub use jwks::{fetch_jwks, resolve_key, Jwk, Jwks};
-pub use jws::{decode_header, peek_data, sign_data, verify_data, TokenHeader};
+pub use fetch::{is_public_address, FetchPolicy, KeySetFetcher, MAX_JKU_BYTES};
+pub use freshness::{Freshness, DEFAULT_LEEWAY_SECS};
+pub use jwe::{decrypt_data, decrypt_data_at, encrypt_data};
+pub use jwks::{fetch_jwks, Jwk, Jwks};
+pub use jws::{decode_header, peek_data, sign_data, sign_data_with_claims, verify_data, verify_data_at, TokenHeader};
+pub use keyfile::{check_private_mode, read_private_key, write_private_key};
 pub use keys::KeyPair;
 pub use zkpass_core::PublicKey;
-
-/// How many dot-separated parts a compact token has: 3 for JWS, 5 for JWE.
-fn compact_parts(token: &str) -> usize {
-    token.split('.').count()
-}

@@ -56,18 +56,18 @@ pub enum CmpOp {
 impl CmpOp {
     /// Every comparison operator, in a fixed order.
     pub const ALL: [CmpOp; 12] = [
-    CmpOp::Eq,
-    CmpOp::Ne,
-    CmpOp::Gt,
-    CmpOp::Ge,
-    CmpOp::Lt,
-    CmpOp::Le,
-    CmpOp::IEq,
-    CmpOp::INe,
-    CmpOp::Contains,
-    CmpOp::NotContains,
-    CmpOp::IContains,
-    CmpOp::INotContains,
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Gt,
+        CmpOp::Ge,
+        CmpOp::Lt,
+        CmpOp::Le,
+        CmpOp::IEq,
+        CmpOp::INe,
+        CmpOp::Contains,
+        CmpOp::NotContains,
+        CmpOp::IContains,
+        CmpOp::INotContains,
     ];
 
     /// The operator as written in a query.

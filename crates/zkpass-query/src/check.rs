@@ -116,7 +116,8 @@ pub(crate) fn type_of(e: &Expr, env: &Env) -> Result<Type, K> {
                 return Err(K::Type { op: sym.into(), detail: "cannot compare an array with an array".into() });
             }
             // With an array on one side, its elements are checked at run time.
-            let (ta, tb) = if ta == Type::Array || tb == Type::Array { (Type::Unknown, Type::Unknown) } else { (ta, tb) };
+            let (ta, tb) =
+                if ta == Type::Array || tb == Type::Array { (Type::Unknown, Type::Unknown) } else { (ta, tb) };
             let want = match op {
                 CmpOp::Eq | CmpOp::Ne => {
                     if known(ta) && known(tb) && ta != tb {

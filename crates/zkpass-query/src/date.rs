@@ -131,7 +131,16 @@ mod tests {
         assert_eq!(DateFormat::DayMonthYear.parse("29.02.2000"), Some(d));
         assert_eq!(DateFormat::MonthDayYear.parse("02/29/2000"), Some(d));
         assert_eq!(DateFormat::Iso.parse("2000-02-29"), Some(d));
-        for bad in ["31/02/2000", "29/02/1900", "29/02-2000", "2000-02-29", "1/2/2000", "00/01/2000", "01/13/2000", "aa/01/2000"] {
+        for bad in [
+            "31/02/2000",
+            "29/02/1900",
+            "29/02-2000",
+            "2000-02-29",
+            "1/2/2000",
+            "00/01/2000",
+            "01/13/2000",
+            "aa/01/2000",
+        ] {
             assert_eq!(DateFormat::DayMonthYear.parse(bad), None, "{bad}");
         }
         assert_eq!(DateFormat::Iso.parse("2000/02/29"), None);

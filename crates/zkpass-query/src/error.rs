@@ -107,8 +107,20 @@ pub enum QueryErrorKind {
     },
     /// The format operand of a date function is not a supported format
     /// literal.
-    #[error("date format {0:?} is not one of \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"YYYY-MM-DD\" (it must be a string literal)")]
+    #[error(
+        "date format {0:?} is not one of \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"YYYY-MM-DD\" (it must be a string literal)"
+    )]
     BadDateFormat(String),
+    /// The query is larger than the limits allow ([`crate::QueryLimits`]).
+    #[error("the query has {found} {what}, more than the limit of {limit}")]
+    TooLarge {
+        /// `bytes` or `statements`.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+        /// What the query has.
+        found: usize,
+    },
 }
 
 /// A query error and the statement it happened in.

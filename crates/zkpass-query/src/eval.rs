@@ -83,7 +83,11 @@ impl UserData {
     /// # Errors
     /// [`K::MissingPath`], [`K::UnreadableValue`] naming the element path;
     /// [`K::Type`] for a filter flag that is not a bool.
-    pub fn read_projection(&self, base: &ResolvedPath, proj: &Projection) -> Result<(Vec<Value>, Vec<ResolvedPath>), K> {
+    pub fn read_projection(
+        &self,
+        base: &ResolvedPath,
+        proj: &Projection,
+    ) -> Result<(Vec<Value>, Vec<ResolvedPath>), K> {
         let v = self.lookup(base).ok_or_else(|| K::MissingPath(base.to_string()))?;
         let Json::Array(items) = v else {
             let found = match v {
@@ -130,9 +134,31 @@ impl UserData {
 #[derive(Clone)]
 struct Val {
     v: Value,
-    /// The user-data paths when the value is raw data (a dvar read
-    /// directly): one path, or the element paths of a projection.
+    /// The user-data paths the value was derived from without losing
+    /// information: a dvar read directly (one path, or the element paths of
+    /// a projection), and the operands of `len`, `+`, `-`, `*`. Such a value
+    /// may be output only when every one of these paths is marked public.
     raw: Vec<ResolvedPath>,
+}
+
+/// Size limits on a query, checked by [`Query::parse_with_limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Largest query text, bytes (default 64 KiB).
+    pub max_bytes: usize,
+    /// Most statements, nested ones included (default 1,000).
+    pub max_statements: usize,
+}
+
+impl QueryLimits {
+    /// The defaults: 64 KiB of text, 1,000 statements.
+    pub const DEFAULT: Self = Self { max_bytes: 64 * 1024, max_statements: 1_000 };
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 struct Run<'a> {
@@ -151,9 +177,40 @@ impl Query {
     /// unknown statements or operators, wrong operand counts, float or null
     /// literals, reserved names and static type conflicts.
     pub fn parse(text: &str) -> Result<Self, QueryError> {
+        Self::parse_with_limits(text, &QueryLimits::default())
+    }
+
+    /// [`Query::parse`] under explicit size limits: the text length is
+    /// checked before any JSON is read, the statement count (nested ones
+    /// included) before the query is checked.
+    ///
+    /// # Errors
+    /// [`K::TooLarge`] naming the limit, then as [`Query::parse`].
+    pub fn parse_with_limits(text: &str, limits: &QueryLimits) -> Result<Self, QueryError> {
+        let too_large = |what, limit, found| QueryError { at: None, kind: K::TooLarge { what, limit, found } };
+        if text.len() > limits.max_bytes {
+            return Err(too_large("bytes", limits.max_bytes, text.len()));
+        }
         let q = crate::parse::parse(text)?;
+        let statements = q.statement_count();
+        if statements > limits.max_statements {
+            return Err(too_large("statements", limits.max_statements, statements));
+        }
         crate::check::check(&q)?;
         Ok(q)
+    }
+
+    /// How many statements the query has, nested ones included.
+    pub fn statement_count(&self) -> usize {
+        fn count(ss: &[Stmt]) -> usize {
+            ss.iter()
+                .map(|s| match s {
+                    Stmt::If { then, otherwise, .. } => 1 + count(then) + count(otherwise),
+                    _ => 1,
+                })
+                .sum()
+        }
+        count(&self.statements)
     }
 
     /// Runs the query on `data` with evaluation date `today` and returns the
@@ -190,9 +247,7 @@ impl Run<'_> {
                     match c.v {
                         Value::Bool(true) => self.block(then)?,
                         Value::Bool(false) => self.block(otherwise)?,
-                        other => {
-                            return Err(QueryError::new(at, K::ConditionType(other.ty().to_string())))
-                        }
+                        other => return Err(QueryError::new(at, K::ConditionType(other.ty().to_string()))),
                     }
                 }
             }
@@ -204,7 +259,11 @@ impl Run<'_> {
         let privacy = |marker: String| K::Privacy { path: raw.to_string(), marker };
         let marker = privacy_marker(raw).ok_or_else(|| privacy(String::from("(none)")))?;
         let ok = self.data.lookup(&marker).is_some_and(|v| v == &Json::Bool(true));
-        if ok { Ok(()) } else { Err(privacy(marker.to_string())) }
+        if ok {
+            Ok(())
+        } else {
+            Err(privacy(marker.to_string()))
+        }
     }
 
     fn dvar(&self, p: &DvarPath) -> Result<Val, K> {
@@ -225,9 +284,11 @@ impl Run<'_> {
         }
     }
 
-    fn int_operand(&mut self, op: &str, what: &str, e: &Expr) -> Result<i64, K> {
-        match self.expr(e)?.v {
-            Value::Int(i) => Ok(i),
+    /// Evaluates an int operand: its value and the raw sources it carries.
+    fn int_operand(&mut self, op: &str, what: &str, e: &Expr) -> Result<(i64, Vec<ResolvedPath>), K> {
+        let Val { v, raw } = self.expr(e)?;
+        match v {
+            Value::Int(i) => Ok((i, raw)),
             other => Err(K::Type { op: op.into(), detail: format!("{what} is {}, expected int", other.ty()) }),
         }
     }
@@ -267,21 +328,37 @@ impl Run<'_> {
                 let r = p.resolve(&self.tags)?;
                 computed(Value::Bool(self.data.lookup(&r).is_some()))
             }
-            Expr::Len(x) => match self.expr(x)?.v {
-                Value::Str(s) => computed(Value::Int(s.chars().count() as i64)),
-                Value::Array(a) => computed(Value::Int(a.len() as i64)),
-                other => Err(K::Type { op: "len".into(), detail: format!("the operand is {}, expected string or array", other.ty()) }),
-            },
+            // `len`, `+`, `-` and `*` preserve information about their
+            // operands: the result carries every raw source they read.
+            Expr::Len(x) => {
+                let Val { v, raw } = self.expr(x)?;
+                let n = match v {
+                    Value::Str(s) => s.chars().count(),
+                    Value::Array(a) => a.len(),
+                    other => {
+                        return Err(K::Type {
+                            op: "len".into(),
+                            detail: format!("the operand is {}, expected string or array", other.ty()),
+                        })
+                    }
+                };
+                Ok(Val { v: Value::Int(n as i64), raw })
+            }
             Expr::Arith(op, a, b) => {
-                let x = self.int_operand(op.symbol(), "left operand", a)?;
-                let y = self.int_operand(op.symbol(), "right operand", b)?;
+                let (x, mut raw) = self.int_operand(op.symbol(), "left operand", a)?;
+                let (y, raw_b) = self.int_operand(op.symbol(), "right operand", b)?;
                 let r = op.apply(x, y).ok_or_else(|| K::Overflow { op: op.symbol().into() })?;
-                computed(Value::Int(r))
+                for p in raw_b {
+                    if !raw.contains(&p) {
+                        raw.push(p);
+                    }
+                }
+                Ok(Val { v: Value::Int(r), raw })
             }
             Expr::Between { value, low, high } => {
-                let v = self.int_operand("between", "the value", value)?;
-                let lo = self.int_operand("between", "the low bound", low)?;
-                let hi = self.int_operand("between", "the high bound", high)?;
+                let (v, _) = self.int_operand("between", "the value", value)?;
+                let (lo, _) = self.int_operand("between", "the low bound", low)?;
+                let (hi, _) = self.int_operand("between", "the high bound", high)?;
                 computed(Value::Bool(lo <= v && v <= hi))
             }
             Expr::In { negate, value, list } => {
@@ -294,14 +371,20 @@ impl Run<'_> {
                 };
                 if mismatch {
                     let want = list.first().map_or(Type::Unknown, Value::ty);
-                    return Err(K::Type { op: op.into(), detail: format!("the value is {}, the list holds {want}", v.ty()) });
+                    return Err(K::Type {
+                        op: op.into(),
+                        detail: format!("the value is {}, the list holds {want}", v.ty()),
+                    });
                 }
                 computed(Value::Bool(list.contains(&v) != *negate))
             }
             Expr::Date { func, date, format } => {
                 let d = self.expr(date)?;
                 let Value::Str(s) = &d.v else {
-                    return Err(K::Type { op: func.name().into(), detail: format!("the date is {}, expected string", d.v.ty()) });
+                    return Err(K::Type {
+                        op: func.name().into(),
+                        detail: format!("the date is {}, expected string", d.v.ty()),
+                    });
                 };
                 let parsed = format.parse(s).ok_or_else(|| K::InvalidDate {
                     path: d.raw.first().map_or_else(|| "the date operand".to_string(), ToString::to_string),
@@ -385,21 +468,14 @@ mod tests {
 
     #[test]
     fn outputs_keep_first_position_and_last_value() {
-        let out = run(
-            r#"[{"output":{"a":1}},{"output":{"b":2}},{"output":{"a":3}}]"#,
-            json!({}),
-        )
-        .unwrap();
+        let out = run(r#"[{"output":{"a":1}},{"output":{"b":2}},{"output":{"a":3}}]"#, json!({})).unwrap();
         assert_eq!(serde_json::to_string(&out).unwrap(), r#"{"a":3,"b":2}"#);
     }
 
     #[test]
     fn reassignment_replaces_the_value() {
-        let out = run(
-            r#"[{"assign":{"x":1}},{"assign":{"x":2}},{"output":{"r":{"==":[{"lvar":"x"},2]}}}]"#,
-            json!({}),
-        )
-        .unwrap();
+        let out = run(r#"[{"assign":{"x":1}},{"assign":{"x":2}},{"output":{"r":{"==":[{"lvar":"x"},2]}}}]"#, json!({}))
+            .unwrap();
         assert_eq!(out, json!({"r": true}));
     }
 
@@ -412,8 +488,10 @@ mod tests {
         let e = run(q, json!({"age": 3})).unwrap_err();
         assert_eq!(e.kind, K::MissingPath("missing".into()));
         assert_eq!(e.at.unwrap().to_string(), "query[0]");
-        assert_eq!(run(r#"[{"output":{"a":{"and":[]}}},{"output":{"o":{"or":[]}}}]"#, json!({})).unwrap(),
-            json!({"a": true, "o": false}));
+        assert_eq!(
+            run(r#"[{"output":{"a":{"and":[]}}},{"output":{"o":{"or":[]}}}]"#, json!({})).unwrap(),
+            json!({"a": true, "o": false})
+        );
     }
 
     #[test]
@@ -428,7 +506,9 @@ mod tests {
     #[test]
     fn value_rules_name_the_path() {
         let q = r#"[{"output":{"x":{"==":[{"dvar":"v"},1]}}}]"#;
-        for (doc, found) in [(json!({"v": 1.5}), "a float"), (json!({"v": null}), "null"), (json!({"v": {}}), "an object")] {
+        for (doc, found) in
+            [(json!({"v": 1.5}), "a float"), (json!({"v": null}), "null"), (json!({"v": {}}), "an object")]
+        {
             let e = run(q, doc).unwrap_err();
             assert_eq!(e.kind, K::UnreadableValue { path: "v".into(), found });
         }
@@ -456,6 +536,77 @@ mod tests {
         // computed values may always be output
         let q2 = r#"[{"output":{"is_ann":{"==":[{"dvar":"p.name"},"Ann"]}}}]"#;
         assert_eq!(run(q2, json!({"p": {"name": "Ann"}})).unwrap(), json!({"is_ann": true}));
+    }
+
+    /// `len`, `+`, `-` and `*` keep the raw sources of their operands: the
+    /// arithmetic bypass (`x + 0`, `x * 1`, `len(x)`) is refused.
+    #[test]
+    fn privacy_rule_follows_value_preserving_operators() {
+        let data = json!({"f": {"balance": 87, "id": "3174"}, "p": {"year": 1991, "_year_zkpass_public_": true}});
+        let refused = [
+            (r#"[{"output":{"x":{"+":[{"dvar":"f.balance"},0]}}}]"#, "f.balance"),
+            (r#"[{"output":{"x":{"*":[1,{"dvar":"f.balance"}]}}}]"#, "f.balance"),
+            (r#"[{"output":{"x":{"-":[{"dvar":"p.year"},{"dvar":"f.balance"}]}}}]"#, "f.balance"),
+            (r#"[{"output":{"x":{"len":[{"dvar":"f.id"}]}}}]"#, "f.id"),
+            (
+                r#"[{"assign":{"v":{"dvar":"f.balance"}}},{"assign":{"w":{"+":[{"lvar":"v"},1]}}},
+                {"output":{"x":{"*":[{"lvar":"w"},2]}}}]"#,
+                "f.balance",
+            ),
+        ];
+        for (q, path) in refused {
+            let e = run(q, data.clone()).unwrap_err();
+            assert!(matches!(&e.kind, K::Privacy { path: p, .. } if p == path), "{q}: {e}");
+        }
+        // a marked source may be output through arithmetic
+        let ok = run(r#"[{"output":{"x":{"+":[{"dvar":"p.year"},1]}}}]"#, data.clone()).unwrap();
+        assert_eq!(ok, json!({"x": 1992}));
+        // booleans and date functions stay computed
+        let ok = run(r#"[{"output":{"x":{">":[{"+":[{"dvar":"f.balance"},0]},50]}}}]"#, data).unwrap();
+        assert_eq!(ok, json!({"x": true}));
+    }
+
+    #[test]
+    fn integer_literals_beyond_i64_are_out_of_range_not_floats() {
+        for (lit, text) in [
+            ("99999999999999999999", "99999999999999999999"),
+            ("-9223372036854775809", "-9223372036854775809"),
+            ("9223372036854775808", "9223372036854775808"),
+        ] {
+            let q = format!(r#"[{{"assign":{{"a":1}}}},{{"output":{{"x":{{">":[{{"dvar":"n"}},{lit}]}}}}}}]"#);
+            let e = Query::parse(&q).unwrap_err();
+            assert_eq!(e.kind, K::IntegerRange(text.into()), "{q}");
+            assert!(e.to_string().contains("outside the i64 range"), "{e}");
+            assert_eq!(e.at.unwrap().to_string(), "query[1]");
+        }
+        // a digit string inside a string literal is not a number; 1e20 is a float
+        let e = Query::parse(r#"[{"output":{"s":"99999999999999999999"}},{"output":{"y":1e20}}]"#).unwrap_err();
+        assert!(matches!(e.kind, K::FloatLiteral(_)), "{e}");
+        assert_eq!(e.at.unwrap().to_string(), "query[1]");
+        assert!(matches!(Query::parse(r#"[{"output":{"y":1.5}}]"#).unwrap_err().kind, K::FloatLiteral(_)));
+    }
+
+    #[test]
+    fn size_limits_are_checked_before_the_query_is_read() {
+        let limits = QueryLimits { max_bytes: 100, max_statements: 3 };
+        let long = format!(r#"[{{"output":{{"x":"{}"}}}}]"#, "a".repeat(100));
+        let e = Query::parse_with_limits(&long, &limits).unwrap_err();
+        assert_eq!(e.kind, K::TooLarge { what: "bytes", limit: 100, found: long.len() });
+        // not even JSON: the length is checked first
+        let junk = "x".repeat(101);
+        assert!(matches!(
+            Query::parse_with_limits(&junk, &limits).unwrap_err().kind,
+            K::TooLarge { what: "bytes", .. }
+        ));
+        let nested =
+            r#"[{"if":{"condition":true,"then":[{"output":{"a":1}},{"output":{"b":1}}],"else":[{"output":{"c":1}}]}}]"#;
+        let limits = QueryLimits { max_bytes: 1000, ..limits };
+        let e = Query::parse_with_limits(nested, &limits).unwrap_err();
+        assert_eq!(e.kind, K::TooLarge { what: "statements", limit: 3, found: 4 });
+        let three = r#"[{"if":{"condition":true,"then":[{"output":{"a":1}}],"else":[{"output":{"c":1}}]}}]"#;
+        assert!(Query::parse_with_limits(three, &limits).is_ok());
+        let many = format!("[{}]", vec![r#"{"output":{"a":1}}"#; 1001].join(","));
+        assert!(matches!(Query::parse(&many).unwrap_err().kind, K::TooLarge { what: "statements", .. }));
     }
 
     #[test]

@@ -28,6 +28,7 @@
 mod ast;
 mod check;
 pub mod date;
+mod disclosure;
 mod error;
 mod eval;
 pub mod fold;
@@ -37,8 +38,9 @@ mod value;
 
 pub use ast::{ArithOp, ArrayMode, CmpOp, Expr, Query, Stmt, StmtPos};
 pub use date::{DateFn, DateFormat};
+pub use disclosure::Disclosure;
 pub use error::{QueryError, QueryErrorKind};
-pub use eval::UserData;
+pub use eval::{QueryLimits, UserData};
 pub use fold::case_fold;
 pub use path::{privacy_marker, DvarPath, Filter, Projection, ResolvedPath, Segment};
 pub use value::{Type, Value};

@@ -7,28 +7,78 @@ use crate::error::{QueryError, QueryErrorKind as K};
 use crate::{DateFn, DateFormat, DvarPath, Value};
 
 pub(crate) fn parse(text: &str) -> Result<Query, QueryError> {
-    let json: Json = serde_json::from_str(text).map_err(|e| QueryError {
-        at: None,
-        kind: K::Malformed(format!("not JSON ({e})")),
-    })?;
+    let json: Json = serde_json::from_str(text)
+        .map_err(|e| QueryError { at: None, kind: K::Malformed(format!("not JSON ({e})")) })?;
     let Json::Array(items) = json else {
-        return Err(QueryError {
-            at: None,
-            kind: K::Malformed("a query is a JSON array of statements".into()),
-        });
+        return Err(QueryError { at: None, kind: K::Malformed("a query is a JSON array of statements".into()) });
     };
     let statements = items
         .iter()
         .enumerate()
         .map(|(i, s)| statement(s, StmtPos::top(i)))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(|e| integer_out_of_range(text, e))?;
     Ok(Query { statements })
 }
 
-fn single_member<'a>(
-    obj: &'a Map<String, Json>,
-    what: &str,
-) -> Result<(&'a String, &'a Json), K> {
+/// JSON numbers beyond i64/u64 reach us as floats; a "float" literal that
+/// was written as an integer (digits only) is reported as
+/// [`K::IntegerRange`] instead, keeping the statement position.
+fn integer_out_of_range(text: &str, e: QueryError) -> QueryError {
+    let K::FloatLiteral(shown) = &e.kind else { return e };
+    let written = integer_tokens(text).find(|t| {
+        let v = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
+        v.is_some_and(|n| n.to_string() == *shown) && t.parse::<i64>().is_err()
+    });
+    match written {
+        Some(t) => QueryError { at: e.at, kind: K::IntegerRange(t.to_string()) },
+        None => e,
+    }
+}
+
+/// The number tokens of a JSON text (outside strings) written with digits
+/// and an optional minus sign only.
+fn integer_tokens(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if in_string {
+                match b {
+                    b'\\' => i += 2,
+                    b'"' => {
+                        in_string = false;
+                        i += 1;
+                    }
+                    _ => i += 1,
+                }
+                continue;
+            }
+            if b == b'"' {
+                in_string = true;
+                i += 1;
+                continue;
+            }
+            if b == b'-' || b.is_ascii_digit() {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                let token = &text[start..i];
+                if token.bytes().skip(1).all(|c| c.is_ascii_digit()) {
+                    return Some(token);
+                }
+                continue;
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
+fn single_member<'a>(obj: &'a Map<String, Json>, what: &str) -> Result<(&'a String, &'a Json), K> {
     let mut it = obj.iter();
     match (it.next(), it.next()) {
         (Some(kv), None) => Ok(kv),
@@ -46,11 +96,7 @@ fn name(n: &str) -> Result<String, K> {
 fn block(v: Option<&Json>, at: &StmtPos, branch: &str) -> Result<Vec<Stmt>, QueryError> {
     match v {
         None if branch == "else" => Ok(Vec::new()),
-        Some(Json::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, s)| statement(s, at.child(branch, i)))
-            .collect(),
+        Some(Json::Array(items)) => items.iter().enumerate().map(|(i, s)| statement(s, at.child(branch, i))).collect(),
         _ => Err(QueryError::new(at, K::BadStatement(format!("\"{branch}\" must be an array of statements")))),
     }
 }
@@ -69,11 +115,7 @@ fn statement(s: &Json, at: StmtPos) -> Result<Stmt, QueryError> {
             let (n, e) = single_member(m, &format!("\"{kind}\"")).map_err(err)?;
             let n = name(n).map_err(err)?;
             let expr = expr(e).map_err(err)?;
-            Ok(if kind == "assign" {
-                Stmt::Assign { at, name: n, expr }
-            } else {
-                Stmt::Output { at, key: n, expr }
-            })
+            Ok(if kind == "assign" { Stmt::Assign { at, name: n, expr } } else { Stmt::Output { at, key: n, expr } })
         }
         "if" => {
             let Json::Object(m) = body else {
@@ -82,17 +124,13 @@ fn statement(s: &Json, at: StmtPos) -> Result<Stmt, QueryError> {
             if let Some(k) = m.keys().find(|k| !["condition", "then", "else"].contains(&k.as_str())) {
                 return Err(err(K::BadStatement(format!("unknown key {k:?} in \"if\""))));
             }
-            let cond = m
-                .get("condition")
-                .ok_or_else(|| err(K::BadStatement("\"if\" needs a \"condition\"".into())))?;
+            let cond = m.get("condition").ok_or_else(|| err(K::BadStatement("\"if\" needs a \"condition\"".into())))?;
             let cond = expr(cond).map_err(err)?;
             let then = block(m.get("then"), &at, "then")?;
             let otherwise = block(m.get("else"), &at, "else")?;
             Ok(Stmt::If { at, cond, then, otherwise })
         }
-        other => Err(err(K::BadStatement(format!(
-            "unknown statement {other:?} (expected assign, output or if)"
-        )))),
+        other => Err(err(K::BadStatement(format!("unknown statement {other:?} (expected assign, output or if)")))),
     }
 }
 
@@ -144,7 +182,10 @@ fn literal_list(v: &Json, op: &str) -> Result<Vec<Value>, K> {
             Expr::Lit(v) => {
                 if let Some(first) = out.first().map(Value::ty) {
                     if v.ty() != first {
-                        return Err(K::Type { op: op.into(), detail: format!("the list mixes {first} and {}", v.ty()) });
+                        return Err(K::Type {
+                            op: op.into(),
+                            detail: format!("the list mixes {first} and {}", v.ty()),
+                        });
                     }
                 }
                 out.push(v);
@@ -169,7 +210,9 @@ fn operator(op: &str, arg: &Json) -> Result<Expr, K> {
             Some(_) if items.len() == 3 => {
                 return Err(K::BadExpression(format!("the third operand of {op:?} (it must be \"and\" or \"or\")")))
             }
-            Some(_) => return Err(K::Arity { op: op.into(), expected: "2 (or 3 with \"and\"/\"or\")", found: items.len() }),
+            Some(_) => {
+                return Err(K::Arity { op: op.into(), expected: "2 (or 3 with \"and\"/\"or\")", found: items.len() })
+            }
         };
         if items.len() < 2 {
             return Err(K::Arity { op: op.into(), expected: "2 (or 3 with \"and\"/\"or\")", found: items.len() });
@@ -218,7 +261,9 @@ pub(crate) fn expr(e: &Json) -> Result<Expr, K> {
         Json::Bool(b) => Ok(Expr::Lit(Value::Bool(*b))),
         Json::String(s) => Ok(Expr::Lit(Value::Str(s.clone()))),
         Json::Number(n) => literal_number(n),
-        Json::Array(_) => Err(K::BadExpression("an array literal (only the list of \"in\"/\"not_in\" may be one)".into())),
+        Json::Array(_) => {
+            Err(K::BadExpression("an array literal (only the list of \"in\"/\"not_in\" may be one)".into()))
+        }
         Json::Object(obj) => {
             let (op, arg) = single_member(obj, "an expression object")
                 .map_err(|_| K::BadExpression(format!("an object with {} members", obj.len())))?;

@@ -135,8 +135,9 @@ impl DvarPath {
                         ),
                         Some((k, v)) => Filter::Equals(
                             field_path(k).ok_or_else(|| bad("a filter compares a field path"))?,
-                            filter_literal(v)
-                                .ok_or_else(|| bad("a filter literal is 'text' or a JSON scalar in backticks such as `5`"))?,
+                            filter_literal(v).ok_or_else(|| {
+                                bad("a filter literal is 'text' or a JSON scalar in backticks such as `5`")
+                            })?,
                         ),
                     })
                 } else {
@@ -166,7 +167,7 @@ impl DvarPath {
         Ok(Self { text: text.into(), segments, projection })
     }
 
-/// Resolves the path against the request's document tags (sorted): with
+    /// Resolves the path against the request's document tags (sorted): with
     /// one document tagged `""` the whole path is inside it; otherwise the
     /// first segment names the document.
     ///
@@ -250,12 +251,7 @@ mod tests {
         let p = DvarPath::parse("a.b[2].c").unwrap();
         assert_eq!(
             p.segments,
-            vec![
-                Segment::Field("a".into()),
-                Segment::Field("b".into()),
-                Segment::Index(2),
-                Segment::Field("c".into())
-            ]
+            vec![Segment::Field("a".into()), Segment::Field("b".into()), Segment::Index(2), Segment::Field("c".into())]
         );
     }
 
@@ -275,9 +271,15 @@ mod tests {
         assert_eq!(p.segments, vec![Segment::Field("a".into()), Segment::Field("list".into())]);
         assert_eq!(p.projection, Some(Projection { filter: Filter::All, rest: vec![Segment::Field("b".into())] }));
         let p = DvarPath::parse("l[?x.on].b").unwrap();
-        assert_eq!(p.projection.unwrap().filter, Filter::Flag(vec![Segment::Field("x".into()), Segment::Field("on".into())]));
+        assert_eq!(
+            p.projection.unwrap().filter,
+            Filter::Flag(vec![Segment::Field("x".into()), Segment::Field("on".into())])
+        );
         let p = DvarPath::parse("l[?k == 'v w']").unwrap();
-        assert_eq!(p.projection.unwrap().filter, Filter::Equals(vec![Segment::Field("k".into())], Value::Str("v w".into())));
+        assert_eq!(
+            p.projection.unwrap().filter,
+            Filter::Equals(vec![Segment::Field("k".into())], Value::Str("v w".into()))
+        );
         let p = DvarPath::parse("l[?k==`-5`].z").unwrap();
         assert_eq!(p.projection.unwrap().filter, Filter::Equals(vec![Segment::Field("k".into())], Value::Int(-5)));
     }

@@ -1,24 +1,32 @@
-//! The REST API (`WIRE.md`, "REST API").
+//! The REST API (docs/WIRE.md, "REST API").
+//!
+//! Every answer that is not a success carries the JSON error body
+//! `{"status", "status_code", "status_text"}`, whoever produced it: a
+//! handler, the body limit (413), the router (404, 405) or a timeout (408).
+//! Protected routes check the API key from the headers alone, before any
+//! byte of the body is read.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::HeaderMap;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use zkpass_core::EvaluationDate;
-use zkpass_jose::Jwk;
+use zkpass_jose::{Jwk, KeySetFetcher};
 
-use crate::config::ApiKey;
+use crate::config::{ApiKey, ServiceConfig};
 use crate::enclave::{Enclave, ProofRequest};
+use crate::limits::{ClientAddr, RateLimits};
 use crate::ServiceError;
-
-/// Largest accepted request body, bytes.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Shared state of the routes.
 pub struct AppState {
@@ -28,45 +36,128 @@ pub struct AppState {
     pub enclave: Arc<dyn Enclave>,
     /// The service JWKS.
     pub jwks: Vec<Jwk>,
+    /// Request and authentication-failure rate limits.
+    pub rate_limits: RateLimits,
+    /// The service settings the routes apply (body size, timeouts).
+    pub config: ServiceConfig,
 }
 
+/// The authenticated API key of a request, set by the authentication layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyId(pub String);
+
 /// The router: `POST /api/1.0/dvr/1.0/proof`, `GET /.well-known/jwks.json`,
-/// `GET /health`; anything else answers 404 with the error body.
+/// `GET /health`; anything else answers 404 (unknown route) or 405 (known
+/// route, other method) with the error body.
 pub fn router(state: Arc<AppState>) -> Router {
     let proof_route = format!("/api/{}/dvr/{}/proof", crate::API_VERSION, crate::DVR_APP_VERSION);
-    Router::new()
+    let http = state.config.http.clone();
+    let protected = Router::new()
         .route(&proof_route, post(proof))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&state), authenticate));
+    Router::new()
+        .merge(protected)
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(std::time::Duration::from_secs(
+            http.body_timeout_secs,
+        )))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(http.request_timeout_secs),
+        ))
+        .layer(middleware::map_response(json_error_body))
         .with_state(state)
+}
+
+/// Gives every error answer without a JSON body (from axum, tower-http or
+/// hyper) the JSON error body of its status.
+async fn json_error_body(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let body = ServiceError::from_status(status).body();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    (parts, Json(body)).into_response()
 }
 
 async fn jwks(State(state): State<Arc<AppState>>) -> Json<Vec<Jwk>> {
     Json(state.jwks.clone())
 }
 
-/// Checks `Authorization: Basic base64(key:secret)` against the configured
-/// keys.
-fn authorize(headers: &HeaderMap, keys: &[ApiKey]) -> Result<(), ServiceError> {
+/// Checks `Authorization: Basic base64(key:secret)` (scheme name in any
+/// case, RFC 7617 §2) against the configured keys: the secret's SHA-256 is
+/// compared in constant time with every key's hash.
+///
+/// # Errors
+/// [`ServiceError::Unauthorized`], the same text for an unknown key and a
+/// wrong secret.
+pub fn authorize(headers: &HeaderMap, keys: &[ApiKey]) -> Result<ApiKeyId, ServiceError> {
+    use subtle::ConstantTimeEq as _;
     let unauthorized = |m: &str| ServiceError::Unauthorized(m.into());
     let value = headers
-        .get(axum::http::header::AUTHORIZATION)
+        .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| unauthorized("missing Authorization: Basic header"))?;
-    let encoded = value.strip_prefix("Basic ").ok_or_else(|| unauthorized("Authorization must use the Basic scheme"))?;
+    let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(unauthorized("Authorization must use the Basic scheme"));
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| unauthorized("Authorization is not base64 of key:secret"))?;
     let (key, secret) = decoded.split_once(':').ok_or_else(|| unauthorized("Authorization is not key:secret"))?;
-    if keys.iter().any(|k| k.key == key && k.secret == secret) {
-        Ok(())
-    } else {
-        Err(unauthorized("unknown API key or wrong secret"))
+    let hash = crate::config::hash_secret(secret);
+    let mut found = None;
+    for k in keys {
+        // every key is compared, so the time does not tell which one matched
+        let same_key = k.key.as_bytes().ct_eq(key.as_bytes());
+        let same_secret = k.secret_sha256.as_bytes().ct_eq(hash.as_bytes());
+        if bool::from(same_key & same_secret) {
+            found = Some(k.key.clone());
+        }
     }
+    found.map(ApiKeyId).ok_or_else(|| unauthorized("unknown API key or wrong secret"))
+}
+
+/// The authentication layer of protected routes: client address limit on
+/// failures, then the API key, then the key's request rate. The body is
+/// not read here.
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ServiceError> {
+    let client = client.map(|Extension(c)| c);
+    if let Some(c) = &client {
+        state.rate_limits.check_blocked(c)?;
+    }
+    let key = match authorize(request.headers(), &state.api_keys) {
+        Ok(key) => key,
+        Err(e) => {
+            if let Some(c) = &client {
+                state.rate_limits.note_failure(c)?;
+            }
+            return Err(e);
+        }
+    };
+    state.rate_limits.check_key(&key.0)?;
+    check_client_version(request.headers())?;
+    request.extensions_mut().insert(key);
+    Ok(next.run(request).await)
 }
 
 /// `X-zkPass-Client: <semver>`: when present, major.minor must match.
@@ -78,7 +169,8 @@ fn check_client_version(headers: &HeaderMap) -> Result<(), ServiceError> {
         Ok(())
     } else {
         Err(ServiceError::Forbidden(format!(
-            "client version {v:?} does not match server version {}",
+            "client version {:?} does not match server version {}",
+            v.escape_debug().to_string(),
             crate::SERVER_VERSION
         )))
     }
@@ -93,34 +185,58 @@ struct ProofBody {
     evaluation_date: Option<EvaluationDate>,
 }
 
-async fn proof(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ServiceError> {
-    authorize(&headers, &state.api_keys)?;
-    check_client_version(&headers)?;
-    let body: ProofBody = serde_json::from_slice(&body)
-        .map_err(|e| ServiceError::InvalidParams(format!("request body: {e}")))?;
+/// A body that could not be read: 408 when the client was too slow to
+/// send it, else the rejection's own status (413 for too large, …).
+fn unreadable_body(rejection: BytesRejection) -> ServiceError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+    while let Some(e) = source {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return ServiceError::Http(StatusCode::REQUEST_TIMEOUT);
+        }
+        source = e.source();
+    }
+    ServiceError::from_status(rejection.status())
+}
+
+async fn proof(
+    State(state): State<Arc<AppState>>,
+    Extension(key): Extension<ApiKeyId>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ServiceError> {
+    let body = body.map_err(unreadable_body)?;
+    let body: ProofBody =
+        serde_json::from_slice(&body).map_err(|e| ServiceError::InvalidParams(format!("request body: {e}")))?;
     let request = ProofRequest {
         user_data_token: body.user_data_token,
         dvr_token: body.dvr_token,
         evaluation_date: body.evaluation_date,
     };
     let token = state.enclave.generate_proof(request).await.inspect_err(|e| {
-        tracing::warn!(code = e.code(), error = %e, "proof request failed");
+        tracing::warn!(code = e.code(), api_key = ?key.0, error = ?e.to_string(), "proof request failed");
     })?;
     Ok(Json(json!({"status": 200, "output": token})))
 }
-
 
 impl AppState {
     /// The state of a service with `config` and `keys`, proving in-process
     /// with Triton VM.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] if the JWKS cannot be signed.
-    pub fn in_process(config: &crate::config::ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
+    /// [`ServiceError::Internal`] if the JWKS cannot be signed or a rate
+    /// limit is zero.
+    pub fn in_process(config: &ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
         let jwks = keys.jwks()?;
         let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::default());
-        let enclave = crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url());
-        Ok(Self { api_keys: config.api_keys.clone(), enclave: Arc::new(enclave), jwks })
+        let fetcher = KeySetFetcher::new(config.key_fetch.clone());
+        let enclave =
+            crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone());
+        Ok(Self {
+            api_keys: config.api_keys.clone(),
+            enclave: Arc::new(enclave),
+            jwks,
+            rate_limits: RateLimits::new(&config.rate_limit)?,
+            config: config.clone(),
+        })
     }
 }
 
@@ -129,17 +245,27 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    #[test]
-    fn basic_auth() {
-        let keys = vec![ApiKey { key: "k".into(), secret: "s".into() }];
+    fn basic(creds: &str, scheme: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        assert!(authorize(&h, &keys).is_err());
-        let good = base64::engine::general_purpose::STANDARD.encode("k:s");
-        h.insert("authorization", HeaderValue::from_str(&format!("Basic {good}")).unwrap());
-        assert!(authorize(&h, &keys).is_ok());
-        let bad = base64::engine::general_purpose::STANDARD.encode("k:x");
-        h.insert("authorization", HeaderValue::from_str(&format!("Basic {bad}")).unwrap());
-        assert!(matches!(authorize(&h, &keys), Err(ServiceError::Unauthorized(_))));
+        let enc = base64::engine::general_purpose::STANDARD.encode(creds);
+        h.insert("authorization", HeaderValue::from_str(&format!("{scheme} {enc}")).unwrap());
+        h
+    }
+
+    #[test]
+    fn basic_auth_compares_hashes_and_accepts_any_scheme_case() {
+        let keys = vec![ApiKey::from_secret("k", "s"), ApiKey::from_secret("k2", "t")];
+        assert!(authorize(&HeaderMap::new(), &keys).is_err());
+        assert_eq!(authorize(&basic("k:s", "Basic"), &keys).unwrap(), ApiKeyId("k".into()));
+        assert_eq!(authorize(&basic("k2:t", "basic"), &keys).unwrap(), ApiKeyId("k2".into()));
+        assert!(authorize(&basic("k:s", "BASIC"), &keys).is_ok());
+        let wrong_secret = authorize(&basic("k:t", "Basic"), &keys).unwrap_err();
+        let unknown_key = authorize(&basic("x:s", "Basic"), &keys).unwrap_err();
+        assert_eq!(wrong_secret, unknown_key, "the same answer for both");
+        assert!(matches!(authorize(&basic("k:s", "Bearer"), &keys), Err(ServiceError::Unauthorized(_))));
+        // the hash itself is not a secret that opens the door
+        let hash = crate::config::hash_secret("s");
+        assert!(authorize(&basic(&format!("k:{hash}"), "Basic"), &keys).is_err());
     }
 
     #[test]

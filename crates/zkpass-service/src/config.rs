@@ -1,46 +1,184 @@
-//! Service configuration (a TOML file).
+//! Service configuration (a TOML file). Every section and field is
+//! optional; an unknown field is an error naming it.
 //!
 //! ```toml
 //! listen = "127.0.0.1:10888"
 //! data_dir = "./zkpass-data"
-//! public_url = "http://127.0.0.1:10888"
+//! public_url = "https://zkpass.example.com"
 //!
 //! [[api_keys]]
-//! key = "demo-api-key"
-//! secret = "demo-api-secret"
+//! key = "holder-app-1"
+//! secret_sha256 = "…64 hex digits, printed by `zkpass apikey new`…"
+//!
+//! [tls]                      # serve HTTPS directly (else: behind a proxy)
+//! cert = "/etc/zkpass/cert.pem"
+//! key = "/etc/zkpass/key.pem"
+//!
+//! [limits]
+//! max_query_bytes = 65536
+//!
+//! [http]
+//! request_timeout_secs = 300
+//!
+//! [rate_limit]
+//! requests_per_minute = 60
+//!
+//! [key_fetch]                # jku fetching, see zkpass_jose::FetchPolicy
+//! allowed_hosts = ["keys.issuer.example"]
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zkpass_jose::FetchPolicy;
 
 use crate::ServiceError;
 
-/// One API key pair for `Authorization: Basic base64(key:secret)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One API key for `Authorization: Basic base64(key:secret)`. Only the
+/// SHA-256 of the secret is kept; secrets are generated with 256 bits of
+/// entropy by `zkpass apikey new`, so a fast hash is enough.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApiKey {
-    /// The public part.
+    /// The public part (the key id).
     pub key: String,
-    /// The secret part.
-    pub secret: String,
+    /// Lower-case hex SHA-256 of the secret.
+    pub secret_sha256: String,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl ApiKey {
+    /// The entry for `key` with plaintext `secret` (hashed here).
+    pub fn from_secret(key: &str, secret: &str) -> Self {
+        Self { key: key.to_string(), secret_sha256: hash_secret(secret) }
+    }
+}
+
+/// Lower-case hex SHA-256 of an API secret.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Certificate and key for serving HTTPS directly (rustls).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, SEC1 or PKCS#1); must not be readable by
+    /// group or others.
+    pub key: PathBuf,
+}
+
+/// Input size limits, checked before any decryption or compilation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Largest `dvr_token` or `user_data_token`, bytes.
+    pub max_token_bytes: usize,
+    /// Largest query text in a DVR, bytes.
+    pub max_query_bytes: usize,
+    /// Most statements in a query, nested ones included.
+    pub max_statements: usize,
+    /// How many days the requested evaluation date may lie after the
+    /// service's own UTC date (0: not at all).
+    pub max_evaluation_days_ahead: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 * 1024 * 1024,
+            max_token_bytes: 8 * 1024 * 1024,
+            max_query_bytes: zkpass_query::QueryLimits::DEFAULT.max_bytes,
+            max_statements: zkpass_query::QueryLimits::DEFAULT.max_statements,
+            max_evaluation_days_ahead: 0,
+        }
+    }
+}
+
+impl Limits {
+    /// The query limits these settings imply.
+    pub fn query(&self) -> zkpass_query::QueryLimits {
+        zkpass_query::QueryLimits { max_bytes: self.max_query_bytes, max_statements: self.max_statements }
+    }
+}
+
+/// HTTP timeouts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Time for a client to send its request headers, seconds.
+    pub header_timeout_secs: u64,
+    /// Time for a client to send its request body, seconds.
+    pub body_timeout_secs: u64,
+    /// Time for a whole request, proving included, seconds.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { header_timeout_secs: 10, body_timeout_secs: 30, request_timeout_secs: 300 }
+    }
+}
+
+/// Request rate limits (429 with `Retry-After` beyond them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Proof requests per API key per minute (burst of the same size).
+    pub requests_per_minute: u32,
+    /// Failed authentications per client address per minute.
+    pub auth_failures_per_minute: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self { requests_per_minute: 60, auth_failures_per_minute: 10 }
+    }
 }
 
 /// Service settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     /// Socket address to listen on.
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// Directory for the service keys (created if absent).
+    /// Directory for the service keys (created 0700 if absent).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// Base URL clients reach the service at; the proof token's `jku` is
-    /// `{public_url}/.well-known/jwks.json`. Defaults to `http://{listen}`.
+    /// `{public_url}/.well-known/jwks.json`. Defaults to `http://{listen}`
+    /// (or `https://` with `[tls]`).
     #[serde(default)]
     pub public_url: Option<String>,
     /// Accepted API keys; an empty list refuses every protected call.
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
+    /// Serve HTTPS with this certificate.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// Input size limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// HTTP timeouts.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Rate limits.
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
+    /// How `jku` key sets are fetched.
+    #[serde(default)]
+    pub key_fetch: FetchPolicy,
 }
 
 fn default_listen() -> String {
@@ -53,7 +191,17 @@ fn default_data_dir() -> PathBuf {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { listen: default_listen(), data_dir: default_data_dir(), public_url: None, api_keys: Vec::new() }
+        Self {
+            listen: default_listen(),
+            data_dir: default_data_dir(),
+            public_url: None,
+            api_keys: Vec::new(),
+            tls: None,
+            limits: Limits::default(),
+            http: HttpConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            key_fetch: FetchPolicy::default(),
+        }
     }
 }
 
@@ -61,17 +209,36 @@ impl ServiceConfig {
     /// Reads a TOML configuration file.
     ///
     /// # Errors
-    /// [`ServiceError::InvalidParams`] naming the file and the TOML error.
+    /// [`ServiceError::InvalidParams`] naming the file and the TOML error
+    /// (which names the field); a plaintext `secret` in `[[api_keys]]` is
+    /// refused with a hint to store its hash.
     pub fn load(path: &Path) -> Result<Self, ServiceError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ServiceError::InvalidParams(format!("cannot read config {}: {e}", path.display())))?;
-        toml::from_str(&text)
-            .map_err(|e| ServiceError::InvalidParams(format!("config {}: {e}", path.display())))
+        Self::parse(&text).map_err(|e| ServiceError::InvalidParams(format!("config {}: {e}", path.display())))
+    }
+
+    /// Parses TOML text.
+    ///
+    /// # Errors
+    /// The TOML error as text (it names the field and line).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let m = e.to_string();
+            if m.contains("unknown field `secret`") {
+                "api_keys: a plaintext `secret` is not accepted; store `secret_sha256` instead \
+                 (`zkpass apikey new` prints a new key and its hash)"
+                    .to_string()
+            } else {
+                m
+            }
+        })
     }
 
     /// The JWKS URL of this service.
     pub fn jwks_url(&self) -> String {
-        let base = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen));
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let base = self.public_url.clone().unwrap_or_else(|| format!("{scheme}://{}", self.listen));
         format!("{}/.well-known/jwks.json", base.trim_end_matches('/'))
     }
 }
@@ -82,9 +249,23 @@ mod tests {
 
     #[test]
     fn parses_keys_and_defaults() {
-        let c: ServiceConfig = toml::from_str("[[api_keys]]\nkey = \"k\"\nsecret = \"s\"\n").unwrap();
-        assert_eq!(c.api_keys.len(), 1);
+        let hash = hash_secret("s");
+        let c = ServiceConfig::parse(&format!("[[api_keys]]\nkey = \"k\"\nsecret_sha256 = \"{hash}\"\n")).unwrap();
+        assert_eq!(c.api_keys, vec![ApiKey::from_secret("k", "s")]);
         assert_eq!(c.jwks_url(), "http://127.0.0.1:10888/.well-known/jwks.json");
-        assert!(toml::from_str::<ServiceConfig>("api_keys = 3").is_err());
+        assert_eq!(c.key_fetch, FetchPolicy::default());
+        assert!(ServiceConfig::parse("api_keys = 3").is_err());
+        assert!(!format!("{:?}", c.api_keys[0]).contains(&hash), "Debug hides the hash");
+    }
+
+    #[test]
+    fn plaintext_secrets_and_unknown_fields_are_refused_by_name() {
+        let e = ServiceConfig::parse("[[api_keys]]\nkey = \"k\"\nsecret = \"s\"\n").unwrap_err();
+        assert!(e.contains("secret_sha256"), "{e}");
+        let e = ServiceConfig::parse("[limits]\nmax_querry_bytes = 5\n").unwrap_err();
+        assert!(e.contains("max_querry_bytes"), "{e}");
+        let c = ServiceConfig::parse("[limits]\nmax_query_bytes = 5\n[key_fetch]\nallow_http = true\n").unwrap();
+        assert_eq!(c.limits.max_query_bytes, 5);
+        assert!(c.key_fetch.allow_http);
     }
 }

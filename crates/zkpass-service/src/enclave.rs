@@ -8,10 +8,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use zkpass_core::{DataVerificationRequest, EvaluationDate, PublicKey, ZkPassError, ZkPassProof};
-use zkpass_jose::{decode_header, decrypt_data, peek_data, resolve_key, sign_data, verify_data};
+use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_data, KeySetFetcher};
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::{ProofSystem, ProveInput};
 
+use crate::config::Limits;
 use crate::keys::{ServiceKeys, SIGNING_KID};
 use crate::ServiceError;
 
@@ -39,10 +40,11 @@ pub trait Enclave: Send + Sync {
 
 /// The enclave running inside this process.
 pub struct InProcessEnclave {
-    keys: ServiceKeys,
+    keys: Arc<ServiceKeys>,
     backend: Arc<dyn ProofSystem>,
     jwks_url: String,
-    http: reqwest::Client,
+    fetcher: KeySetFetcher,
+    limits: Limits,
 }
 
 fn now_secs() -> u64 {
@@ -53,106 +55,182 @@ fn invalid(field: &str, e: impl std::fmt::Display) -> ServiceError {
     ServiceError::InvalidParams(format!("{field}: {e}"))
 }
 
+/// Runs CPU work (decryption, signature checks, parsing, compiling,
+/// proving) on the blocking pool, never on the runtime's async threads, so
+/// that `/health` and the JWKS keep answering while the service works.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(format!("worker task failed: {e}")))?
+}
+
+/// A DVR token opened as far as possible without its verifying key.
+struct SealedDvr {
+    jws: String,
+    key: zkpass_core::PublicKeyOption,
+    field: &'static str,
+}
+
 impl InProcessEnclave {
     /// An enclave with these keys and backend; proof tokens name
-    /// `jwks_url` as their `jku`.
-    pub fn new(keys: ServiceKeys, backend: Arc<dyn ProofSystem>, jwks_url: String) -> Self {
-        Self { keys, backend, jwks_url, http: reqwest::Client::new() }
+    /// `jwks_url` as their `jku`; key sets are fetched by `fetcher`, inputs
+    /// are bounded by `limits`.
+    pub fn new(
+        keys: ServiceKeys,
+        backend: Arc<dyn ProofSystem>,
+        jwks_url: String,
+        fetcher: KeySetFetcher,
+        limits: Limits,
+    ) -> Self {
+        Self { keys: Arc::new(keys), backend, jwks_url, fetcher, limits }
     }
 
     async fn key(&self, field: &str, option: &zkpass_core::PublicKeyOption) -> Result<PublicKey, ServiceError> {
-        resolve_key(&self.http, option).await.map_err(|e| invalid(field, ZkPassError::from(e)))
+        self.fetcher.resolve(option).await.map_err(|e| invalid(field, ZkPassError::from(e)))
     }
 
-    async fn open_dvr(&self, token: &str) -> Result<(DataVerificationRequest, PublicKey), ServiceError> {
-        let jws = decrypt_data(token, &self.keys.encryption).map_err(|e| invalid("dvr_token", e))?;
-        let header = decode_header(&jws).map_err(|e| invalid("dvr_token", e))?;
-        let key = match (header.jku, header.kid) {
-            (Some(jku), Some(kid)) => {
-                let opt = zkpass_core::PublicKeyOption::KeysetEndpoint(zkpass_core::KeysetEndpoint { jku, kid });
-                self.key("dvr_token header jku/kid", &opt).await?
-            }
-            _ => {
-                let unverified = peek_data(&jws).map_err(|e| invalid("dvr_token", e))?;
-                let opt = unverified
-                    .get("dvr_verifying_key")
-                    .filter(|v| !v.is_null())
-                    .ok_or_else(|| {
-                        invalid("dvr_token", ZkPassError::MissingPublicKey("the DVR names no dvr_verifying_key and its header no jku/kid".into()))
+    fn check_token_size(&self, field: &str, token: &str) -> Result<(), ServiceError> {
+        if token.len() > self.limits.max_token_bytes {
+            return Err(invalid(field, format!("larger than {} bytes", self.limits.max_token_bytes)));
+        }
+        Ok(())
+    }
+
+    async fn open_dvr(&self, token: String) -> Result<(DataVerificationRequest, PublicKey), ServiceError> {
+        self.check_token_size("dvr_token", &token)?;
+        let keys = Arc::clone(&self.keys);
+        let sealed = blocking(move || {
+            let jws = decrypt_data(&token, &keys.encryption).map_err(|e| invalid("dvr_token", e))?;
+            let header = decode_header(&jws).map_err(|e| invalid("dvr_token", e))?;
+            let (key, field) = match (header.jku, header.kid) {
+                (Some(jku), Some(kid)) => (
+                    zkpass_core::PublicKeyOption::KeysetEndpoint(zkpass_core::KeysetEndpoint { jku, kid }),
+                    "dvr_token header jku/kid",
+                ),
+                _ => {
+                    let unverified = peek_data(&jws).map_err(|e| invalid("dvr_token", e))?;
+                    let opt = unverified.get("dvr_verifying_key").filter(|v| !v.is_null()).ok_or_else(|| {
+                        invalid(
+                            "dvr_token",
+                            ZkPassError::MissingPublicKey(
+                                "the DVR names no dvr_verifying_key and its header no jku/kid".into(),
+                            ),
+                        )
                     })?;
-                let opt = serde_json::from_value(opt.clone()).map_err(|e| invalid("dvr.dvr_verifying_key", e))?;
-                self.key("dvr.dvr_verifying_key", &opt).await?
-            }
-        };
-        let (data, _) = verify_data(&jws, &key).map_err(|e| invalid("dvr_token", e))?;
-        let dvr: DataVerificationRequest = serde_json::from_value(data).map_err(|e| invalid("dvr", e))?;
-        dvr.validate()?;
-        Ok((dvr, key))
+                    let opt = serde_json::from_value(opt.clone()).map_err(|e| invalid("dvr.dvr_verifying_key", e))?;
+                    (opt, "dvr.dvr_verifying_key")
+                }
+            };
+            Ok(SealedDvr { jws, key, field })
+        })
+        .await?;
+        let key = self.key(sealed.field, &sealed.key).await?;
+        let jws = sealed.jws;
+        blocking(move || {
+            let (data, _) = verify_data(&jws, &key).map_err(|e| invalid("dvr_token", e))?;
+            let dvr: DataVerificationRequest = serde_json::from_value(data).map_err(|e| invalid("dvr", e))?;
+            dvr.validate()?;
+            Ok((dvr, key))
+        })
+        .await
     }
 
     async fn open_user_data(
         &self,
-        token: &str,
+        token: String,
         dvr: &DataVerificationRequest,
     ) -> Result<(UserData, BTreeMap<String, PublicKey>), ServiceError> {
-        let inner = decrypt_data(token, &self.keys.encryption).map_err(|e| invalid("user_data_token", e))?;
-        let bundle: BTreeMap<String, String> = if inner.trim_start().starts_with('{') {
-            serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?
-        } else {
-            BTreeMap::from([(String::new(), inner)])
-        };
-        let wanted: Vec<&String> = dvr.user_data_requests.keys().collect();
-        let given: Vec<&String> = bundle.keys().collect();
-        if wanted != given {
-            return Err(invalid(
-                "user_data_token",
-                ZkPassError::InvalidTag(format!("the bundle has tags {given:?}, the DVR asks for {wanted:?}")),
-            ));
-        }
-        let mut data = UserData::default();
+        self.check_token_size("user_data_token", &token)?;
+        let keys = Arc::clone(&self.keys);
+        let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
+        let bundle = blocking(move || {
+            let inner = decrypt_data(&token, &keys.encryption).map_err(|e| invalid("user_data_token", e))?;
+            let bundle: BTreeMap<String, String> = if inner.trim_start().starts_with('{') {
+                serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?
+            } else {
+                BTreeMap::from([(String::new(), inner)])
+            };
+            let given: Vec<&String> = bundle.keys().collect();
+            if wanted.iter().collect::<Vec<_>>() != given {
+                return Err(invalid(
+                    "user_data_token",
+                    ZkPassError::InvalidTag(format!("the bundle has tags {given:?}, the DVR asks for {wanted:?}")),
+                ));
+            }
+            Ok(bundle)
+        })
+        .await?;
         let mut keys = BTreeMap::new();
         for (tag, req) in &dvr.user_data_requests {
             let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
-            let key = self.key(&field, &req.user_data_verifying_key).await?;
-            let (doc, _) = verify_data(&bundle[tag], &key)
-                .map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
-            if !doc.is_object() {
-                return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
-            }
-            data.documents.insert(tag.clone(), doc);
-            keys.insert(tag.clone(), key);
+            keys.insert(tag.clone(), self.key(&field, &req.user_data_verifying_key).await?);
         }
+        let checked = keys.clone();
+        let data = blocking(move || {
+            let mut data = UserData::default();
+            for (tag, token) in bundle {
+                let (doc, _) =
+                    verify_data(&token, &checked[&tag]).map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
+                if !doc.is_object() {
+                    return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
+                }
+                data.documents.insert(tag, doc);
+            }
+            Ok(data)
+        })
+        .await?;
         Ok((data, keys))
     }
 
+    /// The evaluation date: the requested one, or today (UTC); a date more
+    /// than `max_evaluation_days_ahead` after today is refused.
+    fn evaluation_date(&self, requested: Option<EvaluationDate>, now: u64) -> Result<EvaluationDate, ServiceError> {
+        let today = EvaluationDate::from_unix_seconds(now);
+        let Some(date) = requested else { return Ok(today) };
+        if date.days_since_epoch() - today.days_since_epoch() > i64::from(self.limits.max_evaluation_days_ahead) {
+            return Err(ZkPassError::InvalidEvaluationDate(format!(
+                "evaluation_date {date} lies after the service's date {today}"
+            ))
+            .into());
+        }
+        Ok(date)
+    }
+
     async fn prove(&self, request: ProofRequest) -> Result<String, ServiceError> {
-        let (dvr, dvr_key) = self.open_dvr(&request.dvr_token).await?;
-        let query = Query::parse(&dvr.query).map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))?;
-        if dvr.zkvm != self.backend.zkvm() {
-            return Err(ZkPassError::InvalidZkVm(dvr.zkvm.clone()).into());
-        }
-        let program_id = self.backend.program_id(&query, &dvr.tags())?;
-        if !dvr.query_method_ver.is_empty() && dvr.query_method_ver != program_id {
-            return Err(ServiceError::Custom(format!(
-                "query_method_ver {} is not the program identifier of this query ({program_id})",
-                dvr.query_method_ver
-            )));
-        }
-        let (user_data, user_keys) = self.open_user_data(&request.user_data_token, &dvr).await?;
         let time_stamp = now_secs();
-        let date = request.evaluation_date.unwrap_or_else(|| EvaluationDate::from_unix_seconds(time_stamp));
-        tracing::info!(dvr_id = %dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
+        let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
+        let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
+        let backend = Arc::clone(&self.backend);
+        let query_limits = self.limits.query();
+        let (query_text, zkvm, tags, method) =
+            (dvr.query.clone(), dvr.zkvm.clone(), dvr.tags(), dvr.query_method_ver.clone());
+        let query = blocking(move || {
+            let query = Query::parse_with_limits(&query_text, &query_limits)
+                .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))?;
+            if zkvm != backend.zkvm() {
+                return Err(ZkPassError::InvalidZkVm(zkvm).into());
+            }
+            let program_id = backend.program_id(&query, &tags)?;
+            if !method.is_empty() && method != program_id {
+                return Err(ServiceError::Custom(format!(
+                    "query_method_ver {method} is not the program identifier of this query ({program_id})"
+                )));
+            }
+            Ok(query)
+        })
+        .await?;
+        let (user_data, user_keys) = self.open_user_data(request.user_data_token, &dvr).await?;
+        tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
         let dvr_digest = dvr.digest_bytes();
-        let proved = tokio::task::spawn_blocking(move || {
+        let proved = blocking(move || {
             let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest };
-            backend.prove(&input)
+            Ok(backend.prove(&input)?)
         })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("prover task failed: {e}")))??;
+        .await?;
         tracing::info!(
-            dvr_id = %dvr.dvr_id,
+            dvr_id = ?dvr.dvr_id,
             ms = started.elapsed().as_millis() as u64,
             cycles = proved.stats.cycles,
             padded_height = proved.stats.padded_height,

@@ -25,6 +25,20 @@ pub enum ServiceError {
     /// No such route or job (404, `NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),
+    /// The route exists but not with this method (405,
+    /// `METHOD_NOT_ALLOWED`).
+    #[error("this route does not accept this method")]
+    MethodNotAllowed,
+    /// Too many requests, or too many failed authentications (429,
+    /// `TOO_MANY_REQUESTS`, with `Retry-After`).
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
+    /// Another HTTP-level failure (timeouts, body too large, …), by status.
+    #[error("{}", .0.canonical_reason().unwrap_or("HTTP error"))]
+    Http(StatusCode),
     /// Anything else (500, `INTERNAL_ERROR`).
     #[error("{0}")]
     Internal(String),
@@ -38,6 +52,9 @@ impl ServiceError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Http(status) => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -50,8 +67,37 @@ impl ServiceError {
             Self::Unauthorized(_) => "UNAUTHORIZED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            Self::Http(status) => match *status {
+                StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
+                StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+                StatusCode::SERVICE_UNAVAILABLE => "NOT_READY",
+                s if s.is_client_error() => "INVALID_PARAMS",
+                _ => "INTERNAL_ERROR",
+            },
             Self::Internal(_) => "INTERNAL_ERROR",
         }
+    }
+
+    /// The error for an HTTP status produced outside the handlers.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::NotFound("no such route".into()),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::UNAUTHORIZED => Self::Unauthorized("authentication required".into()),
+            s => Self::Http(s),
+        }
+    }
+
+    /// The JSON error body: `{"status", "status_code", "status_text"}`.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status().as_u16(),
+            "status_code": self.code(),
+            "status_text": self.to_string(),
+        })
     }
 }
 
@@ -72,6 +118,7 @@ impl From<ZkvmError> for ServiceError {
             ZkvmError::Unsupported(_) | ZkvmError::Commitment { .. } | ZkvmError::Statement(_) => {
                 Self::Custom(e.to_string())
             }
+            ZkvmError::TooLarge { .. } => Self::InvalidParams(e.to_string()),
             other => Self::Internal(ZkPassError::Proof(other.to_string()).to_string()),
         }
     }
@@ -79,12 +126,12 @@ impl From<ZkvmError> for ServiceError {
 
 impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let body = serde_json::json!({
-            "status": status.as_u16(),
-            "status_code": self.code(),
-            "status_text": self.to_string(),
-        });
-        (status, Json(body)).into_response()
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }

@@ -26,31 +26,52 @@ pub struct ServiceKeys {
 
 fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, ServiceError> {
     let path = dir.join(name);
-    let io = |e: std::io::Error| ServiceError::Internal(format!("key file {}: {e}", path.display()));
     if path.exists() {
-        let pem = std::fs::read_to_string(&path).map_err(io)?;
-        return KeyPair::from_private_pem(&pem)
-            .map_err(|e| ServiceError::Internal(format!("key file {}: {e}", path.display())));
+        return zkpass_jose::read_private_key(&path).map_err(|e| ServiceError::Internal(e.to_string()));
     }
     let key = KeyPair::generate().map_err(|e| ServiceError::Internal(e.to_string()))?;
-    std::fs::write(&path, key.private_pem()).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-    }
-    tracing::info!(file = %path.display(), "created service key");
+    zkpass_jose::write_private_key(&path, &key, false).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    tracing::info!(file = ?path.display().to_string(), "created service key");
     Ok(key)
 }
 
+/// Creates `dir` (and its parents) with mode 0700, or checks that an
+/// existing one is not open to group or others.
+///
+/// # Errors
+/// [`ServiceError::Internal`] naming the directory.
+pub fn private_dir(dir: &Path) -> Result<(), ServiceError> {
+    let fail = |e: String| ServiceError::Internal(format!("data dir {}: {e}", dir.display()));
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(|e| fail(e.to_string()))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).map_err(|e| fail(e.to_string()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(fail(format!("mode {:04o} lets group or others in; run chmod 700 on it", mode & 0o7777)));
+        }
+    }
+    Ok(())
+}
+
 impl ServiceKeys {
-    /// Loads the keys from `dir`, creating the directory and any missing key.
+    /// Loads the keys from `dir`, creating the directory (mode 0700) and
+    /// any missing key (mode 0600 from creation on).
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] naming the file on I/O or parse failure.
+    /// [`ServiceError::Internal`] naming the file or directory on I/O or
+    /// parse failure, or when either is open to group or others.
     pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ServiceError::Internal(format!("data dir {}: {e}", dir.display())))?;
+        private_dir(dir)?;
         Ok(Self {
             root: load_or_create(dir, "root-key.pem")?,
             encryption: load_or_create(dir, "encryption-key.pem")?,
@@ -95,9 +116,10 @@ mod tests {
 
     #[test]
     fn keys_persist_across_starts() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = ServiceKeys::load_or_create(dir.path()).unwrap();
-        let b = ServiceKeys::load_or_create(dir.path()).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let a = ServiceKeys::load_or_create(&dir).unwrap();
+        let b = ServiceKeys::load_or_create(&dir).unwrap();
         assert_eq!(a.signing.public_key(), b.signing.public_key());
         assert_ne!(a.signing.public_key(), a.encryption.public_key());
         let jwks = a.jwks().unwrap();
@@ -105,5 +127,25 @@ mod tests {
         assert_eq!(kids, [ENCRYPTION_KID, SIGNING_KID, ROOT_KID]);
         let (data, _) = zkpass_jose::verify_data(jwks[1].jwt.as_ref().unwrap(), a.root.public_key()).unwrap();
         assert_eq!(data["x"], a.signing.public_key().x);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn data_dir_and_key_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        ServiceKeys::load_or_create(&dir).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for f in ["root-key.pem", "encryption-key.pem", "signing-key.pem"] {
+            assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
+        std::fs::set_permissions(dir.join("signing-key.pem"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        let e = ServiceKeys::load_or_create(&dir).unwrap_err();
+        assert!(e.to_string().contains("signing-key.pem"), "{e}");
+        std::fs::set_permissions(dir.join("signing-key.pem"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(ServiceKeys::load_or_create(&dir).unwrap_err().to_string().contains("chmod 700"));
     }
 }

@@ -16,6 +16,8 @@ pub mod config;
 pub mod enclave;
 mod error;
 pub mod keys;
+pub mod limits;
+pub mod server;
 
 pub use error::ServiceError;
 
@@ -30,19 +32,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Runs the service on an already bound listener until the future
-/// `shutdown` completes.
+/// `shutdown` completes: HTTPS when the configuration names a certificate,
+/// else plain HTTP (for a reverse proxy that terminates TLS, or loopback).
 ///
 /// # Errors
-/// [`ServiceError::Internal`] when serving fails.
+/// [`ServiceError::Internal`] when the TLS files cannot be loaded or
+/// serving fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: api::AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServiceError> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "zkPass Service listening");
-    axum::serve(listener, api::router(Arc::new(state)))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("server stopped: {e}")))
+    let tls = state.config.tls.as_ref().map(server::tls_acceptor).transpose()?;
+    let http = state.config.http.clone();
+    tracing::info!(?addr, tls = tls.is_some(), "zkPass Service listening");
+    server::run(listener, api::router(Arc::new(state)), &http, tls, shutdown).await
 }

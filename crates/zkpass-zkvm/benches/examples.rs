@@ -26,7 +26,8 @@ fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let trace_only = std::env::args().any(|a| a == "--trace-only");
     let root = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
     dirs.sort();
     println!("| example | leaves | program words | cycles | padded height | Tip5 perms | tallest table | prove | verify | proof | peak RSS |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -55,8 +56,7 @@ fn main() {
         triton.run(&exec).unwrap();
         let profile = triton.profile(&exec).unwrap();
         let (tallest, rows) = profile.tables.iter().max_by_key(|t| t.1).copied().unwrap();
-        let leaves: usize =
-            data.documents.iter().map(|(t, d)| CommittedDocument::commit(t, d).unwrap().len()).sum();
+        let leaves: usize = data.documents.iter().map(|(t, d)| CommittedDocument::commit(t, d).unwrap().len()).sum();
 
         let words = exec.compiled.program.len_bwords();
         if trace_only {

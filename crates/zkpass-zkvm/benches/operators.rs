@@ -34,36 +34,112 @@ fn output(e: Value) -> String {
 
 fn cases() -> Vec<(&'static str, &'static str, Case, [usize; 2])> {
     vec![
-        ("string ==", "character", |n| (output(json!({"==": [{"dvar": "s"}, "a".repeat(n)]})), json!({"s": "a".repeat(n)})), [16, 64]),
-        ("~== (ASCII)", "character", |n| (output(json!({"~==": [{"dvar": "s"}, "a".repeat(n)]})), json!({"s": "A".repeat(n)})), [16, 64]),
-        ("~== (non-ASCII)", "character", |n| (output(json!({"~==": [{"dvar": "s"}, "ä".repeat(n)]})), json!({"s": "Ä".repeat(n)})), [16, 64]),
-        ("contains", "haystack character", |n| (output(json!({"contains": [{"dvar": "s"}, "xyz"]})), json!({"s": format!("{}xyz", "ab".repeat(n / 2))})), [16, 64]),
-        ("~contains (ASCII)", "haystack character", |n| (output(json!({"~contains": [{"dvar": "s"}, "XYZ"]})), json!({"s": format!("{}xyz", "ab".repeat(n / 2))})), [16, 64]),
-        ("get_age (DD/MM/YYYY)", "call", |n| {
-            let q: Vec<Value> = (0..n).map(|i| json!({"output": {format!("a{i}"): {"get_age": [{"dvar": "d"}, "DD/MM/YYYY"]}}})).collect();
-            (Value::Array(q).to_string(), json!({"d": "29/02/1992"}))
-        }, [1, 5]),
-        ("get_day_diff (YYYY-MM-DD)", "call", |n| {
-            let q: Vec<Value> = (0..n).map(|i| json!({"output": {format!("a{i}"): {"get_day_diff": [{"dvar": "d"}, "YYYY-MM-DD"]}}})).collect();
-            (Value::Array(q).to_string(), json!({"d": "1992-02-29"}))
-        }, [1, 5]),
-        ("array element compare", "element", |n| (output(json!({">": [{"dvar": "a"}, 5, "and"]})), json!({"a": (0..n as i64).collect::<Vec<_>>()})), [8, 32]),
-        ("filtered projection", "element", |n| {
-            let l: Vec<Value> = (0..n).map(|i| json!({"v": i, "on": i % 2 == 0})).collect();
-            (output(json!({">": [{"dvar": "l[?on].v"}, 5]})), json!({"l": l}))
-        }, [8, 32]),
-        ("* (i64)", "operation", |n| {
-            let mut e = json!({"dvar": "x"});
-            for _ in 0..n {
-                e = json!({"*": [e, 1]});
-            }
-            (output(e), json!({"x": -7}))
-        }, [1, 9]),
-        ("exists (absent field)", "call", |n| {
-            let q: Vec<Value> = (0..n).map(|i| json!({"output": {format!("e{i}"): {"exists": [{"dvar": format!("a.missing{i}")}]}}})).collect();
-            (Value::Array(q).to_string(), json!({"a": {"x": 1, "y": "two", "z": [3]}}))
-        }, [1, 5]),
-        ("in (literal list)", "list element", |n| (output(json!({"in": [{"dvar": "x"}, (0..n as i64).collect::<Vec<_>>()]})), json!({"x": -7})), [8, 64]),
+        (
+            "string ==",
+            "character",
+            |n| (output(json!({"==": [{"dvar": "s"}, "a".repeat(n)]})), json!({"s": "a".repeat(n)})),
+            [16, 64],
+        ),
+        (
+            "~== (ASCII)",
+            "character",
+            |n| (output(json!({"~==": [{"dvar": "s"}, "a".repeat(n)]})), json!({"s": "A".repeat(n)})),
+            [16, 64],
+        ),
+        (
+            "~== (non-ASCII)",
+            "character",
+            |n| (output(json!({"~==": [{"dvar": "s"}, "ä".repeat(n)]})), json!({"s": "Ä".repeat(n)})),
+            [16, 64],
+        ),
+        (
+            "contains",
+            "haystack character",
+            |n| {
+                (
+                    output(json!({"contains": [{"dvar": "s"}, "xyz"]})),
+                    json!({"s": format!("{}xyz", "ab".repeat(n / 2))}),
+                )
+            },
+            [16, 64],
+        ),
+        (
+            "~contains (ASCII)",
+            "haystack character",
+            |n| {
+                (
+                    output(json!({"~contains": [{"dvar": "s"}, "XYZ"]})),
+                    json!({"s": format!("{}xyz", "ab".repeat(n / 2))}),
+                )
+            },
+            [16, 64],
+        ),
+        (
+            "get_age (DD/MM/YYYY)",
+            "call",
+            |n| {
+                let q: Vec<Value> = (0..n)
+                    .map(|i| json!({"output": {format!("a{i}"): {"get_age": [{"dvar": "d"}, "DD/MM/YYYY"]}}}))
+                    .collect();
+                (Value::Array(q).to_string(), json!({"d": "29/02/1992"}))
+            },
+            [1, 5],
+        ),
+        (
+            "get_day_diff (YYYY-MM-DD)",
+            "call",
+            |n| {
+                let q: Vec<Value> = (0..n)
+                    .map(|i| json!({"output": {format!("a{i}"): {"get_day_diff": [{"dvar": "d"}, "YYYY-MM-DD"]}}}))
+                    .collect();
+                (Value::Array(q).to_string(), json!({"d": "1992-02-29"}))
+            },
+            [1, 5],
+        ),
+        (
+            "array element compare",
+            "element",
+            |n| (output(json!({">": [{"dvar": "a"}, 5, "and"]})), json!({"a": (0..n as i64).collect::<Vec<_>>()})),
+            [8, 32],
+        ),
+        (
+            "filtered projection",
+            "element",
+            |n| {
+                let l: Vec<Value> = (0..n).map(|i| json!({"v": i, "on": i % 2 == 0})).collect();
+                (output(json!({">": [{"dvar": "l[?on].v"}, 5]})), json!({"l": l}))
+            },
+            [8, 32],
+        ),
+        (
+            "* (i64)",
+            "operation",
+            |n| {
+                let mut e = json!({"dvar": "x"});
+                for _ in 0..n {
+                    e = json!({"*": [e, 1]});
+                }
+                (output(e), json!({"x": -7}))
+            },
+            [1, 9],
+        ),
+        (
+            "exists (absent field)",
+            "call",
+            |n| {
+                let q: Vec<Value> = (0..n)
+                    .map(|i| json!({"output": {format!("e{i}"): {"exists": [{"dvar": format!("a.missing{i}")}]}}}))
+                    .collect();
+                (Value::Array(q).to_string(), json!({"a": {"x": 1, "y": "two", "z": [3]}}))
+            },
+            [1, 5],
+        ),
+        (
+            "in (literal list)",
+            "list element",
+            |n| (output(json!({"in": [{"dvar": "x"}, (0..n as i64).collect::<Vec<_>>()]})), json!({"x": -7})),
+            [8, 64],
+        ),
     ]
 }
 

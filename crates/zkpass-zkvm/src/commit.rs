@@ -50,11 +50,7 @@ pub struct CommittedDocument {
     depth: u32,
 }
 
-fn flatten(
-    v: &serde_json::Value,
-    path: &mut Vec<Segment>,
-    out: &mut Vec<(Vec<Segment>, [BFieldElement; SLOT_WORDS])>,
-) {
+fn flatten(v: &serde_json::Value, path: &mut Vec<Segment>, out: &mut Vec<(Vec<Segment>, [BFieldElement; SLOT_WORDS])>) {
     out.push((path.clone(), json_slot(v)));
     match v {
         serde_json::Value::Object(m) => {

@@ -20,6 +20,17 @@ pub enum ZkvmError {
         /// What is wrong.
         detail: String,
     },
+    /// The query compiles to more than the program's memory map or size
+    /// limit holds; nothing was proven.
+    #[error("the query is too large to compile: {what} holds at most {limit}")]
+    TooLarge {
+        /// The memory region or limit exceeded: `static cells`,
+        /// `literal memory`, `value slots`, `the output table`,
+        /// `a program (words)`.
+        what: &'static str,
+        /// Its capacity.
+        limit: u64,
+    },
     /// The VM stopped with an error while executing the program.
     #[error("the zkVM program failed: {0}")]
     Execution(String),

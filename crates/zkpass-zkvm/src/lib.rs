@@ -26,7 +26,7 @@ pub mod triton;
 mod witness;
 
 pub use error::ZkvmError;
-pub use system::{ProofSystem, ProveInput, ProveOutput, ProofStats, VerifyInput};
+pub use system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
 pub use triton::Triton;
 
 /// The engine version folded into every program: a change in compilation,

@@ -35,13 +35,15 @@ pub fn public_input(
         input.push(BFieldElement::new(u64::from(w)));
     }
     for tag in tags {
-        let c = commitments
-            .get(tag)
-            .ok_or_else(|| ZkvmError::Statement(format!("no commitment for document {tag:?}")))?;
-        let root = digest_from_hex(&c.root)
-            .map_err(|e| ZkvmError::Statement(format!("commitment root of {tag:?}: {e}")))?;
+        let c =
+            commitments.get(tag).ok_or_else(|| ZkvmError::Statement(format!("no commitment for document {tag:?}")))?;
+        let root =
+            digest_from_hex(&c.root).map_err(|e| ZkvmError::Statement(format!("commitment root of {tag:?}: {e}")))?;
         if c.depth > crate::commit::MAX_DEPTH {
-            return Err(ZkvmError::Statement(format!("commitment depth of {tag:?} exceeds {}", crate::commit::MAX_DEPTH)));
+            return Err(ZkvmError::Statement(format!(
+                "commitment depth of {tag:?} exceeds {}",
+                crate::commit::MAX_DEPTH
+            )));
         }
         input.extend(root.values().iter().rev());
         input.push(BFieldElement::new(u64::from(c.depth)));

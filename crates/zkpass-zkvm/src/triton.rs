@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use triton_vm::prelude::InstructionError;
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
 use zkpass_core::{DocumentCommitment, EvaluationDate};
-use triton_vm::prelude::InstructionError;
 use zkpass_query::{Query, QueryError};
 
 use crate::commit::CommittedDocument;

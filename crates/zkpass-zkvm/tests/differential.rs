@@ -91,7 +91,8 @@ fn int_expr() -> impl Strategy<Value = Value> {
 
 fn bool_leaf() -> impl Strategy<Value = Value> {
     let cmp = prop::sample::select(vec!["==", "!=", "<", "<=", ">", ">="]);
-    let str_op = prop::sample::select(vec!["==", "!=", "~==", "~!=", "contains", "!contains", "~contains", "~!contains"]);
+    let str_op =
+        prop::sample::select(vec!["==", "!=", "~==", "~!=", "contains", "!contains", "~contains", "~!contains"]);
     let mode = prop::sample::select(vec![None, Some("and"), Some("or")]);
     prop_oneof![
         any::<bool>().prop_map(Value::Bool),
@@ -154,7 +155,8 @@ fn check(query: &Value, doc: &Value) -> Result<(), TestCaseError> {
     let data = UserData::single(doc.clone());
     let date = EvaluationDate::new(2026, 11, 22).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let input = ProveInput { query: &q, user_data: &data, date, dvr_digest: [9; 32] };
-    let today = time::Date::from_calendar_date(2026, time::Month::November, 22).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let today = time::Date::from_calendar_date(2026, time::Month::November, 22)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let triton = Triton::default();
     match q.evaluate(&data, today) {
         Ok(_) => {

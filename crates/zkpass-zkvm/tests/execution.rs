@@ -96,10 +96,16 @@ fn if_else_outputs_and_reassignment() {
 fn the_trace_depends_on_sizes_not_on_values() {
     // Same document shape and string lengths, different values, different
     // branches taken: the same number of cycles.
-    let a = run(LOAN, json!({"personalInfo": {"firstName": "A", "_firstName_zkpass_public_": true, "birthYear": 1990, "city": "Jakarta"},
-        "finance": {"savingsBalance": 90000000}, "flags": {"fraudAlert": false}, "accountStatus": "good_standing"}));
-    let b = run(LOAN, json!({"personalInfo": {"firstName": "B", "_firstName_zkpass_public_": true, "birthYear": 2010, "city": "Bandung"},
-        "finance": {"savingsBalance": -3}, "flags": {"fraudAlert": true}, "accountStatus": "closed_accnt!"}));
+    let a = run(
+        LOAN,
+        json!({"personalInfo": {"firstName": "A", "_firstName_zkpass_public_": true, "birthYear": 1990, "city": "Jakarta"},
+        "finance": {"savingsBalance": 90000000}, "flags": {"fraudAlert": false}, "accountStatus": "good_standing"}),
+    );
+    let b = run(
+        LOAN,
+        json!({"personalInfo": {"firstName": "B", "_firstName_zkpass_public_": true, "birthYear": 2010, "city": "Bandung"},
+        "finance": {"savingsBalance": -3}, "flags": {"fraudAlert": true}, "accountStatus": "closed_accnt!"}),
+    );
     assert_ne!(a.0, b.0);
     assert_eq!(a.1, b.1, "cycle counts must be equal");
 }

@@ -96,11 +96,13 @@ fn interpreter_gives_the_golden_results() {
     let today = time::Date::from_calendar_date(2026, time::Month::November, 22).expect("date");
     let mut failures = Vec::new();
     for case in cases() {
-        let got = Query::parse(&case.query).map_err(|e| ("static", e)).and_then(|q| {
-            q.evaluate(&case.data, today).map_err(|e| ("runtime", e))
-        });
+        let got = Query::parse(&case.query)
+            .map_err(|e| ("static", e))
+            .and_then(|q| q.evaluate(&case.data, today).map_err(|e| ("runtime", e)));
         let ok = match (&case.expect, &got) {
-            (Expect::Output(want), Ok(out)) => want == out && serde_json::to_string(want).ok() == serde_json::to_string(out).ok(),
+            (Expect::Output(want), Ok(out)) => {
+                want == out && serde_json::to_string(want).ok() == serde_json::to_string(out).ok()
+            }
             (Expect::Error(want), Err(("runtime", e))) => &kind_name(&e.kind) == want,
             (Expect::Static(want), Err(("static", e))) => &kind_name(&e.kind) == want,
             _ => false,

@@ -20,7 +20,10 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let date = EvaluationDate::new(2026, 11, 22).unwrap();
     let triton = Triton::default();
     let proved = triton.prove(&ProveInput { query: &query, user_data: &data, date, dvr_digest: [1; 32] }).unwrap();
-    assert_eq!(serde_json::Value::Object(proved.output.clone()), json!({"adult": true, "city": true, "all_pass": false}));
+    assert_eq!(
+        serde_json::Value::Object(proved.output.clone()),
+        json!({"adult": true, "city": true, "all_pass": false})
+    );
     assert!(proved.stats.padded_height.is_power_of_two());
 
     let tags = vec![String::new()];
@@ -34,7 +37,9 @@ fn a_proof_verifies_only_against_its_own_statement() {
     };
     triton.verify(&statement, &proved.proof).expect("the honest statement verifies");
 
-    let rejected = |s: &VerifyInput<'_>, proof: &[u8]| matches!(triton.verify(s, proof), Err(ZkvmError::Rejected(_) | ZkvmError::MalformedProof(_)));
+    let rejected = |s: &VerifyInput<'_>, proof: &[u8]| {
+        matches!(triton.verify(s, proof), Err(ZkvmError::Rejected(_) | ZkvmError::MalformedProof(_)))
+    };
 
     let mut edited = proved.output.clone();
     edited.insert("adult".into(), json!(false));
@@ -44,13 +49,23 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let other_date = EvaluationDate::new(2026, 11, 23).unwrap();
     assert!(rejected(&VerifyInput { date: other_date, ..statement }, &proved.proof), "other date");
 
-    let other_query = Query::parse(r#"[{"output":{"adult":{">=":[{"dvar":"age"},21]}}},{"output":{"city":{"~==":[{"dvar":"city"},"jakarta"]}}},
-            {"output":{"all_pass":{">=":[{"dvar":"scores"},50,"and"]}}}]"#).unwrap();
+    let other_query = Query::parse(
+        r#"[{"output":{"adult":{">=":[{"dvar":"age"},21]}}},{"output":{"city":{"~==":[{"dvar":"city"},"jakarta"]}}},
+            {"output":{"all_pass":{">=":[{"dvar":"scores"},50,"and"]}}}]"#,
+    )
+    .unwrap();
     assert!(rejected(&VerifyInput { query: &other_query, ..statement }, &proved.proof), "other query");
 
     let mut other_commitment: BTreeMap<String, DocumentCommitment> = proved.commitments.clone();
-    let fresh = zkpass_zkvm::commit::CommittedDocument::commit("", &json!({"age": 30, "city": "Jakarta", "scores": [70, 85, 10]})).unwrap();
-    other_commitment.insert(String::new(), DocumentCommitment { root: zkpass_zkvm::encoding::digest_to_hex(&fresh.root()), depth: fresh.depth() });
+    let fresh = zkpass_zkvm::commit::CommittedDocument::commit(
+        "",
+        &json!({"age": 30, "city": "Jakarta", "scores": [70, 85, 10]}),
+    )
+    .unwrap();
+    other_commitment.insert(
+        String::new(),
+        DocumentCommitment { root: zkpass_zkvm::encoding::digest_to_hex(&fresh.root()), depth: fresh.depth() },
+    );
     assert!(rejected(&VerifyInput { commitments: &other_commitment, ..statement }, &proved.proof), "other commitment");
 
     let mut tampered = proved.proof.clone();
@@ -64,7 +79,8 @@ fn a_proof_verifies_only_against_its_own_statement() {
     // committed leaf, so no proof exists; and the honest proof does not
     // verify for that output.
     let truncated = UserData::single(json!({"age": 30, "city": "Jakarta", "scores": [70, 85]}));
-    let mut forged = triton.prepare(&ProveInput { query: &query, user_data: &truncated, date, dvr_digest: [1; 32] }).unwrap();
+    let mut forged =
+        triton.prepare(&ProveInput { query: &query, user_data: &truncated, date, dvr_digest: [1; 32] }).unwrap();
     assert_eq!(forged.output.get("all_pass"), Some(&json!(true)));
     forged.claim.input = zkpass_zkvm::statement::public_input(date, &[1; 32], &tags, &proved.commitments).unwrap();
     let refused = triton.prove_prepared(&forged).unwrap_err();

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use zkpass_query::{QueryError, QueryErrorKind as K};
 
-use super::{Gate, Gen, CELLS_END, SLOTS};
+use super::{Gate, Gen, CELLS, CELLS_END, LITS, OUT, SLOTS};
 
 impl Gen {
     /// Appends one line of assembly.
@@ -14,27 +14,46 @@ impl Gen {
         self.code.push('\n');
     }
 
+    /// Records that a region ran out (the first one wins); [`super::compile`]
+    /// turns it into [`crate::ZkvmError::TooLarge`] before assembling, so
+    /// an overlapping layout is never run, in any build profile.
+    fn overflow(&mut self, what: &'static str, limit: u64) {
+        self.overflow.get_or_insert((what, limit));
+    }
+
     /// A fresh static value slot (8 words: the 7-word slot and a pointer).
     pub(super) fn alloc(&mut self) -> u64 {
         let s = self.next_slot;
         self.next_slot += 8;
-        debug_assert!(s >= SLOTS);
+        if self.next_slot > OUT {
+            self.overflow("value slots", (OUT - SLOTS) / 8);
+        }
         s
     }
 
     /// A fresh static RAM cell.
     pub(super) fn cell(&mut self) -> u64 {
-        let c = self.next_cell;
-        self.next_cell += 1;
-        debug_assert!(c < CELLS_END);
-        c
+        self.cells(1)
     }
 
     /// `n` consecutive static cells.
     pub(super) fn cells(&mut self, n: u64) -> u64 {
         let c = self.next_cell;
         self.next_cell += n;
+        if self.next_cell > CELLS_END {
+            self.overflow("static cells", CELLS_END - CELLS);
+        }
         c
+    }
+
+    /// `n` consecutive words of literal memory.
+    pub(super) fn lit_words(&mut self, n: u64) -> u64 {
+        let base = self.next_lit;
+        self.next_lit += n;
+        if self.next_lit > SLOTS {
+            self.overflow("literal memory", SLOTS - LITS);
+        }
+        base
     }
 
     /// A label unique in the program.

@@ -47,6 +47,11 @@ use runtime::Runtime;
 /// Words per output-table entry: `[present, slot]`.
 pub const OUTPUT_ENTRY_WORDS: usize = 1 + SLOT_WORDS;
 
+/// Largest program this backend proves, in instruction words. Hashing the
+/// program costs one Tip5 permutation per 10 words and sets the padded
+/// height of typical queries (docs/PROOF.md).
+pub const MAX_PROGRAM_WORDS: usize = 1 << 16;
+
 /// Scratch cells of single operations.
 const SCRATCH: u64 = 0;
 /// The evaluation date `[year, month, day]`.
@@ -206,6 +211,8 @@ struct Gen {
     fa_t: u64,
     /// What each assertion's failure means, by error id.
     checks: Vec<QueryError>,
+    /// The first memory region that ran out, and its capacity.
+    overflow: Option<(&'static str, u64)>,
 }
 
 fn version_tag() -> u64 {
@@ -248,6 +255,35 @@ fn for_each_expr(stmts: &[Stmt], f: &mut impl FnMut(&Expr, bool)) {
     }
 }
 
+/// The value of every output and assignment, statement by statement.
+fn for_each_value(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Assign { expr, .. } | Stmt::Output { expr, .. } => f(expr),
+            Stmt::If { then, otherwise, .. } => {
+                for_each_value(then, f);
+                for_each_value(otherwise, f);
+            }
+        }
+    }
+}
+
+/// The dvars whose raw data a value carries: the value itself, or the
+/// operands of the value-preserving operators `len`, `+`, `-`, `*`.
+fn carried_dvars(e: &Expr, out: &mut HashSet<String>) {
+    match e {
+        Expr::Dvar(p) => {
+            out.insert(p.text.clone());
+        }
+        Expr::Len(x) => carried_dvars(x, out),
+        Expr::Arith(_, a, b) => {
+            carried_dvars(a, out);
+            carried_dvars(b, out);
+        }
+        _ => {}
+    }
+}
+
 /// Compiles `query` for documents `tags` (sorted; `[""]` for a sole
 /// document).
 ///
@@ -273,10 +309,6 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
                 vec![date]
             }
             Expr::Lit(_) if top => vec![e],
-            Expr::Dvar(p) if top => {
-                raw_dvars.insert(p.text.clone());
-                Vec::new()
-            }
             _ => Vec::new(),
         };
         for o in operands {
@@ -285,6 +317,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
             }
         }
     });
+    for_each_value(&query.statements, &mut |e| carried_dvars(e, &mut raw_dvars));
     let mut next_cell = CELLS;
     let rt = Runtime::new(&mut next_cell);
     let mut g = Gen {
@@ -316,13 +349,27 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         curx: SLOTS + 16,
         cury: SLOTS + 24,
         fa_t: SLOTS + 32,
+        overflow: None,
     };
+    let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
+    if table_words > HEAP - OUT {
+        return Err(ZkvmError::TooLarge {
+            what: "the output table",
+            limit: (HEAP - OUT) / OUTPUT_ENTRY_WORDS as u64 - 2,
+        });
+    }
     g.prologue(query);
     g.block(&query.statements, None)?;
     g.epilogue();
+    if let Some((what, limit)) = g.overflow {
+        return Err(ZkvmError::TooLarge { what, limit });
+    }
     let code = format!("{}{}", g.code, g.subs);
     let program = Program::from_code(&code)
         .map_err(|e| ZkvmError::Execution(format!("generated assembly does not parse: {e}")))?;
+    if program.len_bwords() > MAX_PROGRAM_WORDS {
+        return Err(ZkvmError::TooLarge { what: "a program (words)", limit: MAX_PROGRAM_WORDS as u64 });
+    }
     Ok(CompiledQuery {
         program,
         code,
@@ -475,19 +522,54 @@ impl Gen {
         }
     }
 
-    /// The raw sources `expr` may be (a dvar, or a variable holding one),
-    /// with the bit that tells whether it is.
+    /// The raw sources `expr` carries (a dvar, a variable holding one, or
+    /// the operands of the value-preserving operators `len`, `+`, `-`,
+    /// `*`), with the bit that tells whether it does.
     fn raw_sources(&mut self, expr: &Expr) -> Result<BTreeMap<Raw, Bit>, ZkvmError> {
         Ok(match expr {
             Expr::Dvar(p) => match &p.projection {
                 Some(proj) if !proj.rest.is_empty() => BTreeMap::from([(Raw::Projection(p.text.clone()), Bit::One)]),
                 _ => BTreeMap::from([(Raw::Path(self.resolve(p)?), Bit::One)]),
             },
-            Expr::Lvar(n) => {
-                self.taint.get(n).map(|m| m.iter().map(|(r, c)| (r.clone(), Bit::Cell(*c))).collect()).unwrap_or_default()
+            Expr::Lvar(n) => self
+                .taint
+                .get(n)
+                .map(|m| m.iter().map(|(r, c)| (r.clone(), Bit::Cell(*c))).collect())
+                .unwrap_or_default(),
+            Expr::Len(x) => self.raw_sources(x)?,
+            Expr::Arith(_, a, b) => {
+                let mut sources = self.raw_sources(a)?;
+                for (raw, bit) in self.raw_sources(b)? {
+                    let merged = match sources.remove(&raw) {
+                        None => bit,
+                        Some(other) => self.or_bits(other, bit),
+                    };
+                    sources.insert(raw, merged);
+                }
+                sources
             }
             _ => BTreeMap::new(),
         })
+    }
+
+    /// `a ∨ b` of two taint bits; a runtime OR lands in a fresh cell.
+    fn or_bits(&mut self, a: Bit, b: Bit) -> Bit {
+        match (a, b) {
+            (Bit::One, _) | (_, Bit::One) => Bit::One,
+            (Bit::Cell(x), Bit::Cell(y)) if x == y => Bit::Cell(x),
+            (Bit::Cell(x), Bit::Cell(y)) => {
+                // a + b - a·b on bits
+                self.load(x);
+                self.load(y);
+                self.emit("add");
+                self.load(x);
+                self.load(y);
+                self.emit("mul push -1 mul add");
+                let c = self.cell();
+                self.store(c);
+                Bit::Cell(c)
+            }
+        }
     }
 
     /// Asserts, under `gate` and when `bit` holds, that a raw source is
@@ -517,5 +599,4 @@ impl Gen {
         self.assert_zero_under(gate, fail);
         Ok(())
     }
-
 }

@@ -62,9 +62,10 @@ impl Gen {
             Expr::Lit(v) => Ok(self.literal(v)),
             Expr::Dvar(p) => self.dvar(p, gate),
             Expr::Lvar(n) => {
-                let s = *self.vars.get(n).ok_or_else(|| {
-                    ZkvmError::Unsupported(format!("local variable {n:?} is never assigned"))
-                })?;
+                let s = *self
+                    .vars
+                    .get(n)
+                    .ok_or_else(|| ZkvmError::Unsupported(format!("local variable {n:?} is never assigned")))?;
                 self.is_type(s, tag::UNSET);
                 self.assert_zero_under(gate, K::UnsetVariable(n.clone()));
                 Ok(s)
@@ -125,7 +126,12 @@ impl Gen {
                 self.is_type(s, tag::ARRAY);
                 self.assert_zero_under(gate, type_error(op, "the value is an array"));
                 if let Some(first) = list.first() {
-                    self.assert_type(s, value_slot(first)[0].value(), gate, type_error(op, "the value and the list differ in type"));
+                    self.assert_type(
+                        s,
+                        value_slot(first)[0].value(),
+                        gate,
+                        type_error(op, "the value and the list differ in type"),
+                    );
                 }
                 // compare the first two words of hash(slot ‖ 0 0 0) with
                 // those of every literal: one permutation, then two `eq`
@@ -974,7 +980,6 @@ impl Gen {
         let rt = self.rt;
         let (k, t) = (self.cell(), self.alloc());
         // the segment table: [kind, index, digest (5), 0] per segment
-        let tab = self.next_lit;
         let mut words = Vec::new();
         for seg in &path.segments {
             let (kind, index) = match seg {
@@ -990,9 +995,14 @@ impl Gen {
             words.extend(d.values().iter().map(|v| v.value()));
             words.push(0);
         }
-        self.next_lit += words.len() as u64;
+        let tab = self.lit_words(words.len() as u64);
         self.write_words(tab, &words);
-        for (v, cell) in [(path.segments.len() as u64, rt.pf_n), (self.root_of(&path.tag), rt.pf_root), (t, rt.pf_dest), (tab, rt.pf_tab)] {
+        for (v, cell) in [
+            (path.segments.len() as u64, rt.pf_n),
+            (self.root_of(&path.tag), rt.pf_root),
+            (t, rt.pf_dest),
+            (tab, rt.pf_tab),
+        ] {
             self.push(v);
             self.store(cell);
         }
@@ -1038,7 +1048,11 @@ impl Gen {
             let _ = writeln!(g.code, "push {} eq mul", tag::OBJECT);
             g.when(|g| {
                 g.load(rt.pf_dest);
-                let _ = writeln!(g.code, "addi 7 read_mem 4 read_mem 4 pop 1 push {} write_mem 4 write_mem 4 pop 1", g.fa_t);
+                let _ = writeln!(
+                    g.code,
+                    "addi 7 read_mem 4 read_mem 4 pop 1 push {} write_mem 4 write_mem 4 pop 1",
+                    g.fa_t
+                );
                 g.load(e);
                 g.emit("addi 6 read_mem 5 pop 1");
                 g.store_digest(rt.fa_name);
@@ -1129,5 +1143,4 @@ impl Gen {
         self.emit("add addi 10");
         self.store(rt.hp);
     }
-
 }

@@ -51,13 +51,12 @@ impl Gen {
         if let (Value::Str(s), true) = (v, self.need_chars && self.char_literals.contains(v_text(v))) {
             let chars: Vec<u64> = s.chars().map(|c| u64::from(u32::from(c))).collect();
             let folded: Vec<u64> = case_fold(s).chars().map(|c| u64::from(u32::from(c))).collect();
-            let base = self.next_lit;
-            let fptr = base + 2 + chars.len() as u64;
-            let mut words = vec![fptr, chars.len() as u64];
+            let mut words = vec![0, chars.len() as u64];
             words.extend(&chars);
             words.push(folded.len() as u64);
             words.extend(&folded);
-            self.next_lit += words.len() as u64;
+            let base = self.lit_words(words.len() as u64);
+            words[0] = base + 2 + chars.len() as u64;
             self.write_words(base, &words);
             ptr = base + 1;
         }
@@ -214,7 +213,10 @@ impl Gen {
             }
         };
         self.load(bad);
-        self.assert_zero_under(gate, K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" });
+        self.assert_zero_under(
+            gate,
+            K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
+        );
         Ok(s)
     }
 

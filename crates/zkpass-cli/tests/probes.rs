@@ -1,0 +1,214 @@
+//! Regression tests for what probing the service as an API-key holder
+//! found: each request below was once accepted (or answered in a way that
+//! leaked), and is refused now. None of them reaches the prover.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use josekit::jwe::{JweHeader, ECDH_ES};
+use josekit::jwt::{self, JwtPayload};
+use serde_json::{json, Map, Value};
+use zkpass_cli::demo::LocalService;
+use zkpass_client::holder::Holder;
+use zkpass_client::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
+use zkpass_core::{
+    DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKeyOption, UserDataRequest, ZkPassError,
+};
+use zkpass_jose::{sign_data_with_claims, KeyPair};
+
+struct Probe {
+    service: LocalService,
+    holder: Holder,
+    trust: ServiceTrust,
+    issuer: KeyPair,
+    verifier: KeyPair,
+}
+
+impl Probe {
+    async fn start() -> Self {
+        let service = LocalService::start().await.unwrap();
+        let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
+        let trust = holder.service_trust(TrustAnchor::Pinned(service.root_key.clone())).await.unwrap();
+        Self { service, holder, trust, issuer: KeyPair::generate().unwrap(), verifier: KeyPair::generate().unwrap() }
+    }
+
+    fn dvr(&self, query: &str, issuer_key: PublicKeyOption, verifier_key: PublicKeyOption) -> DataVerificationRequest {
+        DataVerificationRequest {
+            zkvm: "triton".into(),
+            dvr_title: "probe".into(),
+            dvr_id: "00000000-0000-4000-8000-000000000001".into(),
+            query_engine_ver: zkpass_query::QUERY_ENGINE_VERSION.into(),
+            query_method_ver: String::new(),
+            query: query.into(),
+            user_data_requests: BTreeMap::from([(
+                String::new(),
+                UserDataRequest { user_data_url: None, user_data_verifying_key: issuer_key },
+            )]),
+            dvr_verifying_key: Some(verifier_key),
+        }
+    }
+
+    fn plain_dvr(&self, query: &str) -> DataVerificationRequest {
+        self.dvr(
+            query,
+            PublicKeyOption::PublicKey(self.issuer.public_key().clone()),
+            PublicKeyOption::PublicKey(self.verifier.public_key().clone()),
+        )
+    }
+
+    fn dvr_token(&self, dvr: &DataVerificationRequest, claims: &Map<String, Value>) -> String {
+        sign_data_with_claims(&serde_json::to_value(dvr).unwrap(), &self.verifier, None, None, claims).unwrap()
+    }
+
+    fn user_data(&self, claims: &Map<String, Value>) -> BTreeMap<String, String> {
+        let doc: Value =
+            serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+        let token = sign_data_with_claims(&doc, &self.issuer, None, None, claims).unwrap();
+        BTreeMap::from([(String::new(), token)])
+    }
+
+    async fn prove(
+        &self,
+        dvr_token: &str,
+        data: &BTreeMap<String, String>,
+        date: Option<EvaluationDate>,
+    ) -> ZkPassError {
+        self.holder.generate_proof(&self.trust, dvr_token, data, date).await.unwrap_err()
+    }
+}
+
+fn claims(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap()
+}
+
+fn service_error(e: &ZkPassError) -> &str {
+    match e {
+        ZkPassError::Service(m) => m,
+        other => panic!("expected a service error, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_arithmetic_privacy_bypass_is_refused() {
+    let p = Probe::start().await;
+    let query = r#"[{"output":{"savings_balance":{"+":[{"dvar":"finance.savingsBalance"},0]}}},
+      {"output":{"birth_year":{"*":[{"dvar":"personalInfo.birthYear"},1]}}},
+      {"output":{"national_id_len":{"len":[{"dvar":"personalInfo.nationalId"}]}}}]"#;
+    let token = p.dvr_token(&p.plain_dvr(query), &Map::new());
+    let e = p.prove(&token, &p.user_data(&Map::new()), None).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("privacy rule") && m.contains("finance.savingsBalance"), "{m}");
+    assert!(!m.contains("87250000"), "no value in the error: {m}");
+    p.service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_tokens_and_future_dates_are_refused() {
+    let p = Probe::start().await;
+    let query = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},1]}}}]"#;
+    let good_dvr = p.dvr_token(&p.plain_dvr(query), &Map::new());
+
+    let e = p.prove(&good_dvr, &p.user_data(&claims(json!({"exp": 1}))), None).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("expired"), "{m}");
+
+    let future_dvr = p.dvr_token(&p.plain_dvr(query), &claims(json!({"nbf": 4_102_444_800u64})));
+    let e = p.prove(&future_dvr, &p.user_data(&Map::new()), None).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("not valid before"), "{m}");
+
+    let later = EvaluationDate::from_unix_seconds(4_102_444_800);
+    let e = p.prove(&good_dvr, &p.user_data(&Map::new()), Some(later)).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("evaluation_date"), "{m}");
+    p.service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_jwe_is_refused_before_it_inflates() {
+    let p = Probe::start().await;
+    let key = p.trust.vouched_key(ENCRYPTION_KID).unwrap();
+    let mut header = JweHeader::new();
+    header.set_content_encryption("A256GCM");
+    header.set_compression("DEF");
+    let mut payload = JwtPayload::new();
+    payload.set_claim("data", Some(Value::String("0".repeat(64 << 20)))).unwrap();
+    let encrypter = ECDH_ES.encrypter_from_pem(key.to_pem()).unwrap();
+    let bomb = jwt::encode_with_encrypter(&payload, &header, &encrypter).unwrap();
+    assert!(bomb.len() < 200_000, "64 MiB inflated from {} bytes", bomb.len());
+    let body = json!({"user_data_token": bomb, "dvr_token": bomb}).to_string();
+    let (k, s) = &p.service.api_key;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/1.0/dvr/1.0/proof", p.service.base_url))
+        .basic_auth(k, Some(s))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let answer: Value = resp.json().await.unwrap();
+    assert!(answer["status_text"].as_str().unwrap().contains("compressed"), "{answer}");
+    p.service.stop().await;
+}
+
+/// A loopback listener that counts the connections it is offered.
+fn counting_listener() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loopback_jku_is_never_fetched_and_failures_look_alike() {
+    let p = Probe::start().await;
+    let (port, hits) = counting_listener();
+    let query = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},1]}}}]"#;
+    let mut texts = Vec::new();
+    for jku in [
+        format!("http://127.0.0.1:{port}/jwks.json"),
+        format!("https://127.0.0.1:{port}/jwks.json"),
+        format!("https://localhost:{port}/jwks.json"),
+        "https://169.254.169.254/latest/meta-data".to_string(),
+        "https://[::1]:1/jwks.json".to_string(),
+    ] {
+        let issuer = PublicKeyOption::KeysetEndpoint(KeysetEndpoint { jku: jku.clone(), kid: "k".into() });
+        let dvr = p.dvr(query, issuer, PublicKeyOption::PublicKey(p.verifier.public_key().clone()));
+        let e = p.prove(&p.dvr_token(&dvr, &Map::new()), &p.user_data(&Map::new()), None).await;
+        let m = service_error(&e).to_string();
+        assert!(m.contains("400"), "{jku}: {m}");
+        texts.push(m.replace(&jku, "JKU"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the service connected to a loopback jku");
+    // http is refused by policy (a URL check); every fetch failure reads the same
+    assert!(texts[0].contains("https"), "{}", texts[0]);
+    for t in &texts[1..] {
+        assert_eq!(t, &texts[1]);
+        assert!(!t.contains(&port.to_string()), "{t}");
+    }
+    p.service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_service_is_not_trusted_without_its_root() {
+    let first = LocalService::start().await.unwrap();
+    let second = LocalService::start().await.unwrap();
+    let holder = Holder::new(&second.base_url, None);
+    let e = holder.service_trust(TrustAnchor::Pinned(first.root_key.clone())).await.unwrap_err();
+    assert!(matches!(e, ZkPassError::MissingPublicKey(ref m) if m.contains("pinned")), "{e}");
+    assert!(holder.service_trust(TrustAnchor::FirstUse).await.is_ok(), "only on purpose");
+    first.stop().await;
+    second.stop().await;
+}

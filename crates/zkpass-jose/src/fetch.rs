@@ -1,0 +1,354 @@
+//! Fetching key sets named by `jku` ([RFC 7515] §4.1.2) under a policy.
+//!
+//! A `jku` is attacker-supplied text: whoever writes a DVR or a user data
+//! token chooses it, and the party that resolves it (the service, or a
+//! verifier's SDK) makes the request. Without a policy that is a
+//! server-side request forgery: a probe of loopback ports, of the cloud
+//! metadata address, of the internal network. [`KeySetFetcher`] therefore
+//!
+//! - accepts `https` only, unless the policy allows `http`;
+//! - accepts only hosts on the allow-list, when one is set;
+//! - resolves the host itself and refuses loopback, private, link-local,
+//!   shared, documentation, multicast and unspecified addresses unless the
+//!   policy allows them, then connects to exactly the addresses it checked
+//!   (no second lookup that could answer differently);
+//! - follows no redirect and sends no `Referer`;
+//! - bounds the connect time, the whole exchange and the response size;
+//! - caches every outcome per URL for a time to live, so one request, or a
+//!   flood of them, costs at most one fetch per URL per TTL;
+//! - answers every failure that depends on what the fetch saw with one
+//!   generic error ([`JoseError::KeySetUnavailable`]), so it cannot be used
+//!   to tell a closed port from an HTTP error or a non-JSON body.
+//!
+//! [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use zkpass_core::{PublicKey, PublicKeyOption};
+
+use crate::{JoseError, Jwks};
+
+/// What a [`KeySetFetcher`] may fetch, and how long and how much.
+///
+/// In a TOML configuration every field is optional:
+///
+/// ```toml
+/// [key_fetch]
+/// allow_http = false
+/// allowed_hosts = ["keys.issuer.example"]
+/// allow_private_addresses = false
+/// connect_timeout_ms = 3000
+/// timeout_ms = 10000
+/// max_bytes = 65536
+/// cache_ttl_secs = 300
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchPolicy {
+    /// Whether `http://` URLs may be fetched (default: `https` only).
+    pub allow_http: bool,
+    /// Host names (exact, case-insensitive) that may be fetched; empty
+    /// allows any host whose addresses pass the address check.
+    pub allowed_hosts: Vec<String>,
+    /// Whether loopback, private, link-local and other non-public
+    /// addresses may be fetched (default: no).
+    pub allow_private_addresses: bool,
+    /// Time to establish the connection, milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Time for the whole exchange, milliseconds.
+    pub timeout_ms: u64,
+    /// Largest response body, bytes.
+    pub max_bytes: usize,
+    /// How long an outcome (key set or failure) is reused, seconds.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allowed_hosts: Vec::new(),
+            allow_private_addresses: false,
+            connect_timeout_ms: 3_000,
+            timeout_ms: 10_000,
+            max_bytes: 64 * 1024,
+            cache_ttl_secs: 300,
+        }
+    }
+}
+
+impl FetchPolicy {
+    /// A policy for tests and local demos: `http` and loopback allowed,
+    /// other limits as the default.
+    pub fn local() -> Self {
+        Self { allow_http: true, allow_private_addresses: true, ..Self::default() }
+    }
+}
+
+/// Whether `ip` is an address on the public internet: not loopback,
+/// private ([RFC 1918], [RFC 4193]), link-local (including the cloud
+/// metadata address 169.254.169.254), shared ([RFC 6598]), documentation,
+/// benchmarking, multicast, broadcast or unspecified. IPv4-mapped IPv6
+/// addresses are judged as IPv4.
+///
+/// [RFC 1918]: https://www.rfc-editor.org/rfc/rfc1918
+/// [RFC 4193]: https://www.rfc-editor.org/rfc/rfc4193
+/// [RFC 6598]: https://www.rfc-editor.org/rfc/rfc6598
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_address(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local()
+                    || first == 0x2001 && v6.segments()[1] == 0x0db8
+                    || first == 0x0064 && v6.segments()[1] == 0xff9b)
+            }
+        },
+    }
+}
+
+type Outcome = Result<Jwks, JoseError>;
+
+#[derive(Default)]
+struct Entry {
+    at: Option<Instant>,
+    outcome: Option<Outcome>,
+}
+
+/// Fetches and caches key sets under a [`FetchPolicy`]. Cheap to clone;
+/// clones share the cache.
+#[derive(Clone)]
+pub struct KeySetFetcher {
+    policy: Arc<FetchPolicy>,
+    cache: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>>,
+}
+
+impl std::fmt::Debug for KeySetFetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySetFetcher").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+/// Maps any failure to the one generic fetch error.
+fn unavailable<E>(_: E) -> JoseError {
+    JoseError::KeySetUnavailable
+}
+
+/// Most URLs whose outcome is cached; the cache is emptied when full.
+const MAX_CACHED_URLS: usize = 1024;
+
+/// Longest `jku` accepted, bytes.
+pub const MAX_JKU_BYTES: usize = 2048;
+
+impl KeySetFetcher {
+    /// A fetcher with `policy` and an empty cache.
+    pub fn new(policy: FetchPolicy) -> Self {
+        Self { policy: Arc::new(policy), cache: Arc::default() }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &FetchPolicy {
+        &self.policy
+    }
+
+    /// The key set at `url`, from the cache when an outcome younger than
+    /// the TTL is there; concurrent calls for one URL share one fetch.
+    ///
+    /// # Errors
+    /// [`JoseError::KeySetRefused`] when the policy forbids the URL itself
+    /// (scheme, host, length); [`JoseError::KeySetUnavailable`] for every
+    /// failure that depends on the answer, the address or the network.
+    pub async fn fetch(&self, url: &str) -> Result<Jwks, JoseError> {
+        let entry = {
+            let mut cache = self.cache.lock().map_err(|_| JoseError::KeySetUnavailable)?;
+            if cache.len() >= MAX_CACHED_URLS && !cache.contains_key(url) {
+                cache.clear();
+            }
+            Arc::clone(cache.entry(url.to_string()).or_default())
+        };
+        let mut entry = entry.lock().await;
+        let ttl = Duration::from_secs(self.policy.cache_ttl_secs);
+        if let (Some(at), Some(outcome)) = (entry.at, &entry.outcome) {
+            if at.elapsed() < ttl {
+                return outcome.clone();
+            }
+        }
+        let outcome = self.fetch_uncached(url).await;
+        *entry = Entry { at: Some(Instant::now()), outcome: Some(outcome.clone()) };
+        outcome
+    }
+
+    /// Resolves a [`PublicKeyOption`]: an inline key as is, a
+    /// `KeysetEndpoint` by fetching its `jku` and looking up its `kid`.
+    ///
+    /// # Errors
+    /// As [`Self::fetch`], and [`JoseError::Jwks`] when the key set lacks
+    /// the `kid`.
+    pub async fn resolve(&self, option: &PublicKeyOption) -> Result<PublicKey, JoseError> {
+        match option {
+            PublicKeyOption::PublicKey(k) => Ok(k.clone()),
+            PublicKeyOption::KeysetEndpoint(e) => Ok(self.fetch(&e.jku).await?.find(&e.kid)?.public_key()),
+        }
+    }
+
+    /// Checks the URL against the policy without any network access and
+    /// returns it parsed.
+    fn check_url(&self, url: &str) -> Result<reqwest::Url, JoseError> {
+        let refuse = |why: &str| JoseError::KeySetRefused(why.to_string());
+        if url.len() > MAX_JKU_BYTES {
+            return Err(refuse("the jku is too long"));
+        }
+        let parsed = reqwest::Url::parse(url).map_err(|_| refuse("the jku is not a URL"))?;
+        match parsed.scheme() {
+            "https" => {}
+            "http" if self.policy.allow_http => {}
+            _ => return Err(refuse("the jku must be an https URL")),
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(refuse("the jku must not carry credentials"));
+        }
+        let host = parsed.host_str().ok_or_else(|| refuse("the jku has no host"))?.to_ascii_lowercase();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if !self.policy.allowed_hosts.is_empty()
+            && !self.policy.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+        {
+            return Err(refuse("the jku host is not on the key-fetch allow-list"));
+        }
+        Ok(parsed)
+    }
+
+    async fn fetch_uncached(&self, url: &str) -> Result<Jwks, JoseError> {
+        let parsed = self.check_url(url)?;
+        let host = parsed
+            .host_str()
+            .ok_or(JoseError::KeySetUnavailable)?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = parsed.port_or_known_default().ok_or(JoseError::KeySetUnavailable)?;
+        let deadline = Duration::from_millis(self.policy.timeout_ms);
+        let addrs: Vec<SocketAddr> = tokio::time::timeout(deadline, tokio::net::lookup_host((host.as_str(), port)))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?
+            .collect();
+        if addrs.is_empty()
+            || (!self.policy.allow_private_addresses && !addrs.iter().all(|a| is_public_address(a.ip())))
+        {
+            return Err(JoseError::KeySetUnavailable);
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .no_proxy()
+            .connect_timeout(Duration::from_millis(self.policy.connect_timeout_ms))
+            .timeout(deadline)
+            .resolve_to_addrs(&host, &addrs)
+            .build()
+            .map_err(unavailable)?;
+        let body = tokio::time::timeout(deadline, async {
+            let mut resp = client.get(parsed).send().await.map_err(unavailable)?;
+            if !resp.status().is_success() {
+                return Err(JoseError::KeySetUnavailable);
+            }
+            if resp.content_length().is_some_and(|n| n > self.policy.max_bytes as u64) {
+                return Err(JoseError::KeySetUnavailable);
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(unavailable)? {
+                if body.len() + chunk.len() > self.policy.max_bytes {
+                    return Err(JoseError::KeySetUnavailable);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        })
+        .await
+        .map_err(unavailable)??;
+        let text = std::str::from_utf8(&body).map_err(unavailable)?;
+        Jwks::parse(text).map_err(|_| JoseError::KeySetUnavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_addresses() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "198.18.0.1",
+            "192.0.2.1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public_address(private.parse().unwrap()), "{private}");
+        }
+        for public in ["8.8.8.8", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8", "100.128.0.1"] {
+            assert!(is_public_address(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn the_url_is_checked_before_any_fetch() {
+        let f =
+            KeySetFetcher::new(FetchPolicy { allowed_hosts: vec!["keys.example".into()], ..FetchPolicy::default() });
+        assert!(f.check_url("https://KEYS.example/jwks.json").is_ok());
+        for bad in [
+            "http://keys.example/jwks.json",
+            "https://other.example/jwks.json",
+            "https://user:pw@keys.example/",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            assert!(matches!(f.check_url(bad), Err(JoseError::KeySetRefused(_))), "{bad}");
+        }
+        let long = format!("https://keys.example/{}", "a".repeat(MAX_JKU_BYTES));
+        assert!(matches!(f.check_url(&long), Err(JoseError::KeySetRefused(_))));
+    }
+
+    #[tokio::test]
+    async fn loopback_is_refused_by_default_after_resolution() {
+        let f = KeySetFetcher::new(FetchPolicy { allow_http: true, ..FetchPolicy::default() });
+        for url in ["http://127.0.0.1:9/jwks.json", "http://localhost:9/jwks.json", "http://[::1]:9/"] {
+            assert_eq!(f.fetch(url).await.unwrap_err(), JoseError::KeySetUnavailable, "{url}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! HTTP hardening, seen from a client on a real socket: authentication
+//! before the body is read, header and body timeouts, JSON error bodies for
+//! every error, rate limits with `Retry-After`, HTTPS with rustls.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use zkpass_service::api::AppState;
+use zkpass_service::config::{ApiKey, HttpConfig, RateLimitConfig, ServiceConfig};
+use zkpass_service::enclave::{Enclave, ProofFuture, ProofRequest};
+use zkpass_service::limits::RateLimits;
+
+const PROOF: &str = "/api/1.0/dvr/1.0/proof";
+
+/// An enclave that answers at once without looking at the request.
+struct Echo;
+
+impl Enclave for Echo {
+    fn generate_proof(&self, _: ProofRequest) -> ProofFuture<'_> {
+        Box::pin(async { Ok("proof-token".to_string()) })
+    }
+}
+
+fn config(rate: RateLimitConfig) -> ServiceConfig {
+    ServiceConfig {
+        api_keys: vec![ApiKey::from_secret("k", "s")],
+        http: HttpConfig { header_timeout_secs: 1, body_timeout_secs: 1, request_timeout_secs: 5 },
+        rate_limit: rate,
+        ..ServiceConfig::default()
+    }
+}
+
+async fn start(config: ServiceConfig) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState {
+        api_keys: config.api_keys.clone(),
+        enclave: Arc::new(Echo),
+        jwks: Vec::new(),
+        rate_limits: RateLimits::new(&config.rate_limit).unwrap(),
+        config,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(zkpass_service::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    (addr, tx)
+}
+
+fn auth(creds: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds))
+}
+
+/// Sends raw bytes and reads until the server answers and closes, or
+/// `wait` passes. Returns the text read and how long it took.
+async fn raw(addr: SocketAddr, bytes: &[u8], wait: Duration) -> (String, Duration) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(wait, async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if String::from_utf8_lossy(&buf).contains("\"status_code\"") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    (String::from_utf8_lossy(&buf).into_owned(), started.elapsed())
+}
+
+fn json_body(response: &str) -> Value {
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    // a chunked body: take the JSON object inside
+    let start = body.find('{').unwrap_or(0);
+    let end = body.rfind('}').map_or(body.len(), |i| i + 1);
+    serde_json::from_str(&body[start..end]).unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_comes_before_the_body() {
+    let (addr, _stop) = start(config(RateLimitConfig::default())).await;
+    // announces 15 MiB, sends 100 bytes, never more: the 401 comes anyway
+    let head = format!(
+        "POST {PROOF} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        15 << 20
+    );
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&[b' '; 100]);
+    let (response, took) = raw(addr, &bytes, Duration::from_secs(5)).await;
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(took < Duration::from_secs(1), "answered without waiting for the body: {took:?}");
+    assert_eq!(json_body(&response)["status_code"], "UNAUTHORIZED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_headers_and_bodies_time_out() {
+    let (addr, _stop) = start(config(RateLimitConfig::default())).await;
+    let (response, took) =
+        raw(addr, format!("POST {PROOF} HTTP/1.1\r\nHost: x\r\n").as_bytes(), Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(5), "the connection was dropped after the header timeout: {took:?}");
+    assert!(!response.contains("200 OK"), "{response}");
+
+    let head = format!(
+        "POST {PROOF} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"dvr",
+        auth("k:s")
+    );
+    let (response, took) = raw(addr, head.as_bytes(), Duration::from_secs(10)).await;
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(json_body(&response)["status_code"], "REQUEST_TIMEOUT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_has_the_json_body() {
+    let (addr, _stop) = start(ServiceConfig {
+        limits: zkpass_service::config::Limits { max_body_bytes: 1000, ..Default::default() },
+        ..config(RateLimitConfig::default())
+    })
+    .await;
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    let cases = [
+        (client.get(format!("{base}{PROOF}")), 405, "METHOD_NOT_ALLOWED"),
+        (client.get(format!("{base}/nowhere")), 404, "NOT_FOUND"),
+        (
+            client.post(format!("{base}{PROOF}")).header("authorization", auth("k:s")).body(vec![b'x'; 5000]),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (client.post(format!("{base}{PROOF}")).header("authorization", auth("k:s")).body("{}"), 400, "INVALID_PARAMS"),
+        (
+            client.post(format!("{base}{PROOF}")).header("authorization", auth("k:wrong")).body("{}"),
+            401,
+            "UNAUTHORIZED",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{code}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{code}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["status"], status, "{code}");
+        assert_eq!(body["status_code"], code);
+    }
+    // the scheme name in any case (RFC 7617)
+    let ok = client
+        .post(format!("{base}{PROOF}"))
+        .header("authorization", auth("k:s").replace("Basic", "bAsIc"))
+        .body(r#"{"user_data_token":"a","dvr_token":"b"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_with_retry_after() {
+    let (addr, _stop) = start(config(RateLimitConfig { requests_per_minute: 2, auth_failures_per_minute: 2 })).await;
+    let url = format!("http://{addr}{PROOF}");
+    let client = reqwest::Client::new();
+    let body = r#"{"user_data_token":"a","dvr_token":"b"}"#;
+    let send = |creds: &'static str| client.post(&url).header("authorization", auth(creds)).body(body).send();
+    assert_eq!(send("k:s").await.unwrap().status().as_u16(), 200);
+    assert_eq!(send("k:s").await.unwrap().status().as_u16(), 200);
+    let limited = send("k:s").await.unwrap();
+    assert_eq!(limited.status().as_u16(), 429);
+    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.json::<Value>().await.unwrap()["status_code"], "TOO_MANY_REQUESTS");
+
+    // guessing secrets: two failures, then even the right secret is refused
+    assert_eq!(send("x:1").await.unwrap().status().as_u16(), 401);
+    assert_eq!(send("x:2").await.unwrap().status().as_u16(), 401);
+    assert_eq!(send("x:3").await.unwrap().status().as_u16(), 429);
+    assert_eq!(send("k:s").await.unwrap().status().as_u16(), 429, "blocked before the credentials are looked at");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_with_the_configured_certificate() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let tls = zkpass_service::config::TlsConfig { cert: cert_path, key: key_path.clone() };
+
+    // a key file others can read is refused
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(zkpass_service::server::tls_acceptor(&tls).is_err());
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    let (addr, _stop) = start(ServiceConfig { tls: Some(tls), ..config(RateLimitConfig::default()) }).await;
+    let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder().add_root_certificate(root).resolve("localhost", addr).build().unwrap();
+    let health = client.get(format!("https://localhost:{}/health", addr.port())).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    // plain HTTP on the TLS port gets nothing useful
+    let plain = reqwest::get(format!("http://{addr}/health")).await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}

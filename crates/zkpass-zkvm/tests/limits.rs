@@ -1,0 +1,34 @@
+//! The compiler's memory regions and program size are hard limits in every
+//! build profile: a query past them is refused with `TooLarge`, never
+//! compiled into a program whose regions overlap.
+
+use zkpass_query::{Query, QueryLimits};
+use zkpass_zkvm::compile::{compile, MAX_PROGRAM_WORDS};
+use zkpass_zkvm::ZkvmError;
+
+fn parse_unlimited(text: &str) -> Query {
+    Query::parse_with_limits(text, &QueryLimits { max_bytes: usize::MAX, max_statements: usize::MAX }).unwrap()
+}
+
+/// `n` statements, each an `if` on a literal with an assignment in each
+/// branch: every `if` takes two static cells for its path conditions.
+fn ifs(n: usize) -> String {
+    let one = r#"{"if":{"condition":true,"then":[{"assign":{"a":1}}],"else":[{"assign":{"a":2}}]}}"#;
+    format!("[{},{{\"output\":{{\"a\":{{\"lvar\":\"a\"}}}}}}]", vec![one; n].join(","))
+}
+
+#[test]
+fn running_out_of_static_cells_is_an_error_not_an_overlap() {
+    // 61,440 static cells: 35,000 ifs need more than that
+    let err = compile(&parse_unlimited(&ifs(35_000)), &[String::new()]).unwrap_err();
+    assert!(matches!(err, ZkvmError::TooLarge { what: "static cells", limit: 61_440 }), "{err}");
+}
+
+#[test]
+fn programs_past_the_word_limit_are_refused() {
+    let fits = compile(&parse_unlimited(&ifs(10)), &[String::new()]).unwrap();
+    assert!(fits.program.len_bwords() < MAX_PROGRAM_WORDS);
+    // a few thousand statements pass the memory regions but not the word limit
+    let err = compile(&parse_unlimited(&ifs(6_000)), &[String::new()]).unwrap_err();
+    assert!(matches!(err, ZkvmError::TooLarge { what: "a program (words)", .. }), "{err}");
+}
