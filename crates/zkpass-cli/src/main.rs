@@ -380,6 +380,10 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             };
             let keys = zkpass_service::keys::ServiceKeys::load_or_create(&config.data_dir)
                 .map_err(|e| ZkPassError::Service(e.to_string()))?;
+            tracing::info!(
+                file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
+                "operator root public key: give it to holders and verifiers (--root)"
+            );
             let state = zkpass_service::api::AppState::in_process(&config, keys)
                 .map_err(|e| ZkPassError::Service(e.to_string()))?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -423,6 +427,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

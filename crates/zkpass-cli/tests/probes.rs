@@ -19,6 +19,35 @@ use zkpass_core::{
 };
 use zkpass_jose::{sign_data_with_claims, KeyPair};
 
+/// Everything the service logs in this test binary, at every level.
+fn captured_logs() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buf);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(Arc::clone(&sink)))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 struct Probe {
     service: LocalService,
     holder: Holder,
@@ -211,4 +240,47 @@ async fn a_second_service_is_not_trusted_without_its_root() {
     assert!(holder.service_trust(TrustAnchor::FirstUse).await.is_ok(), "only on purpose");
     first.stop().await;
     second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacker_text_cannot_forge_log_lines() {
+    let logs = captured_logs();
+    let p = Probe::start().await;
+    let forged = "triton\n2026-01-01T00:00:00.000000Z  INFO zkpass: forged line\u{1b}[31m";
+    let mut dvr = p.plain_dvr(r#"[{"output":{"a":true}}]"#);
+    dvr.zkvm = forged.into();
+    dvr.dvr_id = "id\r\nINFO forged id".into();
+    let e = p.prove(&p.dvr_token(&dvr, &Map::new()), &p.user_data(&Map::new()), None).await;
+    assert!(service_error(&e).contains("400"), "{e}");
+    p.service.stop().await;
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("forged line"), "the failure was logged: {text}");
+    assert!(!text.contains('\u{1b}'), "a raw ESC byte reached the log");
+    assert!(!text.lines().any(|l| l.starts_with("2026-01-01T00:00:00.000000Z")), "a forged line: {text}");
+    assert!(!text.lines().any(|l| l.starts_with("INFO forged")), "a forged line: {text}");
+}
+
+/// With a single async thread, `/health` still answers while a proof is
+/// being made: decryption, compiling and proving run on the blocking pool.
+#[tokio::test(flavor = "current_thread")]
+async fn health_answers_while_a_proof_is_made() {
+    let p = Probe::start().await;
+    let query = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},1]}}}]"#;
+    let token = p.dvr_token(&p.plain_dvr(query), &Map::new());
+    let data = p.user_data(&Map::new());
+    let started = std::time::Instant::now();
+    let proving = async {
+        let r = p.holder.generate_proof(&p.trust, &token, &data, None).await;
+        (r, started.elapsed())
+    };
+    let health = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let r = reqwest::get(format!("{}/health", p.service.base_url)).await.unwrap();
+        (r.status().as_u16(), started.elapsed())
+    };
+    let ((proof, proof_at), (status, health_at)) = tokio::join!(proving, health);
+    proof.unwrap();
+    assert_eq!(status, 200);
+    assert!(health_at < proof_at, "health at {health_at:?} waited for the proof at {proof_at:?}");
+    p.service.stop().await;
 }

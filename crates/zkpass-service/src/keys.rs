@@ -13,6 +13,10 @@ pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
 };
 
+/// The file in the data directory holding the root key's public half
+/// (SPKI PEM): what holders and verifiers pin (`zkpass prove --root`).
+pub const ROOT_PUBLIC_FILE: &str = "root-key.pub.pem";
+
 /// The three service key pairs.
 #[derive(Debug, Clone)]
 pub struct ServiceKeys {
@@ -72,11 +76,19 @@ impl ServiceKeys {
     /// parse failure, or when either is open to group or others.
     pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
         private_dir(dir)?;
-        Ok(Self {
+        let keys = Self {
             root: load_or_create(dir, "root-key.pem")?,
             encryption: load_or_create(dir, "encryption-key.pem")?,
             signing: load_or_create(dir, "signing-key.pem")?,
-        })
+        };
+        // the public half of the root, for holders and verifiers to pin
+        let public = dir.join(ROOT_PUBLIC_FILE);
+        let pem = keys.root.public_key().to_pem();
+        if std::fs::read_to_string(&public).ok().as_deref() != Some(pem.as_str()) {
+            std::fs::write(&public, &pem)
+                .map_err(|e| ServiceError::Internal(format!("key file {}: {e}", public.display())))?;
+        }
+        Ok(keys)
     }
 
     /// Fresh keys held only in memory.
@@ -122,6 +134,8 @@ mod tests {
         let b = ServiceKeys::load_or_create(&dir).unwrap();
         assert_eq!(a.signing.public_key(), b.signing.public_key());
         assert_ne!(a.signing.public_key(), a.encryption.public_key());
+        let pinned = std::fs::read_to_string(dir.join(ROOT_PUBLIC_FILE)).unwrap();
+        assert_eq!(&zkpass_core::PublicKey::from_pem(&pinned).unwrap(), a.root.public_key());
         let jwks = a.jwks().unwrap();
         let kids: Vec<_> = jwks.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, [ENCRYPTION_KID, SIGNING_KID, ROOT_KID]);

@@ -1,0 +1,109 @@
+//! The `zkpass` binary as a user runs it: key files, API keys, consent and
+//! trust flags.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::json;
+
+fn zkpass(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkpass"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ZKPASS_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn keygen_writes_a_private_key_0600_and_never_overwrites_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let first = zkpass(&["keygen", "--out", "issuer"], dir.path());
+    assert!(first.status.success(), "{}", stderr(&first));
+    let key = dir.path().join("issuer.pem");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let before = std::fs::read(&key).unwrap();
+
+    let again = zkpass(&["keygen", "--out", "issuer"], dir.path());
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(std::fs::read(&key).unwrap(), before, "the key is untouched");
+
+    let forced = zkpass(&["keygen", "--out", "issuer", "--force"], dir.path());
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_ne!(std::fs::read(&key).unwrap(), before);
+
+    // a key others can read is refused where it is used
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(dir.path().join("doc.json"), r#"{"a": 1}"#).unwrap();
+    let issue = zkpass(&["issue", "--key", "issuer.pem", "--data", "doc.json"], dir.path());
+    assert!(!issue.status.success());
+    assert!(stderr(&issue).contains("chmod 600"), "{}", stderr(&issue));
+}
+
+#[test]
+fn apikey_new_prints_the_secret_once_and_stores_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("zkpass.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\n").unwrap();
+    let out = zkpass(&["apikey", "new", "--name", "app1", "--config", "zkpass.toml"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let (key, secret) = printed.trim().split_once(':').unwrap();
+    assert_eq!(key, "app1");
+    assert!(secret.len() >= 43, "256 bits of secret");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(!text.contains(secret), "the secret is not stored");
+    let loaded = zkpass_service::config::ServiceConfig::load(&config).unwrap();
+    assert_eq!(loaded.api_keys, vec![zkpass_service::config::ApiKey::from_secret("app1", secret)]);
+}
+
+fn dvr_token(dir: &Path) {
+    let key = zkpass_jose::KeyPair::generate().unwrap();
+    let dvr = json!({
+        "zkvm": "triton", "dvr_title": "t", "dvr_id": "1", "query_engine_ver": "1.1.0", "query_method_ver": "",
+        "query": r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}},{"output":{"name":{"dvar":"name"}}}]"#,
+        "user_data_requests": {}, "dvr_verifying_key": null
+    });
+    std::fs::write(dir.join("dvr.jwt"), zkpass_jose::sign_data(&dvr, &key, None, None).unwrap()).unwrap();
+    std::fs::write(dir.join("data.jwt"), "x.y.z").unwrap();
+}
+
+#[test]
+fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    dvr_token(dir.path());
+    let base = ["prove", "--service", "http://127.0.0.1:9", "--dvr-token", "dvr.jwt", "--user-data", "data.jwt"];
+
+    // no anchor: refused by the argument parser, naming both choices
+    let out = zkpass(&base, dir.path());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--root") && stderr(&out).contains("--trust-on-first-use"), "{}", stderr(&out));
+
+    // no terminal and no --yes: the disclosure is shown, nothing is sent
+    let mut args = base.to_vec();
+    args.push("--trust-on-first-use");
+    let out = zkpass(&args, dir.path());
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("adult") && err.contains("computed, from: age"), "{err}");
+    assert!(err.contains("name") && err.contains("RAW VALUE"), "{err}");
+    assert!(err.contains("consent needed"), "{err}");
+    assert!(!err.contains("warning: --trust-on-first-use"), "refused before any contact: {err}");
+
+    // --yes consents; the unreachable service is then reported, after the
+    // trust-on-first-use warning
+    args.push("--yes");
+    let out = zkpass(&args, dir.path());
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("warning: --trust-on-first-use"), "{err}");
+    assert!(err.contains("127.0.0.1:9"), "{err}");
+}
