@@ -17,11 +17,13 @@ mod dvr;
 mod error;
 mod keys;
 mod proof;
+mod wire;
 
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, ZKVM_TRITON};
 pub use error::ZkPassError;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};
+pub use wire::ProofRequestBody;
 
 /// `kid` of the service encryption key in the service JWKS (`WIRE.md`, "REST API").
 pub const SERVICE_ENCRYPTION_KID: &str = "ServiceEncryptionPubK";

@@ -47,7 +47,7 @@ pub use value::{Type, Value};
 
 /// The version of the query engine: the language accepted and its meaning.
 /// It is part of every compiled program's identity.
-pub const QUERY_ENGINE_VERSION: &str = "1.1.0";
+pub const QUERY_ENGINE_VERSION: &str = "1.2.0";
 
 /// A UTC calendar date (the evaluation date of date functions).
 pub use time::Date;

@@ -18,9 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine as _;
-use serde::Deserialize;
 use serde_json::{json, Value};
-use zkpass_core::EvaluationDate;
+use zkpass_core::ProofRequestBody;
 use zkpass_jose::{Jwk, KeySetFetcher};
 
 use crate::config::{ApiKey, ServiceConfig};
@@ -176,15 +175,6 @@ fn check_client_version(headers: &HeaderMap) -> Result<(), ServiceError> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProofBody {
-    user_data_token: String,
-    dvr_token: String,
-    #[serde(default)]
-    evaluation_date: Option<EvaluationDate>,
-}
-
 /// A body that could not be read: 408 when the client was too slow to
 /// send it, else the rejection's own status (413 for too large, …).
 fn unreadable_body(rejection: BytesRejection) -> ServiceError {
@@ -204,8 +194,7 @@ async fn proof(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ServiceError> {
     let body = body.map_err(unreadable_body)?;
-    let body: ProofBody =
-        serde_json::from_slice(&body).map_err(|e| ServiceError::InvalidParams(format!("request body: {e}")))?;
+    let body = ProofRequestBody::parse(&body)?;
     let request = ProofRequest {
         user_data_token: body.user_data_token,
         dvr_token: body.dvr_token,

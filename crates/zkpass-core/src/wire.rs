@@ -1,0 +1,48 @@
+//! The body of a proof request, `POST /api/1.0/dvr/1.0/proof`
+//! (docs/WIRE.md, "REST API").
+
+use serde::{Deserialize, Serialize};
+
+use crate::{EvaluationDate, ZkPassError};
+
+/// `{"user_data_token": JWE, "dvr_token": JWE, "evaluation_date"?: "YYYY-MM-DD"}`.
+/// Unknown fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofRequestBody {
+    /// JWE of the user data token, or of a `{tag: token}` bundle.
+    pub user_data_token: String,
+    /// JWE of the DVR token.
+    pub dvr_token: String,
+    /// The evaluation date; the service's today (UTC) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_date: Option<EvaluationDate>,
+}
+
+impl ProofRequestBody {
+    /// Parses a request body.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidParams`] naming the JSON error (field, line and
+    /// column), never echoing the body.
+    pub fn parse(body: &[u8]) -> Result<Self, ZkPassError> {
+        serde_json::from_slice(body).map_err(|e| ZkPassError::InvalidParams(format!("request body: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_fields_and_refuses_others() {
+        let b = ProofRequestBody::parse(br#"{"user_data_token":"a","dvr_token":"b","evaluation_date":"2026-02-28"}"#)
+            .unwrap();
+        assert_eq!(b.evaluation_date, Some(EvaluationDate::new(2026, 2, 28).unwrap()));
+        assert!(ProofRequestBody::parse(br#"{"user_data_token":"a","dvr_token":"b","x":1}"#).is_err());
+        assert!(ProofRequestBody::parse(br#"{"user_data_token":"a","dvr_token":"b","evaluation_date":"2026-02-30"}"#)
+            .is_err());
+        let e = ProofRequestBody::parse(br#"{"user_data_token":"secret-looking"}"#).unwrap_err();
+        assert!(e.to_string().contains("dvr_token") && !e.to_string().contains("secret-looking"), "{e}");
+    }
+}
