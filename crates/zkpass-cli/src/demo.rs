@@ -52,7 +52,7 @@ impl LocalService {
         };
         let keys = ServiceKeys::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?;
         let root_key = keys.root.public_key().clone();
-        let state = AppState::in_process(&config, keys).map_err(|e| fail(e.to_string()))?;
+        let state = AppState::in_process(&config, keys).await.map_err(|e| fail(e.to_string()))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {

@@ -142,9 +142,19 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         ttl: u64,
     },
-    /// Run the zkPass Service.
+    /// Operator: run the zkPass Service: the REST API and, unless
+    /// `[jobs] workers = 0`, provers. Stops on Ctrl-C or SIGTERM: running
+    /// jobs get a grace period, queued ones stay for the next start.
     Serve {
-        /// TOML configuration (listen, data_dir, public_url, [[api_keys]]).
+        /// TOML configuration (see docs/SECURITY.md for every setting).
+        #[arg(long, value_name = "TOML")]
+        config: Option<PathBuf>,
+    },
+    /// Operator: run provers only, taking jobs from the shared job store
+    /// (`database_url = "postgres://…"`) that `zkpass serve` processes
+    /// fill. Needs the same service keys as the API processes.
+    Worker {
+        /// TOML configuration (the same file as the API processes').
         #[arg(long, value_name = "TOML")]
         config: Option<PathBuf>,
     },
@@ -242,6 +252,52 @@ fn consent(dvr_token: &str, yes: bool) -> Result<bool, ZkPassError> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+fn load_config(path: Option<PathBuf>) -> Result<zkpass_service::config::ServiceConfig, ZkPassError> {
+    match path {
+        Some(p) => {
+            zkpass_service::config::ServiceConfig::load(&p).map_err(|e| ZkPassError::InvalidParams(e.to_string()))
+        }
+        None => Ok(zkpass_service::config::ServiceConfig::default()),
+    }
+}
+
+/// The service keys from the data directory and the state of a service
+/// proving in this process.
+async fn service_state(
+    config: &zkpass_service::config::ServiceConfig,
+) -> Result<zkpass_service::api::AppState, ZkPassError> {
+    let keys = zkpass_service::keys::ServiceKeys::load_or_create(&config.data_dir)
+        .map_err(|e| ZkPassError::Service(e.to_string()))?;
+    tracing::info!(
+        file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
+        "operator root public key: give it to holders and verifiers (--root)"
+    );
+    zkpass_service::api::AppState::in_process(config, keys).await.map_err(|e| ZkPassError::Service(e.to_string()))
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn read(path: &Path) -> Result<String, ZkPassError> {
@@ -373,29 +429,25 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             println!("{}", Value::Object(verified.output));
         }
         Command::Serve { config } => {
-            let config = match config {
-                Some(p) => zkpass_service::config::ServiceConfig::load(&p)
-                    .map_err(|e| ZkPassError::InvalidParams(e.to_string()))?,
-                None => zkpass_service::config::ServiceConfig::default(),
-            };
-            let keys = zkpass_service::keys::ServiceKeys::load_or_create(&config.data_dir)
-                .map_err(|e| ZkPassError::Service(e.to_string()))?;
-            tracing::info!(
-                file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
-                "operator root public key: give it to holders and verifiers (--root)"
-            );
-            let state = zkpass_service::api::AppState::in_process(&config, keys)
-                .map_err(|e| ZkPassError::Service(e.to_string()))?;
+            let config = load_config(config)?;
+            let state = service_state(&config).await?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .map_err(|e| ZkPassError::Service(format!("bind {}: {e}", config.listen)))?;
             if config.api_keys.is_empty() {
                 tracing::warn!("no api_keys configured: every proof request will be refused");
             }
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            zkpass_service::serve(listener, state, shutdown).await.map_err(|e| ZkPassError::Service(e.to_string()))?;
+            zkpass_service::serve(listener, state, shutdown_signal())
+                .await
+                .map_err(|e| ZkPassError::Service(e.to_string()))?;
+        }
+        Command::Worker { config } => {
+            let config = load_config(config)?;
+            let state = service_state(&config).await?;
+            if state.plan.workers == 0 {
+                return Err(ZkPassError::InvalidParams("[jobs] workers = 0: a worker process needs provers".into()));
+            }
+            zkpass_service::work(state, shutdown_signal()).await;
         }
         Command::Demo { user_data, query, json } => {
             let scenarios = match query {
@@ -423,7 +475,8 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let default_level =
+        if matches!(cli.command, Command::Serve { .. } | Command::Worker { .. }) { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
         .with_writer(std::io::stderr)

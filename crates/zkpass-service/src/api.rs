@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -19,11 +19,15 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use serde_json::{json, Value};
+use tokio::sync::{watch, Notify};
 use zkpass_core::ProofRequestBody;
 use zkpass_jose::{Jwk, KeySetFetcher};
+use zkpass_store::{Job, JobState, JobStore, NewJob};
+use zkpass_zkvm::TraceCaching;
 
 use crate::config::{ApiKey, ServiceConfig};
-use crate::enclave::{Enclave, ProofRequest};
+use crate::enclave::Enclave;
+use crate::jobs::{Jobs, ProverPlan};
 use crate::limits::{ClientAddr, RateLimits};
 use crate::ServiceError;
 
@@ -39,6 +43,13 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     /// The service settings the routes apply (body size, timeouts).
     pub config: ServiceConfig,
+    /// The job queue.
+    pub jobs: Arc<Jobs>,
+    /// The provers of this process.
+    pub plan: ProverPlan,
+    /// Set to true when the process starts to stop: workers stop
+    /// claiming, waiting requests answer 202 with their job's URL.
+    pub stop: watch::Sender<bool>,
 }
 
 /// The authenticated API key of a request, set by the authentication layer.
@@ -53,11 +64,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     let http = state.config.http.clone();
     let protected = Router::new()
         .route(&proof_route, post(proof))
+        .route(&format!("{proof_route}/{{id}}"), get(job_status).delete(cancel_job))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), authenticate));
     Router::new()
         .merge(protected)
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/ready", get(ready))
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
@@ -188,44 +201,232 @@ fn unreadable_body(rejection: BytesRejection) -> ServiceError {
     ServiceError::from_status(rejection.status())
 }
 
+/// The path a job's status is polled at.
+pub fn job_url(id: &str) -> String {
+    format!("/api/{}/dvr/{}/proof/{id}", crate::API_VERSION, crate::DVR_APP_VERSION)
+}
+
+/// Whether the request asks for an asynchronous answer (`Prefer:
+/// respond-async`, RFC 7240 §4.1).
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',').any(|p| p.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("respond-async")))
+    })
+}
+
+/// The `Idempotency-Key` header: 1–255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ServiceError> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
+        _ => Err(ServiceError::InvalidParams("Idempotency-Key: 1 to 255 visible ASCII characters".into())),
+    }
+}
+
+fn store_error(e: zkpass_store::StoreError) -> ServiceError {
+    match e {
+        zkpass_store::StoreError::QueueFull { .. } => ServiceError::QueueFull { retry_after_secs: 5 },
+        other => {
+            tracing::error!(error = %other, "job store failed");
+            ServiceError::Unavailable("the job store is not available".into())
+        }
+    }
+}
+
+/// `202 {"status":202,"queue_status_url":…}` with `Location`.
+fn accepted(job: &Job) -> Response {
+    let url = job_url(&job.id);
+    let mut r =
+        (StatusCode::ACCEPTED, Json(json!({"status": 202, "queue_status_url": url, "job_id": job.id}))).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
+        r.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    r
+}
+
+/// What a job's status answers: 200 with the proof token, 202 while
+/// pending, the job's error otherwise.
+async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
+    Ok(match job.state {
+        JobState::Succeeded => {
+            Json(json!({"status": 200, "output": job.proof_token.clone().unwrap_or_default()})).into_response()
+        }
+        JobState::Queued | JobState::Running => {
+            let position = if job.state == JobState::Queued {
+                jobs.store.queue_position(job).await.map_err(store_error)?
+            } else {
+                0
+            };
+            let code = if job.state == JobState::Queued { "QUEUED" } else { "RUNNING" };
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({
+                    "status": 202,
+                    "status_code": code,
+                    "job_id": job.id,
+                    "queue_position": position,
+                    "attempts": job.attempts,
+                    "created_at": job.created_at,
+                    "started_at": job.started_at,
+                })),
+            )
+                .into_response()
+        }
+        JobState::Cancelled => ServiceError::Gone("CANCELLED", "the job was cancelled".into()).into_response(),
+        JobState::Failed | JobState::Expired => match &job.error {
+            Some(e) => {
+                let status = StatusCode::from_u16(e.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let body = json!({"status": status.as_u16(), "status_code": e.status_code, "status_text": e.message});
+                (status, Json(body)).into_response()
+            }
+            None => ServiceError::Internal("the job failed without an error".into()).into_response(),
+        },
+    })
+}
+
+/// `POST /api/1.0/dvr/1.0/proof`: the request becomes a job. Answered
+/// when the job finishes (200 with the proof token, or its error), or at
+/// once with 202 and the job's URL when asked to (`Prefer: respond-async`,
+/// `respond_async = true`) or when the service starts to stop meanwhile.
 async fn proof(
     State(state): State<Arc<AppState>>,
     Extension(key): Extension<ApiKeyId>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ServiceError> {
+) -> Result<Response, ServiceError> {
     let body = body.map_err(unreadable_body)?;
     let body = ProofRequestBody::parse(&body)?;
-    let request = ProofRequest {
+    let idempotency_key = idempotency_key(&headers)?;
+    let new = NewJob {
+        api_key: key.0.clone(),
+        idempotency_key,
         user_data_token: body.user_data_token,
         dvr_token: body.dvr_token,
-        evaluation_date: body.evaluation_date,
+        evaluation_date: body.evaluation_date.map(|d| d.to_string()),
     };
-    let token = state.enclave.generate_proof(request).await.inspect_err(|e| {
-        tracing::warn!(code = e.code(), api_key = ?key.0, error = ?e.to_string(), "proof request failed");
-    })?;
-    Ok(Json(json!({"status": 200, "output": token})))
+    let submitted = state.jobs.store.submit(&new, state.jobs.config.max_queued).await.map_err(store_error)?;
+    let job = submitted.job;
+    if submitted.created {
+        tracing::info!(job_id = %job.id, api_key = ?key.0, "job queued");
+        state.jobs.submitted.notify_one();
+    }
+    if state.config.respond_async || prefers_async(&headers) {
+        return Ok(accepted(&job));
+    }
+    let mut stopping = state.stop.subscribe();
+    let mut job = job;
+    while !job.state.is_final() {
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            _ = stopping.wait_for(|s| *s) => return Ok(accepted(&job)),
+        }
+        job = state
+            .jobs
+            .store
+            .get(&job.id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| ServiceError::Internal("the job vanished".into()))?;
+    }
+    if let Some(e) = &job.error {
+        tracing::warn!(job_id = %job.id, code = %e.status_code, error = ?e.message, "proof request failed");
+    }
+    job_answer(&state.jobs, &job).await
+}
+
+/// The job `id` if it belongs to `key` (else 404, whether or not it exists).
+async fn own_job(state: &AppState, id: &str, key: &ApiKeyId) -> Result<Job, ServiceError> {
+    let job = state.jobs.store.get(id).await.map_err(store_error)?;
+    job.filter(|j| j.api_key == key.0).ok_or_else(|| ServiceError::NotFound("no such job".into()))
+}
+
+/// `GET /api/1.0/dvr/1.0/proof/{id}`.
+async fn job_status(
+    State(state): State<Arc<AppState>>,
+    Extension(key): Extension<ApiKeyId>,
+    Path(id): Path<String>,
+) -> Result<Response, ServiceError> {
+    let job = own_job(&state, &id, &key).await?;
+    job_answer(&state.jobs, &job).await
+}
+
+/// `DELETE /api/1.0/dvr/1.0/proof/{id}`: cancels a job that has not
+/// finished.
+async fn cancel_job(
+    State(state): State<Arc<AppState>>,
+    Extension(key): Extension<ApiKeyId>,
+    Path(id): Path<String>,
+) -> Result<Response, ServiceError> {
+    own_job(&state, &id, &key).await?;
+    let job = state.jobs.store.cancel(&id, &key.0).await.map_err(store_error)?;
+    match job {
+        Some(j) if j.state == JobState::Cancelled => {
+            tracing::info!(job_id = %j.id, "job cancelled");
+            Ok(Json(json!({"status": 200, "status_code": "CANCELLED", "job_id": j.id})).into_response())
+        }
+        Some(j) => Err(ServiceError::Conflict(format!("the job has finished already ({})", j.state))),
+        None => Err(ServiceError::NotFound("no such job".into())),
+    }
+}
+
+/// `GET /ready`: 200 when the job store answers and jobs can be proved
+/// (provers in this process, or an API-only process whose workers run
+/// elsewhere); else 503.
+async fn ready(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ServiceError> {
+    state.jobs.store.ping().await.map_err(|_| ServiceError::Unavailable("the job store does not answer".into()))?;
+    if *state.stop.borrow() {
+        return Err(ServiceError::Unavailable("the service is stopping".into()));
+    }
+    Ok(Json(json!({"status": "ready", "workers": state.plan.workers})))
 }
 
 impl AppState {
+    /// The state of a service with `config`, proving with `enclave`: opens
+    /// the job store (`database_url`, else SQLite in the data directory)
+    /// and plans the provers.
+    ///
+    /// # Errors
+    /// [`ServiceError::Internal`] if the store cannot be opened or a rate
+    /// limit is zero.
+    pub async fn new(config: &ServiceConfig, enclave: Arc<dyn Enclave>, jwks: Vec<Jwk>) -> Result<Self, ServiceError> {
+        let store = match &config.database_url {
+            Some(url) => JobStore::connect(url).await,
+            None => {
+                crate::keys::private_dir(&config.data_dir)?;
+                JobStore::open_sqlite_in(&config.data_dir).await
+            }
+        }
+        .map_err(|e| ServiceError::Internal(format!("job store: {e}")))?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let plan = ProverPlan::for_machine(&config.jobs, cores, crate::jobs::total_memory_mib());
+        Ok(Self {
+            api_keys: config.api_keys.clone(),
+            enclave,
+            jwks,
+            rate_limits: RateLimits::new(&config.rate_limit)?,
+            config: config.clone(),
+            jobs: Arc::new(Jobs { store, config: config.jobs.clone(), submitted: Notify::new() }),
+            plan,
+            stop: watch::channel(false).0,
+        })
+    }
+
     /// The state of a service with `config` and `keys`, proving in-process
     /// with Triton VM.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] if the JWKS cannot be signed or a rate
-    /// limit is zero.
-    pub fn in_process(config: &ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
+    /// As [`Self::new`]; [`ServiceError::Internal`] if the JWKS cannot be
+    /// signed.
+    pub async fn in_process(config: &ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
         let jwks = keys.jwks()?;
-        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::default());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let plan = ProverPlan::for_machine(&config.jobs, cores, crate::jobs::total_memory_mib());
+        let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
+        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::with_trace_caching(caching));
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         let enclave =
             crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone());
-        Ok(Self {
-            api_keys: config.api_keys.clone(),
-            enclave: Arc::new(enclave),
-            jwks,
-            rate_limits: RateLimits::new(&config.rate_limit)?,
-            config: config.clone(),
-        })
+        Self::new(config, Arc::new(enclave), jwks).await
     }
 }
 

@@ -5,6 +5,8 @@
 //! listen = "127.0.0.1:10888"
 //! data_dir = "./zkpass-data"
 //! public_url = "https://zkpass.example.com"
+//! database_url = "postgres://zkpass@db/zkpass"   # default: SQLite in data_dir
+//! respond_async = false
 //!
 //! [[api_keys]]
 //! key = "holder-app-1"
@@ -13,6 +15,10 @@
 //! [tls]                      # serve HTTPS directly (else: behind a proxy)
 //! cert = "/etc/zkpass/cert.pem"
 //! key = "/etc/zkpass/key.pem"
+//!
+//! [jobs]
+//! workers = 1                # 0: API only
+//! max_queued = 64
 //!
 //! [limits]
 //! max_query_bytes = 65536
@@ -146,6 +152,54 @@ impl Default for RateLimitConfig {
     }
 }
 
+/// Proof jobs: the queue, the provers and how long jobs are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Provers in this process; `None` derives it from cores and the
+    /// memory budget (logged at start). `0`: this process only serves the
+    /// API (`zkpass serve` in front of `zkpass worker` processes).
+    pub workers: Option<usize>,
+    /// Memory the provers of this process may use together, MiB; `None`:
+    /// half of the machine's memory. Each prover keeps Triton VM's
+    /// low-degree-extended trace in memory only when its share is at least
+    /// 2 GiB (else ~0.6 GiB per standard proof instead of ~1.8 GiB).
+    pub memory_budget_mib: Option<u64>,
+    /// Most jobs waiting in the queue; a full queue answers 503 with
+    /// `Retry-After`.
+    pub max_queued: u64,
+    /// A worker's lease on a job, seconds; renewed every third of it. A
+    /// job whose worker died runs again after its lease ran out.
+    pub lease_secs: u64,
+    /// How many times a job is claimed before it fails.
+    pub max_attempts: u32,
+    /// Time limit of one proof, seconds; past it the job fails (504).
+    pub job_timeout_secs: u64,
+    /// How long a job may wait in the queue, seconds; then it expires.
+    pub queue_timeout_secs: u64,
+    /// How long finished jobs are kept, seconds; then they are purged.
+    pub retention_secs: u64,
+    /// How long a stopping process lets its running jobs finish, seconds;
+    /// then it gives them back to the queue.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            memory_budget_mib: None,
+            max_queued: 64,
+            lease_secs: 30,
+            max_attempts: 3,
+            job_timeout_secs: 300,
+            queue_timeout_secs: 3_600,
+            retention_secs: 86_400,
+            shutdown_grace_secs: 60,
+        }
+    }
+}
+
 /// Service settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,6 +233,18 @@ pub struct ServiceConfig {
     /// How `jku` key sets are fetched.
     #[serde(default)]
     pub key_fetch: FetchPolicy,
+    /// The job store: `postgres://…` to share jobs between processes;
+    /// default: SQLite `jobs.db` in the data directory.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    /// Answer every proof request asynchronously (202 with a
+    /// `queue_status_url`), as the zkPass SDK's queue mode expects; else
+    /// only requests with `Prefer: respond-async` (RFC 7240).
+    #[serde(default)]
+    pub respond_async: bool,
+    /// Jobs, provers and retention.
+    #[serde(default)]
+    pub jobs: JobsConfig,
 }
 
 fn default_listen() -> String {
@@ -201,6 +267,9 @@ impl Default for ServiceConfig {
             http: HttpConfig::default(),
             rate_limit: RateLimitConfig::default(),
             key_fetch: FetchPolicy::default(),
+            database_url: None,
+            respond_async: false,
+            jobs: JobsConfig::default(),
         }
     }
 }

@@ -36,6 +36,22 @@ pub enum ServiceError {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },
+    /// The job queue is full (503, `QUEUE_FULL`, with `Retry-After`).
+    #[error("the queue is full; retry after {retry_after_secs} s")]
+    QueueFull {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// The service cannot take work now: the job store or the enclave does
+    /// not answer, or it is stopping (503, `NOT_READY`).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The job finished already (409, `CONFLICT`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The job is gone: cancelled (410, with its code).
+    #[error("{1}")]
+    Gone(&'static str, String),
     /// Another HTTP-level failure (timeouts, body too large, …), by status.
     #[error("{}", .0.canonical_reason().unwrap_or("HTTP error"))]
     Http(StatusCode),
@@ -54,6 +70,9 @@ impl ServiceError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::QueueFull { .. } | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(..) => StatusCode::GONE,
             Self::Http(status) => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +88,10 @@ impl ServiceError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            Self::QueueFull { .. } => "QUEUE_FULL",
+            Self::Unavailable(_) => "NOT_READY",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Gone(code, _) => code,
             Self::Http(status) => match *status {
                 StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
                 StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",

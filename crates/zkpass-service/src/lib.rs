@@ -15,6 +15,7 @@ pub mod api;
 pub mod config;
 pub mod enclave;
 mod error;
+pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod server;
@@ -32,8 +33,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Runs the service on an already bound listener until the future
-/// `shutdown` completes: HTTPS when the configuration names a certificate,
-/// else plain HTTP (for a reverse proxy that terminates TLS, or loopback).
+/// `shutdown` completes: the REST API (HTTPS when the configuration names
+/// a certificate, else plain HTTP for a reverse proxy or loopback), this
+/// process's provers and the job upkeep. On shutdown it stops accepting,
+/// answers waiting requests with their job's URL, lets running jobs finish
+/// within the grace period and leaves the rest queued.
 ///
 /// # Errors
 /// [`ServiceError::Internal`] when the TLS files cannot be loaded or
@@ -46,6 +50,51 @@ pub async fn serve(
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     let tls = state.config.tls.as_ref().map(server::tls_acceptor).transpose()?;
     let http = state.config.http.clone();
+    let state = Arc::new(state);
+    let background = spawn_provers(&state);
     tracing::info!(?addr, tls = tls.is_some(), "zkPass Service listening");
-    server::run(listener, api::router(Arc::new(state)), &http, tls, shutdown).await
+    let stop = state.stop.clone();
+    let stopping = async move {
+        shutdown.await;
+        tracing::info!("stopping: no new connections; running jobs get the grace period");
+        let _ = stop.send(true);
+    };
+    let served = server::run(listener, api::router(Arc::clone(&state)), &http, tls, stopping).await;
+    let _ = state.stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
+    served
+}
+
+/// Runs only this process's provers and the job upkeep (`zkpass worker`)
+/// until `shutdown`, then lets running jobs finish within the grace period.
+pub async fn work(state: api::AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+    let state = Arc::new(state);
+    let background = spawn_provers(&state);
+    shutdown.await;
+    tracing::info!("stopping: running jobs get the grace period");
+    let _ = state.stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
+}
+
+fn spawn_provers(state: &Arc<api::AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+    let plan = state.plan;
+    tracing::info!(
+        workers = plan.workers,
+        trace_caching = plan.trace_caching,
+        memory_budget_mib = plan.memory_budget_mib,
+        "provers"
+    );
+    vec![
+        tokio::spawn(jobs::run_workers(
+            Arc::clone(&state.jobs),
+            Arc::clone(&state.enclave),
+            plan.workers,
+            state.stop.subscribe(),
+        )),
+        tokio::spawn(jobs::run_upkeep(Arc::clone(&state.jobs), state.stop.subscribe())),
+    ]
 }

@@ -13,7 +13,6 @@ use tokio::net::TcpStream;
 use zkpass_service::api::AppState;
 use zkpass_service::config::{ApiKey, HttpConfig, RateLimitConfig, ServiceConfig};
 use zkpass_service::enclave::{Enclave, ProofFuture, ProofRequest};
-use zkpass_service::limits::RateLimits;
 
 const PROOF: &str = "/api/1.0/dvr/1.0/proof";
 
@@ -27,7 +26,9 @@ impl Enclave for Echo {
 }
 
 fn config(rate: RateLimitConfig) -> ServiceConfig {
+    let data = tempfile::tempdir().unwrap().keep();
     ServiceConfig {
+        data_dir: data.join("data"),
         api_keys: vec![ApiKey::from_secret("k", "s")],
         http: HttpConfig { header_timeout_secs: 1, body_timeout_secs: 1, request_timeout_secs: 5 },
         rate_limit: rate,
@@ -38,13 +39,7 @@ fn config(rate: RateLimitConfig) -> ServiceConfig {
 async fn start(config: ServiceConfig) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState {
-        api_keys: config.api_keys.clone(),
-        enclave: Arc::new(Echo),
-        jwks: Vec::new(),
-        rate_limits: RateLimits::new(&config.rate_limit).unwrap(),
-        config,
-    };
+    let state = AppState::new(&config, Arc::new(Echo), Vec::new()).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(zkpass_service::serve(listener, state, async move {
         let _ = rx.await;

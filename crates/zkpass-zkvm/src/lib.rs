@@ -27,7 +27,7 @@ mod witness;
 
 pub use error::ZkvmError;
 pub use system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
-pub use triton::Triton;
+pub use triton::{TraceCaching, Triton};
 
 /// The engine version folded into every program: a change in compilation,
 /// value encoding or statement layout changes it, so old proofs never verify

@@ -20,6 +20,21 @@ use crate::ZkvmError;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Triton {
     stark: Stark,
+    trace_caching: TraceCaching,
+}
+
+/// Whether the prover keeps the low-degree-extended trace in memory
+/// (`triton_vm::config`): faster, but about three times the memory. On the
+/// loan example: 1,831 MiB cached, 608 MiB not, for about 11 % more time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TraceCaching {
+    /// Triton VM decides from the free memory at proving time.
+    #[default]
+    Automatic,
+    /// Always cache (more memory, faster).
+    On,
+    /// Never cache (about a third of the memory).
+    Off,
 }
 
 /// The shape of an execution trace ([`Triton::profile`]).
@@ -86,6 +101,11 @@ fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryErro
 }
 
 impl Triton {
+    /// The proof system with this trace-caching choice.
+    pub fn with_trace_caching(caching: TraceCaching) -> Self {
+        Self { trace_caching: caching, ..Self::default() }
+    }
+
     /// Compiles `query` for documents `tags`.
     ///
     /// # Errors
@@ -206,6 +226,16 @@ impl Triton {
         .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
         if out != exec.claim.output {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+        }
+        // the decision is per thread in triton_vm: set it on the proving one
+        match self.trace_caching {
+            TraceCaching::Automatic => {}
+            TraceCaching::On => {
+                triton_vm::config::overwrite_lde_trace_caching_to(triton_vm::config::CacheDecision::Cache)
+            }
+            TraceCaching::Off => {
+                triton_vm::config::overwrite_lde_trace_caching_to(triton_vm::config::CacheDecision::NoCache)
+            }
         }
         let proof = self.stark.prove(&exec.claim, &aet).map_err(|e| ZkvmError::Proving(e.to_string()))?;
         let bytes: Vec<u8> = proof.0.iter().flat_map(|e| e.value().to_le_bytes()).collect();

@@ -1,0 +1,263 @@
+//! Proof jobs: the queue the API fills, the bounded pool of provers that
+//! empties it, and the upkeep (expiry, retention).
+//!
+//! A worker claims the oldest queued job under a lease, renews the lease
+//! while the enclave proves, and stores the proof token or the error. A
+//! worker that dies leaves its lease to run out; the job then runs again
+//! elsewhere (or after a restart), up to `max_attempts` times. One worker
+//! proves one job at a time, so the pool bounds both CPU and memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+use zkpass_core::EvaluationDate;
+use zkpass_store::{Job, JobError, JobStore, Outcome};
+
+use crate::config::JobsConfig;
+use crate::enclave::{Enclave, ProofRequest};
+use crate::ServiceError;
+
+/// Memory one standard proof needs with the trace cached, MiB (measured on
+/// the loan example: 1,831 MiB).
+pub const PROOF_MIB_CACHED: u64 = 2_048;
+/// Memory one standard proof needs without the trace cache, MiB (608 MiB
+/// measured).
+pub const PROOF_MIB_UNCACHED: u64 = 768;
+
+/// The job store and the settings of the queue, shared by the API and the
+/// workers of one process.
+pub struct Jobs {
+    /// The job table.
+    pub store: JobStore,
+    /// Queue and worker settings.
+    pub config: JobsConfig,
+    /// Wakes this process's idle workers when a job is submitted here.
+    pub submitted: Notify,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// How many provers and how much memory each may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProverPlan {
+    /// Worker count.
+    pub workers: usize,
+    /// Whether each keeps the LDE trace in memory.
+    pub trace_caching: bool,
+    /// The budget the plan was made for, MiB.
+    pub memory_budget_mib: u64,
+}
+
+/// The machine's memory, MiB (Linux `/proc/meminfo`; 4 GiB when unknown).
+pub fn total_memory_mib() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(4_096, |kib| kib / 1024)
+}
+
+impl ProverPlan {
+    /// The plan for `config` on a machine with `cores` and `memory_mib`:
+    /// the budget defaults to half the memory; without an explicit count,
+    /// one worker per two cores (at least one), as many as the budget holds
+    /// uncached; each caches its trace when its share of the budget allows.
+    pub fn for_machine(config: &JobsConfig, cores: usize, memory_mib: u64) -> Self {
+        let budget = config.memory_budget_mib.unwrap_or(memory_mib / 2).max(1);
+        let by_memory = usize::try_from(budget / PROOF_MIB_UNCACHED).unwrap_or(usize::MAX).max(1);
+        let workers = config.workers.unwrap_or_else(|| (cores / 2).clamp(1, by_memory));
+        let share = budget / u64::try_from(workers.max(1)).unwrap_or(1);
+        Self { workers, trace_caching: share >= PROOF_MIB_CACHED, memory_budget_mib: budget }
+    }
+}
+
+/// The stored form of a request error.
+pub fn job_error(e: &ServiceError) -> JobError {
+    JobError { http_status: e.status().as_u16(), status_code: e.code().to_string(), message: e.to_string() }
+}
+
+fn ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// Runs `count` workers until `shutdown` turns true; then each lets its
+/// running job finish within the grace period, or gives it back to the
+/// queue.
+pub async fn run_workers(jobs: Arc<Jobs>, enclave: Arc<dyn Enclave>, count: usize, shutdown: watch::Receiver<bool>) {
+    let prefix = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let worker = Worker {
+            id: format!("{prefix}-{i}"),
+            jobs: Arc::clone(&jobs),
+            enclave: Arc::clone(&enclave),
+            shutdown: shutdown.clone(),
+        };
+        tasks.push(tokio::spawn(worker.run()));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Expires jobs that waited too long and purges finished jobs past their
+/// retention, every minute, until `shutdown`.
+pub async fn run_upkeep(jobs: Arc<Jobs>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = zkpass_store::now_ms();
+        match jobs.store.expire_queued(now - ms(jobs.config.queue_timeout_secs)).await {
+            Ok(n) if n > 0 => tracing::warn!(jobs = n, "expired jobs that waited too long in the queue"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expiring queued jobs failed"),
+        }
+        match jobs.store.purge_finished(now - ms(jobs.config.retention_secs)).await {
+            Ok(n) if n > 0 => tracing::info!(jobs = n, "purged finished jobs past their retention"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging finished jobs failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+struct Worker {
+    id: String,
+    jobs: Arc<Jobs>,
+    enclave: Arc<dyn Enclave>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        let config = self.jobs.config.clone();
+        while !*self.shutdown.borrow() {
+            match self.jobs.store.claim(&self.id, ms(config.lease_secs), i64::from(config.max_attempts)).await {
+                Ok(Some(job)) => self.prove(job).await,
+                Ok(None) => {
+                    tokio::select! {
+                        () = self.jobs.submitted.notified() => {}
+                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        _ = self.shutdown.wait_for(|stop| *stop) => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, error = %e, "claiming a job failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn prove(&mut self, job: Job) {
+        use tracing::Instrument as _;
+        let span = tracing::info_span!("job", job_id = %job.id, worker = %self.id, attempt = job.attempts);
+        self.prove_in_span(job).instrument(span).await;
+    }
+
+    async fn prove_in_span(&mut self, job: Job) {
+        let config = self.jobs.config.clone();
+        let date = match job.evaluation_date.as_deref().map(str::parse::<EvaluationDate>).transpose() {
+            Ok(d) => d,
+            Err(e) => {
+                let error = job_error(&ServiceError::from(e));
+                self.finish(&job, Outcome::Error(error)).await;
+                return;
+            }
+        };
+        let request = ProofRequest {
+            user_data_token: job.user_data_token.clone(),
+            dvr_token: job.dvr_token.clone(),
+            evaluation_date: date,
+        };
+        tracing::info!("job started");
+        let store = self.jobs.store.clone();
+        let (id, worker, lease) = (job.id.clone(), self.id.clone(), ms(config.lease_secs));
+        let heartbeat = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(100))).await;
+                match store.heartbeat(&id, &worker, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => return, // cancelled, or taken over
+                    Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+                }
+            }
+        });
+        let proving = self.enclave.generate_proof(request);
+        tokio::pin!(proving);
+        let deadline = tokio::time::sleep(Duration::from_secs(config.job_timeout_secs));
+        tokio::pin!(deadline);
+        let mut shutdown = self.shutdown.clone();
+        let grace = config.shutdown_grace_secs;
+        let stopping = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_secs(grace)).await;
+        };
+        tokio::pin!(stopping);
+        tokio::select! {
+            result = &mut proving => {
+                let outcome = match result {
+                    Ok(token) => Outcome::Proof(token),
+                    Err(e) => Outcome::Error(job_error(&e)),
+                };
+                self.finish(&job, outcome).await;
+            }
+            () = &mut deadline => {
+                let error = JobError {
+                    http_status: 504,
+                    status_code: "JOB_TIMEOUT".into(),
+                    message: format!("the proof took longer than the limit of {} s", config.job_timeout_secs),
+                };
+                self.finish(&job, Outcome::Error(error)).await;
+                // the prover cannot be interrupted: wait for it, so that this
+                // worker never runs two proofs at once
+                let _ = proving.await;
+            }
+            () = &mut stopping => {
+                match self.jobs.store.release(&job.id, &self.id).await {
+                    Ok(_) => tracing::warn!("stopping: the job goes back to the queue"),
+                    Err(e) => tracing::warn!(error = %e, "stopping: releasing the job failed; it runs again after its lease"),
+                }
+            }
+        }
+        heartbeat.abort();
+    }
+
+    async fn finish(&self, job: &Job, outcome: Outcome) {
+        let ok = matches!(outcome, Outcome::Proof(_));
+        match self.jobs.store.finish(&job.id, &self.id, &outcome).await {
+            Ok(true) => tracing::info!(succeeded = ok, "job finished"),
+            Ok(false) => tracing::info!("job finished, but it was cancelled or taken over meanwhile"),
+            Err(e) => tracing::warn!(error = %e, "storing the job's result failed; it runs again after its lease"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_follows_cores_and_memory() {
+        let auto = JobsConfig::default();
+        // this machine: 2 cores, 24 GiB → one cached prover
+        let p = ProverPlan::for_machine(&auto, 2, 24 * 1024);
+        assert_eq!((p.workers, p.trace_caching, p.memory_budget_mib), (1, true, 12 * 1024));
+        // 16 cores, 4 GiB: the memory, not the cores, sets the count
+        let p = ProverPlan::for_machine(&auto, 16, 4 * 1024);
+        assert_eq!((p.workers, p.trace_caching), (2, false));
+        // an explicit count and a small budget: no trace cache
+        let c = JobsConfig { workers: Some(4), memory_budget_mib: Some(4096), ..auto.clone() };
+        assert!(!ProverPlan::for_machine(&c, 2, 1 << 20).trace_caching);
+        let api_only = JobsConfig { workers: Some(0), ..auto };
+        assert_eq!(ProverPlan::for_machine(&api_only, 8, 1 << 15).workers, 0);
+    }
+}

@@ -1,0 +1,32 @@
+//! The zkPass job store: proof jobs on SQLite (embedded, the default) or
+//! PostgreSQL (shared by any number of API and worker processes), through
+//! sqlx with one set of migrations.
+//!
+//! A [`Job`] holds only what the web layer may hold: the two JWE tokens
+//! (ciphertext), the evaluation date, the API key id, timestamps, attempts,
+//! the lease, and the result (a proof token) or a typed [`JobError`]. Never
+//! plaintext user data. The tokens are erased when the job finishes.
+//!
+//! States ([`JobState`]): `queued → running → succeeded | failed |
+//! cancelled | expired`. Workers [`JobStore::claim`] the oldest queued job
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`) under a lease they renew with
+//! [`JobStore::heartbeat`]; a job whose lease ran out is claimed again, up
+//! to a number of attempts, then failed.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod job;
+mod store;
+
+pub use error::StoreError;
+pub use job::{Job, JobError, JobState, NewJob, Outcome};
+pub use store::{JobStore, Submitted};
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}

@@ -1,0 +1,358 @@
+//! The job table on SQLite or PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+use crate::{now_ms, Job, JobError, JobState, NewJob, Outcome, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The job table. Cheap to clone: clones share the connection pool.
+#[derive(Debug, Clone)]
+pub struct JobStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+/// What [`JobStore::submit`] did.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The job: the new one, or the one the idempotency key names.
+    pub job: Job,
+    /// Whether it was created now.
+    pub created: bool,
+}
+
+const COLUMNS: &str = "id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, created_at, \
+     started_at, finished_at, attempts, lease_owner, lease_until, proof_token, error_status, error_code, error_text";
+
+/// What finishing a job writes besides its state: the tokens are erased.
+const FINISH: &str = "lease_owner = NULL, lease_until = NULL, user_data_token = '', dvr_token = ''";
+
+fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
+    let status: Option<i64> = row.try_get("error_status")?;
+    let error = match status {
+        Some(s) => Some(JobError {
+            http_status: u16::try_from(s).map_err(|_| StoreError::Corrupt(format!("error_status {s}")))?,
+            status_code: row.try_get::<Option<String>, _>("error_code")?.unwrap_or_default(),
+            message: row.try_get::<Option<String>, _>("error_text")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Job {
+        id: row.try_get("id")?,
+        api_key: row.try_get("api_key")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        state: row.try_get::<String, _>("state")?.parse()?,
+        user_data_token: row.try_get("user_data_token")?,
+        dvr_token: row.try_get("dvr_token")?,
+        evaluation_date: row.try_get("evaluation_date")?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        attempts: row.try_get("attempts")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_until: row.try_get("lease_until")?,
+        proof_token: row.try_get("proof_token")?,
+        error,
+    })
+}
+
+impl JobStore {
+    /// Connects to `url` (`sqlite:PATH`, `sqlite://PATH?mode=rwc`,
+    /// `postgres://…`) and applies the migrations.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedUrl`], [`StoreError::Database`],
+    /// [`StoreError::Migration`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            // the URL may hold a password: show only its scheme
+            let scheme = url.split(':').next().unwrap_or_default();
+            return Err(StoreError::UnsupportedUrl(format!("{scheme}:…")));
+        };
+        // SQLite serialises writers; one connection per process avoids
+        // "database is locked" between this process's own tasks.
+        let max = if dialect == Dialect::Sqlite { 1 } else { 8 };
+        let pool = AnyPoolOptions::new().max_connections(max).connect(url).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, dialect })
+    }
+
+    /// The embedded SQLite database `jobs.db` in `dir` (created if absent).
+    ///
+    /// # Errors
+    /// As [`Self::connect`].
+    pub async fn open_sqlite_in(dir: &Path) -> Result<Self, StoreError> {
+        Self::connect(&format!("sqlite://{}?mode=rwc", dir.join("jobs.db").display())).await
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when it does not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Stores a new queued job, unless `new.idempotency_key` names an
+    /// existing job of the same API key, which is returned instead.
+    ///
+    /// # Errors
+    /// [`StoreError::QueueFull`] when `max_queued` jobs wait already;
+    /// [`StoreError::Database`].
+    pub async fn submit(&self, new: &NewJob, max_queued: u64) -> Result<Submitted, StoreError> {
+        if let Some(existing) = self.find_idempotent(new).await? {
+            return Ok(Submitted { job: existing, created: false });
+        }
+        let mut tx = self.pool.begin().await?;
+        let queued: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if u64::try_from(queued).unwrap_or_default() >= max_queued {
+            return Err(StoreError::QueueFull { limit: max_queued });
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, \
+             created_at, attempts) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0)",
+        )
+        .bind(&id)
+        .bind(&new.api_key)
+        .bind(new.idempotency_key.clone())
+        .bind(&new.user_data_token)
+        .bind(&new.dvr_token)
+        .bind(new.evaluation_date.clone())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {
+                tx.commit().await?;
+            }
+            // the same idempotency key, submitted concurrently: theirs won
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                drop(tx);
+                if let Some(existing) = self.find_idempotent(new).await? {
+                    return Ok(Submitted { job: existing, created: false });
+                }
+                return Err(sqlx::Error::Database(e).into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let job = self.get(&id).await?.ok_or_else(|| StoreError::Corrupt(format!("job {id} vanished")))?;
+        Ok(Submitted { job, created: true })
+    }
+
+    async fn find_idempotent(&self, new: &NewJob) -> Result<Option<Job>, StoreError> {
+        let Some(key) = &new.idempotency_key else { return Ok(None) };
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE api_key = $1 AND idempotency_key = $2"))
+            .bind(&new.api_key)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// The job `id`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`], [`StoreError::Corrupt`].
+    pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// How many queued jobs are ahead of `job` (0: it is next).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn queue_position(&self, job: &Job) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND (created_at < $1 OR (created_at = $1 AND id < $2))",
+        )
+        .bind(job.created_at)
+        .bind(&job.id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Claims the oldest job that is queued, or running under a lease that
+    /// ran out, for `worker` until `now + lease_ms`. A job whose lease ran
+    /// out after `max_attempts` claims is failed instead (500).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`], [`StoreError::Corrupt`].
+    pub async fn claim(&self, worker: &str, lease_ms: i64, max_attempts: i64) -> Result<Option<Job>, StoreError> {
+        let now = now_ms();
+        sqlx::query(&format!(
+            "UPDATE jobs SET state = 'failed', finished_at = $1, error_status = 500, error_code = 'INTERNAL_ERROR', \
+             error_text = 'the job was attempted the most times allowed; its workers stopped before finishing', {FINISH} \
+             WHERE state = 'running' AND lease_until < $1 AND attempts >= $2"
+        ))
+        .bind(now)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await?;
+        let lock = match self.dialect {
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+             started_at = COALESCE(started_at, $3) \
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) \
+             ORDER BY created_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
+        ))
+        .bind(worker)
+        .bind(now + lease_ms)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// Renews `worker`'s lease on job `id` until `now + lease_ms`. `false`
+    /// when the worker no longer holds it (cancelled, or claimed by
+    /// another worker after the lease ran out): stop working on it.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn heartbeat(&self, id: &str, worker: &str, lease_ms: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'")
+                .bind(now_ms() + lease_ms)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends job `id` with `outcome`, if `worker` still holds its lease.
+    /// Returns whether it did.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn finish(&self, id: &str, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
+        let (state, token, error) = match outcome {
+            Outcome::Proof(t) => (JobState::Succeeded, Some(t.clone()), None),
+            Outcome::Error(e) => (JobState::Failed, None, Some(e.clone())),
+        };
+        let done = sqlx::query(&format!(
+            "UPDATE jobs SET state = $1, finished_at = $2, proof_token = $3, error_status = $4, error_code = $5, \
+             error_text = $6, {FINISH} WHERE id = $7 AND lease_owner = $8 AND state = 'running'"
+        ))
+        .bind(state.as_str())
+        .bind(now_ms())
+        .bind(token)
+        .bind(error.as_ref().map(|e| i64::from(e.http_status)))
+        .bind(error.as_ref().map(|e| e.status_code.clone()))
+        .bind(error.as_ref().map(|e| e.message.clone()))
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives job `id` back to the queue (a worker stopping before it
+    /// finished), without counting the attempt. Returns whether it did.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
+             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+        )
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Cancels job `id` of `api_key` if it has not finished, and returns
+    /// the job as it is now (`None`: no such job for this key).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`], [`StoreError::Corrupt`].
+    pub async fn cancel(&self, id: &str, api_key: &str) -> Result<Option<Job>, StoreError> {
+        sqlx::query(&format!(
+            "UPDATE jobs SET state = 'cancelled', finished_at = $1, {FINISH} \
+             WHERE id = $2 AND api_key = $3 AND state IN ('queued', 'running')"
+        ))
+        .bind(now_ms())
+        .bind(id)
+        .bind(api_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(self.get(id).await?.filter(|j| j.api_key == api_key))
+    }
+
+    /// Expires jobs queued before `before_ms` (they waited too long).
+    /// Returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn expire_queued(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'expired', finished_at = $1, error_status = 503, error_code = 'EXPIRED', \
+             error_text = 'the job waited in the queue longer than the service allows', {FINISH} \
+             WHERE state = 'queued' AND created_at < $2"
+        ))
+        .bind(now_ms())
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Deletes jobs that finished before `before_ms`. Returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn purge_finished(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// How many jobs are in each state (every state present, 0 included).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`], [`StoreError::Corrupt`].
+    pub async fn counts(&self) -> Result<BTreeMap<JobState, u64>, StoreError> {
+        let mut out: BTreeMap<JobState, u64> = JobState::ALL.into_iter().map(|s| (s, 0)).collect();
+        for row in sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetch_all(&self.pool).await? {
+            let state: JobState = row.try_get::<String, _>("state")?.parse()?;
+            let n: i64 = row.try_get("n")?;
+            out.insert(state, u64::try_from(n).unwrap_or_default());
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,207 @@
+//! The job store's contract, on embedded SQLite and, when
+//! `ZKPASS_TEST_DATABASE_URL` names one, on PostgreSQL (each test in a
+//! fresh schema).
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlx::Executor as _;
+use zkpass_store::{JobError, JobState, JobStore, NewJob, Outcome, StoreError};
+
+fn new_job(api_key: &str, idempotency_key: Option<&str>) -> NewJob {
+    NewJob {
+        api_key: api_key.into(),
+        idempotency_key: idempotency_key.map(Into::into),
+        user_data_token: "jwe-user-data".into(),
+        dvr_token: "jwe-dvr".into(),
+        evaluation_date: Some("2026-11-23".into()),
+    }
+}
+
+/// A fresh PostgreSQL schema, or `None` (with a note) when the variable is
+/// not set.
+async fn postgres() -> Option<JobStore> {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let Ok(base) = std::env::var("ZKPASS_TEST_DATABASE_URL") else {
+        eprintln!("ZKPASS_TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let schema = format!("zkpass_test_{}_{n}", std::process::id());
+    let admin = sqlx::AnyPool::connect(&base).await.expect("PostgreSQL at ZKPASS_TEST_DATABASE_URL");
+    if n == 0 {
+        // schemas left by earlier runs of this test binary
+        let old = sqlx::query_scalar::<_, String>(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'zkpass_test_%' AND nspname NOT LIKE $1",
+        )
+        .bind(format!("zkpass_test_{}_%", std::process::id()))
+        .fetch_all(&admin)
+        .await
+        .unwrap_or_default();
+        for s in old {
+            let _ = admin.execute(format!("DROP SCHEMA IF EXISTS {s} CASCADE").as_str()).await;
+        }
+    }
+    admin.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}").as_str()).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    Some(JobStore::connect(&url).await.expect("connect to the test schema"))
+}
+
+async fn sqlite() -> (JobStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (JobStore::open_sqlite_in(dir.path()).await.unwrap(), dir)
+}
+
+async fn lifecycle(store: JobStore) {
+    let a = store.submit(&new_job("k1", None), 10).await.unwrap();
+    assert!(a.created);
+    assert_eq!(a.job.state, JobState::Queued);
+    let b = store.submit(&new_job("k1", Some("idem-1")), 10).await.unwrap();
+    let again = store.submit(&new_job("k1", Some("idem-1")), 10).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(again.job.id, b.job.id, "the same idempotency key names the same job");
+    let other_key = store.submit(&new_job("k2", Some("idem-1")), 10).await.unwrap();
+    assert!(other_key.created, "another API key has its own idempotency keys");
+    assert_eq!(store.queue_position(&a.job).await.unwrap(), 0);
+    assert_eq!(store.queue_position(&b.job).await.unwrap(), 1);
+
+    // FIFO claims under a lease
+    let c1 = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!((c1.id.as_str(), c1.state, c1.attempts), (a.job.id.as_str(), JobState::Running, 1));
+    assert_eq!(c1.lease_owner.as_deref(), Some("w1"));
+    assert!(store.heartbeat(&c1.id, "w1", 60_000).await.unwrap());
+    assert!(!store.heartbeat(&c1.id, "w2", 60_000).await.unwrap(), "only the owner renews");
+    assert!(!store.finish(&c1.id, "w2", &Outcome::Proof("x".into())).await.unwrap(), "only the owner finishes");
+    assert!(store.finish(&c1.id, "w1", &Outcome::Proof("proof-token".into())).await.unwrap());
+    let done = store.get(&c1.id).await.unwrap().unwrap();
+    assert_eq!(done.state, JobState::Succeeded);
+    assert_eq!(done.proof_token.as_deref(), Some("proof-token"));
+    assert!(done.user_data_token.is_empty() && done.dvr_token.is_empty(), "ciphertext erased when finished");
+    assert!(!store.finish(&c1.id, "w1", &Outcome::Proof("again".into())).await.unwrap(), "finished once");
+
+    // a failure keeps its error body
+    let c2 = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!(c2.id, b.job.id);
+    let err = JobError { http_status: 400, status_code: "CUSTOM_ERROR".into(), message: "query[0]: …".into() };
+    assert!(store.finish(&c2.id, "w1", &Outcome::Error(err.clone())).await.unwrap());
+    let failed = store.get(&c2.id).await.unwrap().unwrap();
+    assert_eq!((failed.state, failed.error), (JobState::Failed, Some(err)));
+
+    // cancel: only the owner's API key; a cancelled running job loses its lease
+    let c3 = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!(c3.id, other_key.job.id);
+    assert!(store.cancel(&c3.id, "k1").await.unwrap().is_none(), "another key does not see it");
+    let cancelled = store.cancel(&c3.id, "k2").await.unwrap().unwrap();
+    assert_eq!(cancelled.state, JobState::Cancelled);
+    assert!(!store.heartbeat(&c3.id, "w1", 60_000).await.unwrap());
+    assert!(!store.finish(&c3.id, "w1", &Outcome::Proof("late".into())).await.unwrap());
+    assert!(store.claim("w1", 60_000, 3).await.unwrap().is_none(), "nothing left");
+
+    let counts = store.counts().await.unwrap();
+    assert_eq!(counts[&JobState::Succeeded], 1);
+    assert_eq!(counts[&JobState::Failed], 1);
+    assert_eq!(counts[&JobState::Cancelled], 1);
+    assert_eq!(counts[&JobState::Queued], 0);
+    assert_eq!(store.purge_finished(zkpass_store::now_ms() + 1).await.unwrap(), 3);
+    assert!(store.get(&c1.id).await.unwrap().is_none());
+}
+
+async fn leases_and_limits(store: JobStore) {
+    // a full queue refuses
+    for _ in 0..2 {
+        store.submit(&new_job("k", None), 2).await.unwrap();
+    }
+    assert!(matches!(store.submit(&new_job("k", None), 2).await, Err(StoreError::QueueFull { limit: 2 })));
+
+    // a lease that runs out is claimed again by another worker
+    let first = store.claim("dead", -1, 2).await.unwrap().unwrap();
+    let retried = store.claim("alive", 60_000, 2).await.unwrap().unwrap();
+    assert_eq!(retried.id, first.id, "the expired lease is taken over before newer jobs");
+    assert_eq!((retried.attempts, retried.lease_owner.as_deref()), (2, Some("alive")));
+    assert!(!store.finish(&first.id, "dead", &Outcome::Proof("stale".into())).await.unwrap(), "the old owner lost it");
+
+    // after max_attempts expired leases the job fails
+    assert!(store.release(&retried.id, "alive").await.unwrap());
+    let again = store.claim("dead", -1, 2).await.unwrap().unwrap();
+    assert_eq!((again.id.as_str(), again.attempts), (first.id.as_str(), 2));
+    let next = store.claim("w", 60_000, 2).await.unwrap().unwrap();
+    assert_ne!(next.id, first.id);
+    let exhausted = store.get(&first.id).await.unwrap().unwrap();
+    assert_eq!(exhausted.state, JobState::Failed);
+    assert_eq!(exhausted.error.unwrap().http_status, 500);
+
+    // queued too long → expired
+    let waiting = store.submit(&new_job("k", None), 10).await.unwrap().job;
+    assert_eq!(store.expire_queued(zkpass_store::now_ms() + 1).await.unwrap(), 1);
+    assert_eq!(store.get(&waiting.id).await.unwrap().unwrap().state, JobState::Expired);
+}
+
+#[tokio::test]
+async fn lifecycle_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    lifecycle(store).await;
+}
+
+#[tokio::test]
+async fn lifecycle_on_postgres() {
+    if let Some(store) = postgres().await {
+        lifecycle(store).await;
+    }
+}
+
+#[tokio::test]
+async fn leases_and_limits_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    leases_and_limits(store).await;
+}
+
+#[tokio::test]
+async fn leases_and_limits_on_postgres() {
+    if let Some(store) = postgres().await {
+        leases_and_limits(store).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_jobs_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = JobStore::open_sqlite_in(dir.path()).await.unwrap().submit(&new_job("k", None), 10).await.unwrap().job.id;
+    let reopened = JobStore::open_sqlite_in(dir.path()).await.unwrap();
+    assert_eq!(reopened.get(&id).await.unwrap().unwrap().state, JobState::Queued);
+}
+
+/// Eight claimers race over 40 jobs: each job is claimed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claims_on_postgres_take_each_job_once() {
+    let Some(store) = postgres().await else { return };
+    for _ in 0..40 {
+        store.submit(&new_job("k", None), 100).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(job) = store.claim(&format!("w{w}"), 60_000, 3).await.unwrap() {
+                mine.push(job.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: BTreeSet<_> = all.iter().cloned().collect();
+    assert_eq!(all.len(), 40);
+    assert_eq!(unique.len(), 40, "a job was claimed twice");
+}
+
+#[tokio::test]
+async fn unsupported_urls_do_not_echo_credentials() {
+    let e = JobStore::connect("mysql://user:hunter2@db/x").await.unwrap_err();
+    assert!(matches!(e, StoreError::UnsupportedUrl(_)));
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
