@@ -121,7 +121,18 @@ enum Command {
         /// Evaluation date (YYYY-MM-DD, UTC); default: the service's today.
         #[arg(long)]
         date: Option<EvaluationDate>,
+        /// Submit the job, print its status URL and exit (then `zkpass job
+        /// wait URL`).
+        #[arg(long = "async")]
+        no_wait: bool,
+        /// Give up waiting after this many seconds (the job goes on).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
     },
+    /// Holder: act on a proof job by its status URL (as printed by
+    /// `zkpass prove --async`).
+    #[command(subcommand)]
+    Job(JobCommand),
     /// Verifier: check a proof token against a stored DVR; prints the output.
     Verify {
         /// The verifier's private key (PEM).
@@ -200,6 +211,69 @@ impl TrustArgs {
             }
         }
     }
+}
+
+#[derive(Subcommand)]
+enum JobCommand {
+    /// Print the job's state (QUEUED with position, RUNNING), or its proof
+    /// token when done.
+    Status(JobArgs),
+    /// Wait for the job, showing its progress, and print the proof token.
+    Wait {
+        #[command(flatten)]
+        job: JobArgs,
+        /// Give up waiting after this many seconds (the job goes on).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Cancel the job.
+    Cancel(JobArgs),
+}
+
+#[derive(clap::Args)]
+struct JobArgs {
+    /// The job's status URL.
+    url: String,
+    /// API key as KEY:SECRET (prefer ZKPASS_API_KEY or --api-key-file).
+    #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// File holding KEY:SECRET.
+    #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
+    api_key_file: Option<PathBuf>,
+}
+
+impl JobArgs {
+    /// A holder for the job's service (the URL's origin).
+    fn holder(&self) -> Result<Holder, ZkPassError> {
+        let parsed = reqwest::Url::parse(&self.url)
+            .map_err(|_| ZkPassError::InvalidParams(format!("{:?} is not a URL", self.url)))?;
+        let origin = parsed.origin().ascii_serialization();
+        Ok(Holder::new(&origin, api_key(self.api_key.clone(), self.api_key_file.clone())?))
+    }
+}
+
+/// Waits for a job, drawing its progress on standard error.
+async fn wait_with_progress(holder: &Holder, url: &str, timeout: u64) -> Result<String, ZkPassError> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message(format!("submitted: {url}"));
+    let options =
+        zkpass_client::job::WaitOptions { timeout: std::time::Duration::from_secs(timeout), ..Default::default() };
+    let started = std::time::Instant::now();
+    let result = holder
+        .wait_for_proof(url, &options, |p| {
+            use zkpass_client::job::Progress;
+            let at = started.elapsed().as_secs();
+            match p {
+                Progress::Queued { position } => bar.set_message(format!("queued, {position} job(s) ahead ({at} s)")),
+                Progress::Running => bar.set_message(format!("proving ({at} s)")),
+                Progress::Done => bar.set_message(format!("done ({at} s)")),
+                Progress::Submitted(u) => bar.set_message(format!("submitted: {u}")),
+            }
+        })
+        .await;
+    bar.finish_and_clear();
+    result
 }
 
 #[derive(Subcommand)]
@@ -399,7 +473,18 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             println!("{}", verifier.sign_dvr(&dvr)?);
             eprintln!("stored DVR {} in {}", dvr.dvr_id, out.display());
         }
-        Command::Prove { service, api_key: key_arg, api_key_file, trust, yes, dvr_token, user_data, date } => {
+        Command::Prove {
+            service,
+            api_key: key_arg,
+            api_key_file,
+            trust,
+            yes,
+            dvr_token,
+            user_data,
+            date,
+            no_wait,
+            timeout,
+        } => {
             let dvr_token = read(&dvr_token)?.trim().to_string();
             if !consent(&dvr_token, yes)? {
                 eprintln!("not sent: no consent");
@@ -412,9 +497,30 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 let (tag, file) = tagged(arg, ':');
                 tokens.insert(tag, read(Path::new(&file))?.trim().to_string());
             }
-            eprintln!("proving at {service} (this takes a few seconds)…");
-            let token = holder.generate_proof(&trust, &dvr_token, &tokens, date).await?;
-            println!("{token}");
+            use zkpass_client::job::Submission;
+            match holder.submit_proof(&trust, &dvr_token, &tokens, date, true).await? {
+                Submission::Done(token) => println!("{token}"),
+                Submission::Queued(url) if no_wait => {
+                    println!("{url}");
+                    eprintln!("queued; wait for it with: zkpass job wait {url}");
+                }
+                Submission::Queued(url) => println!("{}", wait_with_progress(&holder, &url, timeout).await?),
+            }
+        }
+        Command::Job(JobCommand::Status(job)) => {
+            use zkpass_client::job::JobStatus;
+            match job.holder()?.job_status(&job.url).await? {
+                JobStatus::Queued { position } => println!("QUEUED {position}"),
+                JobStatus::Running => println!("RUNNING"),
+                JobStatus::Done(token) => println!("{token}"),
+            }
+        }
+        Command::Job(JobCommand::Wait { job, timeout }) => {
+            println!("{}", wait_with_progress(&job.holder()?, &job.url, timeout).await?);
+        }
+        Command::Job(JobCommand::Cancel(job)) => {
+            job.holder()?.cancel_job(&job.url).await?;
+            eprintln!("cancelled");
         }
         Command::Verify { key, dvrs, proof, service, trust, ttl } => {
             let store = Arc::new(MemoryDvrStore::default());

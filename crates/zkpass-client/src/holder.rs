@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use zkpass_core::{EvaluationDate, ZkPassError};
 use zkpass_jose::encrypt_data;
 
+use crate::job::{JobStatus, Progress, Submission, WaitOptions};
 use crate::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
 
 /// A holder's connection to a zkPass Service.
@@ -40,7 +41,10 @@ impl Holder {
 
     /// Encrypts the DVR token and the user data tokens (by tag; a sole
     /// document under `""` is sent as is, several as a `{tag: token}`
-    /// bundle) to the service encryption key and asks for a proof.
+    /// bundle) to the service encryption key, submits the proof request
+    /// asynchronously (`Prefer: respond-async`) and waits for the proof
+    /// with [`WaitOptions::default`]. A service that answers synchronously
+    /// works too.
     ///
     /// # Errors
     /// [`ZkPassError::Service`] with the service's `status_code` and text.
@@ -51,6 +55,63 @@ impl Holder {
         user_data_tokens: &BTreeMap<String, String>,
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<String, ZkPassError> {
+        self.generate_proof_with(trust, dvr_token, user_data_tokens, evaluation_date, &WaitOptions::default(), |_| {})
+            .await
+    }
+
+    /// [`Self::generate_proof`] with explicit waiting options, reporting
+    /// progress (submitted → queued with position → running → done) to
+    /// `progress`.
+    ///
+    /// # Errors
+    /// As [`Self::submit_proof`] and [`Self::wait_for_proof`].
+    pub async fn generate_proof_with(
+        &self,
+        trust: &ServiceTrust,
+        dvr_token: &str,
+        user_data_tokens: &BTreeMap<String, String>,
+        evaluation_date: Option<EvaluationDate>,
+        options: &WaitOptions,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<String, ZkPassError> {
+        match self.submit_proof(trust, dvr_token, user_data_tokens, evaluation_date, true).await? {
+            Submission::Done(token) => {
+                progress(Progress::Done);
+                Ok(token)
+            }
+            Submission::Queued(url) => {
+                progress(Progress::Submitted(url.clone()));
+                self.wait_for_proof(&url, options, progress).await
+            }
+        }
+    }
+
+    fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let req = req.header("X-zkPass-Client", env!("CARGO_PKG_VERSION"));
+        match &self.api_key {
+            Some((k, s)) => {
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"));
+                req.header("Authorization", format!("Basic {basic}"))
+            }
+            None => req,
+        }
+    }
+
+    /// Encrypts and submits a proof request; with `prefer_async` the
+    /// service answers at once with the job's URL (if it supports jobs).
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] with the service's `status_code` and text;
+    /// [`ZkPassError::MissingPublicKey`] when the encryption key is not
+    /// vouched for.
+    pub async fn submit_proof(
+        &self,
+        trust: &ServiceTrust,
+        dvr_token: &str,
+        user_data_tokens: &BTreeMap<String, String>,
+        evaluation_date: Option<EvaluationDate>,
+        prefer_async: bool,
+    ) -> Result<Submission, ZkPassError> {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
         let user_data = match user_data_tokens.get("") {
             Some(t) if user_data_tokens.len() == 1 => t.clone(),
@@ -64,26 +125,124 @@ impl Holder {
             body["evaluation_date"] = Value::String(d.to_string());
         }
         let url = format!("{}/api/1.0/dvr/1.0/proof", self.base_url);
-        let mut req = self.http.post(&url).json(&body).header("X-zkPass-Client", env!("CARGO_PKG_VERSION"));
-        if let Some((k, s)) = &self.api_key {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"));
-            req = req.header("Authorization", format!("Basic {basic}"));
+        let mut req = self.authorized(self.http.post(&url).json(&body));
+        if prefer_async {
+            req = req.header("Prefer", "respond-async");
         }
-        let resp = req.send().await.map_err(|e| ZkPassError::Service(format!("POST {url}: {}", e.without_url())))?;
+        let (status, answer) = self.send(req, "POST", &url).await?;
+        match (answer.get("output").and_then(Value::as_str), answer.get("queue_status_url").and_then(Value::as_str)) {
+            (Some(token), _) if status.is_success() => Ok(Submission::Done(token.to_string())),
+            (None, Some(path)) if status.is_success() => Ok(Submission::Queued(self.absolute(path))),
+            _ => Err(service_error(status, &answer)),
+        }
+    }
+
+    /// One look at a job's status URL.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] with the job's error (non-2xx), or for an
+    /// answer this SDK does not understand.
+    pub async fn job_status(&self, url: &str) -> Result<JobStatus, ZkPassError> {
+        let (status, answer) = self.send(self.authorized(self.http.get(url)), "GET", url).await?;
+        if !status.is_success() {
+            return Err(service_error(status, &answer));
+        }
+        if let Some(token) = answer.get("output").and_then(Value::as_str) {
+            return Ok(JobStatus::Done(token.to_string()));
+        }
+        Ok(match answer.get("status_code").and_then(Value::as_str) {
+            Some("RUNNING") => JobStatus::Running,
+            _ => JobStatus::Queued { position: answer.get("queue_position").and_then(Value::as_u64).unwrap_or(0) },
+        })
+    }
+
+    /// Polls `url` every `options.interval` until the proof is there,
+    /// reporting each change of state to `progress`.
+    ///
+    /// # Errors
+    /// The job's error ([`ZkPassError::Service`]); a time-out or a
+    /// cancellation (the job is then cancelled) as [`ZkPassError::Service`].
+    pub async fn wait_for_proof(
+        &self,
+        url: &str,
+        options: &WaitOptions,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<String, ZkPassError> {
+        let started = std::time::Instant::now();
+        let mut last = None;
+        loop {
+            if options.cancelled() {
+                self.cancel_job(url).await?;
+                return Err(ZkPassError::Service("cancelled: the job was cancelled at the service".into()));
+            }
+            let state = self.job_status(url).await?;
+            let now = match &state {
+                JobStatus::Queued { position } => Progress::Queued { position: *position },
+                JobStatus::Running => Progress::Running,
+                JobStatus::Done(_) => Progress::Done,
+            };
+            if last.as_ref() != Some(&now) {
+                progress(now.clone());
+                last = Some(now);
+            }
+            if let JobStatus::Done(token) = state {
+                return Ok(token);
+            }
+            if started.elapsed() >= options.timeout {
+                return Err(ZkPassError::Service(format!(
+                    "no proof after {} s; the job goes on at {url}",
+                    options.timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(options.interval).await;
+        }
+    }
+
+    /// Cancels a job that has not finished.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] with the service's answer (404 unknown,
+    /// 409 finished already).
+    pub async fn cancel_job(&self, url: &str) -> Result<(), ZkPassError> {
+        let (status, answer) = self.send(self.authorized(self.http.delete(url)), "DELETE", url).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(service_error(status, &answer))
+        }
+    }
+
+    fn absolute(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base_url)
+        }
+    }
+
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &str,
+        url: &str,
+    ) -> Result<(reqwest::StatusCode, Value), ZkPassError> {
+        let resp =
+            req.send().await.map_err(|e| ZkPassError::Service(format!("{method} {url}: {}", e.without_url())))?;
         let status = resp.status();
         let answer: Value = resp
             .json()
             .await
             .map_err(|e| ZkPassError::Service(format!("HTTP {status}: the answer is not JSON ({e})")))?;
-        match answer.get("output").and_then(Value::as_str) {
-            Some(token) if status.is_success() => Ok(token.to_string()),
-            _ => Err(ZkPassError::Service(format!(
-                "HTTP {status} {}: {}",
-                answer["status_code"].as_str().unwrap_or("?"),
-                answer["status_text"].as_str().unwrap_or("no message")
-            ))),
-        }
+        Ok((status, answer))
     }
+}
+
+fn service_error(status: reqwest::StatusCode, answer: &Value) -> ZkPassError {
+    ZkPassError::Service(format!(
+        "HTTP {status} {}: {}",
+        answer["status_code"].as_str().unwrap_or("?"),
+        answer["status_text"].as_str().unwrap_or("no message")
+    ))
 }
 
 /// What a DVR asks to learn, for the holder to read before consenting: one

@@ -16,6 +16,7 @@
 
 pub mod holder;
 pub mod issuer;
+pub mod job;
 pub mod trust;
 pub mod verifier;
 

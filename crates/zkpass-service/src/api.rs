@@ -166,7 +166,11 @@ async fn authenticate(
             return Err(e);
         }
     };
-    state.rate_limits.check_key(&key.0)?;
+    if request.method() == axum::http::Method::POST {
+        state.rate_limits.check_key(&key.0)?;
+    } else {
+        state.rate_limits.check_status(&key.0)?;
+    }
     check_client_version(request.headers())?;
     request.extensions_mut().insert(key);
     Ok(next.run(request).await)

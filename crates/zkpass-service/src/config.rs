@@ -140,15 +140,19 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
-    /// Proof requests per API key per minute (burst of the same size).
+    /// Proof requests (`POST`) per API key per minute (burst of the same
+    /// size).
     pub requests_per_minute: u32,
+    /// Job status and cancel requests per API key per minute (polling:
+    /// the zkPass SDK asks every 500 ms per job).
+    pub status_requests_per_minute: u32,
     /// Failed authentications per client address per minute.
     pub auth_failures_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { requests_per_minute: 60, auth_failures_per_minute: 10 }
+        Self { requests_per_minute: 60, status_requests_per_minute: 1_200, auth_failures_per_minute: 10 }
     }
 }
 

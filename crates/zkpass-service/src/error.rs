@@ -150,7 +150,7 @@ impl From<ZkvmError> for ServiceError {
 impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(self.body())).into_response();
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs } | Self::QueueFull { retry_after_secs } = self {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after_secs));

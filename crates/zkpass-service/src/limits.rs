@@ -25,6 +25,7 @@ const PRUNE_AT: usize = 10_000;
 /// The service's rate limiters.
 pub struct RateLimits {
     per_key: DefaultKeyedRateLimiter<String>,
+    status: DefaultKeyedRateLimiter<String>,
     failures: DefaultKeyedRateLimiter<IpAddr>,
     /// Addresses that used up their failures, until when.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
@@ -51,6 +52,7 @@ impl RateLimits {
     pub fn new(config: &RateLimitConfig) -> Result<Self, ServiceError> {
         Ok(Self {
             per_key: RateLimiter::keyed(quota(config.requests_per_minute, "requests_per_minute")?),
+            status: RateLimiter::keyed(quota(config.status_requests_per_minute, "status_requests_per_minute")?),
             failures: RateLimiter::keyed(quota(config.auth_failures_per_minute, "auth_failures_per_minute")?),
             blocked: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
@@ -61,15 +63,27 @@ impl RateLimits {
         ServiceError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }
     }
 
-    /// Counts one request of `key`.
+    /// Counts one proof request of `key`.
     ///
     /// # Errors
     /// [`ServiceError::TooManyRequests`] beyond the per-key rate.
     pub fn check_key(&self, key: &str) -> Result<(), ServiceError> {
-        if self.per_key.len() > PRUNE_AT {
-            self.per_key.retain_recent();
+        self.check(&self.per_key, key)
+    }
+
+    /// Counts one job status or cancel request of `key`.
+    ///
+    /// # Errors
+    /// [`ServiceError::TooManyRequests`] beyond the per-key status rate.
+    pub fn check_status(&self, key: &str) -> Result<(), ServiceError> {
+        self.check(&self.status, key)
+    }
+
+    fn check(&self, limiter: &DefaultKeyedRateLimiter<String>, key: &str) -> Result<(), ServiceError> {
+        if limiter.len() > PRUNE_AT {
+            limiter.retain_recent();
         }
-        self.per_key
+        limiter
             .check_key(&key.to_string())
             .map_err(|not_until| Self::too_many(not_until.wait_time_from(self.clock.now())))
     }
@@ -123,7 +137,12 @@ mod tests {
 
     #[test]
     fn per_key_and_failure_limits() {
-        let limits = RateLimits::new(&RateLimitConfig { requests_per_minute: 2, auth_failures_per_minute: 3 }).unwrap();
+        let limits = RateLimits::new(&RateLimitConfig {
+            requests_per_minute: 2,
+            status_requests_per_minute: 100,
+            auth_failures_per_minute: 3,
+        })
+        .unwrap();
         assert!(limits.check_key("a").is_ok());
         assert!(limits.check_key("a").is_ok());
         assert!(matches!(limits.check_key("a"), Err(ServiceError::TooManyRequests { retry_after_secs: 1.. })));
@@ -137,6 +156,11 @@ mod tests {
         assert!(matches!(limits.note_failure(&c), Err(ServiceError::TooManyRequests { .. })));
         assert!(matches!(limits.check_blocked(&c), Err(ServiceError::TooManyRequests { .. })));
         assert!(limits.check_blocked(&ClientAddr("192.0.2.8".parse().unwrap())).is_ok());
-        assert!(RateLimits::new(&RateLimitConfig { requests_per_minute: 0, auth_failures_per_minute: 1 }).is_err());
+        assert!(RateLimits::new(&RateLimitConfig {
+            requests_per_minute: 0,
+            status_requests_per_minute: 1,
+            auth_failures_per_minute: 1
+        })
+        .is_err());
     }
 }

@@ -163,7 +163,12 @@ async fn every_error_has_the_json_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_with_retry_after() {
-    let (addr, _stop) = start(config(RateLimitConfig { requests_per_minute: 2, auth_failures_per_minute: 2 })).await;
+    let (addr, _stop) = start(config(RateLimitConfig {
+        requests_per_minute: 2,
+        status_requests_per_minute: 100,
+        auth_failures_per_minute: 2,
+    }))
+    .await;
     let url = format!("http://{addr}{PROOF}");
     let client = reqwest::Client::new();
     let body = r#"{"user_data_token":"a","dvr_token":"b"}"#;

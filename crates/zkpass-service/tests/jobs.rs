@@ -1,0 +1,201 @@
+//! The job API as a client sees it, with an enclave the test controls: the
+//! zkPass SDK's queue mode, the state machine, idempotency, cancellation, a
+//! full queue, and jobs invisible to other API keys.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use zkpass_service::api::AppState;
+use zkpass_service::config::{ApiKey, JobsConfig, ServiceConfig};
+use zkpass_service::enclave::{Enclave, ProofFuture, ProofRequest};
+use zkpass_service::ServiceError;
+
+const PROOF: &str = "/api/1.0/dvr/1.0/proof";
+
+/// Proves only when the test adds a permit; a DVR token `"fail"` fails
+/// with a 400 error.
+struct Gate(Arc<Semaphore>);
+
+impl Enclave for Gate {
+    fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_> {
+        let gate = Arc::clone(&self.0);
+        Box::pin(async move {
+            gate.acquire().await.expect("gate open").forget();
+            if request.dvr_token == "fail" {
+                return Err(ServiceError::Custom("query[0]: the query rejects the data".into()));
+            }
+            Ok(format!("proof-of-{}", request.user_data_token))
+        })
+    }
+}
+
+struct Service {
+    base: String,
+    gate: Arc<Semaphore>,
+    client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(jobs: JobsConfig, respond_async: bool) -> Service {
+    let data = tempfile::tempdir().unwrap().keep();
+    let config = ServiceConfig {
+        data_dir: data.join("data"),
+        api_keys: vec![ApiKey::from_secret("k", "s"), ApiKey::from_secret("other", "t")],
+        respond_async,
+        jobs,
+        ..ServiceConfig::default()
+    };
+    let gate = Arc::new(Semaphore::new(0));
+    let state = AppState::new(&config, Arc::new(Gate(Arc::clone(&gate))), Vec::new()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(zkpass_service::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    Service { base, gate, client: reqwest::Client::new(), _stop: tx }
+}
+
+fn one_worker() -> JobsConfig {
+    JobsConfig { workers: Some(1), ..JobsConfig::default() }
+}
+
+impl Service {
+    async fn post(&self, user: &str, dvr: &str, headers: &[(&str, &str)]) -> (u16, Value, Option<String>) {
+        let mut r = self
+            .client
+            .post(format!("{}{PROOF}", self.base))
+            .basic_auth("k", Some("s"))
+            .json(&json!({"user_data_token": user, "dvr_token": dvr}));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        (resp.status().as_u16(), resp.json().await.unwrap(), location)
+    }
+
+    async fn get(&self, url: &str, who: (&str, &str)) -> (u16, Value) {
+        let resp = self.client.get(format!("{}{url}", self.base)).basic_auth(who.0, Some(who.1)).send().await.unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    async fn delete(&self, url: &str) -> (u16, Value) {
+        let resp = self.client.delete(format!("{}{url}", self.base)).basic_auth("k", Some("s")).send().await.unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    /// Polls like the zkPass SDK's queue mode: every 2xx without `output`
+    /// is pending.
+    async fn poll(&self, url: &str) -> (u16, Value, usize) {
+        for pending in 0.. {
+            let (status, body) = self.get(url, ("k", "s")).await;
+            if !(200..300).contains(&status) || body.get("output").is_some() {
+                return (status, body, pending);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        unreachable!()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_mode_as_the_zkpass_sdk_polls_it() {
+    let s = start(one_worker(), true).await;
+    let (status, body, location) = s.post("u1", "d", &[]).await;
+    assert_eq!(status, 202);
+    let url = body["queue_status_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{PROOF}/")), "{url}");
+    assert_eq!(location.as_deref(), Some(url.as_str()));
+
+    // pending: 2xx without output, with the state
+    let (status, pending) = s.get(&url, ("k", "s")).await;
+    assert_eq!(status, 202);
+    assert!(pending.get("output").is_none());
+    assert!(["QUEUED", "RUNNING"].contains(&pending["status_code"].as_str().unwrap()), "{pending}");
+
+    s.gate.add_permits(1);
+    let (status, done, _) = s.poll(&url).await;
+    assert_eq!((status, done["output"].as_str()), (200, Some("proof-of-u1")));
+
+    // a failed job answers non-2xx with its error body
+    let (_, body, _) = s.post("u2", "fail", &[]).await;
+    let url = body["queue_status_url"].as_str().unwrap().to_string();
+    s.gate.add_permits(1);
+    let (status, failed, _) = s.poll(&url).await;
+    assert_eq!(status, 400);
+    assert_eq!(failed["status_code"], "CUSTOM_ERROR");
+    assert!(failed["status_text"].as_str().unwrap().contains("rejects"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synchronous_by_default_and_async_on_request() {
+    let s = start(one_worker(), false).await;
+    s.gate.add_permits(1);
+    let (status, body, _) = s.post("u1", "d", &[]).await;
+    assert_eq!((status, body["output"].as_str()), (200, Some("proof-of-u1")), "{body}");
+    let (status, body, _) = s.post("u2", "d", &[("Prefer", "respond-async, wait=10")]).await;
+    assert_eq!(status, 202, "{body}");
+    assert!(body["queue_status_url"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_cancel_and_other_keys() {
+    let s = start(one_worker(), true).await;
+    let (_, a, _) = s.post("u1", "d", &[("Idempotency-Key", "order-17")]).await;
+    let (_, b, _) = s.post("u1", "d", &[("Idempotency-Key", "order-17")]).await;
+    assert_eq!(a["queue_status_url"], b["queue_status_url"], "one job per idempotency key");
+    let (_, c, _) = s.post("u3", "d", &[]).await;
+    let (a_url, c_url) = (a["queue_status_url"].as_str().unwrap(), c["queue_status_url"].as_str().unwrap());
+    assert_ne!(a_url, c_url);
+
+    // another API key cannot see or cancel the job
+    let (status, body) = s.get(a_url, ("other", "t")).await;
+    assert_eq!((status, body["status_code"].as_str()), (404, Some("NOT_FOUND")));
+    let (status, _) = s.get(&format!("{PROOF}/no-such-job"), ("k", "s")).await;
+    assert_eq!(status, 404);
+
+    // the second job waits behind the first: position 1 (the first may be running)
+    let (status, queued) = s.get(c_url, ("k", "s")).await;
+    assert_eq!(status, 202);
+    assert!(queued["queue_position"].as_u64().unwrap() <= 1, "{queued}");
+
+    // cancel the queued one; it never runs
+    let (status, body) = s.delete(c_url).await;
+    assert_eq!((status, body["status_code"].as_str()), (200, Some("CANCELLED")));
+    let (status, body) = s.get(c_url, ("k", "s")).await;
+    assert_eq!((status, body["status_code"].as_str()), (410, Some("CANCELLED")));
+
+    s.gate.add_permits(2);
+    let (status, done, _) = s.poll(a_url).await;
+    assert_eq!((status, done["output"].as_str()), (200, Some("proof-of-u1")));
+    let (status, body) = s.delete(a_url).await;
+    assert_eq!((status, body["status_code"].as_str()), (409, Some("CONFLICT")), "finished jobs stay finished");
+
+    let (status, body, _) = s.post("u4", "d", &[("Idempotency-Key", "bad key with spaces")]).await;
+    assert_eq!((status, body["status_code"].as_str()), (400, Some("INVALID_PARAMS")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_503_with_retry_after() {
+    // no provers here: nothing leaves the queue
+    let s = start(JobsConfig { workers: Some(0), max_queued: 2, ..JobsConfig::default() }, true).await;
+    assert_eq!(s.post("u1", "d", &[]).await.0, 202);
+    assert_eq!(s.post("u2", "d", &[]).await.0, 202);
+    let resp = s
+        .client
+        .post(format!("{}{PROOF}", s.base))
+        .basic_auth("k", Some("s"))
+        .json(&json!({"user_data_token": "u3", "dvr_token": "d"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert!(resp.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status_code"], "QUEUE_FULL");
+    let ready: Value = reqwest::get(format!("{}/ready", s.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["workers"], 0);
+}
