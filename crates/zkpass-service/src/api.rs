@@ -71,6 +71,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
@@ -82,7 +83,35 @@ pub fn router(state: Arc<AppState>) -> Router {
             std::time::Duration::from_secs(http.request_timeout_secs),
         ))
         .layer(middleware::map_response(json_error_body))
+        .layer(middleware::from_fn(count_requests))
         .with_state(state)
+}
+
+/// Counts each request by its matched route (never the raw path, which
+/// would make a label per job id) and status.
+async fn count_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let response = next.run(request).await;
+    if let Some(m) = crate::metrics::get() {
+        m.http_requests.with_label_values(&[route.as_str(), response.status().as_str()]).inc();
+    }
+    response
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ServiceError> {
+    if let Some(m) = crate::metrics::get() {
+        let counts = state.jobs.store.counts().await.map_err(store_error)?;
+        for (s, n) in counts {
+            m.jobs.with_label_values(&[s.as_str()]).set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        m.workers.set(i64::try_from(state.plan.workers).unwrap_or(i64::MAX));
+    }
+    let text = crate::metrics::render()?;
+    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
 /// Gives every error answer without a JSON body (from axum, tower-http or

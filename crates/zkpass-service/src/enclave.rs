@@ -229,6 +229,10 @@ impl InProcessEnclave {
             Ok(backend.prove(&input)?)
         })
         .await?;
+        if let Some(m) = crate::metrics::get() {
+            m.proving_seconds.observe(started.elapsed().as_secs_f64());
+            m.padded_height.observe(proved.stats.padded_height as f64);
+        }
         tracing::info!(
             dvr_id = ?dvr.dvr_id,
             ms = started.elapsed().as_millis() as u64,

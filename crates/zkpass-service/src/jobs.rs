@@ -233,6 +233,9 @@ impl Worker {
 
     async fn finish(&self, job: &Job, outcome: Outcome) {
         let ok = matches!(outcome, Outcome::Proof(_));
+        if let Some(m) = crate::metrics::get() {
+            m.finished.with_label_values(&[if ok { "succeeded" } else { "failed" }]).inc();
+        }
         match self.jobs.store.finish(&job.id, &self.id, &outcome).await {
             Ok(true) => tracing::info!(succeeded = ok, "job finished"),
             Ok(false) => tracing::info!("job finished, but it was cancelled or taken over meanwhile"),

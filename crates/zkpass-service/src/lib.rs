@@ -18,6 +18,7 @@ mod error;
 pub mod jobs;
 pub mod keys;
 pub mod limits;
+pub mod metrics;
 pub mod server;
 
 pub use error::ServiceError;

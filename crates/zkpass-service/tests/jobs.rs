@@ -199,3 +199,19 @@ async fn a_full_queue_answers_503_with_retry_after() {
     let ready: Value = reqwest::get(format!("{}/ready", s.base)).await.unwrap().json().await.unwrap();
     assert_eq!(ready["workers"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_jobs_and_requests_by_route() {
+    let s = start(one_worker(), true).await;
+    let (_, body, _) = s.post("u1", "d", &[]).await;
+    let url = body["queue_status_url"].as_str().unwrap().to_string();
+    s.gate.add_permits(1);
+    assert_eq!(s.poll(&url).await.0, 200);
+    let text = reqwest::get(format!("{}/metrics", s.base)).await.unwrap().text().await.unwrap();
+    assert!(text.contains("zkpass_jobs{state=\"succeeded\"} 1"), "{text}");
+    assert!(text.contains("zkpass_jobs{state=\"queued\"} 0"), "{text}");
+    assert!(text.contains("zkpass_workers 1"), "{text}");
+    assert!(text.contains(r#"zkpass_http_requests_total{route="/api/1.0/dvr/1.0/proof/{id}",status="200"}"#), "{text}");
+    assert!(!text.contains(&url), "job ids never become labels");
+    assert!(text.contains("zkpass_jobs_finished_total{state=\"succeeded\"}"), "{text}");
+}
