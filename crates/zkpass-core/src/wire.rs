@@ -7,7 +7,7 @@ use crate::{EvaluationDate, ZkPassError};
 
 /// `{"user_data_token": JWE, "dvr_token": JWE, "evaluation_date"?: "YYYY-MM-DD"}`.
 /// Unknown fields are refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProofRequestBody {
     /// JWE of the user data token, or of a `{tag: token}` bundle.
@@ -16,6 +16,7 @@ pub struct ProofRequestBody {
     pub dvr_token: String,
     /// The evaluation date; the service's today (UTC) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-11-23")]
     pub evaluation_date: Option<EvaluationDate>,
 }
 

@@ -8,7 +8,7 @@ use crate::JoseError;
 /// One key of a zkPass JWKS. `x`/`y` are the halves of the SPKI PEM body
 /// ([`PublicKey`]), not EC coordinates; `jwt`, when present, is a JWS by the
 /// operator root key vouching for this key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Jwk {
     /// Always `EC`.
     pub kty: String,

@@ -69,7 +69,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(protected)
         .route("/.well-known/jwks.json", get(jwks))
-        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/health", get(health))
+        .route("/api/openapi.json", get(openapi_json))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
@@ -102,7 +103,11 @@ async fn count_requests(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text format.
-async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ServiceError> {
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format 0.0.4: jobs by state, finished jobs, proving \
+        seconds and padded height histograms, HTTP requests by route and status", content_type = "text/plain"),
+        (status = 503, description = "The job store does not answer", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ServiceError> {
     if let Some(m) = crate::metrics::get() {
         let counts = state.jobs.store.counts().await.map_err(store_error)?;
         for (s, n) in counts {
@@ -132,8 +137,27 @@ async fn json_error_body(response: Response) -> Response {
     (parts, Json(body)).into_response()
 }
 
-async fn jwks(State(state): State<Arc<AppState>>) -> Json<Vec<Jwk>> {
+/// `GET /.well-known/jwks.json`: the service keys.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "keys",
+    responses((status = 200, description = "The encryption and signing keys, each with a `jwt` signed by the \
+        operator root key, then the root key (`kid` `VerifyingPubK`). `x`/`y` are the halves of the key's SPKI PEM body.",
+        body = Vec<Jwk>)))]
+pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Json<Vec<Jwk>> {
     Json(state.jwks.clone())
+}
+
+/// `GET /health`: the process is alive.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "Alive", body = crate::openapi::Health)))]
+pub(crate) async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /api/openapi.json`: this document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi::document())
 }
 
 /// Checks `Authorization: Basic base64(key:secret)` (scheme name in any
@@ -321,7 +345,27 @@ async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
 /// when the job finishes (200 with the proof token, or its error), or at
 /// once with 202 and the job's URL when asked to (`Prefer: respond-async`,
 /// `respond_async = true`) or when the service starts to stop meanwhile.
-async fn proof(
+#[utoipa::path(post, path = "/api/1.0/dvr/1.0/proof", tag = "proofs", request_body = zkpass_core::ProofRequestBody,
+    security(("api_key" = [])),
+    params(
+        ("Prefer" = Option<String>, Header, description = "`respond-async` (RFC 7240): answer 202 at once"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII: the same key from the same API key names the same job"),
+        ("X-zkPass-Client" = Option<String>, Header, description = "The client's semantic version; major.minor must match the server's"),
+    ),
+    responses(
+        (status = 200, description = "The proof token", body = crate::openapi::ProofAnswer),
+        (status = 202, description = "Accepted as a job; poll `queue_status_url` (also in `Location`)", body = crate::openapi::Accepted),
+        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = crate::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong API key", body = crate::openapi::ErrorBody),
+        (status = 403, description = "Client version mismatch", body = crate::openapi::ErrorBody),
+        (status = 408, description = "The body or the request took too long", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::openapi::ErrorBody),
+        (status = 429, description = "Rate limit; see `Retry-After`", body = crate::openapi::ErrorBody),
+        (status = 500, description = "The service failed", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The queue is full (`QUEUE_FULL`, see `Retry-After`) or the store is unreachable (`NOT_READY`)", body = crate::openapi::ErrorBody),
+        (status = 504, description = "The proof took longer than the job time limit", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn proof(
     State(state): State<Arc<AppState>>,
     Extension(key): Extension<ApiKeyId>,
     headers: HeaderMap,
@@ -374,7 +418,19 @@ async fn own_job(state: &AppState, id: &str, key: &ApiKeyId) -> Result<Job, Serv
 }
 
 /// `GET /api/1.0/dvr/1.0/proof/{id}`.
-async fn job_status(
+#[utoipa::path(get, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The job id")),
+    responses(
+        (status = 200, description = "Succeeded: the proof token", body = crate::openapi::ProofAnswer),
+        (status = 202, description = "Queued or running", body = crate::openapi::JobPending),
+        (status = 400, description = "Failed through the request's fault (the job's error)", body = crate::openapi::ErrorBody),
+        (status = 404, description = "No such job for this API key", body = crate::openapi::ErrorBody),
+        (status = 410, description = "Cancelled", body = crate::openapi::ErrorBody),
+        (status = 500, description = "Failed through the service's fault", body = crate::openapi::ErrorBody),
+        (status = 503, description = "Expired in the queue", body = crate::openapi::ErrorBody),
+        (status = 504, description = "Took longer than the job time limit", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn job_status(
     State(state): State<Arc<AppState>>,
     Extension(key): Extension<ApiKeyId>,
     Path(id): Path<String>,
@@ -385,7 +441,14 @@ async fn job_status(
 
 /// `DELETE /api/1.0/dvr/1.0/proof/{id}`: cancels a job that has not
 /// finished.
-async fn cancel_job(
+#[utoipa::path(delete, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The job id")),
+    responses(
+        (status = 200, description = "Cancelled", body = crate::openapi::Cancelled),
+        (status = 404, description = "No such job for this API key", body = crate::openapi::ErrorBody),
+        (status = 409, description = "The job has finished already", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn cancel_job(
     State(state): State<Arc<AppState>>,
     Extension(key): Extension<ApiKeyId>,
     Path(id): Path<String>,
@@ -405,7 +468,10 @@ async fn cancel_job(
 /// `GET /ready`: 200 when the job store answers and jobs can be proved
 /// (provers in this process, or an API-only process whose workers run
 /// elsewhere); else 503.
-async fn ready(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ServiceError> {
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, description = "Ready", body = crate::openapi::Ready),
+        (status = 503, description = "The store does not answer, or the process is stopping", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ServiceError> {
     state.jobs.store.ping().await.map_err(|_| ServiceError::Unavailable("the job store does not answer".into()))?;
     if *state.stop.borrow() {
         return Err(ServiceError::Unavailable("the service is stopping".into()));

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod server;
 
 pub use error::ServiceError;

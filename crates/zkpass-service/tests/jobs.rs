@@ -215,3 +215,36 @@ async fn metrics_count_jobs_and_requests_by_route() {
     assert!(!text.contains(&url), "job ids never become labels");
     assert!(text.contains("zkpass_jobs_finished_total{state=\"succeeded\"}"), "{text}");
 }
+
+/// The OpenAPI document served by the service parses, is 3.1, and names
+/// every route with its methods, the error body and the API key scheme.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_names_every_route() {
+    let s = start(JobsConfig { workers: Some(0), ..JobsConfig::default() }, true).await;
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", s.base)).await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let routes = [
+        (PROOF, vec!["post"]),
+        ("/api/1.0/dvr/1.0/proof/{id}", vec!["get", "delete"]),
+        ("/.well-known/jwks.json", vec!["get"]),
+        ("/health", vec!["get"]),
+        ("/ready", vec!["get"]),
+        ("/metrics", vec!["get"]),
+        ("/api/openapi.json", vec!["get"]),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), routes.len(), "{:?}", paths.keys().collect::<Vec<_>>());
+    for (path, methods) in routes {
+        for m in methods {
+            assert!(paths[path][m].is_object(), "{m} {path} is missing");
+        }
+    }
+    for schema in ["ErrorBody", "ProofRequestBody", "ProofAnswer", "Accepted", "JobPending", "Jwk"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "basic");
+    let post_errors = paths[PROOF]["post"]["responses"].as_object().unwrap();
+    for status in ["200", "202", "400", "401", "429", "503"] {
+        assert!(post_errors.contains_key(status), "POST answers {status}");
+    }
+}
