@@ -34,6 +34,11 @@ use zkpass_jose::KeyPair;
 #[derive(Parser)]
 #[command(name = "zkpass", version, propagate_version = true)]
 struct Cli {
+    /// Write logs to standard error as JSON lines (request and job ids as
+    /// fields); the level is set by RUST_LOG (default: info for serve and
+    /// worker, warn otherwise).
+    #[arg(long, global = true, env = "ZKPASS_LOG_JSON")]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -583,11 +588,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level =
         if matches!(cli.command, Command::Serve { .. } | Command::Worker { .. }) { "info" } else { "warn" };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into());
+    if cli.log_json {
+        // one JSON object per line, fields escaped: for log collectors
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

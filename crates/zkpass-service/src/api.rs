@@ -20,6 +20,8 @@ use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 use zkpass_core::ProofRequestBody;
 use zkpass_jose::{Jwk, KeySetFetcher};
 use zkpass_store::{Job, JobState, JobStore, NewJob};
@@ -85,7 +87,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(middleware::map_response(json_error_body))
         .layer(middleware::from_fn(count_requests))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
         .with_state(state)
+}
+
+/// The span of one request: its id (`x-request-id`, made here when the
+/// client sent none), method and matched route; never the query string.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |m| m.as_str());
+    tracing::info_span!("request", request_id = ?id, method = %request.method(), route)
 }
 
 /// Counts each request by its matched route (never the raw path, which

@@ -214,3 +214,16 @@ async fn serves_https_with_the_configured_certificate() {
     let plain = reqwest::get(format!("http://{addr}/health")).await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_a_request_id() {
+    let (addr, _stop) = start(config(RateLimitConfig::default())).await;
+    let client = reqwest::Client::new();
+    let made = client.get(format!("http://{addr}/health")).send().await.unwrap();
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let again = client.get(format!("http://{addr}/health")).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id, "one per request");
+    let given = client.get(format!("http://{addr}/nowhere")).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(given.headers()["x-request-id"], "abc-123", "the client's id is kept, errors included");
+}
