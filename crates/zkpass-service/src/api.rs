@@ -421,9 +421,6 @@ pub(crate) async fn proof(
             .map_err(store_error)?
             .ok_or_else(|| ServiceError::Internal("the job vanished".into()))?;
     }
-    if let Some(e) = &job.error {
-        tracing::warn!(job_id = %job.id, code = %e.status_code, error = ?e.message, "proof request failed");
-    }
     job_answer(&state.jobs, &job).await
 }
 
@@ -537,7 +534,9 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let plan = ProverPlan::for_machine(&config.jobs, cores, crate::jobs::total_memory_mib());
         let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
-        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::with_trace_caching(caching));
+        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(
+            zkpass_zkvm::Triton::with_trace_caching(caching).with_max_padded_height(config.limits.max_padded_height),
+        );
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         let enclave =
             crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone());

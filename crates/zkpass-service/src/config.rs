@@ -97,6 +97,10 @@ pub struct Limits {
     /// How many days the requested evaluation date may lie after the
     /// service's own UTC date (0: not at all).
     pub max_evaluation_days_ahead: u32,
+    /// Tallest padded trace a proof may have; the VM runs first, and a
+    /// taller execution is refused (400) before the STARK is computed.
+    /// Time and memory grow with it: 32,768 ≈ 1.8 GiB, 65,536 ≈ 3.5 GiB.
+    pub max_padded_height: usize,
 }
 
 impl Default for Limits {
@@ -107,6 +111,7 @@ impl Default for Limits {
             max_query_bytes: zkpass_query::QueryLimits::DEFAULT.max_bytes,
             max_statements: zkpass_query::QueryLimits::DEFAULT.max_statements,
             max_evaluation_days_ahead: 0,
+            max_padded_height: 1 << 17,
         }
     }
 }

@@ -233,6 +233,10 @@ impl Worker {
 
     async fn finish(&self, job: &Job, outcome: Outcome) {
         let ok = matches!(outcome, Outcome::Proof(_));
+        if let Outcome::Error(e) = &outcome {
+            // the message may quote request text: logged escaped (Debug)
+            tracing::warn!(status = e.http_status, code = %e.status_code, error = ?e.message, "job failed");
+        }
         if let Some(m) = crate::metrics::get() {
             m.finished.with_label_values(&[if ok { "succeeded" } else { "failed" }]).inc();
         }

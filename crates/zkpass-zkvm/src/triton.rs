@@ -21,6 +21,7 @@ use crate::ZkvmError;
 pub struct Triton {
     stark: Stark,
     trace_caching: TraceCaching,
+    max_padded_height: Option<usize>,
 }
 
 /// Whether the prover keeps the low-degree-extended trace in memory
@@ -104,6 +105,13 @@ impl Triton {
     /// The proof system with this trace-caching choice.
     pub fn with_trace_caching(caching: TraceCaching) -> Self {
         Self { trace_caching: caching, ..Self::default() }
+    }
+
+    /// The same proof system refusing, before the STARK is computed, an
+    /// execution whose padded trace height exceeds `height` (proving time
+    /// and memory grow with it: docs/PROOF.md).
+    pub fn with_max_padded_height(self, height: usize) -> Self {
+        Self { max_padded_height: Some(height), ..self }
     }
 
     /// Compiles `query` for documents `tags`.
@@ -226,6 +234,12 @@ impl Triton {
         .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
         if out != exec.claim.output {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+        }
+        // the VM has run, the STARK not yet: refuse a trace too tall to prove
+        if let Some(limit) = self.max_padded_height {
+            if aet.padded_height() > limit {
+                return Err(ZkvmError::TooLarge { what: "the padded trace height", limit: limit as u64 });
+            }
         }
         // the decision is per thread in triton_vm: set it on the proving one
         match self.trace_caching {

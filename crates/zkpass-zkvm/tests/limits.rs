@@ -32,3 +32,22 @@ fn programs_past_the_word_limit_are_refused() {
     let err = compile(&parse_unlimited(&ifs(6_000)), &[String::new()]).unwrap_err();
     assert!(matches!(err, ZkvmError::TooLarge { what: "a program (words)", .. }), "{err}");
 }
+
+#[test]
+fn a_trace_taller_than_the_limit_is_refused_before_proving() {
+    use zkpass_core::EvaluationDate;
+    use zkpass_query::UserData;
+    use zkpass_zkvm::{ProofSystem, ProveInput, Triton};
+    let query = Query::parse(include_str!("../../../examples/bank-loan-approved/query.json")).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+    let data = UserData::single(doc);
+    let input = ProveInput {
+        query: &query,
+        user_data: &data,
+        date: EvaluationDate::new(2026, 11, 23).unwrap(),
+        dvr_digest: [1; 32],
+    };
+    let err = Triton::default().with_max_padded_height(1024).prove(&input).unwrap_err();
+    assert!(matches!(err, ZkvmError::TooLarge { what: "the padded trace height", limit: 1024 }), "{err}");
+}
