@@ -80,7 +80,7 @@ enum Command {
         /// The verifier's private key (PEM).
         #[arg(long, value_name = "PEM")]
         key: PathBuf,
-        /// The query (JSON array of statements, see QUERY.md).
+        /// The query (JSON array of statements, see docs/LANGUAGE.md).
         #[arg(long, value_name = "JSON")]
         query: PathBuf,
         /// Issuer public key per document, `[TAG=]PUB.pem`; one per document,

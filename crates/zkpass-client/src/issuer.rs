@@ -6,7 +6,7 @@ use zkpass_jose::{sign_data, KeyPair};
 
 /// Signs a user-data document: a compact ES256 JWS, header `typ: JWT` (plus
 /// `jku`/`kid` when the issuer publishes its key in a JWKS), payload
-/// `{"data": document}` (`WIRE.md`, "Tokens").
+/// `{"data": document}` (docs/WIRE.md, "Tokens").
 ///
 /// # Errors
 /// [`ZkPassError::InvalidParams`] when `document` is not a JSON object;

@@ -3,7 +3,7 @@
 //! - **Issuer** — [`issuer::sign_user_data`] signs a user-data document as
 //!   an ES256 JWS with the `data` claim.
 //! - **Verifier** — [`verifier::Verifier`] builds, signs and stores DVRs and
-//!   verifies proof tokens with every check of `WIRE.md`, "Verifying a proof".
+//!   verifies proof tokens with every check of docs/WIRE.md, "Verifying a proof".
 //! - **Holder** — [`holder::Holder`] encrypts the DVR and the user data to
 //!   the service and calls `POST /api/1.0/dvr/1.0/proof`.
 //!

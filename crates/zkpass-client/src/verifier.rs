@@ -140,7 +140,7 @@ impl Verifier {
         }
     }
 
-    /// Verifies a proof token (`WIRE.md`, "Verifying a proof") and returns
+    /// Verifies a proof token (docs/WIRE.md, "Verifying a proof") and returns
     /// the output:
     ///
     /// 1. the token's signature with the service signing key, vouched for by

@@ -1,4 +1,4 @@
-//! The Data Verification Request (`WIRE.md`, "DataVerificationRequest").
+//! The Data Verification Request (docs/WIRE.md, "The Data Verification Request").
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ pub struct UserDataRequest {
 /// A Data Verification Request: the verifier's signed question.
 ///
 /// Field names and meaning are compatible with the zkPass SDK
-/// (`WIRE.md`, "DataVerificationRequest"). `user_data_requests` is keyed by
+/// (docs/WIRE.md, "The Data Verification Request"). `user_data_requests` is keyed by
 /// document tag; a single document uses the tag `""`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataVerificationRequest {
@@ -36,7 +36,7 @@ pub struct DataVerificationRequest {
     pub query_engine_ver: String,
     /// The backend's program identifier (hex of the program digest).
     pub query_method_ver: String,
-    /// The query program, a JSON array encoded as a string (`QUERY.md`).
+    /// The query program, a JSON array encoded as a string (docs/LANGUAGE.md).
     pub query: String,
     /// Per-document requests, keyed by tag.
     pub user_data_requests: BTreeMap<String, UserDataRequest>,
@@ -56,7 +56,7 @@ struct DigestView<'a> {
     dvr_verifying_key: &'a Option<PublicKeyOption>,
 }
 
-/// Whether `tag` is a valid user-data tag: `[A-Za-z0-9_]+` (`WIRE.md`,
+/// Whether `tag` is a valid user-data tag: `[A-Za-z0-9_]+` (docs/WIRE.md,
 /// "Tokens"). The empty tag is valid only for a sole document, which callers
 /// check separately.
 pub fn is_valid_tag(tag: &str) -> bool {
@@ -68,7 +68,7 @@ impl DataVerificationRequest {
     /// the fields `zkvm, dvr_title, dvr_id, query_engine_ver, query_method_ver,
     /// query, user_data_requests, dvr_verifying_key` in that order, where
     /// `user_data_requests` is an array of `[tag, request]` pairs sorted by
-    /// tag (`WIRE.md`, "DataVerificationRequest").
+    /// tag (docs/WIRE.md, "The Data Verification Request").
     pub fn digest(&self) -> String {
         hex::encode(self.digest_bytes())
     }

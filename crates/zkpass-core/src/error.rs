@@ -2,7 +2,7 @@
 
 /// An error anywhere in the zkPass workflow.
 ///
-/// Variant names follow the zkPass SDK where one exists (`WIRE.md`,
+/// Variant names follow the zkPass SDK where one exists (docs/WIRE.md,
 /// "Verifying a proof"). Messages name the field or path at fault and never
 /// carry a private user-data value, a key or a salt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

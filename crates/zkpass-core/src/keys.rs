@@ -1,4 +1,4 @@
-//! Public keys as the zkPass wire format carries them (`WIRE.md`, "Keys").
+//! Public keys as the zkPass wire format carries them (docs/WIRE.md, "Keys").
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// This is **not** an EC point: `x` is the first 64 characters of the base64
 /// body of the key's SPKI PEM and `y` is the rest, so that
 /// `-----BEGIN PUBLIC KEY-----\n{x}\n{y}\n-----END PUBLIC KEY-----` is the PEM
-/// (`WIRE.md`, "Keys"; compatible with the zkPass SDK).
+/// (docs/WIRE.md, "Keys"; compatible with the zkPass SDK).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PublicKey {
     /// First 64 base64 characters of the SPKI body.
@@ -37,7 +37,7 @@ impl PublicKey {
     }
 }
 
-/// A JWKS location plus the key id to pick from it (`WIRE.md`, "Keys").
+/// A JWKS location plus the key id to pick from it (docs/WIRE.md, "Keys").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct KeysetEndpoint {
     /// URL of a JWKS document (`{"keys":[…]}`).
@@ -50,7 +50,7 @@ pub struct KeysetEndpoint {
 ///
 /// Serializes externally tagged, `{"PublicKey":{"x":..,"y":..}}` or
 /// `{"KeysetEndpoint":{"jku":..,"kid":..}}`; deserializes those and the
-/// untagged forms `{x,y}` / `{jku,kid}` (`WIRE.md`, "Keys").
+/// untagged forms `{x,y}` / `{jku,kid}` (docs/WIRE.md, "Keys").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum PublicKeyOption {
     /// An inline key.

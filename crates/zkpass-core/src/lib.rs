@@ -7,7 +7,7 @@
 //! [`ZkPassProof`] the service returns, the DVR digest rule and the
 //! [`ZkPassError`] kinds shared by the whole workspace.
 //!
-//! Shapes follow `WIRE.md` (compatible with the public zkPass SDK v1.1–1.5
+//! Shapes follow docs/WIRE.md (compatible with the public zkPass SDK v1.1–1.5
 //! data model): field names, external tagging of [`PublicKeyOption`] and the
 //! digest rule are kept exactly.
 #![forbid(unsafe_code)]
@@ -25,7 +25,7 @@ pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};
 pub use wire::ProofRequestBody;
 
-/// `kid` of the service encryption key in the service JWKS (`WIRE.md`, "REST API").
+/// `kid` of the service encryption key in the service JWKS (docs/API.md).
 pub const SERVICE_ENCRYPTION_KID: &str = "ServiceEncryptionPubK";
 /// `kid` of the service signing key in the service JWKS.
 pub const SERVICE_SIGNING_KID: &str = "ServiceSigningPubK";

@@ -1,4 +1,4 @@
-//! The zkPass Proof: payload of the proof token (`WIRE.md`, "ZkPassProof").
+//! The zkPass Proof: payload of the proof token (docs/WIRE.md, "The zkPass Proof").
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{PublicKey, ZkPassError};
 
-/// A UTC calendar date, the evaluation date of date functions (`QUERY.md`,
+/// A UTC calendar date, the evaluation date of date functions (docs/LANGUAGE.md,
 /// "Dates"). Written `YYYY-MM-DD` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EvaluationDate {
@@ -104,8 +104,8 @@ impl<'de> Deserialize<'de> for EvaluationDate {
 }
 
 /// The public commitment to one user-data document: the root of the salted
-/// Merkle tree over its flattened leaves and the tree's depth (`DESIGN.md`,
-/// "The statement a proof proves").
+/// Merkle tree over its flattened leaves and the tree's depth (docs/PROOF.md,
+/// "Document commitment").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentCommitment {
     /// The Merkle root, as the backend prints a digest (comma-free hex).
@@ -118,7 +118,7 @@ pub struct DocumentCommitment {
 ///
 /// The first seven fields are compatible with the zkPass SDK; the rest are
 /// the public inputs of the backend proof, which the verifier needs to
-/// rebuild the statement (`WIRE.md`, "ZkPassProof").
+/// rebuild the statement (docs/WIRE.md, "The zkPass Proof").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZkPassProof {
     /// Base64 (standard, padded) of the backend proof.

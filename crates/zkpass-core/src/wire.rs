@@ -1,5 +1,5 @@
 //! The body of a proof request, `POST /api/1.0/dvr/1.0/proof`
-//! (docs/WIRE.md, "REST API").
+//! (docs/API.md).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! JWE compact tokens, `ECDH-ES` + `A256GCM` (`WIRE.md`, "Tokens").
+//! JWE compact tokens, `ECDH-ES` + `A256GCM` (docs/WIRE.md, "Tokens").
 
 use josekit::jwe::{JweHeader, ECDH_ES};
 use josekit::jwt::{self, JwtPayload};

@@ -1,4 +1,4 @@
-//! JWKS documents in the zkPass convention (`WIRE.md`, "Keys").
+//! JWKS documents in the zkPass convention (docs/WIRE.md, "Keys").
 
 use serde::{Deserialize, Serialize};
 use zkpass_core::PublicKey;
@@ -38,7 +38,7 @@ impl Jwk {
 }
 
 /// A set of keys: `{"keys":[…]}`; a bare JSON array of keys (the service
-/// JWKS form of `WIRE.md`, "REST API") is accepted too.
+/// JWKS form of docs/API.md) is accepted too.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Jwks {
     /// The keys.

@@ -1,4 +1,4 @@
-//! ES256 JWS tokens carrying a `data` claim (`WIRE.md`, "Tokens").
+//! ES256 JWS tokens carrying a `data` claim (docs/WIRE.md, "Tokens").
 
 use josekit::jws::{JwsHeader, ES256};
 use josekit::jwt::{self, JwtPayload};

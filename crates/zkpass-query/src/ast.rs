@@ -24,7 +24,7 @@ impl fmt::Display for StmtPos {
     }
 }
 
-/// A binary comparison operator (`QUERY.md`, "Expressions").
+/// A binary comparison operator (docs/LANGUAGE.md, "Expressions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CmpOp {
     /// `==`: same-typed equality (strings byte-exact).
@@ -112,7 +112,7 @@ impl CmpOp {
 }
 
 /// How an element-wise comparison of an array with a scalar combines the
-/// element results (the optional third operand, `QUERY.md` "Arrays").
+/// element results (the optional third operand, docs/LANGUAGE.md "Arrays").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ArrayMode {
     /// `"or"` (the default): some element satisfies it; empty → false.

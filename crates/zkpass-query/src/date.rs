@@ -1,4 +1,4 @@
-//! Date formats and date functions (`QUERY.md`, "Dates").
+//! Date formats and date functions (docs/LANGUAGE.md, "Dates").
 
 use time::{Date, Month};
 

@@ -57,7 +57,7 @@ impl UserData {
     }
 
     /// Reads a value at a resolved path, applying the value rules of
-    /// `QUERY.md`: floats, nulls and objects cannot be read; an array must
+    /// docs/LANGUAGE.md: floats, nulls and objects cannot be read; an array must
     /// hold scalars only.
     ///
     /// # Errors
@@ -170,7 +170,7 @@ struct Run<'a> {
 }
 
 impl Query {
-    /// Parses and checks a query (`QUERY.md`).
+    /// Parses and checks a query (docs/LANGUAGE.md).
     ///
     /// # Errors
     /// A [`QueryError`] with the statement position for malformed JSON,
@@ -400,7 +400,7 @@ impl Run<'_> {
     }
 }
 
-/// Compares two values, element-wise when one is an array (`QUERY.md`,
+/// Compares two values, element-wise when one is an array (docs/LANGUAGE.md,
 /// "Arrays"): every element is type-checked, then the results combine by
 /// `mode`.
 pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value, mode: ArrayMode) -> Result<bool, K> {

@@ -1,4 +1,4 @@
-//! Unicode full case folding (`QUERY.md`: `~==`, `~!=`, `~contains`).
+//! Unicode full case folding (docs/LANGUAGE.md: `~==`, `~!=`, `~contains`).
 //!
 //! The folding is Unicode's default (full) case folding, `CaseFolding.txt`
 //! statuses C and F, so `"STRASSE" ~== "straße"`. It maps one character to

@@ -1,4 +1,4 @@
-//! The zkPass Query Language (`QUERY.md`).
+//! The zkPass Query Language (docs/LANGUAGE.md).
 //!
 //! A query is a JSON array of statements that reads user data through data
 //! variables (`dvar`), keeps intermediate values in local variables (`lvar`)

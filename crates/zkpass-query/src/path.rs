@@ -1,4 +1,4 @@
-//! Data-variable paths (`QUERY.md`, "Data variable paths").
+//! Data-variable paths (docs/LANGUAGE.md, "Data variable paths").
 
 use std::fmt;
 
@@ -13,7 +13,7 @@ pub enum Segment {
     Index(u64),
 }
 
-/// What a projection keeps (`QUERY.md`, "Data variable paths").
+/// What a projection keeps (docs/LANGUAGE.md, "Data variable paths").
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Filter {
     /// `a[]`: every element.
@@ -89,7 +89,7 @@ fn filter_literal(text: &str) -> Option<Value> {
 }
 
 impl DvarPath {
-    /// Parses the JMESPath subset of `QUERY.md`: fields `a.b.c`, indices
+    /// Parses the JMESPath subset of docs/LANGUAGE.md: fields `a.b.c`, indices
     /// `a[2]`, and at most one projection `a[].b`, `a[?flag].b` or
     /// `a[?k == 'v'].b`, followed by fields only.
     ///
@@ -217,7 +217,7 @@ impl ResolvedPath {
 
 /// The privacy marker of a raw value: for `a.b.email` it is
 /// `a.b._email_zkpass_public_`; for an element `a.list[2]` it is the marker
-/// of the array field, `a._list_zkpass_public_` (`QUERY.md`, "Privacy rule").
+/// of the array field, `a._list_zkpass_public_` (docs/LANGUAGE.md, "Choices").
 pub fn privacy_marker(path: &ResolvedPath) -> Option<ResolvedPath> {
     let last_field = path.segments.iter().rposition(|s| matches!(s, Segment::Field(_)))?;
     let Segment::Field(name) = &path.segments[last_field] else { return None };

@@ -1,4 +1,4 @@
-//! Query values and their types (`QUERY.md`, "Values").
+//! Query values and their types (docs/LANGUAGE.md, "Values").
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The REST API (docs/WIRE.md, "REST API").
+//! The REST API (docs/API.md).
 //!
 //! Every answer that is not a success carries the JSON error body
 //! `{"status", "status_code", "status_text"}`, whoever produced it: a

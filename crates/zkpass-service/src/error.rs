@@ -1,4 +1,4 @@
-//! Service errors and the error body of `WIRE.md`.
+//! Service errors and the error body of docs/WIRE.md.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

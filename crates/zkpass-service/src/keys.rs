@@ -102,7 +102,7 @@ impl ServiceKeys {
 
     /// The service JWKS: the encryption and signing keys, each with a `jwt`
     /// signed by the root key over `{"data": {"kid", "x", "y"}}`, then the
-    /// root key itself (`WIRE.md`, "REST API").
+    /// root key itself (docs/API.md).
     ///
     /// # Errors
     /// [`ServiceError::Internal`] if signing fails.

@@ -2,7 +2,7 @@
 //! decrypts, checks signatures, evaluates, proves and signs.
 //!
 //! - [`api::router`] serves `POST /api/1.0/dvr/1.0/proof`,
-//!   `GET /.well-known/jwks.json` and `GET /health` (`WIRE.md`, "REST API").
+//!   `GET /.well-known/jwks.json` and `GET /health` (docs/API.md).
 //! - [`enclave::Enclave`] is the enclave boundary; [`enclave::InProcessEnclave`]
 //!   runs it in this process. The web layer only ever holds ciphertext.
 //! - [`keys::ServiceKeys`] are created on first start and kept in the data

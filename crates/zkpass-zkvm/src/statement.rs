@@ -1,5 +1,5 @@
 //! The public statement: claim input and output as the verifier rebuilds
-//! them (`DESIGN.md`, "The statement a proof proves").
+//! them (docs/PROOF.md, "Statement").
 
 use std::collections::BTreeMap;
 
