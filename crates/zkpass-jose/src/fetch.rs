@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use zkpass_core::{PublicKey, PublicKeyOption};
 
+use crate::jwks::read_capped;
 use crate::{JoseError, Jwks};
 
 /// What a [`KeySetFetcher`] may fetch, and how long and how much.
@@ -270,21 +271,11 @@ impl KeySetFetcher {
             .build()
             .map_err(unavailable)?;
         let body = tokio::time::timeout(deadline, async {
-            let mut resp = client.get(parsed).send().await.map_err(unavailable)?;
+            let resp = client.get(parsed).send().await.map_err(unavailable)?;
             if !resp.status().is_success() {
                 return Err(JoseError::KeySetUnavailable);
             }
-            if resp.content_length().is_some_and(|n| n > self.policy.max_bytes as u64) {
-                return Err(JoseError::KeySetUnavailable);
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(unavailable)? {
-                if body.len() + chunk.len() > self.policy.max_bytes {
-                    return Err(JoseError::KeySetUnavailable);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(body)
+            read_capped(resp, self.policy.max_bytes).await.map_err(unavailable)
         })
         .await
         .map_err(unavailable)??;

@@ -84,18 +84,39 @@ pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// [`JoseError::Jwks`] naming the URL when the fetch or the parse fails.
 pub async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<Jwks, JoseError> {
     let fail = |e: String| JoseError::Jwks(format!("cannot fetch JWKS {url}: {e}"));
-    let mut resp = client.get(url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
+    let resp = client.get(url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
     if !resp.status().is_success() {
         return Err(fail(format!("HTTP {}", resp.status())));
     }
+    let body = read_capped(resp, MAX_JWKS_BYTES).await.map_err(|e| match e {
+        BodyError::Network(e) => fail(e.without_url().to_string()),
+        BodyError::TooLarge => fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")),
+    })?;
+    Jwks::parse(&String::from_utf8_lossy(&body))
+}
+
+/// Why [`read_capped`] stopped.
+pub(crate) enum BodyError {
+    /// The connection failed.
+    Network(reqwest::Error),
+    /// The body is (or announces to be) larger than the cap.
+    TooLarge,
+}
+
+/// Reads a response body of at most `max` bytes, chunk by chunk, refusing
+/// at once a body whose announced length is larger.
+pub(crate) async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(e.without_url().to_string()))? {
-        if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err(fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")));
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Network)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Jwks::parse(&String::from_utf8_lossy(&body))
+    Ok(body)
 }
 
 #[cfg(test)]

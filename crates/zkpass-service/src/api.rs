@@ -349,8 +349,7 @@ async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
         JobState::Failed | JobState::Expired => match &job.error {
             Some(e) => {
                 let status = StatusCode::from_u16(e.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let body = json!({"status": status.as_u16(), "status_code": e.status_code, "status_text": e.message});
-                (status, Json(body)).into_response()
+                (status, Json(crate::error::error_body(status.as_u16(), &e.status_code, &e.message))).into_response()
             }
             None => ServiceError::Internal("the job failed without an error".into()).into_response(),
         },
@@ -501,6 +500,15 @@ impl AppState {
     /// [`ServiceError::Internal`] if the store cannot be opened or a rate
     /// limit is zero.
     pub async fn new(config: &ServiceConfig, enclave: Arc<dyn Enclave>, jwks: Vec<Jwk>) -> Result<Self, ServiceError> {
+        Self::with_plan(config, enclave, jwks, ProverPlan::for_this_machine(&config.jobs)).await
+    }
+
+    async fn with_plan(
+        config: &ServiceConfig,
+        enclave: Arc<dyn Enclave>,
+        jwks: Vec<Jwk>,
+        plan: ProverPlan,
+    ) -> Result<Self, ServiceError> {
         let store = match &config.database_url {
             Some(url) => JobStore::connect(url).await,
             None => {
@@ -509,8 +517,6 @@ impl AppState {
             }
         }
         .map_err(|e| ServiceError::Internal(format!("job store: {e}")))?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let plan = ProverPlan::for_machine(&config.jobs, cores, crate::jobs::total_memory_mib());
         Ok(Self {
             api_keys: config.api_keys.clone(),
             enclave,
@@ -531,8 +537,7 @@ impl AppState {
     /// signed.
     pub async fn in_process(config: &ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
         let jwks = keys.jwks()?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let plan = ProverPlan::for_machine(&config.jobs, cores, crate::jobs::total_memory_mib());
+        let plan = ProverPlan::for_this_machine(&config.jobs);
         let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
         let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(
             zkpass_zkvm::Triton::with_trace_caching(caching).with_max_padded_height(config.limits.max_padded_height),
@@ -540,7 +545,7 @@ impl AppState {
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         let enclave =
             crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone());
-        Self::new(config, Arc::new(enclave), jwks).await
+        Self::with_plan(config, Arc::new(enclave), jwks, plan).await
     }
 }
 

@@ -116,12 +116,14 @@ impl ServiceError {
 
     /// The JSON error body: `{"status", "status_code", "status_text"}`.
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({
-            "status": self.status().as_u16(),
-            "status_code": self.code(),
-            "status_text": self.to_string(),
-        })
+        error_body(self.status().as_u16(), self.code(), &self.to_string())
     }
+}
+
+/// The error body of docs/API.md: `{"status", "status_code",
+/// "status_text"}`, for a live error or one stored with a job.
+pub fn error_body(status: u16, code: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({"status": status, "status_code": code, "status_text": text})
 }
 
 impl From<ZkPassError> for ServiceError {

@@ -65,6 +65,12 @@ pub fn total_memory_mib() -> u64 {
 }
 
 impl ProverPlan {
+    /// [`Self::for_machine`] with this machine's cores and memory.
+    pub fn for_this_machine(config: &JobsConfig) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::for_machine(config, cores, total_memory_mib())
+    }
+
     /// The plan for `config` on a machine with `cores` and `memory_mib`:
     /// the budget defaults to half the memory; without an explicit count,
     /// one worker per two cores (at least one), as many as the budget holds

@@ -3,7 +3,6 @@
 //! per connection, the client address in every request, and graceful
 //! shutdown.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,7 +105,10 @@ pub async fn run(
                             )
                             .await
                     }
-                    _ => return trace_peer(peer, "TLS handshake failed or timed out"),
+                    _ => {
+                        tracing::debug!(peer = %peer, "TLS handshake failed or timed out");
+                        return;
+                    }
                 },
             };
             if let Err(e) = result {
@@ -117,8 +119,4 @@ pub async fn run(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
-}
-
-fn trace_peer(peer: SocketAddr, what: &str) {
-    tracing::debug!(peer = %peer, "{what}");
 }

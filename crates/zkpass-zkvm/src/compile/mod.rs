@@ -235,7 +235,8 @@ fn assigned_names(stmts: &[Stmt], out: &mut BTreeSet<String>) {
     }
 }
 
-/// Every expression of the query, statement by statement.
+/// Every expression of the query, statement by statement; `top` tells
+/// whether it is the whole value of an assign or an output.
 fn for_each_expr(stmts: &[Stmt], f: &mut impl FnMut(&Expr, bool)) {
     fn walk(e: &Expr, top: bool, f: &mut impl FnMut(&Expr, bool)) {
         f(e, top);
@@ -250,19 +251,6 @@ fn for_each_expr(stmts: &[Stmt], f: &mut impl FnMut(&Expr, bool)) {
                 walk(cond, false, f);
                 for_each_expr(then, f);
                 for_each_expr(otherwise, f);
-            }
-        }
-    }
-}
-
-/// The value of every output and assignment, statement by statement.
-fn for_each_value(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
-    for s in stmts {
-        match s {
-            Stmt::Assign { expr, .. } | Stmt::Output { expr, .. } => f(expr),
-            Stmt::If { then, otherwise, .. } => {
-                for_each_value(then, f);
-                for_each_value(otherwise, f);
             }
         }
     }
@@ -298,6 +286,9 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     // character operators and dates, and values of variables
     let mut char_literals = HashSet::new();
     for_each_expr(&query.statements, &mut |e, top| {
+        if top {
+            carried_dvars(e, &mut raw_dvars);
+        }
         let operands: Vec<&Expr> = match e {
             Expr::Cmp { op, left, right, .. } if op.reads_characters() => {
                 need_chars = true;
@@ -317,7 +308,6 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
             }
         }
     });
-    for_each_value(&query.statements, &mut |e| carried_dvars(e, &mut raw_dvars));
     let mut next_cell = CELLS;
     let rt = Runtime::new(&mut next_cell);
     let mut g = Gen {
