@@ -6,4 +6,5 @@
 
 pub mod demo;
 pub mod examples;
+pub mod load;
 pub mod workflow;

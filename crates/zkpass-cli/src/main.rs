@@ -11,6 +11,7 @@ use base64::Engine as _;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use zkpass_cli::demo::{bundled_scenarios, run_demo};
+use zkpass_cli::load::{describe, run_phase, LoadPlan, Target};
 use zkpass_cli::workflow::Scenario;
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
@@ -173,6 +174,50 @@ enum Command {
         /// TOML configuration (the same file as the API processes').
         #[arg(long, value_name = "TOML")]
         config: Option<PathBuf>,
+    },
+    /// Operator: measure a running service under load. Simulated holders
+    /// run the whole workflow at once (issuer signs, verifier signs a new
+    /// DVR, holder gets the proof through the SDK, verifier checks it);
+    /// prints throughput, latency percentiles, errors and the service's
+    /// peak memory (from its /metrics).
+    ///
+    /// Example: `zkpass load --api-key-file key.txt --root root.pub.pem
+    /// --clients 16 --requests 2 --baseline 3`. Exits non-zero if any
+    /// request failed.
+    Load {
+        /// Service base URL.
+        #[arg(long, default_value = "http://127.0.0.1:10888")]
+        service: String,
+        /// API key as KEY:SECRET (prefer ZKPASS_API_KEY or --api-key-file).
+        #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        /// File holding KEY:SECRET.
+        #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
+        api_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Holders at once.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Requests per holder, one after the other.
+        #[arg(long, default_value_t = 2)]
+        requests: usize,
+        /// First run this many requests back to back with one holder: the
+        /// rate of one prover alone, to compare the load with.
+        #[arg(long, default_value_t = 0)]
+        baseline: usize,
+        /// The bundled example to prove (see `zkpass demo`).
+        #[arg(long, default_value = "bank-loan-approved", conflicts_with = "query")]
+        example: String,
+        /// A query to prove instead, on --user-data.
+        #[arg(long, value_name = "FILE", requires = "user_data")]
+        query: Option<PathBuf>,
+        /// User-data documents for --query, `[TAG:]FILE`.
+        #[arg(long = "user-data", value_name = "[TAG:]FILE", requires = "query")]
+        user_data: Vec<String>,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the whole workflow over HTTP against an in-process service on a
     /// free loopback port: on the bundled examples, or on your files.
@@ -379,6 +424,72 @@ async fn shutdown_signal() {
     }
 }
 
+/// A scenario of the user's files: a query and `[TAG:]FILE` documents.
+fn custom_scenario(query: &Path, user_data: &[String]) -> Result<Scenario, ZkPassError> {
+    let mut documents = Vec::new();
+    for arg in user_data {
+        let (tag, file) = tagged(arg, ':');
+        documents.push((tag, read_json(Path::new(&file))?));
+    }
+    Ok(Scenario {
+        name: "custom".into(),
+        title: format!("{} on {} document(s)", query.display(), documents.len()),
+        documents,
+        query: read(query)?,
+        expected: None,
+    })
+}
+
+/// `zkpass load`: the baseline phase if asked, then the load, each with a
+/// progress bar; prints the report. Whether every request succeeded.
+async fn run_load(target: &Target, scenario: &Scenario, plan: &LoadPlan, json: bool) -> Result<bool, ZkPassError> {
+    let mut reports = Vec::new();
+    let phases = [("baseline", 1, plan.baseline_requests), ("load", plan.clients, plan.requests_per_client)];
+    for (phase, clients, requests) in phases.into_iter().filter(|p| p.2 > 0) {
+        let bar = indicatif::ProgressBar::new(u64::try_from(clients * requests).unwrap_or(u64::MAX));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>8} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(phase);
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
+        let on_progress: zkpass_cli::load::OnProgress = {
+            let bar = bar.clone();
+            Arc::new(move |done, _total, failed| {
+                bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+                bar.set_message(if failed > 0 { format!("{failed} failed") } else { String::new() });
+            })
+        };
+        let report = run_phase(target, scenario, phase, clients, requests, on_progress).await?;
+        bar.finish_and_clear();
+        if !json {
+            println!("{}", describe(&report));
+            for (error, count) in &report.errors {
+                println!("  {count} × {error}");
+            }
+        }
+        reports.push(report);
+    }
+    let baseline = reports.iter().find(|r| r.phase == "baseline");
+    let load = reports.iter().find(|r| r.phase == "load");
+    // one prover back to back: the service's own proving time per proof
+    // when it had one request at a time
+    let alone = baseline.and_then(|b| b.service_seconds_per_proof).map(|s| 1.0 / s);
+    let ratio = load.zip(alone).map(|(l, a)| l.proofs_per_second / a);
+    if json {
+        let report = serde_json::json!({
+            "scenario": scenario.name,
+            "phases": reports,
+            "one_prover_proofs_per_second": alone,
+            "load_over_one_prover": ratio,
+        });
+        println!("{report}");
+    } else if let (Some(a), Some(r)) = (alone, ratio) {
+        println!("one prover back to back: {a:.3} proofs/s; the load phase reached {:.0} % of it", r * 100.0);
+    }
+    Ok(reports.iter().all(|r| r.failed() == 0))
+}
+
 fn read(path: &Path) -> Result<String, ZkPassError> {
     std::fs::read_to_string(path).map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", path.display())))
 }
@@ -563,22 +674,42 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
         Command::Demo { user_data, query, json } => {
             let scenarios = match query {
                 None => bundled_scenarios()?,
-                Some(q) => {
-                    let mut documents = Vec::new();
-                    for arg in &user_data {
-                        let (tag, file) = tagged(arg, ':');
-                        documents.push((tag, read_json(Path::new(&file))?));
-                    }
-                    vec![Scenario {
-                        name: "custom".into(),
-                        title: format!("{} on {} document(s)", q.display(), documents.len()),
-                        documents,
-                        query: read(&q)?,
-                        expected: None,
-                    }]
-                }
+                Some(q) => vec![custom_scenario(&q, &user_data)?],
             };
             return run_demo(&scenarios, json).await;
+        }
+        Command::Load {
+            service,
+            api_key: key,
+            api_key_file,
+            trust,
+            clients,
+            requests,
+            baseline,
+            example,
+            query,
+            user_data,
+            json,
+        } => {
+            let plan = LoadPlan { clients, requests_per_client: requests, baseline_requests: baseline };
+            plan.check()?;
+            let scenario = match query {
+                Some(q) => custom_scenario(&q, &user_data)?,
+                None => bundled_scenarios()?.into_iter().find(|s| s.name == example).ok_or_else(|| {
+                    let names: Vec<_> = zkpass_cli::examples::EXAMPLES.iter().map(|e| e.name).collect();
+                    ZkPassError::InvalidParams(format!(
+                        "--example: no example {example:?} (one of {})",
+                        names.join(", ")
+                    ))
+                })?,
+            };
+            let holder = Holder::new(&service, api_key(key, api_key_file)?);
+            let target = Target {
+                trust: Arc::new(holder.service_trust(trust.anchor()?).await?),
+                holder,
+                base_url: service.clone(),
+            };
+            return run_load(&target, &scenario, &plan, json).await;
         }
     }
     Ok(true)

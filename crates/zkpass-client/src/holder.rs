@@ -74,14 +74,33 @@ impl Holder {
         options: &WaitOptions,
         mut progress: impl FnMut(Progress),
     ) -> Result<String, ZkPassError> {
-        match self.submit_proof(trust, dvr_token, user_data_tokens, evaluation_date, true).await? {
+        let started = std::time::Instant::now();
+        let body = self.proof_request_body(trust, dvr_token, user_data_tokens, evaluation_date)?;
+        // one key for every attempt: a retried POST that did reach the
+        // service names the job it made instead of making a second one
+        let idempotency_key = uuid::Uuid::new_v4().to_string();
+        let submission = loop {
+            match self.post_proof_request(&body, true, Some(&idempotency_key)).await? {
+                Reply::Ready(s) => break s,
+                Reply::Failed(e) => return Err(e),
+                Reply::Busy { wait, error } => {
+                    if options.cancelled() || started.elapsed() + wait > options.timeout {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
+        match submission {
             Submission::Done(token) => {
                 progress(Progress::Done);
                 Ok(token)
             }
             Submission::Queued(url) => {
                 progress(Progress::Submitted(url.clone()));
-                self.wait_for_proof(&url, options, progress).await
+                let rest =
+                    WaitOptions { timeout: options.timeout.saturating_sub(started.elapsed()), ..options.clone() };
+                self.wait_for_proof(&url, &rest, progress).await
             }
         }
     }
@@ -101,9 +120,10 @@ impl Holder {
     /// service answers at once with the job's URL (if it supports jobs).
     ///
     /// # Errors
-    /// [`ZkPassError::Service`] with the service's `status_code` and text;
-    /// [`ZkPassError::MissingPublicKey`] when the encryption key is not
-    /// vouched for.
+    /// [`ZkPassError::Service`] with the service's `status_code` and text
+    /// (a full queue or a rate limit included: [`Self::generate_proof_with`]
+    /// retries those); [`ZkPassError::MissingPublicKey`] when the encryption
+    /// key is not vouched for.
     pub async fn submit_proof(
         &self,
         trust: &ServiceTrust,
@@ -112,6 +132,18 @@ impl Holder {
         evaluation_date: Option<EvaluationDate>,
         prefer_async: bool,
     ) -> Result<Submission, ZkPassError> {
+        let body = self.proof_request_body(trust, dvr_token, user_data_tokens, evaluation_date)?;
+        self.post_proof_request(&body, prefer_async, None).await?.ready()
+    }
+
+    /// The proof request body: the tokens encrypted to the service key.
+    fn proof_request_body(
+        &self,
+        trust: &ServiceTrust,
+        dvr_token: &str,
+        user_data_tokens: &BTreeMap<String, String>,
+        evaluation_date: Option<EvaluationDate>,
+    ) -> Result<Value, ZkPassError> {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
         let user_data = match user_data_tokens.get("") {
             Some(t) if user_data_tokens.len() == 1 => t.clone(),
@@ -124,40 +156,62 @@ impl Holder {
         if let Some(d) = evaluation_date {
             body["evaluation_date"] = Value::String(d.to_string());
         }
+        Ok(body)
+    }
+
+    async fn post_proof_request(
+        &self,
+        body: &Value,
+        prefer_async: bool,
+        idempotency_key: Option<&str>,
+    ) -> Result<Reply<Submission>, ZkPassError> {
         let url = format!("{}/api/1.0/dvr/1.0/proof", self.base_url);
-        let mut req = self.authorized(self.http.post(&url).json(&body));
+        let mut req = self.authorized(self.http.post(&url).json(body));
         if prefer_async {
             req = req.header("Prefer", "respond-async");
         }
-        let (status, answer) = self.send(req, "POST", &url).await?;
-        match (answer.get("output").and_then(Value::as_str), answer.get("queue_status_url").and_then(Value::as_str)) {
-            (Some(token), _) if status.is_success() => Ok(Submission::Done(token.to_string())),
-            (None, Some(path)) if status.is_success() => Ok(Submission::Queued(self.absolute(path))),
-            _ => Err(service_error(status, &answer)),
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", key);
         }
+        let answer = self.send(req, "POST", &url).await?;
+        let body = &answer.body;
+        Ok(match (body.get("output").and_then(Value::as_str), body.get("queue_status_url").and_then(Value::as_str)) {
+            (Some(token), _) if answer.status.is_success() => Reply::Ready(Submission::Done(token.to_string())),
+            (None, Some(path)) if answer.status.is_success() => Reply::Ready(Submission::Queued(self.absolute(path))),
+            _ => answer.failure(),
+        })
     }
 
     /// One look at a job's status URL.
     ///
     /// # Errors
-    /// [`ZkPassError::Service`] with the job's error (non-2xx), or for an
+    /// [`ZkPassError::Service`] with the job's error (non-2xx; a rate limit
+    /// included: [`Self::wait_for_proof`] waits those out), or for an
     /// answer this SDK does not understand.
     pub async fn job_status(&self, url: &str) -> Result<JobStatus, ZkPassError> {
-        let (status, answer) = self.send(self.authorized(self.http.get(url)), "GET", url).await?;
-        if !status.is_success() {
-            return Err(service_error(status, &answer));
-        }
-        if let Some(token) = answer.get("output").and_then(Value::as_str) {
-            return Ok(JobStatus::Done(token.to_string()));
-        }
-        Ok(match answer.get("status_code").and_then(Value::as_str) {
-            Some("RUNNING") => JobStatus::Running,
-            _ => JobStatus::Queued { position: answer.get("queue_position").and_then(Value::as_u64).unwrap_or(0) },
-        })
+        self.poll(url).await?.ready()
     }
 
-    /// Polls `url` every `options.interval` until the proof is there,
-    /// reporting each change of state to `progress`.
+    async fn poll(&self, url: &str) -> Result<Reply<JobStatus>, ZkPassError> {
+        let answer = self.send(self.authorized(self.http.get(url)), "GET", url).await?;
+        if !answer.status.is_success() {
+            return Ok(answer.failure());
+        }
+        if let Some(token) = answer.body.get("output").and_then(Value::as_str) {
+            return Ok(Reply::Ready(JobStatus::Done(token.to_string())));
+        }
+        Ok(Reply::Ready(match answer.body.get("status_code").and_then(Value::as_str) {
+            Some("RUNNING") => JobStatus::Running,
+            _ => JobStatus::Queued { position: answer.body.get("queue_position").and_then(Value::as_u64).unwrap_or(0) },
+        }))
+    }
+
+    /// Polls `url` until the proof is there, reporting each change of
+    /// state to `progress`. A running job, or the next in line, is asked
+    /// about every `options.interval`; a job further back in the queue
+    /// less often (`interval × (position + 1)`, at most
+    /// [`MAX_QUEUED_POLL_INTERVAL`]). A rate limit or an unavailable
+    /// service (429, 503 with `Retry-After`) is waited out.
     ///
     /// # Errors
     /// The job's error ([`ZkPassError::Service`]); a time-out or a
@@ -169,32 +223,45 @@ impl Holder {
         mut progress: impl FnMut(Progress),
     ) -> Result<String, ZkPassError> {
         let started = std::time::Instant::now();
+        let timed_out = || {
+            ZkPassError::Service(format!("no proof after {} s; the job goes on at {url}", options.timeout.as_secs()))
+        };
         let mut last = None;
         loop {
             if options.cancelled() {
                 self.cancel_job(url).await?;
                 return Err(ZkPassError::Service("cancelled: the job was cancelled at the service".into()));
             }
-            let state = self.job_status(url).await?;
-            let now = match &state {
-                JobStatus::Queued { position } => Progress::Queued { position: *position },
-                JobStatus::Running => Progress::Running,
-                JobStatus::Done(_) => Progress::Done,
+            let (now, pause) = match self.poll(url).await? {
+                Reply::Failed(e) => return Err(e),
+                Reply::Busy { wait, error } => {
+                    if started.elapsed() + wait > options.timeout {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Reply::Ready(JobStatus::Done(token)) => {
+                    if last.as_ref() != Some(&Progress::Done) {
+                        progress(Progress::Done);
+                    }
+                    return Ok(token);
+                }
+                Reply::Ready(JobStatus::Running) => (Progress::Running, options.interval),
+                Reply::Ready(JobStatus::Queued { position }) => {
+                    let factor = u32::try_from(position.saturating_add(1)).unwrap_or(u32::MAX);
+                    let pause = options.interval.saturating_mul(factor).min(MAX_QUEUED_POLL_INTERVAL);
+                    (Progress::Queued { position }, pause.max(options.interval))
+                }
             };
             if last.as_ref() != Some(&now) {
                 progress(now.clone());
                 last = Some(now);
             }
-            if let JobStatus::Done(token) = state {
-                return Ok(token);
-            }
             if started.elapsed() >= options.timeout {
-                return Err(ZkPassError::Service(format!(
-                    "no proof after {} s; the job goes on at {url}",
-                    options.timeout.as_secs()
-                )));
+                return Err(timed_out());
             }
-            tokio::time::sleep(options.interval).await;
+            tokio::time::sleep(pause.min(options.timeout.saturating_sub(started.elapsed()))).await;
         }
     }
 
@@ -204,11 +271,11 @@ impl Holder {
     /// [`ZkPassError::Service`] with the service's answer (404 unknown,
     /// 409 finished already).
     pub async fn cancel_job(&self, url: &str) -> Result<(), ZkPassError> {
-        let (status, answer) = self.send(self.authorized(self.http.delete(url)), "DELETE", url).await?;
-        if status.is_success() {
+        let answer = self.send(self.authorized(self.http.delete(url)), "DELETE", url).await?;
+        if answer.status.is_success() {
             Ok(())
         } else {
-            Err(service_error(status, &answer))
+            Err(answer.error())
         }
     }
 
@@ -220,29 +287,84 @@ impl Holder {
         }
     }
 
-    async fn send(
-        &self,
-        req: reqwest::RequestBuilder,
-        method: &str,
-        url: &str,
-    ) -> Result<(reqwest::StatusCode, Value), ZkPassError> {
+    async fn send(&self, req: reqwest::RequestBuilder, method: &str, url: &str) -> Result<Answer, ZkPassError> {
         let resp =
             req.send().await.map_err(|e| ZkPassError::Service(format!("{method} {url}: {}", e.without_url())))?;
         let status = resp.status();
-        let answer: Value = resp
+        // delay-seconds only (RFC 9110, section 10.2.3), as the service sends it
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| std::time::Duration::from_secs(s.min(MAX_RETRY_AFTER_SECS)));
+        let body: Value = resp
             .json()
             .await
             .map_err(|e| ZkPassError::Service(format!("HTTP {status}: the answer is not JSON ({e})")))?;
-        Ok((status, answer))
+        Ok(Answer { status, body, retry_after })
     }
 }
 
-fn service_error(status: reqwest::StatusCode, answer: &Value) -> ZkPassError {
-    ZkPassError::Service(format!(
-        "HTTP {status} {}: {}",
-        answer["status_code"].as_str().unwrap_or("?"),
-        answer["status_text"].as_str().unwrap_or("no message")
-    ))
+/// The longest pause between two looks at a job waiting in the queue.
+pub const MAX_QUEUED_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The longest `Retry-After` this SDK honours, seconds; longer ones are
+/// cut to it.
+const MAX_RETRY_AFTER_SECS: u64 = 60;
+
+/// One HTTP answer of the service.
+struct Answer {
+    status: reqwest::StatusCode,
+    body: Value,
+    /// `Retry-After`, when sent.
+    retry_after: Option<std::time::Duration>,
+}
+
+impl Answer {
+    fn error(&self) -> ZkPassError {
+        ZkPassError::Service(format!(
+            "HTTP {} {}: {}",
+            self.status,
+            self.body["status_code"].as_str().unwrap_or("?"),
+            self.body["status_text"].as_str().unwrap_or("no message")
+        ))
+    }
+
+    /// A failed answer: worth retrying after a pause when the service is
+    /// busy (429, or 503 with `Retry-After`), else the error.
+    fn failure<T>(&self) -> Reply<T> {
+        match self.retry_after {
+            Some(wait)
+                if self.status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                    || self.status == reqwest::StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                Reply::Busy { wait, error: self.error() }
+            }
+            _ => Reply::Failed(self.error()),
+        }
+    }
+}
+
+/// What one request came to.
+enum Reply<T> {
+    Ready(T),
+    /// The service asked to come back after `wait`; `error` describes the
+    /// answer if the caller does not.
+    Busy {
+        wait: std::time::Duration,
+        error: ZkPassError,
+    },
+    Failed(ZkPassError),
+}
+
+impl<T> Reply<T> {
+    fn ready(self) -> Result<T, ZkPassError> {
+        match self {
+            Reply::Ready(v) => Ok(v),
+            Reply::Busy { error, .. } | Reply::Failed(error) => Err(error),
+        }
+    }
 }
 
 /// What a DVR asks to learn, for the holder to read before consenting: one

@@ -149,7 +149,8 @@ pub struct RateLimitConfig {
     /// size).
     pub requests_per_minute: u32,
     /// Job status and cancel requests per API key per minute (polling:
-    /// the zkPass SDK asks every 500 ms per job).
+    /// the zkPass SDK asks every 500 ms per job; the default lets a full
+    /// default queue of 64 jobs be polled at that rate).
     pub status_requests_per_minute: u32,
     /// Failed authentications per client address per minute.
     pub auth_failures_per_minute: u32,
@@ -157,7 +158,7 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { requests_per_minute: 60, status_requests_per_minute: 1_200, auth_failures_per_minute: 10 }
+        Self { requests_per_minute: 60, status_requests_per_minute: 7_680, auth_failures_per_minute: 10 }
     }
 }
 

@@ -8,6 +8,8 @@
 //! | `zkpass_padded_height` | histogram | padded trace height of each proof |
 //! | `zkpass_http_requests_total` | counter | `route` (the matched route, never the raw path), `status` |
 //! | `zkpass_workers` | gauge | provers in this process |
+//! | `zkpass_process_resident_bytes` | gauge | resident memory of this process (Linux: `VmRSS` of `/proc/self/status`) |
+//! | `zkpass_process_peak_resident_bytes` | gauge | the most resident memory this process has had (`VmHWM`) |
 
 use std::sync::LazyLock;
 
@@ -32,6 +34,10 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     /// Provers in this process.
     pub workers: IntGauge,
+    /// Resident memory now, bytes (set at each scrape).
+    pub resident_bytes: IntGauge,
+    /// Peak resident memory, bytes (set at each scrape).
+    pub peak_resident_bytes: IntGauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -52,13 +58,28 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["route", "status"],
     )?;
     let workers = IntGauge::new("zkpass_workers", "Provers in this process")?;
+    let resident_bytes = IntGauge::new("zkpass_process_resident_bytes", "Resident memory of this process, bytes")?;
+    let peak_resident_bytes =
+        IntGauge::new("zkpass_process_peak_resident_bytes", "Peak resident memory of this process, bytes")?;
     registry.register(Box::new(jobs.clone()))?;
     registry.register(Box::new(finished.clone()))?;
     registry.register(Box::new(proving_seconds.clone()))?;
     registry.register(Box::new(padded_height.clone()))?;
     registry.register(Box::new(http_requests.clone()))?;
     registry.register(Box::new(workers.clone()))?;
-    Ok(Metrics { registry, jobs, finished, proving_seconds, padded_height, http_requests, workers })
+    registry.register(Box::new(resident_bytes.clone()))?;
+    registry.register(Box::new(peak_resident_bytes.clone()))?;
+    Ok(Metrics {
+        registry,
+        jobs,
+        finished,
+        proving_seconds,
+        padded_height,
+        http_requests,
+        workers,
+        resident_bytes,
+        peak_resident_bytes,
+    })
 }
 
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| build().ok());
@@ -75,9 +96,52 @@ pub fn get() -> Option<&'static Metrics> {
 /// [`ServiceError::Internal`] if encoding fails.
 pub fn render() -> Result<String, ServiceError> {
     let m = get().ok_or_else(|| ServiceError::Internal("metrics are not available".into()))?;
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        let (now, peak) = process_memory(&status);
+        m.resident_bytes.set(now.unwrap_or(0));
+        m.peak_resident_bytes.set(peak.unwrap_or(0));
+    }
     let mut out = Vec::new();
     TextEncoder::new()
         .encode(&m.registry.gather(), &mut out)
         .map_err(|e| ServiceError::Internal(format!("metrics: {e}")))?;
     String::from_utf8(out).map_err(|e| ServiceError::Internal(format!("metrics: {e}")))
+}
+
+/// `VmRSS` and `VmHWM` of a Linux `/proc/PID/status` text, in bytes
+/// (proc(5): `VmRSS:    1234 kB`).
+fn process_memory(status: &str) -> (Option<i64>, Option<i64>) {
+    let field = |name: &str| {
+        status.lines().find_map(|line| {
+            let rest = line.strip_prefix(name)?.strip_prefix(':')?;
+            let kib: i64 = rest.trim().strip_suffix("kB")?.trim().parse().ok()?;
+            kib.checked_mul(1024)
+        })
+    };
+    (field("VmRSS"), field("VmHWM"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_memory_reads_rss_and_peak_in_bytes() {
+        let status = "Name:\tzkpass\nVmPeak:\t  900 kB\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n";
+        assert_eq!(process_memory(status), (Some(1024 * 1024), Some(2048 * 1024)));
+        assert_eq!(process_memory("VmRSS: many kB\n"), (None, None));
+    }
+
+    #[test]
+    fn the_rendered_metrics_carry_this_process_memory() {
+        let text = render().expect("render");
+        let peak = text
+            .lines()
+            .find_map(|l| l.strip_prefix("zkpass_process_peak_resident_bytes "))
+            .and_then(|v| v.parse::<i64>().ok())
+            .expect("peak gauge");
+        if cfg!(target_os = "linux") {
+            assert!(peak > 0, "a running process has resident memory");
+        }
+    }
 }
