@@ -106,13 +106,8 @@ enum Command {
         /// Service base URL.
         #[arg(long, default_value = "http://127.0.0.1:10888")]
         service: String,
-        /// API key as KEY:SECRET (visible to other local users in `ps`:
-        /// prefer ZKPASS_API_KEY or --api-key-file).
-        #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
-        api_key: Option<String>,
-        /// File holding KEY:SECRET.
-        #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
-        api_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        api_key: ApiKeyArgs,
         #[command(flatten)]
         trust: TrustArgs,
         /// Consent to the disclosure without asking.
@@ -188,12 +183,8 @@ enum Command {
         /// Service base URL.
         #[arg(long, default_value = "http://127.0.0.1:10888")]
         service: String,
-        /// API key as KEY:SECRET (prefer ZKPASS_API_KEY or --api-key-file).
-        #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
-        api_key: Option<String>,
-        /// File holding KEY:SECRET.
-        #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
-        api_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        api_key: ApiKeyArgs,
         #[command(flatten)]
         trust: TrustArgs,
         /// Holders at once.
@@ -284,12 +275,27 @@ enum JobCommand {
 struct JobArgs {
     /// The job's status URL.
     url: String,
-    /// API key as KEY:SECRET (prefer ZKPASS_API_KEY or --api-key-file).
+    #[command(flatten)]
+    api_key: ApiKeyArgs,
+}
+
+/// The API key a holder sends.
+#[derive(clap::Args)]
+struct ApiKeyArgs {
+    /// API key as KEY:SECRET (visible to other local users in `ps`:
+    /// prefer ZKPASS_API_KEY or --api-key-file).
     #[arg(long, value_name = "KEY:SECRET", env = "ZKPASS_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
-    /// File holding KEY:SECRET.
+    /// File holding KEY:SECRET (mode 0600).
     #[arg(long, value_name = "FILE", conflicts_with = "api_key")]
     api_key_file: Option<PathBuf>,
+}
+
+impl ApiKeyArgs {
+    /// The (KEY, SECRET) pair, if given.
+    fn pair(&self) -> Result<Option<(String, String)>, ZkPassError> {
+        api_key(self.api_key.clone(), self.api_key_file.clone())
+    }
 }
 
 impl JobArgs {
@@ -298,7 +304,7 @@ impl JobArgs {
         let parsed = reqwest::Url::parse(&self.url)
             .map_err(|_| ZkPassError::InvalidParams(format!("{:?} is not a URL", self.url)))?;
         let origin = parsed.origin().ascii_serialization();
-        Ok(Holder::new(&origin, api_key(self.api_key.clone(), self.api_key_file.clone())?))
+        Ok(Holder::new(&origin, self.api_key.pair()?))
     }
 }
 
@@ -589,24 +595,13 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             println!("{}", verifier.sign_dvr(&dvr)?);
             eprintln!("stored DVR {} in {}", dvr.dvr_id, out.display());
         }
-        Command::Prove {
-            service,
-            api_key: key_arg,
-            api_key_file,
-            trust,
-            yes,
-            dvr_token,
-            user_data,
-            date,
-            no_wait,
-            timeout,
-        } => {
+        Command::Prove { service, api_key: key_arg, trust, yes, dvr_token, user_data, date, no_wait, timeout } => {
             let dvr_token = read(&dvr_token)?.trim().to_string();
             if !consent(&dvr_token, yes)? {
                 eprintln!("not sent: no consent");
                 return Ok(false);
             }
-            let holder = Holder::new(&service, api_key(key_arg, api_key_file)?);
+            let holder = Holder::new(&service, key_arg.pair()?);
             let trust = holder.service_trust(trust.anchor()?).await?;
             let mut tokens = BTreeMap::new();
             for arg in &user_data {
@@ -681,7 +676,6 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
         Command::Load {
             service,
             api_key: key,
-            api_key_file,
             trust,
             clients,
             requests,
@@ -703,7 +697,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                     ))
                 })?,
             };
-            let holder = Holder::new(&service, api_key(key, api_key_file)?);
+            let holder = Holder::new(&service, key.pair()?);
             let target = Target {
                 trust: Arc::new(holder.service_trust(trust.anchor()?).await?),
                 holder,
