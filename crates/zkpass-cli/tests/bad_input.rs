@@ -41,6 +41,8 @@ fn dvr_with_query(query: &str, issuer: &KeyPair, verifier: &KeyPair) -> DataVeri
             },
         )]),
         dvr_verifying_key: Some(PublicKeyOption::PublicKey(verifier.public_key().clone())),
+        nonce: None,
+        expires_at: None,
     }
 }
 

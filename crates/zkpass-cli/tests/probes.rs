@@ -77,6 +77,8 @@ impl Probe {
                 UserDataRequest { user_data_url: None, user_data_verifying_key: issuer_key },
             )]),
             dvr_verifying_key: Some(verifier_key),
+            nonce: None,
+            expires_at: None,
         }
     }
 

@@ -1,6 +1,8 @@
 //! The Proof Verifier's side: DVRs out, proofs in.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
@@ -9,32 +11,129 @@ use zkpass_core::{
     DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof,
     ZKVM_TRITON,
 };
-use zkpass_jose::{sign_data, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
+use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
+use zkpass_store::{Consumed, DvrTable};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
 use zkpass_zkvm::{ProofSystem, Triton, VerifyInput};
 
 use crate::trust::{ServiceTrust, SIGNING_KID};
 
+/// The future a [`DvrStore`] returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ZkPassError>> + Send + 'a>>;
+
 /// Where a verifier keeps the DVRs it issued, by `dvr_id`.
 pub trait DvrStore: Send + Sync {
     /// Stores a DVR.
-    fn put(&self, dvr: DataVerificationRequest);
+    ///
+    /// # Errors
+    /// [`ZkPassError::DvrStore`] when the store fails or holds the id
+    /// already.
+    fn put(&self, dvr: DataVerificationRequest) -> StoreFuture<'_, ()>;
     /// The DVR with `dvr_id`, if stored.
-    fn get(&self, dvr_id: &str) -> Option<DataVerificationRequest>;
+    ///
+    /// # Errors
+    /// [`ZkPassError::DvrStore`].
+    fn get<'a>(&'a self, dvr_id: &'a str) -> StoreFuture<'a, Option<DataVerificationRequest>>;
+    /// Marks the DVR used at `now` (unix seconds); of two calls for one id,
+    /// exactly one succeeds.
+    ///
+    /// # Errors
+    /// [`ZkPassError::DvrAlreadyUsed`] if it was used before,
+    /// [`ZkPassError::UnknownDvr`], [`ZkPassError::DvrStore`].
+    fn consume<'a>(&'a self, dvr_id: &'a str, now: u64) -> StoreFuture<'a, ()>;
 }
 
-/// A [`DvrStore`] in memory.
+/// A [`DvrStore`] in memory (lost when the process ends).
 #[derive(Debug, Default)]
-pub struct MemoryDvrStore(Mutex<HashMap<String, DataVerificationRequest>>);
+pub struct MemoryDvrStore(Mutex<HashMap<String, (DataVerificationRequest, bool)>>);
+
+fn poisoned() -> ZkPassError {
+    ZkPassError::DvrStore("the in-memory store is poisoned".into())
+}
 
 impl DvrStore for MemoryDvrStore {
-    fn put(&self, dvr: DataVerificationRequest) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(dvr.dvr_id.clone(), dvr);
-        }
+    fn put(&self, dvr: DataVerificationRequest) -> StoreFuture<'_, ()> {
+        let done = self.0.lock().map_err(|_| poisoned()).and_then(|mut m| {
+            if m.contains_key(&dvr.dvr_id) {
+                return Err(ZkPassError::DvrStore(format!("dvr_id {:?} is stored already", dvr.dvr_id)));
+            }
+            m.insert(dvr.dvr_id.clone(), (dvr, false));
+            Ok(())
+        });
+        Box::pin(std::future::ready(done))
     }
-    fn get(&self, dvr_id: &str) -> Option<DataVerificationRequest> {
-        self.0.lock().ok()?.get(dvr_id).cloned()
+    fn get<'a>(&'a self, dvr_id: &'a str) -> StoreFuture<'a, Option<DataVerificationRequest>> {
+        let found = self.0.lock().map_err(|_| poisoned()).map(|m| m.get(dvr_id).map(|(d, _)| d.clone()));
+        Box::pin(std::future::ready(found))
+    }
+    fn consume<'a>(&'a self, dvr_id: &'a str, _now: u64) -> StoreFuture<'a, ()> {
+        let done = self.0.lock().map_err(|_| poisoned()).and_then(|mut m| match m.get_mut(dvr_id) {
+            None => Err(ZkPassError::UnknownDvr(dvr_id.into())),
+            Some((_, true)) => Err(ZkPassError::DvrAlreadyUsed(dvr_id.into())),
+            Some((_, used)) => {
+                *used = true;
+                Ok(())
+            }
+        });
+        Box::pin(std::future::ready(done))
+    }
+}
+
+/// A [`DvrStore`] in a SQLite file ([`zkpass_store::DvrTable`]): DVRs
+/// outlive the process, are consumed once even across processes sharing
+/// the file, and are purged after they expire.
+#[derive(Debug, Clone)]
+pub struct SqliteDvrStore(DvrTable);
+
+fn store_error(e: zkpass_store::StoreError) -> ZkPassError {
+    ZkPassError::DvrStore(e.to_string())
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+fn to_i64(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+impl SqliteDvrStore {
+    /// Opens (creating if absent) the database file `path`, and purges
+    /// the DVRs that have expired.
+    ///
+    /// # Errors
+    /// [`ZkPassError::DvrStore`] when the file cannot be opened or migrated.
+    pub async fn open(path: &std::path::Path) -> Result<Self, ZkPassError> {
+        let table = DvrTable::open(path).await.map_err(store_error)?;
+        table.purge_expired(to_i64(unix_now())).await.map_err(store_error)?;
+        Ok(Self(table))
+    }
+}
+
+impl DvrStore for SqliteDvrStore {
+    fn put(&self, dvr: DataVerificationRequest) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let json = serde_json::to_string(&dvr).map_err(|e| ZkPassError::DvrStore(e.to_string()))?;
+            let expires_at = dvr.expires_at.map(to_i64);
+            self.0.put(&dvr.dvr_id, &json, expires_at, to_i64(unix_now())).await.map_err(store_error)
+        })
+    }
+    fn get<'a>(&'a self, dvr_id: &'a str) -> StoreFuture<'a, Option<DataVerificationRequest>> {
+        Box::pin(async move {
+            let Some(json) = self.0.get(dvr_id).await.map_err(store_error)? else { return Ok(None) };
+            serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| ZkPassError::DvrStore(format!("stored DVR {dvr_id:?}: {e}")))
+        })
+    }
+    fn consume<'a>(&'a self, dvr_id: &'a str, now: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            match self.0.consume(dvr_id, to_i64(now)).await.map_err(store_error)? {
+                Consumed::Now => Ok(()),
+                Consumed::AlreadyUsed(_) => Err(ZkPassError::DvrAlreadyUsed(dvr_id.into())),
+                Consumed::Unknown => Err(ZkPassError::UnknownDvr(dvr_id.into())),
+            }
+        })
     }
 }
 
@@ -50,15 +149,47 @@ pub struct VerifyOptions {
     pub max_date_skew_days: i64,
     /// How far `time_stamp` may lie ahead of `now`, seconds (clock skew).
     pub max_clock_skew_secs: u64,
+    /// Consume the DVR: a second proof for the same `dvr_id` is refused
+    /// with [`ZkPassError::DvrAlreadyUsed`]. On by default.
+    pub single_use: bool,
+    /// Require, for every document, an issuer-signed commitment token whose
+    /// root is the proof's (docs/PROOF.md, "Trust model"). Off by default.
+    pub trustless: bool,
 }
 
 impl VerifyOptions {
-    /// `ttl` seconds against the system clock, one day of date skew.
+    /// `ttl` seconds against the system clock, one day of date skew, single
+    /// use, ordinary (not trustless) mode.
     pub fn with_ttl(ttl: u64) -> Self {
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-        Self { ttl, now, max_date_skew_days: 1, max_clock_skew_secs: zkpass_jose::DEFAULT_LEEWAY_SECS }
+        Self {
+            ttl,
+            now: unix_now(),
+            max_date_skew_days: 1,
+            max_clock_skew_secs: zkpass_jose::DEFAULT_LEEWAY_SECS,
+            single_use: true,
+            trustless: false,
+        }
     }
+
+    /// The same options in trustless mode.
+    pub fn trustless(self) -> Self {
+        Self { trustless: true, ..self }
+    }
+
+    /// The same options without consuming the DVR.
+    pub fn reusable(self) -> Self {
+        Self { single_use: false, ..self }
+    }
+}
+
+/// Replay protection a verifier may put into a DVR (added fields of
+/// docs/WIRE.md; a DVR without them is the compatible DVR).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DvrOptions {
+    /// Put a fresh random nonce (128 bits, hex) into the DVR.
+    pub nonce: bool,
+    /// The DVR expires this many seconds after it is made.
+    pub expires_in_secs: Option<u64>,
 }
 
 /// A verified proof: the query output and the proof it came from.
@@ -105,6 +236,20 @@ impl Verifier {
         query: &str,
         user_data_requests: BTreeMap<String, UserDataRequest>,
     ) -> Result<DataVerificationRequest, ZkPassError> {
+        self.create_dvr_with(title, query, user_data_requests, DvrOptions::default())
+    }
+
+    /// [`Self::create_dvr`] with a nonce and an expiry as `options` asks.
+    ///
+    /// # Errors
+    /// As [`Self::create_dvr`].
+    pub fn create_dvr_with(
+        &self,
+        title: &str,
+        query: &str,
+        user_data_requests: BTreeMap<String, UserDataRequest>,
+        options: DvrOptions,
+    ) -> Result<DataVerificationRequest, ZkPassError> {
         let parsed = Query::parse(query).map_err(|e| ZkPassError::Query(e.to_string()))?;
         let tags: Vec<String> = user_data_requests.keys().cloned().collect();
         let program_id = self.backend.program_id(&parsed, &tags).map_err(|e| ZkPassError::Query(e.to_string()))?;
@@ -117,6 +262,8 @@ impl Verifier {
             query: query.into(),
             user_data_requests,
             dvr_verifying_key: Some(PublicKeyOption::PublicKey(self.key.public_key().clone())),
+            nonce: options.nonce.then(|| uuid::Uuid::new_v4().simple().to_string()),
+            expires_at: options.expires_in_secs.map(|s| unix_now().saturating_add(s)),
         };
         dvr.validate()?;
         Ok(dvr)
@@ -125,11 +272,12 @@ impl Verifier {
     /// Signs a DVR as a DVR token and stores the DVR.
     ///
     /// # Errors
-    /// [`ZkPassError::InvalidToken`] if signing fails.
-    pub fn sign_dvr(&self, dvr: &DataVerificationRequest) -> Result<String, ZkPassError> {
+    /// [`ZkPassError::InvalidToken`] if signing fails;
+    /// [`ZkPassError::DvrStore`] if the store fails or has the id already.
+    pub async fn sign_dvr(&self, dvr: &DataVerificationRequest) -> Result<String, ZkPassError> {
         let data = serde_json::to_value(dvr).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
         let token = sign_data(&data, &self.key, None, None)?;
-        self.store.put(dvr.clone());
+        self.store.put(dvr.clone()).await?;
         Ok(token)
     }
 
@@ -145,19 +293,24 @@ impl Verifier {
     ///
     /// 1. the token's signature with the service signing key, vouched for by
     ///    the operator root key;
-    /// 2. `dvr_digest` against the stored DVR with this `dvr_id`;
-    /// 3. the verifier and issuer keys the service used against the DVR's;
+    /// 2. `dvr_digest` against the stored DVR with this `dvr_id`, and the
+    ///    DVR's `expires_at`;
+    /// 3. the verifier and issuer keys the service used against the DVR's
+    ///    (in trustless mode also: each document's commitment token is
+    ///    signed by the DVR's issuer key and commits to the proof's root);
     /// 4. the zkVM proof against the program of the stored query and the
     ///    public inputs (commitments, date, DVR digest, output commitment);
     /// 5. freshness (`ttl`, and a time stamp no further ahead than the
     ///    clock skew) and the evaluation date's distance from the time
-    ///    stamp.
+    ///    stamp;
+    /// 6. with `single_use`, consumes the DVR.
     ///
     /// # Errors
-    /// `InvalidToken`, `UnknownDvr`, `MismatchedDvrDigest`,
+    /// `InvalidToken`, `UnknownDvr`, `ExpiredDvr`, `MismatchedDvrDigest`,
     /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey`,
-    /// `InvalidZkProof`, `ExpiredZkPassProof`, `FutureZkPassProof`,
-    /// `InvalidEvaluationDate`.
+    /// `MissingCommitmentToken`, `MismatchedCommitment`, `InvalidZkProof`,
+    /// `ExpiredZkPassProof`, `FutureZkPassProof`, `InvalidEvaluationDate`,
+    /// `DvrAlreadyUsed`, `DvrStore`.
     pub async fn verify_proof(
         &self,
         token: &str,
@@ -167,13 +320,33 @@ impl Verifier {
         // 1
         let signing = trust.vouched_key(SIGNING_KID)?;
         let (data, _) = verify_data(token, &signing)?;
+        self.check(data, options).await
+    }
+
+    /// Verifies a proof token **without trusting the service**: its
+    /// signature is not checked (it is only transport); integrity follows
+    /// from the issuers' commitment tokens and the zkVM proof alone. Steps
+    /// 2–6 of [`Self::verify_proof`] in trustless mode.
+    ///
+    /// # Errors
+    /// As [`Self::verify_proof`]; `MissingCommitmentToken` for a proof of
+    /// data sent without an opening.
+    pub async fn verify_proof_trustless(&self, token: &str, options: VerifyOptions) -> Result<VerifiedProof, ZkPassError> {
+        let data = zkpass_jose::peek_data(token)?;
+        self.check(data, options.trustless()).await
+    }
+
+    async fn check(&self, data: Value, options: VerifyOptions) -> Result<VerifiedProof, ZkPassError> {
         let proof: ZkPassProof = serde_json::from_value(data)
             .map_err(|e| ZkPassError::InvalidParams(format!("proof token payload: {e}")))?;
         // 2
-        let dvr = self.store.get(&proof.dvr_id).ok_or_else(|| ZkPassError::UnknownDvr(proof.dvr_id.clone()))?;
+        let dvr = self.store.get(&proof.dvr_id).await?.ok_or_else(|| ZkPassError::UnknownDvr(proof.dvr_id.clone()))?;
         let expected_digest = dvr.digest();
         if proof.dvr_digest != expected_digest {
             return Err(ZkPassError::MismatchedDvrDigest { expected: expected_digest, found: proof.dvr_digest });
+        }
+        if let Some(expires_at) = dvr.expires_at.filter(|e| options.now > *e) {
+            return Err(ZkPassError::ExpiredDvr { dvr_id: dvr.dvr_id.clone(), expires_at, now: options.now });
         }
         // 3
         if proof.dvr_verifying_key != self.expected_key(dvr.dvr_verifying_key.as_ref()).await? {
@@ -183,6 +356,9 @@ impl Verifier {
             let expected = self.expected_key(Some(&req.user_data_verifying_key)).await?;
             if proof.user_data_verifying_keys.get(tag) != Some(&expected) {
                 return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
+            }
+            if options.trustless {
+                check_commitment_token(tag, &proof, &expected)?;
             }
         }
         if proof.user_data_verifying_keys.len() != dvr.user_data_requests.len() {
@@ -231,6 +407,33 @@ impl Verifier {
             dvr_digest: dvr.digest_bytes(),
         };
         self.backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
+        // 6
+        if options.single_use {
+            self.store.consume(&dvr.dvr_id, options.now).await?;
+        }
         Ok(VerifiedProof { output: proof.output.clone(), proof })
     }
+}
+
+/// Trustless mode: the document's commitment token is signed by the
+/// issuer key the DVR names and commits to the root and depth the proof
+/// opens.
+fn check_commitment_token(tag: &str, proof: &ZkPassProof, issuer: &PublicKey) -> Result<(), ZkPassError> {
+    let token =
+        proof.commitment_tokens.get(tag).ok_or_else(|| ZkPassError::MissingCommitmentToken { tag: tag.into() })?;
+    let claim = verify_commitment(token, issuer).map_err(|e| ZkPassError::MismatchedCommitment {
+        tag: tag.into(),
+        detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
+    })?;
+    let proved = proof.commitments.get(tag).ok_or_else(|| ZkPassError::MismatchedCommitment {
+        tag: tag.into(),
+        detail: "the proof has no commitment for this document".into(),
+    })?;
+    if proved.root != claim.root || proved.depth != claim.depth {
+        return Err(ZkPassError::MismatchedCommitment {
+            tag: tag.into(),
+            detail: "the proof opens another root than the issuer signed".into(),
+        });
+    }
+    Ok(())
 }

@@ -42,7 +42,19 @@ pub struct DataVerificationRequest {
     pub user_data_requests: BTreeMap<String, UserDataRequest>,
     /// The verifier's key, unless the DVR token header names one by `jku`/`kid`.
     pub dvr_verifying_key: Option<PublicKeyOption>,
+    /// A verifier nonce (added field): makes the DVR, and so every proof
+    /// for it, unique. Absent from the JSON and the digest when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// When the DVR expires, unix seconds (added field): the verifier
+    /// refuses proofs for it afterwards. Absent from the JSON and the
+    /// digest when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
 }
+
+/// Longest verifier nonce, bytes.
+pub const MAX_DVR_NONCE_BYTES: usize = 256;
 
 #[derive(Serialize)]
 struct DigestView<'a> {
@@ -54,6 +66,10 @@ struct DigestView<'a> {
     query: &'a str,
     user_data_requests: Vec<(&'a str, &'a UserDataRequest)>,
     dvr_verifying_key: &'a Option<PublicKeyOption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: &'a Option<u64>,
 }
 
 /// Whether `tag` is a valid user-data tag: `[A-Za-z0-9_]+` (docs/WIRE.md,
@@ -68,7 +84,9 @@ impl DataVerificationRequest {
     /// the fields `zkvm, dvr_title, dvr_id, query_engine_ver, query_method_ver,
     /// query, user_data_requests, dvr_verifying_key` in that order, where
     /// `user_data_requests` is an array of `[tag, request]` pairs sorted by
-    /// tag (docs/WIRE.md, "The Data Verification Request").
+    /// tag (docs/WIRE.md, "The Data Verification Request"). The added fields
+    /// `nonce` and `expires_at` follow, each only when present, so a DVR
+    /// without them has exactly the compatible digest.
     pub fn digest(&self) -> String {
         hex::encode(self.digest_bytes())
     }
@@ -84,6 +102,8 @@ impl DataVerificationRequest {
             query: &self.query,
             user_data_requests: self.user_data_requests.iter().map(|(t, r)| (t.as_str(), r)).collect(),
             dvr_verifying_key: &self.dvr_verifying_key,
+            nonce: &self.nonce,
+            expires_at: &self.expires_at,
         };
         // Serializing plain structs and strings to JSON cannot fail.
         let json = serde_json::to_vec(&view).unwrap_or_default();
@@ -92,10 +112,12 @@ impl DataVerificationRequest {
 
     /// Checks the shape rules a DVR must meet before anything else is done
     /// with it: a known `zkvm`, at least one user-data request, and valid tags
-    /// (`""` only as the sole document).
+    /// (`""` only as the sole document), a nonce of 1 to
+    /// [`MAX_DVR_NONCE_BYTES`] bytes when present.
     ///
     /// # Errors
-    /// [`ZkPassError::InvalidZkVm`] or [`ZkPassError::InvalidTag`].
+    /// [`ZkPassError::InvalidZkVm`], [`ZkPassError::InvalidTag`] or
+    /// [`ZkPassError::InvalidParams`] (nonce).
     pub fn validate(&self) -> Result<(), ZkPassError> {
         if self.zkvm != ZKVM_TRITON {
             return Err(ZkPassError::InvalidZkVm(self.zkvm.clone()));
@@ -104,6 +126,9 @@ impl DataVerificationRequest {
             return Err(ZkPassError::InvalidTag(
                 "user_data_requests is empty: a DVR asks for at least one document".into(),
             ));
+        }
+        if self.nonce.as_ref().is_some_and(|n| n.is_empty() || n.len() > MAX_DVR_NONCE_BYTES) {
+            return Err(ZkPassError::InvalidParams(format!("dvr.nonce must be 1 to {MAX_DVR_NONCE_BYTES} bytes")));
         }
         let sole = self.user_data_requests.len() == 1;
         for tag in self.user_data_requests.keys() {
@@ -144,6 +169,8 @@ mod tests {
             query: "[]".into(),
             user_data_requests: reqs,
             dvr_verifying_key: Some(key),
+            nonce: None,
+            expires_at: None,
         }
     }
 
@@ -152,6 +179,26 @@ mod tests {
         let d = dvr();
         let expected_json = r#"{"zkvm":"triton","dvr_title":"t","dvr_id":"id","query_engine_ver":"1","query_method_ver":"m","query":"[]","user_data_requests":[["a",{"user_data_url":"u","user_data_verifying_key":{"PublicKey":{"x":"x","y":"y"}}}],["b",{"user_data_url":null,"user_data_verifying_key":{"PublicKey":{"x":"x","y":"y"}}}]],"dvr_verifying_key":{"PublicKey":{"x":"x","y":"y"}}}"#;
         assert_eq!(d.digest(), hex::encode(Sha256::digest(expected_json)));
+    }
+
+    #[test]
+    fn the_added_fields_enter_the_digest_only_when_present() {
+        let plain = dvr();
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("nonce").is_none() && json.get("expires_at").is_none());
+        let with_nonce = DataVerificationRequest { nonce: Some("n1".into()), ..dvr() };
+        assert_ne!(with_nonce.digest(), plain.digest());
+        let other_nonce = DataVerificationRequest { nonce: Some("n2".into()), ..dvr() };
+        assert_ne!(with_nonce.digest(), other_nonce.digest());
+        let expiring = DataVerificationRequest { expires_at: Some(1_900_000_000), ..dvr() };
+        assert_ne!(expiring.digest(), plain.digest());
+        // the digest is over the compatible JSON followed by the added fields
+        let expected_json = r#"{"zkvm":"triton","dvr_title":"t","dvr_id":"id","query_engine_ver":"1","query_method_ver":"m","query":"[]","user_data_requests":[["a",{"user_data_url":"u","user_data_verifying_key":{"PublicKey":{"x":"x","y":"y"}}}],["b",{"user_data_url":null,"user_data_verifying_key":{"PublicKey":{"x":"x","y":"y"}}}]],"dvr_verifying_key":{"PublicKey":{"x":"x","y":"y"}},"nonce":"n1"}"#;
+        assert_eq!(with_nonce.digest(), hex::encode(Sha256::digest(expected_json)));
+        // and a DVR from an older verifier still reads
+        let old: DataVerificationRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(old, plain);
+        assert!(DataVerificationRequest { nonce: Some(String::new()), ..dvr() }.validate().is_err());
     }
 
     #[test]

@@ -84,4 +84,36 @@ pub enum ZkPassError {
     /// A network or service call failed.
     #[error("ServiceError: {0}")]
     Service(String),
+    /// Trustless verification found no commitment token for a document.
+    #[error("MissingCommitmentToken: the proof carries no issuer commitment token for document {tag:?}")]
+    MissingCommitmentToken {
+        /// The document tag.
+        tag: String,
+    },
+    /// A document's commitment differs from the one its issuer signed: the
+    /// salts do not rebuild the signed root (at the service), or the
+    /// proof's root is not the signed root (at the verifier).
+    #[error("MismatchedCommitment: document {tag:?}: {detail}")]
+    MismatchedCommitment {
+        /// The document tag.
+        tag: String,
+        /// What differs (never a value or a salt).
+        detail: String,
+    },
+    /// A proof for this DVR was accepted before; a DVR is used once.
+    #[error("DvrAlreadyUsed: a proof for dvr_id {0:?} was accepted already")]
+    DvrAlreadyUsed(String),
+    /// The DVR expired before the proof was presented.
+    #[error("ExpiredDvr: dvr_id {dvr_id:?} expired at {expires_at}, now {now}")]
+    ExpiredDvr {
+        /// The DVR id.
+        dvr_id: String,
+        /// Its expiry, unix seconds.
+        expires_at: u64,
+        /// The verifier's clock, unix seconds.
+        now: u64,
+    },
+    /// The verifier's DVR store failed.
+    #[error("DvrStore: {0}")]
+    DvrStore(String),
 }

@@ -13,13 +13,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod commitment;
 mod dvr;
 mod error;
 mod keys;
 mod proof;
 mod wire;
 
-pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, ZKVM_TRITON};
+pub use commitment::{
+    CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS,
+};
+pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::ZkPassError;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};

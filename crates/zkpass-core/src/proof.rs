@@ -143,6 +143,11 @@ pub struct ZkPassProof {
     pub commitments: BTreeMap<String, DocumentCommitment>,
     /// The program identifier the proof is about (hex).
     pub program_digest: String,
+    /// Per tag, the issuer's commitment token for the document, when the
+    /// holder sent one (trustless mode, docs/PROOF.md "Trust model");
+    /// absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commitment_tokens: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod commitment;
 mod context;
 mod error;
 mod fetch;
@@ -28,6 +29,7 @@ mod jws;
 mod keyfile;
 mod keys;
 
+pub use commitment::{sign_commitment, verify_commitment};
 pub use context::{MAX_HEADER_BYTES, MAX_TOKEN_BYTES};
 pub use error::JoseError;
 pub use fetch::{is_public_address, FetchPolicy, KeySetFetcher, MAX_JKU_BYTES};

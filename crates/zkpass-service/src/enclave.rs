@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use zkpass_core::{DataVerificationRequest, EvaluationDate, PublicKey, ZkPassError, ZkPassProof};
-use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_data, KeySetFetcher};
+use zkpass_core::{DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof};
+use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
+use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument, Salt};
+use zkpass_zkvm::encoding::digest_to_hex;
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::{ProofSystem, ProveInput};
 
@@ -69,6 +71,60 @@ struct SealedDvr {
     jws: String,
     key: zkpass_core::PublicKeyOption,
     field: &'static str,
+}
+
+/// One document of the decrypted user data bundle: a bare user data token,
+/// or an opening for trustless mode.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum BundleEntry {
+    Token(String),
+    Opening(DocumentOpening),
+}
+
+/// The user data, opened and checked.
+struct OpenedData {
+    data: UserData,
+    /// The issuer key each document was verified with.
+    keys: BTreeMap<String, PublicKey>,
+    /// The issuer's salts of the documents sent as openings.
+    salts: BTreeMap<String, Vec<Salt>>,
+    /// Their commitment tokens, for the proof token.
+    commitment_tokens: BTreeMap<String, String>,
+}
+
+/// Checks an opening of `doc`: its commitment token verifies with the
+/// issuer `key`, and its salts rebuild exactly the signed root and depth.
+/// Returns the salts.
+fn check_opening(
+    tag: &str,
+    doc: &Value,
+    opening: &DocumentOpening,
+    key: &PublicKey,
+) -> Result<Vec<Salt>, ServiceError> {
+    let claim = verify_commitment(&opening.commitment_token, key)
+        .map_err(|e| invalid(&format!("commitment token {tag:?}"), e))?;
+    if opening.salts.len() > zkpass_core::MAX_OPENING_SALTS {
+        return Err(invalid(&format!("opening {tag:?}"), "too many salts"));
+    }
+    let salts = opening
+        .salts
+        .iter()
+        .map(|s| salt_from_hex(tag, s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(&format!("opening {tag:?}"), e))?;
+    let mismatch = |detail: &str| {
+        ServiceError::InvalidParams(
+            ZkPassError::MismatchedCommitment { tag: tag.into(), detail: detail.into() }.to_string(),
+        )
+    };
+    let rebuilt = CommittedDocument::commit_with_salts(tag, doc, &salts).map_err(|_| {
+        mismatch("the salts do not fit the document (one salt per JSON node)")
+    })?;
+    if digest_to_hex(&rebuilt.root()) != claim.root || rebuilt.depth() != claim.depth {
+        return Err(mismatch("the salts and the signed data do not rebuild the signed root"));
+    }
+    Ok(salts)
 }
 
 impl InProcessEnclave {
@@ -135,20 +191,20 @@ impl InProcessEnclave {
         .await
     }
 
-    async fn open_user_data(
-        &self,
-        token: String,
-        dvr: &DataVerificationRequest,
-    ) -> Result<(UserData, BTreeMap<String, PublicKey>), ServiceError> {
+    /// Decrypts the user data, checks every document's signature with the
+    /// issuer key the DVR names and, for a document sent as a
+    /// [`DocumentOpening`] (trustless mode), its commitment token (same
+    /// key) and that the salts rebuild exactly the signed root.
+    async fn open_user_data(&self, token: String, dvr: &DataVerificationRequest) -> Result<OpenedData, ServiceError> {
         self.check_token_size("user_data_token", &token)?;
         let keys = Arc::clone(&self.keys);
         let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
         let bundle = blocking(move || {
             let inner = decrypt_data(&token, &keys.encryption).map_err(|e| invalid("user_data_token", e))?;
-            let bundle: BTreeMap<String, String> = if inner.trim_start().starts_with('{') {
+            let bundle: BTreeMap<String, BundleEntry> = if inner.trim_start().starts_with('{') {
                 serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?
             } else {
-                BTreeMap::from([(String::new(), inner)])
+                BTreeMap::from([(String::new(), BundleEntry::Token(inner))])
             };
             let given: Vec<&String> = bundle.keys().collect();
             if wanted.iter().collect::<Vec<_>>() != given {
@@ -166,20 +222,28 @@ impl InProcessEnclave {
             keys.insert(tag.clone(), self.key(&field, &req.user_data_verifying_key).await?);
         }
         let checked = keys.clone();
-        let data = blocking(move || {
-            let mut data = UserData::default();
-            for (tag, token) in bundle {
-                let (doc, _) =
-                    verify_data(&token, &checked[&tag]).map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
+        blocking(move || {
+            let mut opened = OpenedData { data: UserData::default(), keys: checked, salts: BTreeMap::new(), commitment_tokens: BTreeMap::new() };
+            for (tag, entry) in bundle {
+                let key = &opened.keys[&tag];
+                let token = match &entry {
+                    BundleEntry::Token(t) => t,
+                    BundleEntry::Opening(o) => &o.user_data_token,
+                };
+                let (doc, _) = verify_data(token, key).map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
                 if !doc.is_object() {
                     return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
                 }
-                data.documents.insert(tag, doc);
+                if let BundleEntry::Opening(o) = entry {
+                    let salts = check_opening(&tag, &doc, &o, key)?;
+                    opened.salts.insert(tag.clone(), salts);
+                    opened.commitment_tokens.insert(tag.clone(), o.commitment_token);
+                }
+                opened.data.documents.insert(tag, doc);
             }
-            Ok(data)
+            Ok(opened)
         })
-        .await?;
-        Ok((data, keys))
+        .await
     }
 
     /// The evaluation date: the requested one, or today (UTC); a date more
@@ -219,13 +283,14 @@ impl InProcessEnclave {
             Ok(query)
         })
         .await?;
-        let (user_data, user_keys) = self.open_user_data(request.user_data_token, &dvr).await?;
+        let opened = self.open_user_data(request.user_data_token, &dvr).await?;
+        let OpenedData { data: user_data, keys: user_keys, salts, commitment_tokens } = opened;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
         let dvr_digest = dvr.digest_bytes();
         let proved = blocking(move || {
-            let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest };
+            let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest, salts: &salts };
             Ok(backend.prove(&input)?)
         })
         .await?;
@@ -254,6 +319,7 @@ impl InProcessEnclave {
             evaluation_date: date,
             commitments: proved.commitments,
             program_digest: proved.program_digest,
+            commitment_tokens,
         };
         let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;
         sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(SIGNING_KID))

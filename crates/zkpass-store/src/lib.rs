@@ -12,13 +12,18 @@
 //! (PostgreSQL: `FOR UPDATE SKIP LOCKED`) under a lease they renew with
 //! [`JobStore::heartbeat`]; a job whose lease ran out is claimed again, up
 //! to a number of attempts, then failed.
+//!
+//! A verifier keeps its DVRs in a [`DvrTable`] (a SQLite file): each is
+//! stored once, consumed once, and purged after it expires.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod dvrs;
 mod error;
 mod job;
 mod store;
 
+pub use dvrs::{Consumed, DvrTable};
 pub use error::StoreError;
 pub use job::{Job, JobError, JobState, NewJob, Outcome};
 pub use store::{JobStore, Submitted};

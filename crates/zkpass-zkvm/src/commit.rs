@@ -71,6 +71,49 @@ fn flatten(v: &serde_json::Value, path: &mut Vec<Segment>, out: &mut Vec<(Vec<Se
     }
 }
 
+/// A leaf's salt: three field elements.
+pub type Salt = [BFieldElement; 3];
+
+/// Hex digits of one salt on the wire: three big-endian u64, 16 digits
+/// each (docs/PROOF.md, "Openings").
+pub const SALT_HEX_DIGITS: usize = 48;
+
+/// A salt as 48 lower-case hex digits.
+pub fn salt_to_hex(salt: &Salt) -> String {
+    salt.iter().map(|e| format!("{:016x}", e.value())).collect()
+}
+
+/// A salt from 48 hex digits; each element must be below the field
+/// modulus (its canonical form).
+///
+/// # Errors
+/// [`ZkvmError::Commitment`] for another length, a non-hex digit or a
+/// non-canonical element (`tag` names the document).
+pub fn salt_from_hex(tag: &str, hex: &str) -> Result<Salt, ZkvmError> {
+    let bad = |detail: &str| ZkvmError::Commitment { tag: tag.into(), detail: format!("salt: {detail}") };
+    if hex.len() != SALT_HEX_DIGITS || !hex.is_ascii() {
+        return Err(bad("must be 48 hex digits"));
+    }
+    let mut salt = [BFieldElement::new(0); 3];
+    for (i, e) in salt.iter_mut().enumerate() {
+        let word = u64::from_str_radix(&hex[16 * i..16 * (i + 1)], 16).map_err(|_| bad("not hex"))?;
+        if word >= BFieldElement::P {
+            return Err(bad("an element is not below the field modulus"));
+        }
+        *e = BFieldElement::new(word);
+    }
+    Ok(salt)
+}
+
+/// The document's nodes as `(canonical path, slot)`, sorted by path: the
+/// leaf order.
+fn leaves_of(doc: &serde_json::Value) -> Vec<(Vec<Segment>, [BFieldElement; SLOT_WORDS])> {
+    let mut nodes = Vec::new();
+    flatten(doc, &mut Vec::new(), &mut nodes);
+    nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    nodes
+}
+
 impl CommittedDocument {
     /// Flattens, salts and commits to `doc` (the salts come from the OS
     /// random source).
@@ -79,9 +122,34 @@ impl CommittedDocument {
     /// [`ZkvmError::Commitment`] when the document has more than 2^20 nodes.
     pub fn commit(tag: &str, doc: &serde_json::Value) -> Result<Self, ZkvmError> {
         let mut rng = rand::thread_rng();
-        let mut nodes = Vec::new();
-        flatten(doc, &mut Vec::new(), &mut nodes);
-        nodes.sort_by(|a, b| a.0.cmp(&b.0));
+        let nodes = leaves_of(doc);
+        let salts: Vec<Salt> =
+            nodes.iter().map(|_| [0; 3].map(|_: u8| BFieldElement::new(rng.gen_range(0..BFieldElement::P)))).collect();
+        Self::build(tag, nodes, salts)
+    }
+
+    /// Commits to `doc` with given salts, one per leaf in leaf order (as
+    /// [`Self::salts`] returns them): the issuer's commitment, rebuilt.
+    ///
+    /// # Errors
+    /// [`ZkvmError::Commitment`] when the number of salts is not the number
+    /// of leaves, or the document has more than 2^20 nodes.
+    pub fn commit_with_salts(tag: &str, doc: &serde_json::Value, salts: &[Salt]) -> Result<Self, ZkvmError> {
+        let nodes = leaves_of(doc);
+        if nodes.len() != salts.len() {
+            return Err(ZkvmError::Commitment {
+                tag: tag.into(),
+                detail: format!("{} salts for {} leaves", salts.len(), nodes.len()),
+            });
+        }
+        Self::build(tag, nodes, salts.to_vec())
+    }
+
+    fn build(
+        tag: &str,
+        nodes: Vec<(Vec<Segment>, [BFieldElement; SLOT_WORDS])>,
+        salts: Vec<Salt>,
+    ) -> Result<Self, ZkvmError> {
         let n = nodes.len();
         let depth = n.next_power_of_two().trailing_zeros();
         if depth > MAX_DEPTH {
@@ -94,8 +162,7 @@ impl CommittedDocument {
         let mut index = BTreeMap::new();
         let width = 1usize << depth;
         let mut tree = vec![Digest::default(); 2 * width];
-        for (i, (path, slot)) in nodes.into_iter().enumerate() {
-            let salt = [0; 3].map(|_: u8| BFieldElement::new(rng.gen_range(0..BFieldElement::P)));
+        for (i, ((path, slot), salt)) in nodes.into_iter().zip(salts).enumerate() {
             let leaf = Leaf { slot, salt };
             tree[width + i] = Tip5::hash_pair(path_digest(&path), leaf.value_digest());
             index.insert(path, i);
@@ -105,6 +172,11 @@ impl CommittedDocument {
             tree[k] = Tip5::hash_pair(tree[2 * k], tree[2 * k + 1]);
         }
         Ok(Self { leaves, index, nodes: tree, depth })
+    }
+
+    /// The salts, one per leaf in leaf order.
+    pub fn salts(&self) -> Vec<Salt> {
+        self.leaves.iter().map(|l| l.salt).collect()
     }
 
     /// The Merkle root.
@@ -166,6 +238,39 @@ mod tests {
         }
         assert_eq!(acc, c.root());
         assert!(c.open(&path(&[Segment::Field("zz".into())])).is_none());
+    }
+
+    #[test]
+    fn the_salts_rebuild_the_root_and_only_for_the_same_document() {
+        let doc = json!({"name": "Ann", "age": 30, "tags": ["a", "b"]});
+        let c = CommittedDocument::commit("", &doc).unwrap();
+        let salts: Vec<Salt> =
+            c.salts().iter().map(|s| salt_from_hex("", &salt_to_hex(s)).unwrap()).collect();
+        assert_eq!(CommittedDocument::commit_with_salts("", &doc, &salts).unwrap().root(), c.root());
+        // one value changed: another root
+        let other = json!({"name": "Ann", "age": 31, "tags": ["a", "b"]});
+        assert_ne!(CommittedDocument::commit_with_salts("", &other, &salts).unwrap().root(), c.root());
+        // one salt changed: another root
+        let mut bent = salts.clone();
+        bent[0][0] = BFieldElement::new(bent[0][0].value() ^ 1);
+        assert_ne!(CommittedDocument::commit_with_salts("", &doc, &bent).unwrap().root(), c.root());
+        // a salt too few
+        let e = CommittedDocument::commit_with_salts("x", &doc, &salts[1..]).unwrap_err().to_string();
+        assert!(e.contains("salts for"), "{e}");
+    }
+
+    #[test]
+    fn salts_parse_only_as_48_hex_digits_of_canonical_elements() {
+        let s = [BFieldElement::new(1), BFieldElement::new(BFieldElement::P - 1), BFieldElement::new(0)];
+        let hex = salt_to_hex(&s);
+        assert_eq!(hex.len(), SALT_HEX_DIGITS);
+        assert_eq!(salt_from_hex("", &hex).unwrap(), s);
+        assert!(salt_from_hex("", &hex[1..]).is_err());
+        assert!(salt_from_hex("", &"g".repeat(48)).is_err());
+        // the modulus itself is not canonical
+        let p = format!("{:016x}{:016x}{:016x}", BFieldElement::P, 0, 0);
+        assert!(salt_from_hex("", &p).is_err());
+        assert!(salt_from_hex("", &"é".repeat(24)).is_err());
     }
 
     #[test]

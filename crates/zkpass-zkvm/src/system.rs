@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 use zkpass_core::{DocumentCommitment, EvaluationDate};
 use zkpass_query::{Query, UserData};
 
+use crate::commit::Salt;
 use crate::ZkvmError;
 
 /// What the prover needs.
@@ -19,6 +20,11 @@ pub struct ProveInput<'a> {
     pub date: EvaluationDate,
     /// The DVR digest (raw SHA-256).
     pub dvr_digest: [u8; 32],
+    /// Per tag, the issuer's salts, one per leaf (trustless mode): the
+    /// document is committed with them, so the proof opens the root the
+    /// issuer signed. A tag without salts is committed with fresh random
+    /// ones.
+    pub salts: &'a BTreeMap<String, Vec<Salt>>,
 }
 
 /// Measurements of one proof.

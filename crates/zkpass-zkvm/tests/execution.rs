@@ -14,7 +14,7 @@ fn date() -> EvaluationDate {
 
 fn prepare(query: &str, data: &UserData) -> Result<Execution, ZkvmError> {
     let q = Query::parse(query).expect("query parses");
-    Triton::default().prepare(&ProveInput { query: &q, user_data: data, date: date(), dvr_digest: [7; 32] })
+    Triton::default().prepare(&ProveInput { query: &q, user_data: data, date: date(), dvr_digest: [7; 32], salts: &Default::default() })
 }
 
 /// Runs the program; `run` itself asserts that the VM's output commitment
@@ -165,4 +165,24 @@ fn short_circuit_skips_the_checks_of_unreached_operands() {
     assert_eq!(run(q, json!({"n": 2, "s": "text"})).0, json!({"a": false, "o": true}));
     let data = UserData::single(json!({"n": 1, "s": "text"}));
     assert!(prepare(q, &data).is_err(), "reached: the interpreter rejects a string operand");
+}
+
+#[test]
+fn the_issuers_salts_make_the_program_open_the_issuers_root() {
+    use zkpass_zkvm::commit::CommittedDocument;
+    use zkpass_zkvm::encoding::digest_to_hex;
+    let doc: Value =
+        serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+    let issued = CommittedDocument::commit("", &doc).unwrap();
+    let data = UserData::single(doc);
+    let q = Query::parse(LOAN).unwrap();
+    let salts = std::collections::BTreeMap::from([(String::new(), issued.salts())]);
+    let input = ProveInput { query: &q, user_data: &data, date: date(), dvr_digest: [7; 32], salts: &salts };
+    let exec = Triton::default().prepare(&input).unwrap();
+    assert_eq!(exec.commitments[""].root, digest_to_hex(&issued.root()));
+    assert_eq!(exec.commitments[""].depth, issued.depth());
+    Triton::default().run(&exec).expect("the VM opens the issuer's tree");
+    // without the salts the service would commit to a root of its own
+    let fresh = prepare(LOAN, &data).unwrap();
+    assert_ne!(fresh.commitments[""].root, exec.commitments[""].root);
 }
