@@ -14,9 +14,9 @@ use zkpass_cli::demo::{bundled_scenarios, run_demo};
 use zkpass_cli::load::{describe, run_phase, LoadPlan, Target};
 use zkpass_cli::workflow::Scenario;
 use zkpass_client::holder::Holder;
-use zkpass_client::issuer::sign_user_data;
+use zkpass_client::issuer::{commit_user_data, sign_user_data};
 use zkpass_client::trust::TrustAnchor;
-use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
+use zkpass_client::verifier::{DvrOptions, DvrStore, MemoryDvrStore, SqliteDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{
     DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
 };
@@ -60,7 +60,10 @@ enum Command {
     /// Operator: manage API keys.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
-    /// Issuer: sign a user-data JSON document; prints the user data token.
+    /// Issuer: sign a user-data JSON document; prints the user data
+    /// token, or with --commit the document opening for trustless
+    /// verification (a JSON file for the holder: the user data token, an
+    /// issuer-signed commitment token and the salts; keep it private).
     Issue {
         /// The issuer's private key (PEM).
         #[arg(long, value_name = "PEM")]
@@ -74,6 +77,14 @@ enum Command {
         /// Key id in that JWKS (sets `kid`).
         #[arg(long, requires = "jku")]
         kid: Option<String>,
+        /// Also commit to the document and sign the commitment: prints the
+        /// opening JSON instead of the bare token (docs/PROOF.md, "Trust
+        /// model").
+        #[arg(long)]
+        commit: bool,
+        /// The commitment token expires this many seconds from now.
+        #[arg(long, value_name = "SECS", requires = "commit")]
+        expires_in: Option<u64>,
     },
     /// Verifier: build and sign a DVR for a query; prints the DVR token and
     /// stores the DVR as JSON (the verifier needs it to verify proofs).
@@ -91,9 +102,16 @@ enum Command {
         /// A title for the DVR.
         #[arg(long, default_value = "zkPass DVR")]
         title: String,
-        /// Where to store the DVR JSON.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        #[command(flatten)]
+        keep: DvrKeeping,
+        /// Put a fresh random nonce into the DVR (every DVR, and every
+        /// proof for it, unique).
+        #[arg(long)]
+        nonce: bool,
+        /// The DVR expires this many seconds from now: proofs for it are
+        /// refused afterwards.
+        #[arg(long, value_name = "SECS")]
+        expires_in: Option<u64>,
     },
     /// Holder: send a DVR token and user data tokens to a zkPass Service;
     /// prints the proof token.
@@ -139,9 +157,22 @@ enum Command {
         /// The verifier's private key (PEM).
         #[arg(long, value_name = "PEM")]
         key: PathBuf,
-        /// Stored DVR JSON files (as written by `zkpass dvr`).
-        #[arg(long = "dvr", value_name = "FILE", required = true)]
+        /// Stored DVR JSON files (as written by `zkpass dvr --out`); these
+        /// keep no record of use, so a proof verifies again.
+        #[arg(long = "dvr", value_name = "FILE", required_unless_present = "store", conflicts_with = "store")]
         dvrs: Vec<PathBuf>,
+        /// The verifier's DVR database (as written by `zkpass dvr --store`):
+        /// verifying consumes the DVR, so a second proof for it is refused.
+        #[arg(long, value_name = "DB")]
+        store: Option<PathBuf>,
+        /// Accept another proof for the same DVR later (with --store).
+        #[arg(long, requires = "store")]
+        reusable: bool,
+        /// Trustless mode: need no trust in the service; every document
+        /// must come with its issuer's commitment token, and the proof must
+        /// open the root the issuer signed.
+        #[arg(long, group = "TrustArgs")]
+        trustless: bool,
         /// File holding the proof token.
         #[arg(long, value_name = "FILE")]
         proof: PathBuf,
@@ -223,6 +254,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Where `zkpass dvr` keeps the DVR: one of the two is required.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct DvrKeeping {
+    /// Write the DVR as JSON to this file (one file per DVR).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Add the DVR to this SQLite database (created if absent): DVRs are
+    /// used once and purged after they expire.
+    #[arg(long, value_name = "DB")]
+    store: Option<PathBuf>,
 }
 
 /// How the CLI anchors its trust in a service: one of the two is required.
@@ -496,6 +540,10 @@ async fn run_load(target: &Target, scenario: &Scenario, plan: &LoadPlan, json: b
     Ok(reports.iter().all(|r| r.failed() == 0))
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
 fn read(path: &Path) -> Result<String, ZkPassError> {
     std::fs::read_to_string(path).map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", path.display())))
 }
@@ -575,11 +623,19 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 None => eprintln!("Add this to the service configuration:\n\n{entry}"),
             }
         }
-        Command::Issue { key, data, jku, kid } => {
+        Command::Issue { key, data, jku, kid, commit, expires_in } => {
             let keyset = jku.zip(kid).map(|(jku, kid)| KeysetEndpoint { jku, kid });
-            println!("{}", sign_user_data(&read_json(&data)?, &read_key(&key)?, keyset.as_ref())?);
+            let (doc, key) = (read_json(&data)?, read_key(&key)?);
+            if commit {
+                let expires_at = expires_in.map(|s| unix_now().saturating_add(s));
+                let opening = commit_user_data(&doc, &key, keyset.as_ref(), expires_at)?;
+                println!("{}", serde_json::to_string(&opening).unwrap_or_default());
+                eprintln!("This opening holds the salts of the commitment: give it to the holder only.");
+            } else {
+                println!("{}", sign_user_data(&doc, &key, keyset.as_ref())?);
+            }
         }
-        Command::Dvr { key, query, issuer_keys, title, out } => {
+        Command::Dvr { key, query, issuer_keys, title, keep, nonce, expires_in } => {
             let mut requests = BTreeMap::new();
             for arg in &issuer_keys {
                 let (tag, file) = tagged(arg, '=');
@@ -589,11 +645,19 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                     UserDataRequest { user_data_url: None, user_data_verifying_key: PublicKeyOption::PublicKey(pk) },
                 );
             }
-            let verifier = Verifier::new(read_key(&key)?, Arc::new(MemoryDvrStore::default()));
-            let dvr = verifier.create_dvr(&title, &read(&query)?, requests)?;
-            write(&out, &serde_json::to_string_pretty(&dvr).unwrap_or_default())?;
-            println!("{}", verifier.sign_dvr(&dvr)?);
-            eprintln!("stored DVR {} in {}", dvr.dvr_id, out.display());
+            let store: Arc<dyn DvrStore> = match &keep.store {
+                Some(db) => Arc::new(SqliteDvrStore::open(db).await?),
+                None => Arc::new(MemoryDvrStore::default()),
+            };
+            let verifier = Verifier::new(read_key(&key)?, store);
+            let options = DvrOptions { nonce, expires_in_secs: expires_in };
+            let dvr = verifier.create_dvr_with(&title, &read(&query)?, requests, options)?;
+            if let Some(out) = &keep.out {
+                write(out, &serde_json::to_string_pretty(&dvr).unwrap_or_default())?;
+            }
+            println!("{}", verifier.sign_dvr(&dvr).await?);
+            let place = keep.out.as_ref().or(keep.store.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();
+            eprintln!("stored DVR {} in {place}", dvr.dvr_id);
         }
         Command::Prove { service, api_key: key_arg, trust, yes, dvr_token, user_data, date, no_wait, timeout } => {
             let dvr_token = read(&dvr_token)?.trim().to_string();
@@ -633,16 +697,34 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             job.holder()?.cancel_job(&job.url).await?;
             eprintln!("cancelled");
         }
-        Command::Verify { key, dvrs, proof, service, trust, ttl } => {
-            let store = Arc::new(MemoryDvrStore::default());
-            for f in &dvrs {
-                let dvr: DataVerificationRequest = serde_json::from_value(read_json(f)?)
-                    .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", f.display())))?;
-                store.put(dvr);
-            }
-            let trust = Holder::new(&service, None).service_trust(trust.anchor()?).await?;
+        Command::Verify { key, dvrs, store, reusable, trustless, proof, service, trust, ttl } => {
+            let store: Arc<dyn DvrStore> = match &store {
+                Some(db) => Arc::new(SqliteDvrStore::open(db).await?),
+                None => {
+                    let memory = MemoryDvrStore::default();
+                    for f in &dvrs {
+                        let dvr: DataVerificationRequest = serde_json::from_value(read_json(f)?)
+                            .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", f.display())))?;
+                        memory.put(dvr).await?;
+                    }
+                    Arc::new(memory)
+                }
+            };
             let verifier = Verifier::new(read_key(&key)?, store);
-            let verified = verifier.verify_proof(read(&proof)?.trim(), &trust, VerifyOptions::with_ttl(ttl)).await?;
+            let mut options = VerifyOptions::with_ttl(ttl);
+            if reusable {
+                options = options.reusable();
+            }
+            let token = read(&proof)?;
+            let verified = if trustless {
+                verifier.verify_proof_trustless(token.trim(), options).await?
+            } else {
+                let trust = Holder::new(&service, None).service_trust(trust.anchor()?).await?;
+                verifier.verify_proof(token.trim(), &trust, options).await?
+            };
+            if trustless {
+                eprintln!("verified without trusting the service: the issuers signed the committed data");
+            }
             println!("{}", Value::Object(verified.output));
         }
         Command::Serve { config } => {

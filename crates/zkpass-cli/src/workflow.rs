@@ -77,7 +77,7 @@ pub async fn run(
 
     let t = Instant::now();
     let dvr = parties.verifier.create_dvr(&scenario.title, &scenario.query, requests)?;
-    let dvr_token = parties.verifier.sign_dvr(&dvr)?;
+    let dvr_token = parties.verifier.sign_dvr(&dvr).await?;
     step("verifier compiles the query and signs the DVR", t.elapsed());
 
     let t = Instant::now();

@@ -73,10 +73,11 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let query = include_str!("../../../examples/bank-loan-approved/query.json");
     let user_token = sign_user_data(&doc, &issuer, None).unwrap();
     let dvr = verifier.create_dvr("loan", query, BTreeMap::from([(String::new(), key_request(&issuer))])).unwrap();
-    let dvr_token = verifier.sign_dvr(&dvr).unwrap();
+    let dvr_token = verifier.sign_dvr(&dvr).await.unwrap();
     let user_tokens = BTreeMap::from([(String::new(), user_token.clone())]);
     let proof_token = holder.generate_proof(&trust, &dvr_token, &user_tokens, None).await.unwrap();
-    let verified = verifier.verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600)).await.unwrap();
+    // reusable: the same proof is checked again below
+    let verified = verifier.verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600).reusable()).await.unwrap();
     assert_eq!(verified.output["loan_eligible"], json!(true));
     tokens.push(proof_token.clone());
 
@@ -135,7 +136,7 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let other_store = Arc::new(MemoryDvrStore::default());
     let mut other = dvr.clone();
     other.query = other.query.replace("55000000", "5000000");
-    other_store.put(other);
+    other_store.put(other).await.unwrap();
     let other_verifier = Verifier::new(verifier_key.clone(), other_store);
     let err = other_verifier.verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
     assert!(matches!(err, ZkPassError::MismatchedDvrDigest { .. }), "{err}");
@@ -154,22 +155,25 @@ async fn every_example_verifies_and_every_forgery_fails() {
 
     // 6. An expired proof.
     let stamp = payload.time_stamp;
-    let late = VerifyOptions { ttl: 60, now: stamp + 61, max_date_skew_days: 1, max_clock_skew_secs: 60 };
+    let late = VerifyOptions { ttl: 60, now: stamp + 61, ..VerifyOptions::with_ttl(60) };
     let err = verifier.verify_proof(&proof_token, &trust, late).await.unwrap_err();
     assert!(matches!(err, ZkPassError::ExpiredZkPassProof { .. }), "{err}");
 
     // 6b. A proof stamped in the verifier's future (beyond the clock skew).
-    let early = VerifyOptions { ttl: 600, now: stamp - 61, max_date_skew_days: 1, max_clock_skew_secs: 60 };
+    let early = VerifyOptions { ttl: 600, now: stamp - 61, max_clock_skew_secs: 60, ..VerifyOptions::with_ttl(600) };
     let err = verifier.verify_proof(&proof_token, &trust, early).await.unwrap_err();
     assert!(matches!(err, ZkPassError::FutureZkPassProof { .. }), "{err}");
     let within = VerifyOptions { now: stamp - 59, ..early };
     verifier.verify_proof(&proof_token, &trust, within).await.unwrap();
+    // that verification consumed the DVR: presenting the proof again is a replay
+    let err = verifier.verify_proof(&proof_token, &trust, within).await.unwrap_err();
+    assert!(matches!(&err, ZkPassError::DvrAlreadyUsed(id) if *id == dvr.dvr_id), "{err}");
 
     // 7. A proof whose issuer key the stored DVR does not name.
     let swapped_store = Arc::new(MemoryDvrStore::default());
     let mut swapped = dvr.clone();
     swapped.user_data_requests.insert(String::new(), key_request(&rogue_issuer));
-    swapped_store.put(swapped);
+    swapped_store.put(swapped).await.unwrap();
     let err = Verifier::new(verifier_key, swapped_store)
         .verify_proof(&proof_token, &trust, VerifyOptions::with_ttl(600))
         .await

@@ -84,7 +84,7 @@ async fn parties(base: &str, data_dir: &Path) -> Parties {
         user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
     };
     let dvr = verifier.create_dvr("crash", QUERY, BTreeMap::from([(String::new(), request)])).unwrap();
-    let dvr_token = verifier.sign_dvr(&dvr).unwrap();
+    let dvr_token = verifier.sign_dvr(&dvr).await.unwrap();
     let doc: Value = serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
     let data = BTreeMap::from([(String::new(), sign_user_data(&doc, &issuer, None).unwrap())]);
     Parties { holder, trust, verifier, dvr_token, data }
@@ -99,7 +99,9 @@ impl Parties {
     }
 
     async fn check(&self, token: &str) {
-        let out = self.verifier.verify_proof(token, &self.trust, VerifyOptions::with_ttl(600)).await.unwrap();
+        // every job proves the same DVR: do not consume it
+        let out =
+            self.verifier.verify_proof(token, &self.trust, VerifyOptions::with_ttl(600).reusable()).await.unwrap();
         assert_eq!(out.output["rich"], Value::Bool(true));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use zkpass_core::{EvaluationDate, ZkPassError};
+use zkpass_core::{DocumentOpening, EvaluationDate, ZkPassError};
 use zkpass_jose::encrypt_data;
 
 use crate::job::{JobStatus, Progress, Submission, WaitOptions};
@@ -39,9 +39,10 @@ impl Holder {
         ServiceTrust::fetch(&self.http, &self.jwks_url(), anchor).await
     }
 
-    /// Encrypts the DVR token and the user data tokens (by tag; a sole
-    /// document under `""` is sent as is, several as a `{tag: token}`
-    /// bundle) to the service encryption key, submits the proof request
+    /// Encrypts the DVR token and the user data (by tag: each a user data
+    /// token, or the JSON text of a [`DocumentOpening`] for trustless mode;
+    /// a sole token under `""` is sent as is, anything else as a `{tag:
+    /// entry}` bundle) to the service encryption key, submits the proof request
     /// asynchronously (`Prefer: respond-async`) and waits for the proof
     /// with [`WaitOptions::default`]. A service that answers synchronously
     /// works too.
@@ -145,10 +146,7 @@ impl Holder {
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<Value, ZkPassError> {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
-        let user_data = match user_data_tokens.get("") {
-            Some(t) if user_data_tokens.len() == 1 => t.clone(),
-            _ => serde_json::to_string(user_data_tokens).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?,
-        };
+        let user_data = user_data_bundle(user_data_tokens)?;
         let mut body = json!({
             "user_data_token": encrypt_data(&user_data, &key)?,
             "dvr_token": encrypt_data(dvr_token, &key)?,
@@ -304,6 +302,28 @@ impl Holder {
             .map_err(|e| ZkPassError::Service(format!("HTTP {status}: the answer is not JSON ({e})")))?;
         Ok(Answer { status, body, retry_after })
     }
+}
+
+/// The user data as the service decrypts it: a sole bare token as is;
+/// otherwise a `{tag: entry}` object whose entry is the token string, or,
+/// for a [`DocumentOpening`] (trustless mode), the opening object.
+fn user_data_bundle(user_data: &BTreeMap<String, String>) -> Result<String, ZkPassError> {
+    let is_opening = |text: &str| text.trim_start().starts_with('{');
+    if let Some(token) = user_data.get("").filter(|t| user_data.len() == 1 && !is_opening(t)) {
+        return Ok(token.clone());
+    }
+    let mut bundle = serde_json::Map::new();
+    for (tag, text) in user_data {
+        let entry = if is_opening(text) {
+            let opening = DocumentOpening::from_json(text)
+                .map_err(|e| ZkPassError::InvalidParams(format!("user data {tag:?}: {e}")))?;
+            serde_json::to_value(opening).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?
+        } else {
+            Value::String(text.trim().to_string())
+        };
+        bundle.insert(tag.clone(), entry);
+    }
+    Ok(Value::Object(bundle).to_string())
 }
 
 /// The longest pause between two looks at a job waiting in the queue.

@@ -1,7 +1,9 @@
 //! The Data Issuer's side.
 
 use serde_json::Value;
-use zkpass_core::{CommitmentClaim, DocumentOpening, KeysetEndpoint, ZkPassError, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE};
+use zkpass_core::{
+    CommitmentClaim, DocumentOpening, KeysetEndpoint, ZkPassError, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE,
+};
 use zkpass_jose::{sign_commitment, sign_data, KeyPair};
 use zkpass_zkvm::commit::{salt_to_hex, CommittedDocument};
 use zkpass_zkvm::encoding::digest_to_hex;
@@ -38,8 +40,7 @@ pub fn commit_user_data(
     expires_at: Option<u64>,
 ) -> Result<DocumentOpening, ZkPassError> {
     let user_data_token = sign_user_data(document, key, keyset)?;
-    let committed =
-        CommittedDocument::commit("", document).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
+    let committed = CommittedDocument::commit("", document).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
     let claim = CommitmentClaim {
         token_type: COMMITMENT_TOKEN_TYPE.into(),
         scheme: COMMITMENT_SCHEME.into(),
@@ -49,9 +50,14 @@ pub fn commit_user_data(
     };
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-    let commitment_token = sign_commitment(&claim, key, keyset.map(|k| (k.jku.as_str(), k.kid.as_str())), now, expires_at)
-        .map_err(|e| ZkPassError::InvalidParams(format!("commitment token: {e}")))?;
-    Ok(DocumentOpening { user_data_token, commitment_token, salts: committed.salts().iter().map(salt_to_hex).collect() })
+    let commitment_token =
+        sign_commitment(&claim, key, keyset.map(|k| (k.jku.as_str(), k.kid.as_str())), now, expires_at)
+            .map_err(|e| ZkPassError::InvalidParams(format!("commitment token: {e}")))?;
+    Ok(DocumentOpening {
+        user_data_token,
+        commitment_token,
+        salts: committed.salts().iter().map(salt_to_hex).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use zkpass_core::{
     ZKVM_TRITON,
 };
 use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
-use zkpass_store::{Consumed, DvrTable};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
+use zkpass_store::{Consumed, DvrTable};
 use zkpass_zkvm::{ProofSystem, Triton, VerifyInput};
 
 use crate::trust::{ServiceTrust, SIGNING_KID};
@@ -331,7 +331,11 @@ impl Verifier {
     /// # Errors
     /// As [`Self::verify_proof`]; `MissingCommitmentToken` for a proof of
     /// data sent without an opening.
-    pub async fn verify_proof_trustless(&self, token: &str, options: VerifyOptions) -> Result<VerifiedProof, ZkPassError> {
+    pub async fn verify_proof_trustless(
+        &self,
+        token: &str,
+        options: VerifyOptions,
+    ) -> Result<VerifiedProof, ZkPassError> {
         let data = zkpass_jose::peek_data(token)?;
         self.check(data, options.trustless()).await
     }

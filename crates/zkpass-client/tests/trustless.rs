@@ -104,7 +104,9 @@ async fn run(addr: SocketAddr, root: zkpass_core::PublicKey) -> Run {
 
 impl Run {
     async fn prove(&self, user_data: String) -> Result<String, ZkPassError> {
-        self.holder.generate_proof(&self.trust, &self.dvr_token, &BTreeMap::from([(String::new(), user_data)]), None).await
+        self.holder
+            .generate_proof(&self.trust, &self.dvr_token, &BTreeMap::from([(String::new(), user_data)]), None)
+            .await
     }
 }
 
@@ -125,8 +127,7 @@ async fn a_dishonest_service_passes_ordinary_verification_and_fails_trustless() 
     // the issuer's signature says otherwise
     let err = r.verifier.verify_proof_trustless(&token, VerifyOptions::with_ttl(600)).await.unwrap_err();
     assert!(matches!(&err, ZkPassError::MismatchedCommitment { .. }), "{err}");
-    let err =
-        r.verifier.verify_proof(&token, &r.trust, VerifyOptions::with_ttl(600).trustless()).await.unwrap_err();
+    let err = r.verifier.verify_proof(&token, &r.trust, VerifyOptions::with_ttl(600).trustless()).await.unwrap_err();
     assert!(matches!(&err, ZkPassError::MismatchedCommitment { .. }), "{err}");
 }
 

@@ -20,9 +20,7 @@ mod keys;
 mod proof;
 mod wire;
 
-pub use commitment::{
-    CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS,
-};
+pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS};
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::ZkPassError;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};

@@ -9,9 +9,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use zkpass_core::{DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof};
 use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
+use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument, Salt};
 use zkpass_zkvm::encoding::digest_to_hex;
-use zkpass_query::{Query, UserData};
 use zkpass_zkvm::{ProofSystem, ProveInput};
 
 use crate::config::Limits;
@@ -118,9 +118,8 @@ fn check_opening(
             ZkPassError::MismatchedCommitment { tag: tag.into(), detail: detail.into() }.to_string(),
         )
     };
-    let rebuilt = CommittedDocument::commit_with_salts(tag, doc, &salts).map_err(|_| {
-        mismatch("the salts do not fit the document (one salt per JSON node)")
-    })?;
+    let rebuilt = CommittedDocument::commit_with_salts(tag, doc, &salts)
+        .map_err(|_| mismatch("the salts do not fit the document (one salt per JSON node)"))?;
     if digest_to_hex(&rebuilt.root()) != claim.root || rebuilt.depth() != claim.depth {
         return Err(mismatch("the salts and the signed data do not rebuild the signed root"));
     }
@@ -223,7 +222,12 @@ impl InProcessEnclave {
         }
         let checked = keys.clone();
         blocking(move || {
-            let mut opened = OpenedData { data: UserData::default(), keys: checked, salts: BTreeMap::new(), commitment_tokens: BTreeMap::new() };
+            let mut opened = OpenedData {
+                data: UserData::default(),
+                keys: checked,
+                salts: BTreeMap::new(),
+                commitment_tokens: BTreeMap::new(),
+            };
             for (tag, entry) in bundle {
                 let key = &opened.keys[&tag];
                 let token = match &entry {

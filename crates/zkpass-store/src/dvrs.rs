@@ -127,10 +127,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = DvrTable::open(&dir.path().join("dvrs.db")).await.unwrap();
         t.put("a", "{}", None, 1).await.unwrap();
-        let tasks: Vec<_> = (0..8).map(|i| tokio::spawn({
-            let t = t.clone();
-            async move { t.consume("a", 10 + i).await.unwrap() }
-        })).collect();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                tokio::spawn({
+                    let t = t.clone();
+                    async move { t.consume("a", 10 + i).await.unwrap() }
+                })
+            })
+            .collect();
         let mut now = 0;
         for task in tasks {
             if task.await.unwrap() == Consumed::Now {

@@ -51,7 +51,8 @@ fn main() {
         }
         let date = EvaluationDate::new(2026, 11, 22).unwrap();
         let triton = Triton::default();
-        let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], salts: &Default::default() };
+        let input =
+            ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], salts: &Default::default() };
         let exec = triton.prepare(&input).unwrap();
         triton.run(&exec).unwrap();
         let profile = triton.profile(&exec).unwrap();

@@ -244,8 +244,7 @@ mod tests {
     fn the_salts_rebuild_the_root_and_only_for_the_same_document() {
         let doc = json!({"name": "Ann", "age": 30, "tags": ["a", "b"]});
         let c = CommittedDocument::commit("", &doc).unwrap();
-        let salts: Vec<Salt> =
-            c.salts().iter().map(|s| salt_from_hex("", &salt_to_hex(s)).unwrap()).collect();
+        let salts: Vec<Salt> = c.salts().iter().map(|s| salt_from_hex("", &salt_to_hex(s)).unwrap()).collect();
         assert_eq!(CommittedDocument::commit_with_salts("", &doc, &salts).unwrap().root(), c.root());
         // one value changed: another root
         let other = json!({"name": "Ann", "age": 31, "tags": ["a", "b"]});

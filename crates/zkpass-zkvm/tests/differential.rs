@@ -196,7 +196,8 @@ fn a_random_case_proves_and_verifies() {
         let (q, doc) = (query(), document()).new_tree(&mut runner).expect("a case").current();
         let Ok(query) = Query::parse(&q.to_string()) else { continue };
         let data = UserData::single(doc);
-        let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [9; 32], salts: &Default::default() };
+        let input =
+            ProveInput { query: &query, user_data: &data, date, dvr_digest: [9; 32], salts: &Default::default() };
         let Ok(proved) = triton.prove(&input) else { continue };
         let tags = data.tags();
         let statement = VerifyInput {

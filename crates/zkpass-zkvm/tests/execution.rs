@@ -14,7 +14,13 @@ fn date() -> EvaluationDate {
 
 fn prepare(query: &str, data: &UserData) -> Result<Execution, ZkvmError> {
     let q = Query::parse(query).expect("query parses");
-    Triton::default().prepare(&ProveInput { query: &q, user_data: data, date: date(), dvr_digest: [7; 32], salts: &Default::default() })
+    Triton::default().prepare(&ProveInput {
+        query: &q,
+        user_data: data,
+        date: date(),
+        dvr_digest: [7; 32],
+        salts: &Default::default(),
+    })
 }
 
 /// Runs the program; `run` itself asserts that the VM's output commitment
@@ -171,8 +177,7 @@ fn short_circuit_skips_the_checks_of_unreached_operands() {
 fn the_issuers_salts_make_the_program_open_the_issuers_root() {
     use zkpass_zkvm::commit::CommittedDocument;
     use zkpass_zkvm::encoding::digest_to_hex;
-    let doc: Value =
-        serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
     let issued = CommittedDocument::commit("", &doc).unwrap();
     let data = UserData::single(doc);
     let q = Query::parse(LOAN).unwrap();

@@ -120,7 +120,13 @@ fn the_vm_agrees_with_the_interpreter_on_the_corpus() {
     let mut failures = Vec::new();
     for case in cases() {
         let Ok(query) = Query::parse(&case.query) else { continue };
-        let input = ProveInput { query: &query, user_data: &case.data, date: date(), dvr_digest: [3; 32], salts: &Default::default() };
+        let input = ProveInput {
+            query: &query,
+            user_data: &case.data,
+            date: date(),
+            dvr_digest: [3; 32],
+            salts: &Default::default(),
+        };
         match &case.expect {
             Expect::Output(_) => {
                 let result = triton.prepare(&input).and_then(|exec| triton.run(&exec));

@@ -19,7 +19,9 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let data = UserData::single(json!({"age": 30, "city": "Jakarta", "scores": [70, 85, 10]}));
     let date = EvaluationDate::new(2026, 11, 22).unwrap();
     let triton = Triton::default();
-    let proved = triton.prove(&ProveInput { query: &query, user_data: &data, date, dvr_digest: [1; 32], salts: &Default::default() }).unwrap();
+    let proved = triton
+        .prove(&ProveInput { query: &query, user_data: &data, date, dvr_digest: [1; 32], salts: &Default::default() })
+        .unwrap();
     assert_eq!(
         serde_json::Value::Object(proved.output.clone()),
         json!({"adult": true, "city": true, "all_pass": false})
@@ -79,8 +81,15 @@ fn a_proof_verifies_only_against_its_own_statement() {
     // committed leaf, so no proof exists; and the honest proof does not
     // verify for that output.
     let truncated = UserData::single(json!({"age": 30, "city": "Jakarta", "scores": [70, 85]}));
-    let mut forged =
-        triton.prepare(&ProveInput { query: &query, user_data: &truncated, date, dvr_digest: [1; 32], salts: &Default::default() }).unwrap();
+    let mut forged = triton
+        .prepare(&ProveInput {
+            query: &query,
+            user_data: &truncated,
+            date,
+            dvr_digest: [1; 32],
+            salts: &Default::default(),
+        })
+        .unwrap();
     assert_eq!(forged.output.get("all_pass"), Some(&json!(true)));
     forged.claim.input = zkpass_zkvm::statement::public_input(date, &[1; 32], &tags, &proved.commitments).unwrap();
     let refused = triton.prove_prepared(&forged).unwrap_err();
