@@ -441,3 +441,76 @@ fn check_commitment_token(tag: &str, proof: &ZkPassProof, issuer: &PublicKey) ->
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUERY: &str = r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}}]"#;
+
+    fn verifier_with(store: Arc<dyn DvrStore>) -> (Verifier, KeyPair) {
+        let issuer = KeyPair::generate().unwrap();
+        (Verifier::new(KeyPair::generate().unwrap(), store), issuer)
+    }
+
+    fn requests(issuer: &KeyPair) -> BTreeMap<String, UserDataRequest> {
+        let req = UserDataRequest {
+            user_data_url: None,
+            user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
+        };
+        BTreeMap::from([(String::new(), req)])
+    }
+
+    /// A proof token payload that names `dvr` (its proof is no proof: the
+    /// checks under test come first).
+    fn token_for(dvr: &DataVerificationRequest, verifier: &Verifier, issuer: &KeyPair) -> String {
+        let proof = ZkPassProof {
+            zkproof: String::new(),
+            dvr_title: dvr.dvr_title.clone(),
+            dvr_id: dvr.dvr_id.clone(),
+            dvr_digest: dvr.digest(),
+            user_data_verifying_keys: BTreeMap::from([(String::new(), issuer.public_key().clone())]),
+            dvr_verifying_key: verifier.key.public_key().clone(),
+            time_stamp: unix_now(),
+            output: Map::new(),
+            evaluation_date: EvaluationDate::from_unix_seconds(unix_now()),
+            commitments: BTreeMap::new(),
+            program_digest: String::new(),
+            commitment_tokens: BTreeMap::new(),
+        };
+        sign_data(&serde_json::to_value(proof).unwrap(), &KeyPair::generate().unwrap(), None, None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_proof_after_the_dvr_expired_is_refused() {
+        let (verifier, issuer) = verifier_with(Arc::new(MemoryDvrStore::default()));
+        let options = DvrOptions { nonce: true, expires_in_secs: Some(60) };
+        let dvr = verifier.create_dvr_with("t", QUERY, requests(&issuer), options).unwrap();
+        assert!(dvr.nonce.as_ref().is_some_and(|n| n.len() == 32));
+        let expires_at = dvr.expires_at.unwrap();
+        verifier.sign_dvr(&dvr).await.unwrap();
+        let token = token_for(&dvr, &verifier, &issuer);
+        let late = VerifyOptions { now: expires_at + 1, ..VerifyOptions::with_ttl(600) };
+        let err = verifier.verify_proof_trustless(&token, late).await.unwrap_err();
+        assert!(matches!(err, ZkPassError::ExpiredDvr { expires_at: e, .. } if e == expires_at), "{err}");
+        // before the expiry the next check speaks: this proof has no commitment token
+        let err = verifier.verify_proof_trustless(&token, VerifyOptions::with_ttl(600)).await.unwrap_err();
+        assert!(matches!(err, ZkPassError::MissingCommitmentToken { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn stores_consume_once_and_refuse_a_second_dvr_with_one_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite: Arc<dyn DvrStore> = Arc::new(SqliteDvrStore::open(&dir.path().join("dvrs.db")).await.unwrap());
+        for store in [Arc::new(MemoryDvrStore::default()) as Arc<dyn DvrStore>, sqlite] {
+            let (verifier, issuer) = verifier_with(store.clone());
+            let dvr = verifier.create_dvr("t", QUERY, requests(&issuer)).unwrap();
+            verifier.sign_dvr(&dvr).await.unwrap();
+            assert_eq!(store.get(&dvr.dvr_id).await.unwrap().as_ref(), Some(&dvr));
+            assert!(matches!(verifier.sign_dvr(&dvr).await, Err(ZkPassError::DvrStore(_))));
+            store.consume(&dvr.dvr_id, 1).await.unwrap();
+            assert!(matches!(store.consume(&dvr.dvr_id, 2).await, Err(ZkPassError::DvrAlreadyUsed(_))));
+            assert!(matches!(store.consume("nope", 2).await, Err(ZkPassError::UnknownDvr(_))));
+        }
+    }
+}

@@ -1,7 +1,9 @@
-//! `zkpass load` against a real `zkpass serve` process: every request is
-//! counted, a status rate limit is waited out rather than counted as a
-//! failure, and a refused API key fails every request and the exit code.
-//! Real proofs of a small query.
+//! `zkpass` commands against a real `zkpass serve` process. `zkpass load`:
+//! every request is counted, a status rate limit is waited out rather than
+//! counted as a failure, and a refused API key fails every request and the
+//! exit code. The trustless, one-time flow: `issue --commit`, `dvr
+//! --store`, `prove` with the opening, `verify --trustless` once and only
+//! once. Real proofs of a small query.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -131,4 +133,104 @@ async fn a_refused_api_key_fails_every_request_and_the_exit_code() {
 
     serve.kill().unwrap();
     serve.wait().unwrap();
+}
+
+fn zkpass(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkpass"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ZKPASS_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Runs `zkpass` to its end (on a blocking thread); panics with its
+/// standard error unless it succeeds.
+async fn zkpass_ok(dir: &Path, args: &[&str]) -> Output {
+    let (dir, args) = (dir.to_path_buf(), args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let out = tokio::task::spawn_blocking(move || zkpass(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mut serve, base) = start_service(d);
+    wait_ready(&base).await;
+    std::fs::write(d.join("query.json"), QUERY).unwrap();
+    std::fs::write(d.join("doc.json"), include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
+    zkpass_ok(d, &["keygen", "--out", "issuer"]).await;
+    zkpass_ok(d, &["keygen", "--out", "verifier"]).await;
+
+    let opening = zkpass_ok(d, &["issue", "--key", "issuer.pem", "--data", "doc.json", "--commit"]).await;
+    let opening_json: Value = serde_json::from_slice(&opening.stdout).unwrap();
+    assert!(opening_json["salts"].as_array().is_some_and(|s| !s.is_empty()));
+    std::fs::write(d.join("opening.json"), &opening.stdout).unwrap();
+    // one of --out and --store is needed
+    let nowhere =
+        zkpass(d, &["dvr", "--key", "verifier.pem", "--query", "query.json", "--issuer-key", "issuer.pub.pem"]);
+    assert!(!nowhere.status.success());
+    let err = String::from_utf8_lossy(&nowhere.stderr);
+    assert!(err.contains("--out") && err.contains("--store"), "{err}");
+    let dvr = zkpass_ok(
+        d,
+        &[
+            "dvr",
+            "--key",
+            "verifier.pem",
+            "--query",
+            "query.json",
+            "--issuer-key",
+            "issuer.pub.pem",
+            "--store",
+            "dvrs.db",
+            "--nonce",
+            "--expires-in",
+            "600",
+        ],
+    )
+    .await;
+    std::fs::write(d.join("dvr.jwt"), &dvr.stdout).unwrap();
+    let root = d.join("data/root-key.pub.pem");
+    let proof = zkpass_ok(
+        d,
+        &[
+            "prove",
+            "--service",
+            &base,
+            "--api-key",
+            "k:s",
+            "--root",
+            root.to_str().unwrap(),
+            "--yes",
+            "--dvr-token",
+            "dvr.jwt",
+            "--user-data",
+            "opening.json",
+        ],
+    )
+    .await;
+    std::fs::write(d.join("proof.jwt"), &proof.stdout).unwrap();
+
+    // no --root and no service contact: the issuer's signature and the STARK
+    let verify = ["verify", "--key", "verifier.pem", "--store", "dvrs.db", "--proof", "proof.jwt", "--trustless"];
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    let out = zkpass_ok(d, &verify).await;
+    let output: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(output, serde_json::json!({"rich": true}));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without trusting the service"));
+    // the store remembers: the same proof again is a replay, also from a new process
+    let again = zkpass(d, &verify);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("DvrAlreadyUsed"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }
