@@ -241,6 +241,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Estimate what proving a query costs, without proving: program
+    /// words, cycles, Tip5 permutations, padded height, and the predicted
+    /// proving time and memory. With --user-data the program runs in the
+    /// VM on the data (exact figures); without, the figures are lower
+    /// bounds from the program alone.
+    ///
+    /// Example: `zkpass cost --query examples/bank-loan-approved/query.json
+    /// --user-data examples/bank-loan-approved/user_data.json`.
+    Cost {
+        /// The query (JSON array of statements).
+        #[arg(long, value_name = "FILE")]
+        query: PathBuf,
+        /// User-data documents, `[TAG:]FILE`, one per document.
+        #[arg(long = "user-data", value_name = "[TAG:]FILE")]
+        user_data: Vec<String>,
+        /// Document tags for an estimate without data (default: one
+        /// untagged document).
+        #[arg(long = "tag", value_name = "TAG", conflicts_with = "user_data")]
+        tags: Vec<String>,
+        /// Evaluation date (YYYY-MM-DD); default: today (UTC).
+        #[arg(long)]
+        date: Option<EvaluationDate>,
+        /// STARK security level, bits (as the service's `[proof]`).
+        #[arg(long, default_value_t = zkpass_zkvm::triton::DEFAULT_STARK.security_level)]
+        security_level: u32,
+        /// FRI expansion factor (as the service's `[proof]`).
+        #[arg(long, default_value_t = zkpass_zkvm::triton::DEFAULT_STARK.fri_expansion_factor)]
+        fri_expansion_factor: u32,
+        /// Print the estimate as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the whole workflow over HTTP against an in-process service on a
     /// free loopback port: on the bundled examples, or on your files.
     Demo {
@@ -471,6 +503,32 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Prints a cost estimate for people.
+fn print_estimate(e: &zkpass_zkvm::cost::CostEstimate) {
+    let bound = if e.exact { "" } else { "at least " };
+    println!("program words      {}", e.program_words);
+    if let Some(c) = e.cycles {
+        println!("cycles             {c}");
+    }
+    println!("Tip5 permutations  {bound}{}", e.permutations);
+    println!("padded height      {bound}{}", e.padded_height);
+    if let Some((table, rows)) = e.tallest_table {
+        println!("tallest table      {table} ({rows} rows)");
+    }
+    println!(
+        "STARK              {} bits, FRI expansion factor {}",
+        e.stark.security_level, e.stark.fri_expansion_factor
+    );
+    println!("proving time       {bound}≈ {:.1} s on the reference machine (2 cores, release build)", e.prove_seconds);
+    println!(
+        "peak memory        {bound}≈ {} MiB with the trace cached, ≈ {} MiB without",
+        e.peak_mib_cached, e.peak_mib_uncached
+    );
+    if !e.exact {
+        println!("(without --user-data: lower bounds from the program alone; data sizes add cycles and permutations)");
     }
 }
 
@@ -754,6 +812,35 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 Some(q) => vec![custom_scenario(&q, &user_data)?],
             };
             return run_demo(&scenarios, json).await;
+        }
+        Command::Cost { query, user_data, tags, date, security_level, fri_expansion_factor, json } => {
+            let stark = zkpass_core::StarkParameters { security_level, fri_expansion_factor };
+            stark.check()?;
+            let parsed = zkpass_query::Query::parse(&read(&query)?).map_err(|e| ZkPassError::Query(e.to_string()))?;
+            let mut data = zkpass_query::UserData::default();
+            for arg in &user_data {
+                let (tag, file) = tagged(arg, ':');
+                data.documents.insert(tag, read_json(Path::new(&file))?);
+            }
+            let triton = zkpass_zkvm::Triton::default().with_stark_parameters(stark);
+            let date = date.unwrap_or_else(|| EvaluationDate::from_unix_seconds(unix_now()));
+            let no_salts = BTreeMap::new();
+            let input = zkpass_zkvm::ProveInput {
+                query: &parsed,
+                user_data: &data,
+                date,
+                dvr_digest: [0; 32],
+                salts: &no_salts,
+            };
+            let tags = if tags.is_empty() { vec![String::new()] } else { tags };
+            let estimate = triton
+                .estimate(&parsed, &tags, (!data.documents.is_empty()).then_some(&input))
+                .map_err(|e| ZkPassError::Query(e.to_string()))?;
+            if json {
+                println!("{}", serde_json::to_string(&estimate).unwrap_or_default());
+            } else {
+                print_estimate(&estimate);
+            }
         }
         Command::Load {
             service,

@@ -107,3 +107,46 @@ fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
     assert!(err.contains("warning: --trust-on-first-use"), "{err}");
     assert!(err.contains("127.0.0.1:9"), "{err}");
 }
+
+#[test]
+fn cost_estimates_exactly_with_data_and_as_a_lower_bound_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bank-loan-approved");
+    let query = examples.join("query.json");
+    let data = examples.join("user_data.json");
+    let json = |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).unwrap() };
+
+    let exact = zkpass(
+        &["cost", "--query", query.to_str().unwrap(), "--user-data", data.to_str().unwrap(), "--json"],
+        dir.path(),
+    );
+    assert!(exact.status.success(), "{}", stderr(&exact));
+    let exact = json(&exact);
+    assert_eq!(exact["exact"], true);
+    let height = exact["padded_height"].as_u64().unwrap();
+    assert!(height.is_power_of_two());
+    assert!(exact["cycles"].as_u64().unwrap() > 0);
+    assert!(exact["prove_seconds"].as_f64().unwrap() > 0.0);
+    assert!(exact["peak_mib_cached"].as_u64().unwrap() > exact["peak_mib_uncached"].as_u64().unwrap());
+
+    let bound = zkpass(&["cost", "--query", query.to_str().unwrap(), "--json"], dir.path());
+    assert!(bound.status.success(), "{}", stderr(&bound));
+    let bound = json(&bound);
+    assert_eq!(bound["exact"], false);
+    assert!(bound["cycles"].is_null());
+    assert_eq!(bound["program_words"], exact["program_words"]);
+    assert!(bound["padded_height"].as_u64().unwrap() <= height, "a lower bound");
+    assert!(bound["permutations"].as_u64().unwrap() <= exact["permutations"].as_u64().unwrap());
+
+    // a wider FRI domain costs more; too little security is refused
+    let wide =
+        zkpass(&["cost", "--query", query.to_str().unwrap(), "--fri-expansion-factor", "8", "--json"], dir.path());
+    assert!(json(&wide)["prove_seconds"].as_f64().unwrap() > bound["prove_seconds"].as_f64().unwrap());
+    let weak = zkpass(&["cost", "--query", query.to_str().unwrap(), "--security-level", "80"], dir.path());
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("security_level"), "{}", stderr(&weak));
+    // data the query cannot read is refused, naming the path
+    std::fs::write(dir.path().join("empty.json"), "{}").unwrap();
+    let missing = zkpass(&["cost", "--query", query.to_str().unwrap(), "--user-data", "empty.json"], dir.path());
+    assert!(!missing.status.success());
+}

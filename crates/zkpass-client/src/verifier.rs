@@ -9,7 +9,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use zkpass_core::{
     DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof,
-    ZKVM_TRITON,
+    MIN_SECURITY_LEVEL, ZKVM_TRITON,
 };
 use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
@@ -155,6 +155,9 @@ pub struct VerifyOptions {
     /// Require, for every document, an issuer-signed commitment token whose
     /// root is the proof's (docs/PROOF.md, "Trust model"). Off by default.
     pub trustless: bool,
+    /// The lowest STARK security level accepted, bits (at least
+    /// [`MIN_SECURITY_LEVEL`], the default).
+    pub min_security_level: u32,
 }
 
 impl VerifyOptions {
@@ -168,6 +171,7 @@ impl VerifyOptions {
             max_clock_skew_secs: zkpass_jose::DEFAULT_LEEWAY_SECS,
             single_use: true,
             trustless: false,
+            min_security_level: MIN_SECURITY_LEVEL,
         }
     }
 
@@ -397,6 +401,14 @@ impl Verifier {
             )));
         }
         // 4
+        let floor = options.min_security_level.max(MIN_SECURITY_LEVEL);
+        if proof.stark.security_level < floor {
+            return Err(ZkPassError::InvalidZkProof(format!(
+                "the proof's STARK security level ({} bits) is below the {floor} bits this verifier accepts",
+                proof.stark.security_level
+            )));
+        }
+        proof.stark.check().map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
         let query = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
         let zkproof = base64::engine::general_purpose::STANDARD
             .decode(&proof.zkproof)
@@ -409,6 +421,7 @@ impl Verifier {
             commitments: &proof.commitments,
             date: proof.evaluation_date,
             dvr_digest: dvr.digest_bytes(),
+            stark: proof.stark,
         };
         self.backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
         // 6
@@ -476,6 +489,7 @@ mod tests {
             evaluation_date: EvaluationDate::from_unix_seconds(unix_now()),
             commitments: BTreeMap::new(),
             program_digest: String::new(),
+            stark: zkpass_core::StarkParameters::LEGACY,
             commitment_tokens: BTreeMap::new(),
         };
         sign_data(&serde_json::to_value(proof).unwrap(), &KeyPair::generate().unwrap(), None, None).unwrap()

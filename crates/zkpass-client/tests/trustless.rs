@@ -153,7 +153,12 @@ async fn an_honest_service_proves_the_signed_root_and_single_use_holds() {
     assert!(err.contains("400") && err.contains("commitment token"), "{err}");
 
     let token = r.prove(opening_text(&opening)).await.unwrap();
+    // a verifier that asks for more security than the proof was made with
+    let demanding = VerifyOptions { min_security_level: 160, ..VerifyOptions::with_ttl(600) };
+    let err = r.verifier.verify_proof_trustless(&token, demanding).await.unwrap_err();
+    assert!(matches!(&err, ZkPassError::InvalidZkProof(m) if m.contains("security level")), "{err}");
     let out = r.verifier.verify_proof_trustless(&token, VerifyOptions::with_ttl(600)).await.unwrap();
+    assert_eq!(out.proof.stark, zkpass_zkvm::triton::DEFAULT_STARK);
     assert_eq!(out.output["rich"], Value::Bool(false));
     assert_eq!(out.proof.commitment_tokens.get(""), Some(&opening.commitment_token));
     // the DVR was consumed: the same proof again is a replay

@@ -24,7 +24,10 @@ pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMIT
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::ZkPassError;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
-pub use proof::{DocumentCommitment, EvaluationDate, ZkPassProof};
+pub use proof::{
+    DocumentCommitment, EvaluationDate, StarkParameters, ZkPassProof, MAX_FRI_EXPANSION_FACTOR, MAX_SECURITY_LEVEL,
+    MIN_SECURITY_LEVEL,
+};
 pub use wire::ProofRequestBody;
 
 /// `kid` of the service encryption key in the service JWKS (docs/API.md).

@@ -103,6 +103,60 @@ impl<'de> Deserialize<'de> for EvaluationDate {
     }
 }
 
+/// Lowest conjectured security a proof may be made or accepted with, bits.
+pub const MIN_SECURITY_LEVEL: u32 = 128;
+/// Highest security level accepted, bits (proof size and time grow with it).
+pub const MAX_SECURITY_LEVEL: u32 = 256;
+/// Largest FRI expansion factor accepted.
+pub const MAX_FRI_EXPANSION_FACTOR: u32 = 32;
+
+/// The STARK parameters a proof is made with (docs/PROOF.md, "STARK
+/// parameters"): a setting of the prover, carried in the proof token so
+/// that the verifier checks the proof with the same parameters, after
+/// checking they meet its own minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StarkParameters {
+    /// Conjectured security, bits: the soundness error is at most
+    /// 2^-security_level. [`MIN_SECURITY_LEVEL`] to [`MAX_SECURITY_LEVEL`].
+    pub security_level: u32,
+    /// The FRI domain's size over the randomized trace domain's: a power
+    /// of two from 2 to [`MAX_FRI_EXPANSION_FACTOR`]. Larger: smaller
+    /// proofs, more proving time and memory.
+    pub fri_expansion_factor: u32,
+}
+
+impl StarkParameters {
+    /// The parameters of proofs made before the setting existed, which
+    /// tokens without a `stark` field were made with: Triton VM's default,
+    /// 160 bits, expansion factor 4.
+    pub const LEGACY: Self = Self { security_level: 160, fri_expansion_factor: 4 };
+
+    /// Checks the ranges above.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidParams`] naming the parameter.
+    pub fn check(&self) -> Result<(), ZkPassError> {
+        if !(MIN_SECURITY_LEVEL..=MAX_SECURITY_LEVEL).contains(&self.security_level) {
+            return Err(ZkPassError::InvalidParams(format!(
+                "stark.security_level must be {MIN_SECURITY_LEVEL} to {MAX_SECURITY_LEVEL} bits, not {}",
+                self.security_level
+            )));
+        }
+        let f = self.fri_expansion_factor;
+        if !f.is_power_of_two() || !(2..=MAX_FRI_EXPANSION_FACTOR).contains(&f) {
+            return Err(ZkPassError::InvalidParams(format!(
+                "stark.fri_expansion_factor must be a power of two from 2 to {MAX_FRI_EXPANSION_FACTOR}, not {f}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn legacy() -> Self {
+        Self::LEGACY
+    }
+}
+
 /// The public commitment to one user-data document: the root of the salted
 /// Merkle tree over its flattened leaves and the tree's depth (docs/PROOF.md,
 /// "Document commitment").
@@ -143,6 +197,10 @@ pub struct ZkPassProof {
     pub commitments: BTreeMap<String, DocumentCommitment>,
     /// The program identifier the proof is about (hex).
     pub program_digest: String,
+    /// The STARK parameters the proof was made with (added; tokens without
+    /// it were made with [`StarkParameters::LEGACY`]).
+    #[serde(default = "StarkParameters::legacy")]
+    pub stark: StarkParameters,
     /// Per tag, the issuer's commitment token for the document, when the
     /// holder sent one (trustless mode, docs/PROOF.md "Trust model");
     /// absent from the JSON when empty.
@@ -153,6 +211,18 @@ pub struct ZkPassProof {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stark_parameters_are_checked_by_range() {
+        assert!(StarkParameters::LEGACY.check().is_ok());
+        assert!(StarkParameters { security_level: 128, fri_expansion_factor: 8 }.check().is_ok());
+        let low = StarkParameters { security_level: 127, fri_expansion_factor: 4 }.check().unwrap_err();
+        assert!(low.to_string().contains("security_level"), "{low}");
+        for f in [0, 1, 3, 64] {
+            let e = StarkParameters { security_level: 128, fri_expansion_factor: f }.check().unwrap_err();
+            assert!(e.to_string().contains("fri_expansion_factor"), "{e}");
+        }
+    }
 
     #[test]
     fn dates_parse_check_and_count_days() {

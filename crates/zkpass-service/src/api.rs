@@ -540,7 +540,9 @@ impl AppState {
         let plan = ProverPlan::for_this_machine(&config.jobs);
         let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
         let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(
-            zkpass_zkvm::Triton::with_trace_caching(caching).with_max_padded_height(config.limits.max_padded_height),
+            zkpass_zkvm::Triton::with_trace_caching(caching)
+                .with_max_padded_height(config.limits.max_padded_height)
+                .with_stark_parameters(config.proof),
         );
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         let enclave =

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use zkpass_core::StarkParameters;
 use zkpass_jose::FetchPolicy;
 
 use crate::ServiceError;
@@ -255,6 +256,15 @@ pub struct ServiceConfig {
     /// Jobs, provers and retention.
     #[serde(default)]
     pub jobs: JobsConfig,
+    /// The STARK parameters proofs are made with (`[proof]
+    /// security_level`, `fri_expansion_factor`; docs/PROOF.md, "STARK
+    /// parameters"). Never below 128 bits.
+    #[serde(default = "default_stark")]
+    pub proof: StarkParameters,
+}
+
+fn default_stark() -> StarkParameters {
+    zkpass_zkvm::triton::DEFAULT_STARK
 }
 
 fn default_listen() -> String {
@@ -280,6 +290,7 @@ impl Default for ServiceConfig {
             database_url: None,
             respond_async: false,
             jobs: JobsConfig::default(),
+            proof: default_stark(),
         }
     }
 }
@@ -300,9 +311,10 @@ impl ServiceConfig {
     /// Parses TOML text.
     ///
     /// # Errors
-    /// The TOML error as text (it names the field and line).
+    /// The TOML error as text (it names the field and line); STARK
+    /// parameters out of range.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e: toml::de::Error| {
+        let config: Self = toml::from_str(text).map_err(|e: toml::de::Error| {
             let m = e.to_string();
             if m.contains("unknown field `secret`") {
                 "api_keys: a plaintext `secret` is not accepted; store `secret_sha256` instead \
@@ -311,7 +323,9 @@ impl ServiceConfig {
             } else {
                 m
             }
-        })
+        })?;
+        config.proof.check().map_err(|e| format!("[proof]: {e}"))?;
+        Ok(config)
     }
 
     /// The JWKS URL of this service.
@@ -325,6 +339,18 @@ impl ServiceConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stark_parameters_default_and_are_checked() {
+        let c = ServiceConfig::parse("").unwrap();
+        assert_eq!(c.proof, zkpass_zkvm::triton::DEFAULT_STARK);
+        let c = ServiceConfig::parse("[proof]\nsecurity_level = 160\nfri_expansion_factor = 8\n").unwrap();
+        assert_eq!((c.proof.security_level, c.proof.fri_expansion_factor), (160, 8));
+        let e = ServiceConfig::parse("[proof]\nsecurity_level = 100\nfri_expansion_factor = 4\n").unwrap_err();
+        assert!(e.contains("[proof]") && e.contains("security_level"), "{e}");
+        let e = ServiceConfig::parse("[proof]\nsecurity_level = 128\nfri_expansion_factor = 6\n").unwrap_err();
+        assert!(e.contains("fri_expansion_factor"), "{e}");
+    }
 
     #[test]
     fn parses_keys_and_defaults() {

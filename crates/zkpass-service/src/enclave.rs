@@ -323,6 +323,7 @@ impl InProcessEnclave {
             evaluation_date: date,
             commitments: proved.commitments,
             program_digest: proved.program_digest,
+            stark: proved.stark,
             commitment_tokens,
         };
         let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -2,9 +2,11 @@
 //! permutations, the tallest table, prove and verify time, proof size and
 //! peak memory.
 //!
-//! `cargo bench --profile dev -p zkpass-zkvm --bench examples [-- NAME]
-//! [--trace-only]` (one example per process gives a per-example peak
-//! memory; `--trace-only` skips proving).
+//! `cargo bench -p zkpass-zkvm --bench examples [-- NAME] [--trace-only]
+//! [--security=BITS] [--expansion=FACTOR] [--cache=on|off]` (release
+//! profile; one example per process gives a per-example peak memory;
+//! `--trace-only` skips proving; the STARK parameters default to the
+//! proof system's, the trace cache to Triton VM's own choice).
 
 use std::time::Instant;
 
@@ -12,7 +14,7 @@ use serde_json::Value;
 use zkpass_core::EvaluationDate;
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::CommittedDocument;
-use zkpass_zkvm::{ProofSystem, ProveInput, Triton, VerifyInput};
+use zkpass_zkvm::{ProofSystem, ProveInput, TraceCaching, Triton, VerifyInput};
 
 fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -25,6 +27,20 @@ fn peak_rss_mib() -> u64 {
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let trace_only = std::env::args().any(|a| a == "--trace-only");
+    let option = |name: &str| std::env::args().find_map(|a| a.strip_prefix(name).map(str::to_string));
+    let mut stark = zkpass_zkvm::triton::DEFAULT_STARK;
+    if let Some(bits) = option("--security=") {
+        stark.security_level = bits.parse().expect("--security=BITS");
+    }
+    if let Some(f) = option("--expansion=") {
+        stark.fri_expansion_factor = f.parse().expect("--expansion=FACTOR");
+    }
+    let caching = match option("--cache=").as_deref() {
+        Some("on") => TraceCaching::On,
+        Some("off") => TraceCaching::Off,
+        _ => TraceCaching::Automatic,
+    };
+    eprintln!("STARK: {stark:?}, trace caching: {caching:?}");
     let root = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
     let mut dirs: Vec<_> =
         std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
@@ -50,7 +66,7 @@ fn main() {
             }
         }
         let date = EvaluationDate::new(2026, 11, 22).unwrap();
-        let triton = Triton::default();
+        let triton = Triton::with_trace_caching(caching).with_stark_parameters(stark);
         let input =
             ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], salts: &Default::default() };
         let exec = triton.prepare(&input).unwrap();
@@ -76,6 +92,7 @@ fn main() {
             commitments: &proved.commitments,
             date,
             dvr_digest: [0; 32],
+            stark: proved.stark,
         };
         let t = Instant::now();
         triton.verify(&statement, &proved.proof).unwrap();

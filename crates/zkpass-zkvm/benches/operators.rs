@@ -4,7 +4,7 @@
 //! permutations, the tallest table, and the padded height and prove time at
 //! the larger size.
 //!
-//! `cargo bench --profile dev -p zkpass-zkvm --bench operators [-- NAME]`
+//! `cargo bench --workspace --bench operators [-- NAME]` (release profile)
 
 use serde_json::{json, Value};
 use zkpass_core::EvaluationDate;
@@ -119,7 +119,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case, [usize; 2])> {
                 for _ in 0..n {
                     e = json!({"*": [e, 1]});
                 }
-                (output(e), json!({"x": -7}))
+                (output(e), json!({"x": -7, "_x_zkpass_public_": true}))
             },
             [1, 9],
         ),

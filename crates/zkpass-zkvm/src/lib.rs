@@ -17,6 +17,7 @@
 
 pub mod commit;
 pub mod compile;
+pub mod cost;
 pub mod encoding;
 mod error;
 pub mod fold_table;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
-use zkpass_core::{DocumentCommitment, EvaluationDate};
+use zkpass_core::{DocumentCommitment, EvaluationDate, StarkParameters};
 use zkpass_query::{Query, UserData};
 
 use crate::commit::Salt;
@@ -53,6 +53,8 @@ pub struct ProveOutput {
     pub commitments: BTreeMap<String, DocumentCommitment>,
     /// Program identifier (hex).
     pub program_digest: String,
+    /// The STARK parameters the proof was made with.
+    pub stark: StarkParameters,
     /// Measurements.
     pub stats: ProofStats,
 }
@@ -73,6 +75,9 @@ pub struct VerifyInput<'a> {
     pub date: EvaluationDate,
     /// The digest of the verifier's stored DVR.
     pub dvr_digest: [u8; 32],
+    /// The STARK parameters the proof claims to be made with; the verifier
+    /// checks them against its minimum before it verifies.
+    pub stark: StarkParameters,
 }
 
 /// A zero-knowledge proof backend for zkPass queries.

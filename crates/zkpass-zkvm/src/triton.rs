@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use triton_vm::prelude::InstructionError;
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
-use zkpass_core::{DocumentCommitment, EvaluationDate};
+use zkpass_core::{DocumentCommitment, EvaluationDate, StarkParameters};
 use zkpass_query::{Query, QueryError};
 
 use crate::commit::CommittedDocument;
@@ -15,13 +15,30 @@ use crate::statement::{output_digest, public_input};
 use crate::system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
 use crate::ZkvmError;
 
-/// The Triton VM proof system (`triton-vm` 9, default STARK parameters:
-/// 160 bits of conjectured security; proofs are zero-knowledge).
-#[derive(Debug, Clone, Copy, Default)]
+/// The Triton VM proof system (`triton-vm` 9; proofs are zero-knowledge).
+/// Proves with [`DEFAULT_STARK`] unless [`Triton::with_stark_parameters`]
+/// says otherwise; verifies with the parameters the statement names.
+#[derive(Debug, Clone, Copy)]
 pub struct Triton {
-    stark: Stark,
+    stark: StarkParameters,
     trace_caching: TraceCaching,
     max_padded_height: Option<usize>,
+}
+
+/// The STARK parameters proofs are made with by default (docs/PROOF.md,
+/// "STARK parameters").
+pub const DEFAULT_STARK: StarkParameters = StarkParameters { security_level: 128, fri_expansion_factor: 4 };
+
+impl Default for Triton {
+    fn default() -> Self {
+        Self { stark: DEFAULT_STARK, trace_caching: TraceCaching::default(), max_padded_height: None }
+    }
+}
+
+/// Triton VM's STARK for checked parameters.
+fn stark_of(p: StarkParameters) -> Result<Stark, ZkvmError> {
+    p.check().map_err(|e| ZkvmError::Statement(e.to_string()))?;
+    Ok(Stark::new(p.security_level as usize, p.fri_expansion_factor.trailing_zeros() as usize))
 }
 
 /// Whether the prover keeps the low-degree-extended trace in memory
@@ -120,6 +137,61 @@ impl Triton {
     /// and memory grow with it: docs/PROOF.md).
     pub fn with_max_padded_height(self, height: usize) -> Self {
         Self { max_padded_height: Some(height), ..self }
+    }
+
+    /// The same proof system proving with `stark` (checked when proving:
+    /// [`StarkParameters::check`]).
+    pub fn with_stark_parameters(self, stark: StarkParameters) -> Self {
+        Self { stark, ..self }
+    }
+
+    /// The STARK parameters this system proves with.
+    pub fn stark_parameters(&self) -> StarkParameters {
+        self.stark
+    }
+
+    /// What proving `query` would cost with this system's STARK
+    /// parameters, without proving: exact trace figures when `data` is
+    /// given (the program runs in the VM on it), lower bounds from the
+    /// program alone otherwise (for documents `tags`).
+    ///
+    /// # Errors
+    /// The compiler's errors; with data, the interpreter's and the VM's
+    /// (a query the data fails costs nothing: it is refused).
+    pub fn estimate(
+        &self,
+        query: &Query,
+        tags: &[String],
+        data: Option<&ProveInput<'_>>,
+    ) -> Result<crate::cost::CostEstimate, ZkvmError> {
+        use crate::cost::{padded_height_lower_bound, predict, CostEstimate};
+        let (words, exact, cycles, permutations, padded_height, tallest) = match data {
+            Some(input) => {
+                let exec = self.prepare(input)?;
+                let profile = self.profile(&exec)?;
+                let tallest = profile.tables.iter().max_by_key(|t| t.1).copied();
+                let words = exec.compiled.program.len_bwords();
+                (words, true, Some(profile.cycles), profile.permutations, profile.padded_height, tallest)
+            }
+            None => {
+                let words = compile(query, tags)?.program.len_bwords();
+                let (permutations, height) = padded_height_lower_bound(words);
+                (words, false, None, permutations, height, None)
+            }
+        };
+        let (prove_seconds, peak_mib_cached, peak_mib_uncached) = predict(padded_height, self.stark);
+        Ok(CostEstimate {
+            program_words: words,
+            exact,
+            cycles,
+            permutations,
+            padded_height,
+            tallest_table: tallest,
+            stark: self.stark,
+            prove_seconds,
+            peak_mib_cached,
+            peak_mib_uncached,
+        })
     }
 
     /// Compiles `query` for documents `tags`.
@@ -259,7 +331,7 @@ impl Triton {
                 triton_vm::config::overwrite_lde_trace_caching_to(triton_vm::config::CacheDecision::NoCache)
             }
         }
-        let proof = self.stark.prove(&exec.claim, &aet).map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        let proof = stark_of(self.stark)?.prove(&exec.claim, &aet).map_err(|e| ZkvmError::Proving(e.to_string()))?;
         let bytes: Vec<u8> = proof.0.iter().flat_map(|e| e.value().to_le_bytes()).collect();
         let stats = ProofStats {
             cycles: aet.height_of_table(TableId::Processor),
@@ -306,6 +378,7 @@ impl ProofSystem for Triton {
             program_digest: digest_to_hex(&exec.claim.program_digest),
             output: exec.output,
             commitments: exec.commitments,
+            stark: self.stark,
             stats,
         })
     }
@@ -316,6 +389,6 @@ impl ProofSystem for Triton {
             .with_input(public_input(s.date, &s.dvr_digest, &compiled.tags, s.commitments)?)
             .with_output(output_digest(&compiled.output_keys, s.output)?.values().to_vec());
         let proof = proof_from_bytes(proof)?;
-        self.stark.verify(&claim, &proof).map_err(|e| ZkvmError::Rejected(e.to_string()))
+        stark_of(s.stark)?.verify(&claim, &proof).map_err(|e| ZkvmError::Rejected(e.to_string()))
     }
 }

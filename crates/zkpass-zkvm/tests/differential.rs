@@ -207,6 +207,7 @@ fn a_random_case_proves_and_verifies() {
             commitments: &proved.commitments,
             date,
             dvr_digest: [9; 32],
+            stark: proved.stark,
         };
         triton.verify(&statement, &proved.proof).expect("the proof verifies");
         return;

@@ -1,6 +1,7 @@
 //! One real proof, and the statement it is bound to: every public part of
-//! the statement (output, DVR, date, query, commitment) and the proof bytes
-//! are tampered with in turn, and an array element is dropped.
+//! the statement (output, DVR, date, query, commitment, STARK parameters)
+//! and the proof bytes are tampered with in turn, and an array element is
+//! dropped.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,7 @@ fn a_proof_verifies_only_against_its_own_statement() {
         commitments: &proved.commitments,
         date,
         dvr_digest: [1; 32],
+        stark: proved.stark,
     };
     triton.verify(&statement, &proved.proof).expect("the honest statement verifies");
 
@@ -74,6 +76,17 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let i = tampered.len() / 2;
     tampered[i] ^= 1;
     assert!(rejected(&statement, &tampered), "flipped proof byte");
+
+    // the parameters the proof claims must be the ones it was made with
+    assert_eq!(proved.stark, zkpass_zkvm::triton::DEFAULT_STARK);
+    let other_stark = zkpass_core::StarkParameters { security_level: 160, fri_expansion_factor: 4 };
+    assert!(rejected(&VerifyInput { stark: other_stark, ..statement }, &proved.proof), "other STARK parameters");
+    // and parameters below the floor are not even tried
+    let weak = zkpass_core::StarkParameters { security_level: 64, fri_expansion_factor: 4 };
+    assert!(matches!(
+        triton.verify(&VerifyInput { stark: weak, ..statement }, &proved.proof),
+        Err(ZkvmError::Statement(_))
+    ));
 
     // A prover who drops the failing element: the witness of the shorter
     // array, against the commitment of the issued document, claiming that

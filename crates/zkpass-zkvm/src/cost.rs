@@ -1,0 +1,111 @@
+//! What a proof will cost, before proving (docs/PROOF.md, "Cost before
+//! proving").
+//!
+//! With the user data the program is run in the VM without proving, so the
+//! trace shape (cycles, Tip5 permutations, padded height) is exact. Without
+//! data only the program is known: its words, and the permutations that
+//! hash it, which bound the padded height from below. Proving time and
+//! memory follow the padded height and the STARK parameters; they are
+//! predicted from measurements on a reference machine (BENCHMARKS.md:
+//! 2 cores, release build) and scale with the machine.
+
+use serde::Serialize;
+use zkpass_core::StarkParameters;
+
+/// Cascade-table rows per Tip5 permutation, at least (BENCHMARKS.md: 45–50
+/// on the examples): the lower bound of the padded height.
+const CASCADE_ROWS_PER_PERMUTATION: usize = 45;
+
+/// Proving seconds per 1,024 rows of padded height at 128 bits and FRI
+/// expansion factor 4, trace cached, on the reference machine.
+pub const REFERENCE_SECONDS_PER_1K_ROWS: f64 = 0.15;
+/// Peak MiB per 1,024 rows at expansion factor 4 with the trace cached.
+pub const REFERENCE_MIB_PER_1K_ROWS_CACHED: f64 = 56.0;
+/// Peak MiB per 1,024 rows at expansion factor 4 without the trace cache.
+pub const REFERENCE_MIB_PER_1K_ROWS_UNCACHED: f64 = 18.0;
+/// Memory besides the trace (program, tables, the process), MiB.
+const BASE_MIB: f64 = 40.0;
+
+/// The estimated cost of proving one query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostEstimate {
+    /// Words of the compiled program.
+    pub program_words: usize,
+    /// Whether the trace figures come from running the VM on the data
+    /// (`true`) or are lower bounds from the program alone.
+    pub exact: bool,
+    /// Processor cycles (with data only).
+    pub cycles: Option<usize>,
+    /// Tip5 permutations: all of them with data; without, those that hash
+    /// the program (a lower bound).
+    pub permutations: usize,
+    /// Padded trace height (a power of two); a lower bound without data.
+    pub padded_height: usize,
+    /// The table that sets the padded height and its rows (with data).
+    pub tallest_table: Option<(&'static str, usize)>,
+    /// The STARK parameters the prediction is for.
+    pub stark: StarkParameters,
+    /// Predicted proving time on the reference machine, seconds.
+    pub prove_seconds: f64,
+    /// Predicted peak memory of one proof with the trace cached, MiB.
+    pub peak_mib_cached: u64,
+    /// Predicted peak memory without the trace cache, MiB.
+    pub peak_mib_uncached: u64,
+}
+
+/// Predicted (seconds, MiB cached, MiB uncached) of a proof of padded
+/// height `rows` with `stark`. Fitted to the release measurements of
+/// BENCHMARKS.md ("STARK parameters"): time is linear in the rows and in
+/// `(4 + fri_expansion_factor) / 8` (±15 % from factor 2 to 16) and hardly
+/// depends on the security level (which sets the proof size instead);
+/// memory is linear in the rows and, from factor 4 up, in the factor (an
+/// over-estimate by up to a fifth at factor 16).
+pub fn predict(rows: usize, stark: StarkParameters) -> (f64, u64, u64) {
+    let k = rows as f64 / 1024.0;
+    let f = f64::from(stark.fri_expansion_factor);
+    let seconds = REFERENCE_SECONDS_PER_1K_ROWS * k * (4.0 + f) / 8.0;
+    let expansion = f.max(4.0) / 4.0;
+    let mib = |per_1k: f64| (BASE_MIB + per_1k * k * expansion).round() as u64;
+    (seconds, mib(REFERENCE_MIB_PER_1K_ROWS_CACHED), mib(REFERENCE_MIB_PER_1K_ROWS_UNCACHED))
+}
+
+/// The lower bound of the padded height of a program of `words` words:
+/// hashing it takes `⌈words / 10⌉` permutations, each at least
+/// [`CASCADE_ROWS_PER_PERMUTATION`] cascade rows; and the program table
+/// holds every word.
+pub fn padded_height_lower_bound(words: usize) -> (usize, usize) {
+    let permutations = words.div_ceil(10);
+    let rows = (permutations * CASCADE_ROWS_PER_PERMUTATION).max(words + 1);
+    (permutations, rows.next_power_of_two())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: StarkParameters = StarkParameters { security_level: 128, fri_expansion_factor: 4 };
+
+    #[test]
+    fn predictions_double_with_the_height_and_the_expansion_factor() {
+        let (t1, c1, u1) = predict(16_384, DEFAULT);
+        let (t2, c2, u2) = predict(32_768, DEFAULT);
+        assert!((t2 / t1 - 2.0).abs() < 1e-9);
+        assert!(c2 > c1 && u2 > u1 && c2 > u2);
+        let wide = StarkParameters { fri_expansion_factor: 8, ..DEFAULT };
+        let (t3, c3, _) = predict(16_384, wide);
+        assert!((t3 / t1 - 1.5).abs() < 1e-9);
+        assert!(c3 > c1);
+        // the loan example, measured at 32768 rows: 4.5–5.2 s, 1.8 GiB cached, 0.6 GiB not
+        let (t, cached, uncached) = predict(32_768, DEFAULT);
+        assert!((4.5..=5.2).contains(&t), "{t}");
+        assert!((1_700..=1_900).contains(&cached) && (550..=650).contains(&uncached), "{cached} {uncached}");
+    }
+
+    #[test]
+    fn the_lower_bound_counts_program_hashing() {
+        // 6,175 words: 618 permutations, 27,810 cascade rows at least → 32768
+        assert_eq!(padded_height_lower_bound(6_175), (618, 32_768));
+        assert_eq!(padded_height_lower_bound(10), (1, 64));
+        assert_eq!(padded_height_lower_bound(0), (0, 1));
+    }
+}
