@@ -21,6 +21,7 @@ use zkpass_core::{
     DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
 };
 use zkpass_jose::KeyPair;
+use zkpass_zkvm::ProofSystem as _;
 
 /// zkPass: privacy-preserving data verification with zero-knowledge proofs.
 ///
@@ -515,7 +516,7 @@ fn print_estimate(e: &zkpass_zkvm::cost::CostEstimate) {
     }
     println!("Tip5 permutations  {bound}{}", e.permutations);
     println!("padded height      {bound}{}", e.padded_height);
-    if let Some((table, rows)) = e.tallest_table {
+    if let Some((table, rows)) = &e.tallest_table {
         println!("tallest table      {table} ({rows} rows)");
     }
     println!(

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use zkpass_core::{DocumentOpening, EvaluationDate, ZkPassError};
 use zkpass_jose::encrypt_data;
 
+use zkpass_zkvm::cost::CostEstimate;
+
 use crate::job::{JobStatus, Progress, Submission, WaitOptions};
 use crate::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
 
@@ -178,6 +180,39 @@ impl Holder {
             (None, Some(path)) if answer.status.is_success() => Reply::Ready(Submission::Queued(self.absolute(path))),
             _ => answer.failure(),
         })
+    }
+
+    /// Asks the service what proving would cost, without proving
+    /// (`POST /api/1.0/dvr/1.0/cost`): with the user data (encrypted as for
+    /// a proof) the figures are exact, without it lower bounds from the
+    /// program alone (docs/PROOF.md, "Cost before proving").
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] with the service's `status_code` and text;
+    /// [`ZkPassError::MissingPublicKey`] when the encryption key is not
+    /// vouched for.
+    pub async fn estimate_cost(
+        &self,
+        trust: &ServiceTrust,
+        dvr_token: &str,
+        user_data: Option<&BTreeMap<String, String>>,
+        evaluation_date: Option<EvaluationDate>,
+    ) -> Result<CostEstimate, ZkPassError> {
+        let key = trust.vouched_key(ENCRYPTION_KID)?;
+        let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
+        if let Some(data) = user_data {
+            body["user_data_token"] = Value::String(encrypt_data(&user_data_bundle(data)?, &key)?);
+        }
+        if let Some(d) = evaluation_date {
+            body["evaluation_date"] = Value::String(d.to_string());
+        }
+        let url = format!("{}/api/1.0/dvr/1.0/cost", self.base_url);
+        let answer = self.send(self.authorized(self.http.post(&url).json(&body)), "POST", &url).await?;
+        if !answer.status.is_success() {
+            return Err(answer.error());
+        }
+        serde_json::from_value(answer.body["cost"].clone())
+            .map_err(|e| ZkPassError::Service(format!("the cost answer is not an estimate ({e})")))
     }
 
     /// One look at a job's status URL.

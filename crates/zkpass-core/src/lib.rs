@@ -28,7 +28,7 @@ pub use proof::{
     DocumentCommitment, EvaluationDate, StarkParameters, ZkPassProof, MAX_FRI_EXPANSION_FACTOR, MAX_SECURITY_LEVEL,
     MIN_SECURITY_LEVEL,
 };
-pub use wire::ProofRequestBody;
+pub use wire::{CostRequestBody, ProofRequestBody};
 
 /// `kid` of the service encryption key in the service JWKS (docs/API.md).
 pub const SERVICE_ENCRYPTION_KID: &str = "ServiceEncryptionPubK";

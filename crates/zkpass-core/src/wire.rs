@@ -31,9 +31,47 @@ impl ProofRequestBody {
     }
 }
 
+/// `{"dvr_token": JWE, "user_data_token"?: JWE, "evaluation_date"?:
+/// "YYYY-MM-DD"}`: the body of `POST /api/1.0/dvr/1.0/cost`. Without user
+/// data the estimate is a lower bound from the program alone. Unknown
+/// fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostRequestBody {
+    /// JWE of the DVR token.
+    pub dvr_token: String,
+    /// JWE of the user data, as in a proof request; absent for an estimate
+    /// from the DVR alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data_token: Option<String>,
+    /// The evaluation date; the service's today (UTC) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-11-23")]
+    pub evaluation_date: Option<EvaluationDate>,
+}
+
+impl CostRequestBody {
+    /// Parses a request body.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidParams`] naming the JSON error, never echoing
+    /// the body.
+    pub fn parse(body: &[u8]) -> Result<Self, ZkPassError> {
+        serde_json::from_slice(body).map_err(|e| ZkPassError::InvalidParams(format!("request body: {e}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cost_request_needs_only_the_dvr_token() {
+        let b = CostRequestBody::parse(br#"{"dvr_token":"b"}"#).unwrap();
+        assert_eq!((b.dvr_token.as_str(), b.user_data_token), ("b", None));
+        assert!(CostRequestBody::parse(br#"{"user_data_token":"a"}"#).is_err());
+        assert!(CostRequestBody::parse(br#"{"dvr_token":"b","zkproof":"x"}"#).is_err());
+    }
 
     #[test]
     fn parses_the_three_fields_and_refuses_others() {

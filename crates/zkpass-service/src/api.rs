@@ -22,13 +22,13 @@ use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use zkpass_core::ProofRequestBody;
+use zkpass_core::{CostRequestBody, ProofRequestBody};
 use zkpass_jose::{Jwk, KeySetFetcher};
 use zkpass_store::{Job, JobState, JobStore, NewJob};
 use zkpass_zkvm::TraceCaching;
 
 use crate::config::{ApiKey, ServiceConfig};
-use crate::enclave::Enclave;
+use crate::enclave::{CostRequest, Enclave};
 use crate::jobs::{Jobs, ProverPlan};
 use crate::limits::{ClientAddr, RateLimits};
 use crate::ServiceError;
@@ -67,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let protected = Router::new()
         .route(&proof_route, post(proof))
         .route(&format!("{proof_route}/{{id}}"), get(job_status).delete(cancel_job))
+        .route(&format!("/api/{}/dvr/{}/cost", crate::API_VERSION, crate::DVR_APP_VERSION), post(cost))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), authenticate));
     Router::new()
         .merge(protected)
@@ -354,6 +355,34 @@ async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
             None => ServiceError::Internal("the job failed without an error".into()).into_response(),
         },
     })
+}
+
+/// `POST /api/1.0/dvr/1.0/cost`: what proving would cost, without
+/// proving: the enclave opens and checks the request as for a proof, then
+/// runs the program on the data (exact figures) or measures the program
+/// alone (no `user_data_token`: lower bounds). Answered at once.
+#[utoipa::path(post, path = "/api/1.0/dvr/1.0/cost", tag = "proofs", request_body = zkpass_core::CostRequestBody,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The estimate", body = crate::openapi::CostAnswer),
+        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = crate::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong API key", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::openapi::ErrorBody),
+        (status = 429, description = "Rate limit (shared with proof requests); see `Retry-After`", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The enclave cannot estimate now (`NOT_READY`)", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn cost(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ServiceError> {
+    let body = CostRequestBody::parse(&body.map_err(unreadable_body)?)?;
+    let request = CostRequest {
+        dvr_token: body.dvr_token,
+        user_data_token: body.user_data_token,
+        evaluation_date: body.evaluation_date,
+    };
+    let estimate = state.enclave.estimate_cost(request).await?;
+    Ok(Json(json!({"status": 200, "cost": estimate})).into_response())
 }
 
 /// `POST /api/1.0/dvr/1.0/proof`: the request becomes a job. Answered

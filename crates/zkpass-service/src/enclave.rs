@@ -11,6 +11,7 @@ use zkpass_core::{DataVerificationRequest, DocumentOpening, EvaluationDate, Publ
 use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument, Salt};
+use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
 use zkpass_zkvm::{ProofSystem, ProveInput};
 
@@ -32,12 +33,32 @@ pub struct ProofRequest {
 /// The future an [`Enclave`] returns: the proof token or an error.
 pub type ProofFuture<'a> = Pin<Box<dyn Future<Output = Result<String, ServiceError>> + Send + 'a>>;
 
+/// A cost request as it crosses the boundary: ciphertext only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostRequest {
+    /// JWE of the DVR token.
+    pub dvr_token: String,
+    /// JWE of the user data (as in [`ProofRequest`]), if any.
+    pub user_data_token: Option<String>,
+    /// The evaluation date; today (UTC) when absent.
+    pub evaluation_date: Option<EvaluationDate>,
+}
+
+/// The future [`Enclave::estimate_cost`] returns.
+pub type CostFuture<'a> = Pin<Box<dyn Future<Output = Result<CostEstimate, ServiceError>> + Send + 'a>>;
+
 /// The enclave side of the service: decrypt, verify signatures, evaluate,
 /// prove, sign. In-process by default ([`InProcessEnclave`]); an enclave
 /// deployment implements it over a framed socket.
 pub trait Enclave: Send + Sync {
     /// Turns a request into a signed proof token.
     fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_>;
+
+    /// Estimates what proving a request would cost, without proving. An
+    /// enclave that cannot answers 503 (`NOT_READY`), the default.
+    fn estimate_cost(&self, _request: CostRequest) -> CostFuture<'_> {
+        Box::pin(async { Err(ServiceError::Unavailable("this enclave does not estimate costs".into())) })
+    }
 }
 
 /// The enclave running inside this process.
@@ -264,15 +285,14 @@ impl InProcessEnclave {
         Ok(date)
     }
 
-    async fn prove(&self, request: ProofRequest) -> Result<String, ServiceError> {
-        let time_stamp = now_secs();
-        let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
-        let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
+    /// Parses the DVR's query under the limits and checks that this backend
+    /// serves its `zkvm` and that `query_method_ver` names its program.
+    async fn checked_query(&self, dvr: &DataVerificationRequest) -> Result<Query, ServiceError> {
         let backend = Arc::clone(&self.backend);
         let query_limits = self.limits.query();
         let (query_text, zkvm, tags, method) =
             (dvr.query.clone(), dvr.zkvm.clone(), dvr.tags(), dvr.query_method_ver.clone());
-        let query = blocking(move || {
+        blocking(move || {
             let query = Query::parse_with_limits(&query_text, &query_limits)
                 .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))?;
             if zkvm != backend.zkvm() {
@@ -286,7 +306,40 @@ impl InProcessEnclave {
             }
             Ok(query)
         })
-        .await?;
+        .await
+    }
+
+    /// Estimates what proving the request would cost (no proof is made):
+    /// the same checks as a proof request, then the program runs on the
+    /// data, or only the program is measured when no data comes.
+    async fn estimate(&self, request: CostRequest) -> Result<CostEstimate, ServiceError> {
+        let date = self.evaluation_date(request.evaluation_date, now_secs())?;
+        let (dvr, _) = self.open_dvr(request.dvr_token).await?;
+        let query = self.checked_query(&dvr).await?;
+        let opened = match request.user_data_token {
+            Some(token) => Some(self.open_user_data(token, &dvr).await?),
+            None => None,
+        };
+        let backend = Arc::clone(&self.backend);
+        let (tags, dvr_digest) = (dvr.tags(), dvr.digest_bytes());
+        blocking(move || {
+            let estimate = match &opened {
+                Some(o) => {
+                    let input = ProveInput { query: &query, user_data: &o.data, date, dvr_digest, salts: &o.salts };
+                    backend.estimate(&query, &tags, Some(&input))?
+                }
+                None => backend.estimate(&query, &tags, None)?,
+            };
+            Ok(estimate)
+        })
+        .await
+    }
+
+    async fn prove(&self, request: ProofRequest) -> Result<String, ServiceError> {
+        let time_stamp = now_secs();
+        let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
+        let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
+        let query = self.checked_query(&dvr).await?;
         let opened = self.open_user_data(request.user_data_token, &dvr).await?;
         let OpenedData { data: user_data, keys: user_keys, salts, commitment_tokens } = opened;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
@@ -335,5 +388,9 @@ impl InProcessEnclave {
 impl Enclave for InProcessEnclave {
     fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_> {
         Box::pin(self.prove(request))
+    }
+
+    fn estimate_cost(&self, request: CostRequest) -> CostFuture<'_> {
+        Box::pin(self.estimate(request))
     }
 }

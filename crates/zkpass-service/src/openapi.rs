@@ -32,6 +32,45 @@ pub struct ProofAnswer {
     pub output: String,
 }
 
+/// A cost estimate (`POST /api/1.0/dvr/1.0/cost`; docs/PROOF.md, "Cost
+/// before proving").
+#[derive(Serialize, ToSchema)]
+pub struct CostAnswer {
+    /// 200.
+    pub status: u16,
+    /// The estimate.
+    pub cost: CostFigures,
+}
+
+/// The figures of a cost estimate.
+#[derive(Serialize, ToSchema)]
+pub struct CostFigures {
+    /// Words of the compiled program.
+    pub program_words: u64,
+    /// Whether the figures come from running the program on the data
+    /// (else lower bounds from the program alone).
+    pub exact: bool,
+    /// Processor cycles (with data only).
+    pub cycles: Option<u64>,
+    /// Tip5 permutations.
+    pub permutations: u64,
+    /// Padded trace height, a power of two.
+    pub padded_height: u64,
+    /// `[table name, rows]` of the table that sets the padded height
+    /// (with data only).
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub tallest_table: Option<(String, u64)>,
+    /// `{"security_level", "fri_expansion_factor"}` of the service.
+    #[schema(value_type = Object)]
+    pub stark: serde_json::Value,
+    /// Predicted proving time on the reference machine, seconds.
+    pub prove_seconds: f64,
+    /// Predicted peak memory with the trace cached, MiB.
+    pub peak_mib_cached: u64,
+    /// Predicted peak memory without the trace cache, MiB.
+    pub peak_mib_uncached: u64,
+}
+
 /// A proof request accepted as a job.
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
@@ -113,6 +152,7 @@ impl Modify for BasicAuth {
         holders send a DVR and user data, encrypted, and get a zero-knowledge proof of the query's answer."),
     paths(
         crate::api::proof,
+        crate::api::cost,
         crate::api::job_status,
         crate::api::cancel_job,
         crate::api::jwks,
@@ -123,6 +163,9 @@ impl Modify for BasicAuth {
     ),
     components(schemas(
         zkpass_core::ProofRequestBody,
+        zkpass_core::CostRequestBody,
+        CostAnswer,
+        CostFigures,
         zkpass_jose::Jwk,
         ErrorBody,
         ProofAnswer,

@@ -226,6 +226,7 @@ async fn the_openapi_document_names_every_route() {
     let routes = [
         (PROOF, vec!["post"]),
         ("/api/1.0/dvr/1.0/proof/{id}", vec!["get", "delete"]),
+        ("/api/1.0/dvr/1.0/cost", vec!["post"]),
         ("/.well-known/jwks.json", vec!["get"]),
         ("/health", vec!["get"]),
         ("/ready", vec!["get"]),
@@ -239,7 +240,16 @@ async fn the_openapi_document_names_every_route() {
             assert!(paths[path][m].is_object(), "{m} {path} is missing");
         }
     }
-    for schema in ["ErrorBody", "ProofRequestBody", "ProofAnswer", "Accepted", "JobPending", "Jwk"] {
+    for schema in [
+        "ErrorBody",
+        "ProofRequestBody",
+        "ProofAnswer",
+        "Accepted",
+        "JobPending",
+        "Jwk",
+        "CostRequestBody",
+        "CostAnswer",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }
     assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "basic");

@@ -9,7 +9,7 @@
 //! predicted from measurements on a reference machine (BENCHMARKS.md:
 //! 2 cores, release build) and scale with the machine.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zkpass_core::StarkParameters;
 
 /// Cascade-table rows per Tip5 permutation, at least (BENCHMARKS.md: 45–50
@@ -27,7 +27,7 @@ pub const REFERENCE_MIB_PER_1K_ROWS_UNCACHED: f64 = 18.0;
 const BASE_MIB: f64 = 40.0;
 
 /// The estimated cost of proving one query.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostEstimate {
     /// Words of the compiled program.
     pub program_words: usize,
@@ -42,7 +42,7 @@ pub struct CostEstimate {
     /// Padded trace height (a power of two); a lower bound without data.
     pub padded_height: usize,
     /// The table that sets the padded height and its rows (with data).
-    pub tallest_table: Option<(&'static str, usize)>,
+    pub tallest_table: Option<(String, usize)>,
     /// The STARK parameters the prediction is for.
     pub stark: StarkParameters,
     /// Predicted proving time on the reference machine, seconds.

@@ -98,6 +98,19 @@ pub trait ProofSystem: Send + Sync {
     /// The interpreter's error for data the query rejects; proving errors.
     fn prove(&self, input: &ProveInput<'_>) -> Result<ProveOutput, ZkvmError>;
 
+    /// What proving would cost, without proving: exact with `input` (the
+    /// program runs on its data), lower bounds from the program alone for
+    /// documents `tags` without (see [`crate::cost`]).
+    ///
+    /// # Errors
+    /// The compiler's errors; with data, the interpreter's and the VM's.
+    fn estimate(
+        &self,
+        query: &Query,
+        tags: &[String],
+        input: Option<&ProveInput<'_>>,
+    ) -> Result<crate::cost::CostEstimate, ZkvmError>;
+
     /// Verifies `proof` against the statement.
     ///
     /// # Errors

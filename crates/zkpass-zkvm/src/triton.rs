@@ -150,50 +150,6 @@ impl Triton {
         self.stark
     }
 
-    /// What proving `query` would cost with this system's STARK
-    /// parameters, without proving: exact trace figures when `data` is
-    /// given (the program runs in the VM on it), lower bounds from the
-    /// program alone otherwise (for documents `tags`).
-    ///
-    /// # Errors
-    /// The compiler's errors; with data, the interpreter's and the VM's
-    /// (a query the data fails costs nothing: it is refused).
-    pub fn estimate(
-        &self,
-        query: &Query,
-        tags: &[String],
-        data: Option<&ProveInput<'_>>,
-    ) -> Result<crate::cost::CostEstimate, ZkvmError> {
-        use crate::cost::{padded_height_lower_bound, predict, CostEstimate};
-        let (words, exact, cycles, permutations, padded_height, tallest) = match data {
-            Some(input) => {
-                let exec = self.prepare(input)?;
-                let profile = self.profile(&exec)?;
-                let tallest = profile.tables.iter().max_by_key(|t| t.1).copied();
-                let words = exec.compiled.program.len_bwords();
-                (words, true, Some(profile.cycles), profile.permutations, profile.padded_height, tallest)
-            }
-            None => {
-                let words = compile(query, tags)?.program.len_bwords();
-                let (permutations, height) = padded_height_lower_bound(words);
-                (words, false, None, permutations, height, None)
-            }
-        };
-        let (prove_seconds, peak_mib_cached, peak_mib_uncached) = predict(padded_height, self.stark);
-        Ok(CostEstimate {
-            program_words: words,
-            exact,
-            cycles,
-            permutations,
-            padded_height,
-            tallest_table: tallest,
-            stark: self.stark,
-            prove_seconds,
-            peak_mib_cached,
-            peak_mib_uncached,
-        })
-    }
-
     /// Compiles `query` for documents `tags`.
     ///
     /// # Errors
@@ -380,6 +336,50 @@ impl ProofSystem for Triton {
             commitments: exec.commitments,
             stark: self.stark,
             stats,
+        })
+    }
+
+    /// What proving `query` would cost with this system's STARK
+    /// parameters, without proving: exact trace figures when `data` is
+    /// given (the program runs in the VM on it), lower bounds from the
+    /// program alone otherwise (for documents `tags`).
+    ///
+    /// # Errors
+    /// The compiler's errors; with data, the interpreter's and the VM's
+    /// (a query the data fails costs nothing: it is refused).
+    fn estimate(
+        &self,
+        query: &Query,
+        tags: &[String],
+        input: Option<&ProveInput<'_>>,
+    ) -> Result<crate::cost::CostEstimate, ZkvmError> {
+        use crate::cost::{padded_height_lower_bound, predict, CostEstimate};
+        let (words, exact, cycles, permutations, padded_height, tallest) = match input {
+            Some(input) => {
+                let exec = self.prepare(input)?;
+                let profile = self.profile(&exec)?;
+                let tallest = profile.tables.iter().max_by_key(|t| t.1).map(|(name, rows)| (name.to_string(), *rows));
+                let words = exec.compiled.program.len_bwords();
+                (words, true, Some(profile.cycles), profile.permutations, profile.padded_height, tallest)
+            }
+            None => {
+                let words = compile(query, tags)?.program.len_bwords();
+                let (permutations, height) = padded_height_lower_bound(words);
+                (words, false, None, permutations, height, None)
+            }
+        };
+        let (prove_seconds, peak_mib_cached, peak_mib_uncached) = predict(padded_height, self.stark);
+        Ok(CostEstimate {
+            program_words: words,
+            exact,
+            cycles,
+            permutations,
+            padded_height,
+            tallest_table: tallest,
+            stark: self.stark,
+            prove_seconds,
+            peak_mib_cached,
+            peak_mib_uncached,
         })
     }
 

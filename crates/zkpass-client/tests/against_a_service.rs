@@ -1,9 +1,10 @@
-//! Trustless mode against a dishonest service: an enclave whose prover
-//! changes one value of the user data and commits to a root of its own.
-//! The ordinary verifier accepts its proof (the service signed it); the
-//! trustless verifier refuses it. And an opening whose salts do not
-//! rebuild the signed root is refused by an honest service before proving.
-//! Real proofs of a small query.
+//! The SDK against an in-process service. Trustless mode against a
+//! dishonest service: an enclave whose prover changes one value of the
+//! user data and commits to a root of its own. The ordinary verifier
+//! accepts its proof (the service signed it); the trustless verifier
+//! refuses it. An opening whose salts do not rebuild the signed root is
+//! refused by an honest service before proving. And the cost estimate,
+//! with and without the data. Real proofs of a small query.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use zkpass_service::api::AppState;
 use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::enclave::InProcessEnclave;
 use zkpass_service::keys::ServiceKeys;
+use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::{ProofSystem, ProveInput, ProveOutput, Triton, VerifyInput, ZkvmError};
 
 /// Over 90 M? The document holds 87.25 M; the dishonest prover makes it 99 M.
@@ -48,6 +50,14 @@ impl ProofSystem for Tampering {
         }
         let no_salts = BTreeMap::new();
         self.0.prove(&ProveInput { user_data: &data, salts: &no_salts, ..*input })
+    }
+    fn estimate(
+        &self,
+        query: &Query,
+        tags: &[String],
+        input: Option<&ProveInput<'_>>,
+    ) -> Result<CostEstimate, ZkvmError> {
+        self.0.estimate(query, tags, input)
     }
     fn verify(&self, statement: &VerifyInput<'_>, proof: &[u8]) -> Result<(), ZkvmError> {
         self.0.verify(statement, proof)
@@ -175,4 +185,31 @@ async fn an_honest_service_proves_the_signed_root_and_single_use_holds() {
     r2.verifier.verify_proof(&token, &r2.trust, VerifyOptions::with_ttl(600)).await.unwrap();
     let err = r2.verifier.verify_proof(&token, &r2.trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
     assert!(matches!(&err, ZkPassError::DvrAlreadyUsed(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_estimates_the_cost_without_proving() {
+    let (addr, root, _dir) = start(Arc::new(Triton::default())).await;
+    let r = run(addr, root).await;
+    let bare = sign_user_data(&document(), &r.issuer, None).unwrap();
+    let data = BTreeMap::from([(String::new(), bare)]);
+
+    let exact = r.holder.estimate_cost(&r.trust, &r.dvr_token, Some(&data), None).await.unwrap();
+    assert!(exact.exact && exact.cycles.is_some_and(|c| c > 0));
+    assert!(exact.padded_height.is_power_of_two());
+    assert_eq!(exact.stark, zkpass_zkvm::triton::DEFAULT_STARK);
+    let bound = r.holder.estimate_cost(&r.trust, &r.dvr_token, None, None).await.unwrap();
+    assert!(!bound.exact && bound.cycles.is_none());
+    assert_eq!(bound.program_words, exact.program_words);
+    assert!(bound.padded_height <= exact.padded_height && bound.permutations <= exact.permutations);
+
+    // the same checks as a proof request: data signed by another issuer is refused
+    let rogue = sign_user_data(&document(), &KeyPair::generate().unwrap(), None).unwrap();
+    let err = r
+        .holder
+        .estimate_cost(&r.trust, &r.dvr_token, Some(&BTreeMap::from([(String::new(), rogue)])), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("400") && err.contains("user data token"), "{err}");
 }
