@@ -5,10 +5,13 @@
 //! --store`, `prove` with the opening, `verify --trustless` once and only
 //! once. Real proofs of a small query.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::zkpass;
 use serde_json::Value;
 
 const QUERY: &str = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},55000000]}}}]"#;
@@ -135,21 +138,11 @@ async fn a_refused_api_key_fails_every_request_and_the_exit_code() {
     serve.wait().unwrap();
 }
 
-fn zkpass(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkpass"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ZKPASS_API_KEY")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
 /// Runs `zkpass` to its end (on a blocking thread); panics with its
 /// standard error unless it succeeds.
 async fn zkpass_ok(dir: &Path, args: &[&str]) -> Output {
     let (dir, args) = (dir.to_path_buf(), args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-    let out = tokio::task::spawn_blocking(move || zkpass(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>()))
+    let out = tokio::task::spawn_blocking(move || zkpass(&args.iter().map(String::as_str).collect::<Vec<_>>(), &dir))
         .await
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -173,7 +166,7 @@ async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
     std::fs::write(d.join("opening.json"), &opening.stdout).unwrap();
     // one of --out and --store is needed
     let nowhere =
-        zkpass(d, &["dvr", "--key", "verifier.pem", "--query", "query.json", "--issuer-key", "issuer.pub.pem"]);
+        zkpass(&["dvr", "--key", "verifier.pem", "--query", "query.json", "--issuer-key", "issuer.pub.pem"], d);
     assert!(!nowhere.status.success());
     let err = String::from_utf8_lossy(&nowhere.stderr);
     assert!(err.contains("--out") && err.contains("--store"), "{err}");
@@ -226,7 +219,7 @@ async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
     assert_eq!(output, serde_json::json!({"rich": true}));
     assert!(String::from_utf8_lossy(&out.stderr).contains("without trusting the service"));
     // the store remembers: the same proof again is a replay, also from a new process
-    let again = zkpass(d, &verify);
+    let again = zkpass(&verify, d);
     assert!(!again.status.success());
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("DvrAlreadyUsed"),

@@ -1,20 +1,13 @@
 //! The `zkpass` binary as a user runs it: key files, API keys, consent and
 //! trust flags.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
+use common::zkpass;
 use serde_json::json;
-
-fn zkpass(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkpass"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ZKPASS_API_KEY")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -27,7 +27,7 @@ impl ProofRequestBody {
     /// [`ZkPassError::InvalidParams`] naming the JSON error (field, line and
     /// column), never echoing the body.
     pub fn parse(body: &[u8]) -> Result<Self, ZkPassError> {
-        serde_json::from_slice(body).map_err(|e| ZkPassError::InvalidParams(format!("request body: {e}")))
+        parse_body(body)
     }
 }
 
@@ -57,8 +57,14 @@ impl CostRequestBody {
     /// [`ZkPassError::InvalidParams`] naming the JSON error, never echoing
     /// the body.
     pub fn parse(body: &[u8]) -> Result<Self, ZkPassError> {
-        serde_json::from_slice(body).map_err(|e| ZkPassError::InvalidParams(format!("request body: {e}")))
+        parse_body(body)
     }
+}
+
+/// A JSON request body, or an error naming the JSON error (field, line and
+/// column) without echoing the body.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ZkPassError> {
+    serde_json::from_slice(body).map_err(|e| ZkPassError::InvalidParams(format!("request body: {e}")))
 }
 
 #[cfg(test)]
