@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use zkpass_query::{QueryError, QueryErrorKind as K};
 
-use super::{Gate, Gen, CELLS, CELLS_END, LITS, OUT, SLOTS};
+use super::memory::{CELLS, CELLS_END, LITS, OUT, SLOTS};
+use super::{Gate, Gen};
 
 impl Gen {
     /// Appends one line of assembly.

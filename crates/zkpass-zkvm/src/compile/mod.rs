@@ -29,6 +29,7 @@
 //! against a digest: the prover's initial RAM is never trusted.
 
 mod asm;
+mod memory;
 mod ops;
 mod runtime;
 mod values;
@@ -42,6 +43,7 @@ use zkpass_query::{Expr, Projection, Query, QueryError, QueryErrorKind as K, Res
 pub use crate::encoding::tag;
 use crate::encoding::{pack_bytes, SLOT_WORDS};
 use crate::ZkvmError;
+use memory::{CELLS, DATE, DOCS, HEAP, LITS, OUT, SLOTS};
 use runtime::Runtime;
 
 /// Words per output-table entry: `[present, slot]`.
@@ -51,24 +53,6 @@ pub const OUTPUT_ENTRY_WORDS: usize = 1 + SLOT_WORDS;
 /// program costs one Tip5 permutation per 10 words and sets the padded
 /// height of typical queries (docs/PROOF.md).
 pub const MAX_PROGRAM_WORDS: usize = 1 << 16;
-
-/// Scratch cells of single operations.
-const SCRATCH: u64 = 0;
-/// The evaluation date `[year, month, day]`.
-const DATE: u64 = 32;
-/// Document roots: root (5 words) and depth at `DOCS + 8k`.
-const DOCS: u64 = 64;
-/// Static single-word cells.
-const CELLS: u64 = 1 << 12;
-const CELLS_END: u64 = 1 << 16;
-/// Characters of string literals.
-const LITS: u64 = 1 << 16;
-/// Static value slots (stride 8).
-const SLOTS: u64 = 1 << 20;
-/// The output table.
-const OUT: u64 = 1 << 28;
-/// The dynamic heap (characters and elements of opened values).
-const HEAP: u64 = 1 << 32;
 
 /// An operator as an ordered key (its index in the dispatch of the shared
 /// element-wise loop).

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
-use super::{tag, Gate, Gen, DATE, SCRATCH};
+use super::memory::{DATE, SCRATCH};
+use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
 
