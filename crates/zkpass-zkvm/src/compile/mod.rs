@@ -32,6 +32,7 @@ mod asm;
 mod memory;
 mod ops;
 mod runtime;
+mod snippets;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use super::snippets::IsNotScalarTag;
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -152,16 +153,10 @@ const MERKLE_WALK: &str = "zk_merkle_walk";
 
 impl Gen {
     /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
-    /// string, else 0]`.
+    /// string, else 0]`: reads the slot's tag, then [`IsNotScalarTag`].
     pub(super) fn not_scalar_ind(&mut self) {
         self.emit("read_mem 1 pop 1");
-        let _ = writeln!(
-            self.code,
-            "dup 0 push -{} add dup 1 push -{} add mul swap 1 push -{} add mul push 0 eq push -1 mul push 1 add",
-            tag::BOOL,
-            tag::INT,
-            tag::STR
-        );
+        self.inline(&IsNotScalarTag);
     }
 
     /// Calls `open_scalar` with its arguments copied from the cells `dest`,
