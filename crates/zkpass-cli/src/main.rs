@@ -135,7 +135,8 @@ enum Command {
         /// File holding the DVR token.
         #[arg(long, value_name = "FILE")]
         dvr_token: PathBuf,
-        /// User data token files, `[TAG:]FILE`, one per document.
+        /// User data files, `[TAG:]FILE`, one per document: a user data token,
+        /// or a document opening from `zkpass issue --commit` (trustless mode).
         #[arg(long = "user-data", value_name = "[TAG:]FILE", required = true)]
         user_data: Vec<String>,
         /// Evaluation date (YYYY-MM-DD, UTC); default: the service's today.

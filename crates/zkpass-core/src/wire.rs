@@ -10,7 +10,8 @@ use crate::{EvaluationDate, ZkPassError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProofRequestBody {
-    /// JWE of the user data token, or of a `{tag: token}` bundle.
+    /// JWE of the user data token, or of a `{tag: token or document opening}`
+    /// bundle (docs/WIRE.md, "Tokens").
     pub user_data_token: String,
     /// JWE of the DVR token.
     pub dvr_token: String,

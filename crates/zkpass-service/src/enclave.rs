@@ -22,7 +22,8 @@ use crate::ServiceError;
 /// A proof request as it crosses the boundary: ciphertext only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProofRequest {
-    /// JWE of the user data token, or of a `{tag: token}` bundle.
+    /// JWE of the user data token, or of a `{tag: token or document opening}`
+    /// bundle (docs/WIRE.md, "Tokens").
     pub user_data_token: String,
     /// JWE of the DVR token.
     pub dvr_token: String,
