@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::IsNotScalarTag;
+use super::snippets::{IsNotScalarTag, MerkleWalk, Subroutine as _};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -149,7 +149,6 @@ pub(super) const EXPAND: &str = "zk_expand";
 const CHARS: &str = "zk_chars";
 const FOLD_ASCII: &str = "zk_fold_ascii";
 const FOLD_LOOKUP: &str = "zk_fold_lookup";
-const MERKLE_WALK: &str = "zk_merkle_walk";
 
 impl Gen {
     /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
@@ -223,7 +222,7 @@ impl Gen {
     /// Stack `[depth, node, leaf digest]` → walks to the root → `[root
     /// digest]` checked against `push_root`, with `node == 1` at the end.
     fn walk_and_check(&mut self, push_root: impl FnOnce(&mut Self)) {
-        let _ = writeln!(self.code, "call {MERKLE_WALK}");
+        let _ = writeln!(self.code, "call {}", MerkleWalk.label());
         push_root(self);
         self.emit("assert_vector pop 5");
         self.emit("push 1 eq assert pop 1");
@@ -234,10 +233,7 @@ impl Gen {
         let rt = self.rt;
         let need_chars = self.need_chars;
         let need_fold = self.need_fold;
-        let _ = writeln!(
-            self.subs,
-            "{MERKLE_WALK}:\n  dup 6 push 0 eq skiz return\n  merkle_step\n  pick 6 addi -1 place 6\n  recurse"
-        );
+        self.define(&MerkleWalk);
 
         // open_scalar: divine node, salt, slot; write the slot; check the
         // leaf against the document root; materialise a string's chars.

@@ -3,15 +3,18 @@
 //! reference implementation, and tests that run the code in Triton VM
 //! (without proving) against the reference.
 //!
-//! A snippet is *inlined*: its code runs where it is emitted and leaves the
-//! stack as its [`Snippet::stack_effect`] says, touching nothing below the
-//! words it consumes.
+//! A [`Snippet`] is *inlined*: its code runs where it is emitted. A
+//! [`Subroutine`] is defined once, after the main program, and called by
+//! its label. Either leaves the stack as its stack effect says, touching
+//! nothing below the words it consumes.
 
 use triton_vm::prelude::LabelledInstruction;
 
 mod is_not_scalar_tag;
+mod merkle_walk;
 
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
+pub(super) use merkle_walk::MerkleWalk;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
@@ -40,7 +43,28 @@ pub(super) trait Snippet {
     fn code(&self) -> Vec<LabelledInstruction>;
 }
 
+/// One routine of the runtime that programs call (`call LABEL`).
+pub(super) trait Subroutine {
+    /// Its label.
+    fn label(&self) -> &'static str;
+    /// What a call takes from and leaves on the stack.
+    fn stack_effect(&self) -> StackEffect;
+    /// Its definition: the label, the body, and its `return` (or
+    /// `recurse`) instructions.
+    fn definition(&self) -> Vec<LabelledInstruction>;
+}
+
 impl super::Gen {
+    /// Appends `subroutine`'s definition to the subroutines, after a
+    /// comment naming its stack effect.
+    pub(super) fn define(&mut self, subroutine: &impl Subroutine) {
+        use std::fmt::Write as _;
+        let _ = writeln!(self.subs, "// {}: {}", subroutine.label(), subroutine.stack_effect());
+        for i in subroutine.definition() {
+            let _ = writeln!(self.subs, "{i}");
+        }
+    }
+
     /// Appends `snippet`'s code to the program text, after a comment that
     /// names it and its stack effect (comments are not instructions: the
     /// program and its digest are the code alone).
@@ -55,9 +79,11 @@ impl super::Gen {
 pub(super) mod harness {
     //! Runs a snippet alone in Triton VM.
 
-    use triton_vm::prelude::{BFieldElement, NonDeterminism, Program, PublicInput, VMState};
+    use triton_vm::prelude::{
+        triton_asm, BFieldElement, LabelledInstruction, NonDeterminism, Program, PublicInput, VMState,
+    };
 
-    use super::Snippet;
+    use super::{Snippet, StackEffect, Subroutine};
 
     /// Runs `snippet` on a stack with `inputs` on top (deepest first) and
     /// returns the words it leaves (deepest first), after checking that it
@@ -66,24 +92,48 @@ pub(super) mod harness {
     /// failed assertion of the snippet, say).
     pub(crate) fn run(snippet: &impl Snippet, inputs: &[BFieldElement]) -> Result<Vec<BFieldElement>, String> {
         let effect = snippet.stack_effect();
-        assert_eq!(inputs.len(), effect.before.len(), "{}: inputs for {effect}", snippet.name());
+        execute(snippet.name(), effect, inputs, &snippet.code(), &[], NonDeterminism::default())
+    }
+
+    /// [`run`] for a [`Subroutine`]: calls it, with `secret` as the secret
+    /// input.
+    pub(crate) fn call(
+        subroutine: &impl Subroutine,
+        inputs: &[BFieldElement],
+        secret: NonDeterminism,
+    ) -> Result<Vec<BFieldElement>, String> {
+        let call = triton_asm!(call { subroutine.label() });
+        execute(subroutine.label(), subroutine.stack_effect(), inputs, &call, &subroutine.definition(), secret)
+    }
+
+    fn execute(
+        name: &str,
+        effect: StackEffect,
+        inputs: &[BFieldElement],
+        code: &[LabelledInstruction],
+        library: &[LabelledInstruction],
+        secret: NonDeterminism,
+    ) -> Result<Vec<BFieldElement>, String> {
+        assert_eq!(inputs.len(), effect.before.len(), "{name}: inputs for {effect}");
         let below = BFieldElement::new(0xdead_beef);
-        let mut code = format!("push {below} ");
+        let mut text = format!("push {below} ");
         for x in inputs {
-            code.push_str(&format!("push {x} "));
+            text.push_str(&format!("push {x} "));
         }
-        for i in snippet.code() {
-            code.push_str(&format!("{i} "));
+        for i in code {
+            text.push_str(&format!("{i} "));
         }
-        code.push_str("halt");
-        let program = Program::from_code(&code).map_err(|e| e.to_string())?;
-        let mut state = VMState::new(program, PublicInput::default(), NonDeterminism::default());
+        text.push_str("halt ");
+        for i in library {
+            text.push_str(&format!("{i} "));
+        }
+        let program = Program::from_code(&text).map_err(|e| e.to_string())?;
+        let mut state = VMState::new(program, PublicInput::default(), secret);
         state.run().map_err(|e| e.to_string())?;
         let stack = &state.op_stack.stack;
         // 16 words of the initial stack, the marker, then the outputs
-        let out_len = effect.after.len();
-        assert_eq!(stack.len(), 16 + 1 + out_len, "{}: the stack is not {effect}", snippet.name());
-        assert_eq!(stack[16], below, "{}: a word below its inputs changed", snippet.name());
+        assert_eq!(stack.len(), 16 + 1 + effect.after.len(), "{name}: the stack is not {effect}");
+        assert_eq!(stack[16], below, "{name}: a word below its inputs changed");
         Ok(stack[17..].to_vec())
     }
 }
