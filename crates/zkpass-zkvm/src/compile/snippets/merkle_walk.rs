@@ -50,7 +50,7 @@ fn reference(
     use triton_vm::prelude::Tip5;
     let mut acc = leaf;
     for sibling in &siblings[..depth] {
-        acc = if node % 2 == 0 { Tip5::hash_pair(acc, *sibling) } else { Tip5::hash_pair(*sibling, acc) };
+        acc = if node.is_multiple_of(2) { Tip5::hash_pair(acc, *sibling) } else { Tip5::hash_pair(*sibling, acc) };
         node /= 2;
     }
     (node, acc)
