@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{IsNotScalarTag, MerkleWalk, Subroutine as _};
+use super::snippets::{FoldAscii, IsNotScalarTag, MerkleWalk, Subroutine as _};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -147,7 +147,6 @@ pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
 pub(super) const EXPAND: &str = "zk_expand";
 const CHARS: &str = "zk_chars";
-const FOLD_ASCII: &str = "zk_fold_ascii";
 const FOLD_LOOKUP: &str = "zk_fold_lookup";
 
 impl Gen {
@@ -384,7 +383,8 @@ impl Gen {
                     g.store(rt.fl_c);
                     g.push(128);
                     g.load(rt.fl_c);
-                    let _ = writeln!(g.code, "lt dup 0 skiz call {FOLD_ASCII} push 0 eq skiz call {FOLD_LOOKUP}");
+                    let _ =
+                        writeln!(g.code, "lt dup 0 skiz call {} push 0 eq skiz call {FOLD_LOOKUP}", FoldAscii::LABEL);
                 });
             }
             g.load(rt.ch_m);
@@ -403,19 +403,7 @@ impl Gen {
 
     fn emit_fold(&mut self) {
         let rt = self.rt;
-        // ASCII: c + 32·[64 < c < 91]
-        self.subroutine(FOLD_ASCII, |g| {
-            g.load(rt.fl_c);
-            g.emit("push 91");
-            g.load(rt.fl_c);
-            g.emit("lt");
-            g.load(rt.fl_c);
-            g.emit("push 64 lt mul push 32 mul add");
-            g.load(rt.ch_f);
-            g.load(rt.ch_m);
-            g.emit("add addi 1 write_mem 1 pop 1");
-            g.bump(rt.ch_m, 1);
-        });
+        self.define(&FoldAscii { c: rt.fl_c, folded: rt.ch_f, count: rt.ch_m });
         let table = FoldTable::get();
         self.subroutine(FOLD_LOOKUP, |g| {
             g.push(u64::from(table.depth()));

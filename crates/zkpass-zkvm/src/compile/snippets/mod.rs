@@ -10,9 +10,11 @@
 
 use triton_vm::prelude::LabelledInstruction;
 
+mod fold_ascii;
 mod is_not_scalar_tag;
 mod merkle_walk;
 
+pub(super) use fold_ascii::FoldAscii;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
 
@@ -92,7 +94,7 @@ pub(super) mod harness {
     /// failed assertion of the snippet, say).
     pub(crate) fn run(snippet: &impl Snippet, inputs: &[BFieldElement]) -> Result<Vec<BFieldElement>, String> {
         let effect = snippet.stack_effect();
-        execute(snippet.name(), effect, inputs, &snippet.code(), &[], NonDeterminism::default())
+        execute(snippet.name(), effect, inputs, &snippet.code(), &[], NonDeterminism::default()).map(|(out, _)| out)
     }
 
     /// [`run`] for a [`Subroutine`]: calls it, with `secret` as the secret
@@ -102,9 +104,22 @@ pub(super) mod harness {
         inputs: &[BFieldElement],
         secret: NonDeterminism,
     ) -> Result<Vec<BFieldElement>, String> {
+        call_with_ram(subroutine, inputs, secret).map(|(out, _)| out)
+    }
+
+    /// [`call`], also returning the RAM after the call (the secret input
+    /// may carry the RAM before it: `NonDeterminism::with_ram`).
+    pub(crate) fn call_with_ram(
+        subroutine: &impl Subroutine,
+        inputs: &[BFieldElement],
+        secret: NonDeterminism,
+    ) -> Result<(Vec<BFieldElement>, Ram), String> {
         let call = triton_asm!(call { subroutine.label() });
         execute(subroutine.label(), subroutine.stack_effect(), inputs, &call, &subroutine.definition(), secret)
     }
+
+    /// RAM: address → word (absent words are zero).
+    pub(crate) type Ram = std::collections::HashMap<BFieldElement, BFieldElement>;
 
     fn execute(
         name: &str,
@@ -113,7 +128,7 @@ pub(super) mod harness {
         code: &[LabelledInstruction],
         library: &[LabelledInstruction],
         secret: NonDeterminism,
-    ) -> Result<Vec<BFieldElement>, String> {
+    ) -> Result<(Vec<BFieldElement>, Ram), String> {
         assert_eq!(inputs.len(), effect.before.len(), "{name}: inputs for {effect}");
         let below = BFieldElement::new(0xdead_beef);
         let mut text = format!("push {below} ");
@@ -134,6 +149,6 @@ pub(super) mod harness {
         // 16 words of the initial stack, the marker, then the outputs
         assert_eq!(stack.len(), 16 + 1 + effect.after.len(), "{name}: the stack is not {effect}");
         assert_eq!(stack[16], below, "{name}: a word below its inputs changed");
-        Ok(stack[17..].to_vec())
+        Ok((stack[17..].to_vec(), state.ram.clone()))
     }
 }
