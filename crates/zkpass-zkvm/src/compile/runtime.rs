@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{FoldAscii, IsNotScalarTag, MerkleWalk, Subroutine as _};
+use super::snippets::{FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, Subroutine as _};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -147,7 +147,6 @@ pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
 pub(super) const EXPAND: &str = "zk_expand";
 const CHARS: &str = "zk_chars";
-const FOLD_LOOKUP: &str = "zk_fold_lookup";
 
 impl Gen {
     /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
@@ -383,8 +382,12 @@ impl Gen {
                     g.store(rt.fl_c);
                     g.push(128);
                     g.load(rt.fl_c);
-                    let _ =
-                        writeln!(g.code, "lt dup 0 skiz call {} push 0 eq skiz call {FOLD_LOOKUP}", FoldAscii::LABEL);
+                    let _ = writeln!(
+                        g.code,
+                        "lt dup 0 skiz call {} push 0 eq skiz call {}",
+                        FoldAscii::LABEL,
+                        FoldLookup::LABEL
+                    );
                 });
             }
             g.load(rt.ch_m);
@@ -405,41 +408,13 @@ impl Gen {
         let rt = self.rt;
         self.define(&FoldAscii { c: rt.fl_c, folded: rt.ch_f, count: rt.ch_m });
         let table = FoldTable::get();
-        self.subroutine(FOLD_LOOKUP, |g| {
-            g.push(u64::from(table.depth()));
-            g.emit("divine 1 push 0 push 0 push 0 push 0 divine 5 divine 1");
-            g.emit("dup 5 dup 5 dup 5 dup 5 dup 5 dup 5");
-            let _ = writeln!(g.code, "push {} write_mem 5 write_mem 1 pop 1", rt.fl_e);
-            g.emit("hash");
-            g.walk_and_check(|g| g.push_digest(&table.root()));
-            // start <= c < end
-            g.load(rt.fl_e + 1);
-            g.load(rt.fl_c);
-            g.emit("lt assert");
-            g.load(rt.fl_e);
-            g.load(rt.fl_c);
-            g.emit("lt push 0 eq assert");
-            // identity (len 0) writes c itself
-            let (len, f0) = (rt.fl_e + 2, rt.fl_e + 3);
-            g.load(rt.fl_e + 5);
-            g.load(rt.fl_e + 4);
-            g.load(len);
-            g.emit("push 0 eq");
-            g.emit("dup 0");
-            g.load(rt.fl_c);
-            g.emit("mul swap 1");
-            g.not();
-            g.load(f0);
-            g.emit("mul add");
-            // stack: [f2, f1, f0'] → mem[fptr + 1 + m ..]
-            g.load(rt.ch_f);
-            g.load(rt.ch_m);
-            g.emit("add addi 1 write_mem 3 pop 1");
-            g.load(len);
-            g.emit("dup 0 push 0 eq add");
-            g.load(rt.ch_m);
-            g.emit("add");
-            g.store(rt.ch_m);
+        self.define(&FoldLookup {
+            c: rt.fl_c,
+            entry: rt.fl_e,
+            folded: rt.ch_f,
+            count: rt.ch_m,
+            depth: table.depth(),
+            root: table.root(),
         });
     }
 }

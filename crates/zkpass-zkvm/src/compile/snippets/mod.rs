@@ -11,10 +11,12 @@
 use triton_vm::prelude::LabelledInstruction;
 
 mod fold_ascii;
+mod fold_lookup;
 mod is_not_scalar_tag;
 mod merkle_walk;
 
 pub(super) use fold_ascii::FoldAscii;
+pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
 
@@ -54,6 +56,13 @@ pub(super) trait Subroutine {
     /// Its definition: the label, the body, and its `return` (or
     /// `recurse`) instructions.
     fn definition(&self) -> Vec<LabelledInstruction>;
+    /// The definitions of the subroutines it calls, to run it alone in
+    /// tests (a program defines each of them once, with the rest of the
+    /// runtime).
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        Vec::new()
+    }
 }
 
 impl super::Gen {
@@ -91,7 +100,8 @@ pub(super) mod harness {
     /// returns the words it leaves (deepest first), after checking that it
     /// consumed exactly its inputs and produced exactly its outputs, and
     /// left the words below untouched. `Err` carries the VM's failure (a
-    /// failed assertion of the snippet, say).
+    /// failed assertion of the snippet, say); code that does not parse
+    /// panics.
     pub(crate) fn run(snippet: &impl Snippet, inputs: &[BFieldElement]) -> Result<Vec<BFieldElement>, String> {
         let effect = snippet.stack_effect();
         execute(snippet.name(), effect, inputs, &snippet.code(), &[], NonDeterminism::default()).map(|(out, _)| out)
@@ -115,7 +125,8 @@ pub(super) mod harness {
         secret: NonDeterminism,
     ) -> Result<(Vec<BFieldElement>, Ram), String> {
         let call = triton_asm!(call { subroutine.label() });
-        execute(subroutine.label(), subroutine.stack_effect(), inputs, &call, &subroutine.definition(), secret)
+        let library = [subroutine.definition(), subroutine.dependencies()].concat();
+        execute(subroutine.label(), subroutine.stack_effect(), inputs, &call, &library, secret)
     }
 
     /// RAM: address → word (absent words are zero).
@@ -142,7 +153,8 @@ pub(super) mod harness {
         for i in library {
             text.push_str(&format!("{i} "));
         }
-        let program = Program::from_code(&text).map_err(|e| e.to_string())?;
+        // a program that does not parse is a broken snippet, not a VM refusal
+        let program = Program::from_code(&text).unwrap_or_else(|e| panic!("{name}: the code does not parse: {e}"));
         let mut state = VMState::new(program, PublicInput::default(), secret);
         state.run().map_err(|e| e.to_string())?;
         let stack = &state.op_stack.stack;
