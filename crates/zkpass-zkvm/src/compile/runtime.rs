@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, Subroutine as _};
+use super::snippets::{FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -142,7 +142,7 @@ impl Runtime {
 }
 
 /// Names of the shared subroutines.
-pub(super) const OPEN_SCALAR: &str = "zk_open_scalar";
+pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
 pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
 pub(super) const EXPAND: &str = "zk_expand";
@@ -217,15 +217,6 @@ impl Gen {
         self.store(cell);
     }
 
-    /// Stack `[depth, node, leaf digest]` → walks to the root → `[root
-    /// digest]` checked against `push_root`, with `node == 1` at the end.
-    fn walk_and_check(&mut self, push_root: impl FnOnce(&mut Self)) {
-        let _ = writeln!(self.code, "call {}", MerkleWalk.label());
-        push_root(self);
-        self.emit("assert_vector pop 5");
-        self.emit("push 1 eq assert pop 1");
-    }
-
     /// Emits the shared subroutines (after the main program).
     pub(super) fn emit_runtime(&mut self) {
         let rt = self.rt;
@@ -233,27 +224,11 @@ impl Gen {
         let need_fold = self.need_fold;
         self.define(&MerkleWalk);
 
-        // open_scalar: divine node, salt, slot; write the slot; check the
-        // leaf against the document root; materialise a string's chars.
-        self.subroutine(OPEN_SCALAR, |g| {
-            g.load_ind(rt.os_root, 5);
-            g.emit("divine 1 divine 3 divine 5 divine 2");
-            g.emit("dup 6 dup 6 dup 6 dup 6 dup 6 dup 6 dup 6");
-            g.load(rt.os_dest);
-            g.emit("write_mem 5 write_mem 2 pop 1");
-            g.emit("hash");
-            g.load_digest(rt.os_path);
-            g.emit("hash");
-            g.walk_and_check(|g| {
-                g.load(rt.os_root);
-                g.emit("addi 4 read_mem 5 pop 1");
-            });
-            g.push(0);
-            g.store_ind(rt.os_dest, 7);
-            if need_chars {
-                g.load_ind(rt.os_dest, 0);
-                let _ = writeln!(g.code, "push {} eq skiz call {CHARS}", tag::STR);
-            }
+        self.define(&OpenScalar {
+            dest: rt.os_dest,
+            root: rt.os_root,
+            path: rt.os_path,
+            chars: need_chars.then_some(CHARS),
         });
 
         // open_value: open_scalar, then every element of an array.

@@ -14,11 +14,13 @@ mod fold_ascii;
 mod fold_lookup;
 mod is_not_scalar_tag;
 mod merkle_walk;
+mod open_scalar;
 
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
+pub(super) use open_scalar::OpenScalar;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
