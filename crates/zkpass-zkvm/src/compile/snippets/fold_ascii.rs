@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{StackEffect, Subroutine};
+use super::{load, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: reads the character `mem[c]`,
 /// folds it (`c + 32·[64 < c < 91]`: `A`–`Z` to `a`–`z`, everything else
@@ -37,7 +37,6 @@ impl Subroutine for FoldAscii {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { c, folded, count } = *self;
-        let load = |cell: u64| triton_asm!(push {cell} read_mem 1 pop 1);
         let fold = triton_asm!(
             {&load(c)} push 91 {&load(c)} lt
             {&load(c)} push 64 lt mul push 32 mul add

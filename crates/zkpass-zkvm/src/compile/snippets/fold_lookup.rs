@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, Digest, LabelledInstruction};
 
-use super::{MerkleWalk, StackEffect, Subroutine};
+use super::{load, MerkleWalk, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
@@ -54,7 +54,6 @@ impl Subroutine for FoldLookup {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { c, entry, folded, count, depth, root } = *self;
-        let load = |cell: u64| triton_asm!(push {cell} read_mem 1 pop 1);
         let root_words: Vec<_> = root.values().iter().rev().map(|w| triton_asm!(push { w.value() })).collect();
         let push_root = root_words.concat();
         let open = triton_asm!(

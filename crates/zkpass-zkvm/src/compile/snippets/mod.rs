@@ -39,6 +39,11 @@ impl std::fmt::Display for StackEffect {
     }
 }
 
+/// `BEFORE: _` / `AFTER: _ mem[cell]`: pushes the word at `cell`.
+fn load(cell: u64) -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!(push {cell} read_mem 1 pop 1)
+}
+
 /// One routine of the runtime.
 pub(super) trait Snippet {
     /// A short name, for labels and test reports.

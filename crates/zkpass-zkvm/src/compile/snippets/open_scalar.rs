@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{MerkleWalk, StackEffect, Subroutine};
+use super::{load, MerkleWalk, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -48,7 +48,6 @@ impl Subroutine for OpenScalar {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { dest, root, path, chars } = *self;
-        let load = |cell: u64| triton_asm!(push {cell} read_mem 1 pop 1);
         let leaf = triton_asm!(
             {&load(root)} addi 5 read_mem 1 pop 1
             divine 1 divine 3 divine 5 divine 2
