@@ -6,7 +6,10 @@
 //! [--security=BITS] [--expansion=FACTOR] [--cache=on|off]` (release
 //! profile; one example per process gives a per-example peak memory;
 //! `--trace-only` skips proving; the STARK parameters default to the
-//! proof system's, the trace cache to Triton VM's own choice).
+//! proof system's, the trace cache to Triton VM's own choice). With
+//! `--breakdown`, prints per example how many single-word RAM loads and
+//! stores its code has (each `push a read_mem 1 pop 1` or `push a
+//! write_mem 1 pop 1` is six program words) instead of proving.
 
 use std::time::Instant;
 
@@ -27,6 +30,7 @@ fn peak_rss_mib() -> u64 {
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let trace_only = std::env::args().any(|a| a == "--trace-only");
+    let breakdown = std::env::args().any(|a| a == "--breakdown");
     let option = |name: &str| std::env::args().find_map(|a| a.strip_prefix(name).map(str::to_string));
     let mut stark = zkpass_zkvm::triton::DEFAULT_STARK;
     if let Some(bits) = option("--security=") {
@@ -76,6 +80,17 @@ fn main() {
         let leaves: usize = data.documents.iter().map(|(t, d)| CommittedDocument::commit(t, d).unwrap().len()).sum();
 
         let words = exec.compiled.program.len_bwords();
+        if breakdown {
+            let code = &exec.compiled.code;
+            let loads = code.matches("read_mem 1 pop 1").count();
+            let stores = code.matches("write_mem 1 pop 1").count();
+            println!(
+                "| {dir} | {words} words | {loads} loads, {stores} stores | {} words ({:.0} %) |",
+                6 * (loads + stores),
+                600.0 * (loads + stores) as f64 / words as f64
+            );
+            continue;
+        }
         if trace_only {
             println!(
                 "| {dir} | {leaves} | {words} | {} | {} | {} | {tallest} ({rows}) | | | | |",
