@@ -14,7 +14,7 @@ use zkpass_core::StarkParameters;
 
 /// Cascade-table rows per Tip5 permutation, at least (BENCHMARKS.md: 45–50
 /// on the examples): the lower bound of the padded height.
-const CASCADE_ROWS_PER_PERMUTATION: usize = 45;
+pub const CASCADE_ROWS_PER_PERMUTATION: usize = 45;
 
 /// Proving seconds per 1,024 rows of padded height at 128 bits and FRI
 /// expansion factor 4, trace cached, on the reference machine.
