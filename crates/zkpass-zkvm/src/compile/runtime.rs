@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
+use super::snippets::{ArrayDigest, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -144,7 +144,7 @@ impl Runtime {
 /// Names of the shared subroutines.
 pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
 pub(super) const OPEN_VALUE: &str = "zk_open_value";
-pub(super) const ARRAY_DIGEST: &str = "zk_array_digest";
+pub(super) const ARRAY_DIGEST: &str = ArrayDigest::LABEL;
 pub(super) const EXPAND: &str = "zk_expand";
 const CHARS: &str = "zk_chars";
 
@@ -283,25 +283,7 @@ impl Gen {
         });
 
         // array_digest: [ARRAY, len, sponge digest], pointer = buffer.
-        self.subroutine(ARRAY_DIGEST, |g| {
-            g.emit("sponge_init");
-            g.repeat(rt.ad_len, rt.ad_i, |g| {
-                g.emit("push 0 push 0 push 0");
-                g.load(rt.ad_i);
-                g.emit("push 8 mul");
-                g.load(rt.ad_buf);
-                g.emit("add addi 6 read_mem 5 read_mem 2 pop 1 sponge_absorb");
-            });
-            g.emit("sponge_squeeze");
-            g.load(rt.ad_dest);
-            g.emit("addi 2 write_mem 5 pop 1 pop 5");
-            g.push(tag::ARRAY);
-            g.store_ind(rt.ad_dest, 0);
-            g.load(rt.ad_len);
-            g.store_ind(rt.ad_dest, 1);
-            g.load(rt.ad_buf);
-            g.store_ind(rt.ad_dest, 7);
-        });
+        self.define(&ArrayDigest { buf: rt.ad_buf, len: rt.ad_len, dest: rt.ad_dest, counter: rt.ad_i });
 
         if need_chars {
             self.emit_chars(need_fold);

@@ -10,12 +10,14 @@
 
 use triton_vm::prelude::LabelledInstruction;
 
+mod array_digest;
 mod fold_ascii;
 mod fold_lookup;
 mod is_not_scalar_tag;
 mod merkle_walk;
 mod open_scalar;
 
+pub(super) use array_digest::ArrayDigest;
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
