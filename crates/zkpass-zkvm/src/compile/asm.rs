@@ -83,12 +83,6 @@ impl Gen {
         let _ = writeln!(self.code, "addi {off} read_mem 1 pop 1");
     }
 
-    /// Pops into `mem[mem[cell] + off]`.
-    pub(super) fn store_ind(&mut self, cell: u64, off: i64) {
-        self.load(cell);
-        let _ = writeln!(self.code, "addi {off} write_mem 1 pop 1");
-    }
-
     /// `mem[cell] += k`.
     pub(super) fn bump(&mut self, cell: u64, k: i64) {
         self.load(cell);

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{ArrayDigest, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
+use super::snippets::{ArrayDigest, Chars, CharsCells, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
 use super::{tag, Gen};
 use crate::fold_table::FoldTable;
 
@@ -146,7 +146,7 @@ pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
 pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = ArrayDigest::LABEL;
 pub(super) const EXPAND: &str = "zk_expand";
-const CHARS: &str = "zk_chars";
+const CHARS: &str = Chars::LABEL;
 
 impl Gen {
     /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
@@ -296,66 +296,19 @@ impl Gen {
     /// slot, folds them if the query needs it, and points the slot at `n`.
     fn emit_chars(&mut self, need_fold: bool) {
         let rt = self.rt;
-        self.subroutine(CHARS, |g| {
-            g.load(rt.os_dest);
-            g.store(rt.ch_slot);
-            g.load_ind(rt.ch_slot, 1);
-            g.store(rt.ch_n);
-            // header at hp: [fptr, n]; chars from hp + 2
-            g.load(rt.hp);
-            g.emit("addi 1");
-            g.store_ind(rt.ch_slot, 7);
-            g.load(rt.ch_n);
-            g.store_ind(rt.hp, 1);
-            g.load(rt.hp);
-            g.emit("addi 2");
-            g.store(rt.ch_c);
-            g.repeat(rt.ch_n, rt.ch_i, |g| {
-                g.emit("divine 1");
-                g.load(rt.ch_c);
-                g.load(rt.ch_i);
-                g.emit("add write_mem 1 pop 1");
-            });
-            // the digest of the characters must be the slot's
-            g.assert_buffer_digest(rt.ch_c, rt.ch_n, (rt.ch_chunks, rt.ch_i), |g| {
-                g.load(rt.ch_slot);
-                g.emit("addi 6 read_mem 5 pop 1");
-            });
-            // folded buffer after the padding
-            g.load(rt.ch_c);
-            g.load(rt.ch_n);
-            g.emit("add addi 10");
-            g.store(rt.ch_f);
-            g.load(rt.ch_f);
-            g.load(rt.hp);
-            g.emit("write_mem 1 pop 1");
-            g.push(0);
-            g.store(rt.ch_m);
-            if need_fold {
-                g.repeat(rt.ch_n, rt.ch_i, |g| {
-                    g.load(rt.ch_c);
-                    g.load(rt.ch_i);
-                    g.emit("add read_mem 1 pop 1");
-                    g.store(rt.fl_c);
-                    g.push(128);
-                    g.load(rt.fl_c);
-                    let _ = writeln!(
-                        g.code,
-                        "lt dup 0 skiz call {} push 0 eq skiz call {}",
-                        FoldAscii::LABEL,
-                        FoldLookup::LABEL
-                    );
-                });
-            }
-            g.load(rt.ch_m);
-            g.store_ind(rt.ch_f, 0);
-            // hp ← fptr + 1 + 3n
-            g.load(rt.ch_n);
-            g.emit("push 3 mul");
-            g.load(rt.ch_f);
-            g.emit("add addi 1");
-            g.store(rt.hp);
-        });
+        let cells = CharsCells {
+            hp: rt.hp,
+            dest: rt.os_dest,
+            slot: rt.ch_slot,
+            n: rt.ch_n,
+            chars: rt.ch_c,
+            i: rt.ch_i,
+            chunks: rt.ch_chunks,
+            folded: rt.ch_f,
+            count: rt.ch_m,
+            c: rt.fl_c,
+        };
+        self.define(&Chars { cells, fold: need_fold });
         if need_fold {
             self.emit_fold();
         }

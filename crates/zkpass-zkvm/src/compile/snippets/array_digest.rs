@@ -39,7 +39,7 @@ impl Subroutine for ArrayDigest {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[] }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
     /// The loop first, then the routine: the order in which programs have

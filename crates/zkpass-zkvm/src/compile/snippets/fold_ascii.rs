@@ -32,7 +32,7 @@ impl Subroutine for FoldAscii {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[] }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {

@@ -49,7 +49,7 @@ impl Subroutine for FoldLookup {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[] }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {

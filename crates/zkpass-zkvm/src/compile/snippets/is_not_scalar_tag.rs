@@ -25,7 +25,7 @@ impl Snippet for IsNotScalarTag {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &["tag"], after: &["not_scalar"] }
+        StackEffect { before: &["tag"], after: &["not_scalar"], clobbers: 0 }
     }
 
     fn code(&self) -> Vec<LabelledInstruction> {

@@ -24,6 +24,7 @@ impl Subroutine for MerkleWalk {
         StackEffect {
             before: &["depth", "node", "acc4", "acc3", "acc2", "acc1", "acc0"],
             after: &["0", "root_node", "root4", "root3", "root2", "root1", "root0"],
+            clobbers: 0,
         }
     }
 

@@ -11,6 +11,7 @@
 use triton_vm::prelude::LabelledInstruction;
 
 mod array_digest;
+mod chars;
 mod fold_ascii;
 mod fold_lookup;
 mod is_not_scalar_tag;
@@ -18,6 +19,7 @@ mod merkle_walk;
 mod open_scalar;
 
 pub(super) use array_digest::ArrayDigest;
+pub(super) use chars::{Chars, CharsCells};
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
@@ -26,18 +28,26 @@ pub(super) use open_scalar::OpenScalar;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
-/// _ c`.
+/// _ c`; and how many words below its inputs it may overwrite (Triton VM's
+/// `sponge_absorb_mem` writes the four words below its address), which
+/// callers must not keep live values in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct StackEffect {
     /// Consumed words, deepest first.
     pub before: &'static [&'static str],
     /// Produced words, deepest first.
     pub after: &'static [&'static str],
+    /// Words below the inputs it may overwrite.
+    pub clobbers: usize,
 }
 
 impl std::fmt::Display for StackEffect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BEFORE: _ {} / AFTER: _ {}", self.before.join(" "), self.after.join(" "))
+        write!(f, "BEFORE: _ {} / AFTER: _ {}", self.before.join(" "), self.after.join(" "))?;
+        if self.clobbers > 0 {
+            write!(f, " (overwrites the {} words below)", self.clobbers)?;
+        }
+        Ok(())
     }
 }
 
@@ -152,6 +162,8 @@ pub(super) mod harness {
         assert_eq!(inputs.len(), effect.before.len(), "{name}: inputs for {effect}");
         let below = BFieldElement::new(0xdead_beef);
         let mut text = format!("push {below} ");
+        // room for the words it may overwrite, between the marker and the inputs
+        text.push_str(&"push 0 ".repeat(effect.clobbers));
         for x in inputs {
             text.push_str(&format!("push {x} "));
         }
@@ -167,9 +179,10 @@ pub(super) mod harness {
         let mut state = VMState::new(program, PublicInput::default(), secret);
         state.run().map_err(|e| e.to_string())?;
         let stack = &state.op_stack.stack;
-        // 16 words of the initial stack, the marker, then the outputs
-        assert_eq!(stack.len(), 16 + 1 + effect.after.len(), "{name}: the stack is not {effect}");
-        assert_eq!(stack[16], below, "{name}: a word below its inputs changed");
-        Ok((stack[17..].to_vec(), state.ram.clone()))
+        // 16 words of the initial stack, the marker, the room, then the outputs
+        let outputs = 17 + effect.clobbers;
+        assert_eq!(stack.len(), outputs + effect.after.len(), "{name}: the stack is not {effect}");
+        assert_eq!(stack[16], below, "{name}: a word below its inputs and its room changed");
+        Ok((stack[outputs..].to_vec(), state.ram.clone()))
     }
 }

@@ -43,7 +43,8 @@ impl Subroutine for OpenScalar {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[] }
+        // the characters' routine overwrites the four words below
+        StackEffect { before: &[], after: &[], clobbers: if self.chars.is_some() { 4 } else { 0 } }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {

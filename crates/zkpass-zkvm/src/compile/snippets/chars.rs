@@ -1,0 +1,253 @@
+//! A string's characters, materialised from the secret input and checked
+//! against the string's committed digest; optionally its case folding.
+
+use triton_vm::prelude::{triton_asm, LabelledInstruction};
+
+use super::{load, FoldAscii, FoldLookup, StackEffect, Subroutine};
+
+/// The cells [`Chars`] works on.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct CharsCells {
+    /// The heap pointer.
+    pub hp: u64,
+    /// The cell holding the string slot's address (as `open_scalar`
+    /// leaves it).
+    pub dest: u64,
+    /// Scratch: the slot's address.
+    pub slot: u64,
+    /// Scratch: the length `n`.
+    pub n: u64,
+    /// Scratch: the characters' address.
+    pub chars: u64,
+    /// Scratch: the loop counter.
+    pub i: u64,
+    /// Scratch: the sponge's chunk count.
+    pub chunks: u64,
+    /// The folded buffer's address (read by the folding routines).
+    pub folded: u64,
+    /// The folded length (read by the folding routines).
+    pub count: u64,
+    /// The character handed to the folding routines.
+    pub c: u64,
+}
+
+/// `BEFORE: _` / `AFTER: _`, overwriting the four words below (Triton
+/// VM's `sponge_absorb_mem`), on RAM cells and the secret input.
+///
+/// For the string slot at `mem[dest]` (length `n` at `+1`, the digest of
+/// its characters at `+2..+7`): lays out at the heap pointer `[fptr, n,
+/// c_0 … c_{n−1}, padding]`, the characters divined one by one; asserts
+/// that their Tip5 variable-length hash (padding `1` and zeros to a
+/// multiple of ten) is the slot's digest; points the slot's `+7` at the
+/// header's `n`. With `fold`, the folded characters follow in a buffer of
+/// `1 + 3n` words (its length first) that `fptr` points at, each character
+/// below 128 by [`FoldAscii`], the others by [`FoldLookup`]; the heap
+/// pointer moves past it.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct Chars {
+    /// The cells.
+    pub cells: CharsCells,
+    /// Whether the program folds case.
+    pub fold: bool,
+}
+
+impl Chars {
+    /// Its label, for call sites.
+    pub(in crate::compile) const LABEL: &'static str = "zk_chars";
+    const DIVINE_LOOP: &'static str = "zk_chars_divine";
+    const ABSORB_LOOP: &'static str = "zk_chars_absorb";
+    const FOLD_LOOP: &'static str = "zk_chars_fold";
+}
+
+/// `for counter in 0..mem[count] { body }` as the looping subroutine
+/// `label`: the loop's definition, and the call that starts it.
+fn repeat(
+    label: &str,
+    count: u64,
+    counter: u64,
+    body: &[LabelledInstruction],
+) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
+    let definition = triton_asm!(
+        {label}:
+            {&load(counter)} {&load(count)} eq skiz return
+            {&body.to_vec()}
+            {&load(counter)} addi 1 push {counter} write_mem 1 pop 1
+            recurse
+    );
+    let start = triton_asm!(push 0 push {counter} write_mem 1 pop 1 call {label});
+    (definition, start)
+}
+
+impl Subroutine for Chars {
+    fn label(&self) -> &'static str {
+        Self::LABEL
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        // sponge_absorb_mem overwrites the four words below its address
+        StackEffect { before: &[], after: &[], clobbers: 4 }
+    }
+
+    /// The loops first, in the order they are entered, then the routine.
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let CharsCells { hp, dest, slot, n, chars, i, chunks, folded, count, c } = self.cells;
+        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
+        let store_at = |cell: u64, offset: u64| triton_asm!({&load(cell)} addi {offset} write_mem 1 pop 1);
+        let header = triton_asm!(
+            {&load(dest)} {&store(slot)}
+            {&load(slot)} addi 1 read_mem 1 pop 1 {&store(n)}
+            {&load(hp)} addi 1 {&store_at(slot, 7)}
+            {&load(n)} {&store_at(hp, 1)}
+            {&load(hp)} addi 2 {&store(chars)}
+        );
+        let divine_one = triton_asm!(divine 1 {&load(chars)} {&load(i)} add write_mem 1 pop 1);
+        let (divine_loop, divine_all) = repeat(Self::DIVINE_LOOP, n, i, &divine_one);
+        // Tip5 variable-length padding after the characters, then one absorb per ten words
+        let pad = triton_asm!(
+            {&load(chars)} {&load(n)} add push 1 swap 1 write_mem 1
+            push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5
+            push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1
+            push 10 {&load(n)} addi 10 div_mod pop 1 {&store(chunks)}
+        );
+        let (absorb_loop, absorb_all) = repeat(Self::ABSORB_LOOP, chunks, i, &triton_asm!(sponge_absorb_mem));
+        let check = triton_asm!(
+            sponge_init {&load(chars)}
+            {&absorb_all}
+            pop 1 sponge_squeeze
+            {&load(slot)} addi 6 read_mem 5 pop 1
+            assert_vector pop 5 pop 5
+        );
+        let folded_buffer = triton_asm!(
+            {&load(chars)} {&load(n)} add addi 10 {&store(folded)}
+            {&load(folded)} {&load(hp)} write_mem 1 pop 1
+            push 0 {&store(count)}
+        );
+        let fold_one = triton_asm!(
+            {&load(chars)} {&load(i)} add read_mem 1 pop 1 {&store(c)}
+            push 128 {&load(c)}
+            lt dup 0 skiz call {FoldAscii::LABEL} push 0 eq skiz call {FoldLookup::LABEL}
+        );
+        let (fold_loop, fold_all) = repeat(Self::FOLD_LOOP, n, i, &fold_one);
+        // the length of the folded buffer: mem[mem[folded]] = mem[count]
+        let close = triton_asm!({&load(count)} {&store_at(folded, 0)});
+        let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
+        let (loops, fold_all) = if self.fold {
+            ([divine_loop, absorb_loop, fold_loop].concat(), fold_all)
+        } else {
+            ([divine_loop, absorb_loop].concat(), Vec::new())
+        };
+        let routine = triton_asm!(
+            {self.label()}:
+                {&header} {&divine_all} {&pad} {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
+                return
+        );
+        [loops, routine].concat()
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        if !self.fold {
+            return Vec::new();
+        }
+        let t = crate::fold_table::FoldTable::get();
+        let CharsCells { folded, count, c, .. } = self.cells;
+        let ascii = FoldAscii { c, folded, count };
+        let lookup = FoldLookup { c, entry: 900, folded, count, depth: t.depth(), root: t.root() };
+        [ascii.definition(), lookup.definition(), lookup.dependencies()].concat()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use triton_vm::prelude::{BFieldElement, NonDeterminism};
+    use zkpass_query::Value;
+
+    use super::*;
+    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::encoding::{chars, value_slot};
+    use crate::fold_table::FoldTable;
+
+    const CELLS: CharsCells = CharsCells {
+        hp: 100,
+        dest: 101,
+        slot: 102,
+        n: 103,
+        chars: 104,
+        i: 105,
+        chunks: 106,
+        folded: 107,
+        count: 108,
+        c: 109,
+    };
+    const HEAP: u64 = 10_000;
+    const SLOT: u64 = 500;
+
+    fn b(x: u64) -> BFieldElement {
+        BFieldElement::new(x)
+    }
+
+    /// Runs `Chars` on the slot of `committed` with `given` as the divined
+    /// characters (and, with `fold`, the folding-table openings of the
+    /// non-ASCII ones); the RAM after it.
+    fn run(committed: &str, given: &str, fold: bool) -> Result<Ram, String> {
+        let mut ram: Ram = [(b(CELLS.hp), b(HEAP)), (b(CELLS.dest), b(SLOT))].into();
+        for (j, w) in value_slot(&Value::Str(committed.into())).iter().enumerate() {
+            ram.insert(b(SLOT + j as u64), *w);
+        }
+        let mut tokens = chars(given);
+        let mut digests = Vec::new();
+        if fold {
+            for c in chars(given).iter().map(|c| c.value()).filter(|c| *c >= 128) {
+                let (entry, node, auth) = FoldTable::get().lookup(c as u32);
+                tokens.push(b(node));
+                tokens.extend(entry.words()[..6].iter().rev());
+                digests.extend(auth);
+            }
+        }
+        let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);
+        call_with_ram(&Chars { cells: CELLS, fold }, &[], secret).map(|(_, ram)| ram)
+    }
+
+    fn word(ram: &Ram, a: u64) -> u64 {
+        ram.get(&b(a)).map_or(0, |v| v.value())
+    }
+
+    #[test]
+    fn the_characters_are_laid_out_after_a_header_the_slot_points_at() {
+        for s in ["", "a", "Jürgen Straße", "0123456789", "中文 and ASCII"] {
+            let ram = run(s, s, false).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            let n = s.chars().count() as u64;
+            assert_eq!(word(&ram, SLOT + 7), HEAP + 1, "{s:?}: the slot points at the length");
+            assert_eq!(word(&ram, HEAP + 1), n);
+            let laid: Vec<u64> = (0..n).map(|k| word(&ram, HEAP + 2 + k)).collect();
+            assert_eq!(laid, s.chars().map(u64::from).collect::<Vec<_>>(), "{s:?}");
+            // the header's first word points at the folded buffer, and the heap moved past it
+            let folded = HEAP + 2 + n + 10;
+            assert_eq!(word(&ram, HEAP), folded);
+            assert_eq!(word(&ram, CELLS.hp), folded + 1 + 3 * n);
+        }
+    }
+
+    #[test]
+    fn characters_other_than_the_committed_ones_are_refused() {
+        let err = run("Jürgen", "Jurgen", false).unwrap_err();
+        assert!(err.contains("vector assertion failed"), "{err}");
+        // fewer characters than the committed length: the secret input runs out
+        let err = run("abc", "ab", false).unwrap_err();
+        assert!(err.contains("secret input"), "{err}");
+        assert!(run("Jürgen", "Jürgen", false).is_ok());
+    }
+
+    #[test]
+    fn with_folding_the_folded_buffer_holds_the_case_folding() {
+        for s in ["JÜRGEN STRASSE", "Straße", "ΣΊΣΥΦΟΣ", "İstanbul", "ﬃ"] {
+            let ram = run(s, s, true).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            let expected: Vec<u64> = zkpass_query::fold::case_fold(s).chars().map(u64::from).collect();
+            let folded = word(&ram, HEAP);
+            let m = word(&ram, folded);
+            assert_eq!(m, expected.len() as u64, "{s:?}: folded length");
+            let got: Vec<u64> = (0..m).map(|k| word(&ram, folded + 1 + k)).collect();
+            assert_eq!(got, expected, "{s:?}");
+        }
+    }
+}
