@@ -7,8 +7,10 @@
 
 use std::fmt::Write as _;
 
-use super::snippets::{ArrayDigest, Chars, CharsCells, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar};
-use super::{tag, Gen};
+use super::snippets::{
+    ArrayDigest, Chars, CharsCells, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar,
+};
+use super::Gen;
 use crate::fold_table::FoldTable;
 
 /// The fixed cells of the runtime subroutines.
@@ -145,7 +147,7 @@ impl Runtime {
 pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
 pub(super) const OPEN_VALUE: &str = "zk_open_value";
 pub(super) const ARRAY_DIGEST: &str = ArrayDigest::LABEL;
-pub(super) const EXPAND: &str = "zk_expand";
+pub(super) const EXPAND: &str = Expand::LABEL;
 const CHARS: &str = Chars::LABEL;
 
 impl Gen {
@@ -224,12 +226,9 @@ impl Gen {
         let need_fold = self.need_fold;
         self.define(&MerkleWalk);
 
-        self.define(&OpenScalar {
-            dest: rt.os_dest,
-            root: rt.os_root,
-            path: rt.os_path,
-            chars: need_chars.then_some(CHARS),
-        });
+        let open_scalar =
+            OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars: need_chars.then_some(CHARS) };
+        self.define(&open_scalar);
 
         // open_value: open_scalar, then every element of an array.
         self.subroutine(OPEN_VALUE, |g| {
@@ -237,53 +236,22 @@ impl Gen {
             let _ = writeln!(g.code, "call {EXPAND}");
         });
 
-        // expand: the elements of the array at ov_dest (ov_root, ov_path);
-        // ov_bad = unreadable elements + [the value is no bool, int, string
-        // or array]
-        self.subroutine(EXPAND, |g| {
-            for t in [tag::BOOL, tag::INT, tag::STR, tag::ARRAY] {
-                g.load_ind(rt.ov_dest, 0);
-                let _ = writeln!(g.code, "push -{t} add");
-            }
-            g.emit("mul mul mul push 0 eq push -1 mul push 1 add");
-            g.store(rt.ov_bad);
-            g.load_ind(rt.ov_dest, 0);
-            let _ = writeln!(g.code, "push {} eq", tag::ARRAY);
-            g.when(|g| {
-                g.load_ind(rt.ov_dest, 1);
-                g.store(rt.ov_len);
-                g.heap_alloc(rt.ov_len, 8, rt.ov_buf);
-                g.repeat(rt.ov_len, rt.ov_i, |g| {
-                    g.load(rt.ov_i);
-                    g.emit("push 8 mul");
-                    g.load(rt.ov_buf);
-                    g.emit("add");
-                    g.store(rt.os_dest);
-                    g.load(rt.ov_root);
-                    g.store(rt.os_root);
-                    g.load_digest(rt.ov_path);
-                    g.emit("push 0 push 0");
-                    g.load(rt.ov_i);
-                    g.emit("push 0 push 2 hash");
-                    g.store_digest(rt.os_path);
-                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
-                    // count elements that are not scalars: (t-1)(t-2)(t-3) != 0
-                    g.load(rt.os_dest);
-                    g.not_scalar_ind();
-                    g.bump_by_top(rt.ov_bad);
-                });
-                g.load(rt.ov_buf);
-                g.store(rt.ad_buf);
-                g.load(rt.ov_len);
-                g.store(rt.ad_len);
-                g.load(rt.ov_dest);
-                g.store(rt.ad_dest);
-                let _ = writeln!(g.code, "call {ARRAY_DIGEST}");
-            });
+        let array_digest = ArrayDigest { buf: rt.ad_buf, len: rt.ad_len, dest: rt.ad_dest, counter: rt.ad_i };
+        self.define(&Expand {
+            dest: rt.ov_dest,
+            root: rt.ov_root,
+            path: rt.ov_path,
+            buf: rt.ov_buf,
+            len: rt.ov_len,
+            i: rt.ov_i,
+            bad: rt.ov_bad,
+            hp: rt.hp,
+            open: open_scalar,
+            digest: array_digest,
         });
 
         // array_digest: [ARRAY, len, sponge digest], pointer = buffer.
-        self.define(&ArrayDigest { buf: rt.ad_buf, len: rt.ad_len, dest: rt.ad_dest, counter: rt.ad_i });
+        self.define(&array_digest);
 
         if need_chars {
             self.emit_chars(need_fold);

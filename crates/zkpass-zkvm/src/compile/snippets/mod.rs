@@ -12,6 +12,7 @@ use triton_vm::prelude::LabelledInstruction;
 
 mod array_digest;
 mod chars;
+mod expand;
 mod fold_ascii;
 mod fold_lookup;
 mod is_not_scalar_tag;
@@ -20,6 +21,7 @@ mod open_scalar;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
+pub(super) use expand::Expand;
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;

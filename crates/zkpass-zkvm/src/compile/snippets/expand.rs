@@ -1,0 +1,228 @@
+//! Opening every element of an opened array, and the array's computed
+//! slot.
+
+use triton_vm::prelude::{triton_asm, LabelledInstruction};
+
+use super::{load, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
+use crate::encoding::tag;
+
+/// `BEFORE: _` / `AFTER: _`, overwriting the four words below (through
+/// [`OpenScalar`] with characters), on RAM cells and the secret input.
+///
+/// `mem[dest]` holds an opened value's slot, `mem[root]` its document
+/// record's address and `path..path+5` its path digest. Sets `mem[bad]`
+/// to 1 unless the value is a bool, int, string or array. For an array of
+/// `n = slot[1]` elements: allocates `8n` heap words at `mem[hp]`, opens
+/// element `i` (path: the array's path extended by index `i`) into the
+/// `i`-th eight-word slot with [`OpenScalar`], adds 1 to `mem[bad]` per
+/// element that is not a bool, int or string, and replaces the array's
+/// slot by its computed one with [`ArrayDigest`].
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct Expand {
+    /// The cell holding the value's slot address.
+    pub dest: u64,
+    /// The cell holding the document record's address.
+    pub root: u64,
+    /// Five cells holding the value's path digest.
+    pub path: u64,
+    /// Scratch: the element buffer's address.
+    pub buf: u64,
+    /// Scratch: the element count.
+    pub len: u64,
+    /// Scratch: the loop counter.
+    pub i: u64,
+    /// The count of unreadable elements (result).
+    pub bad: u64,
+    /// The heap pointer.
+    pub hp: u64,
+    /// The element opening it calls.
+    pub open: OpenScalar,
+    /// The digest it calls.
+    pub digest: ArrayDigest,
+}
+
+impl Expand {
+    /// Its label, for call sites.
+    pub(in crate::compile) const LABEL: &'static str = "zk_expand";
+    const ARRAY: &'static str = "zk_expand_array";
+    const EACH: &'static str = "zk_expand_each";
+}
+
+impl Subroutine for Expand {
+    fn label(&self) -> &'static str {
+        Self::LABEL
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        self.open.stack_effect()
+    }
+
+    /// The element loop, the array branch, then the routine: the order in
+    /// which programs have always laid them out.
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let Self { dest, root, path, buf, len, i, bad, hp, open, digest } = *self;
+        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
+        let field = |offset: u64| triton_asm!({&load(dest)} addi {offset} read_mem 1 pop 1);
+        let minus = |t: u64| -(t as i64);
+        let each = triton_asm!(
+            {Self::EACH}:
+                {&load(i)} {&load(len)} eq skiz return
+                {&load(i)} push 8 mul {&load(buf)} add {&store(open.dest)}
+                {&load(root)} {&store(open.root)}
+                push {path + 4} read_mem 5 pop 1
+                push 0 push 0 {&load(i)} push 0 push 2 hash
+                push {open.path} write_mem 5 pop 1
+                call {OpenScalar::LABEL}
+                {&load(open.dest)} read_mem 1 pop 1 {&IsNotScalarTag.code()}
+                {&load(bad)} add {&store(bad)}
+                {&load(i)} addi 1 {&store(i)}
+                recurse
+        );
+        let array = triton_asm!(
+            {Self::ARRAY}:
+                {&field(1)} {&store(len)}
+                {&load(hp)} {&store(buf)} {&load(len)} push 8 mul {&load(hp)} add {&store(hp)}
+                push 0 {&store(i)} call {Self::EACH}
+                {&load(buf)} {&store(digest.buf)}
+                {&load(len)} {&store(digest.len)}
+                {&load(dest)} {&store(digest.dest)}
+                call {ArrayDigest::LABEL}
+                return
+        );
+        let routine = triton_asm!(
+            {self.label()}:
+                {&field(0)} push {minus(tag::BOOL)} add
+                {&field(0)} push {minus(tag::INT)} add
+                {&field(0)} push {minus(tag::STR)} add
+                {&field(0)} push {minus(tag::ARRAY)} add
+                mul mul mul push 0 eq push -1 mul push 1 add {&store(bad)}
+                {&field(0)} push {tag::ARRAY} eq
+                skiz call {Self::ARRAY}
+                return
+        );
+        [each, array, routine].concat()
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        [self.open.definition(), self.open.dependencies(), self.digest.definition()].concat()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as Json};
+    use triton_vm::prelude::{BFieldElement, NonDeterminism};
+    use zkpass_query::{ResolvedPath, Segment, Value};
+
+    use super::*;
+    use crate::commit::CommittedDocument;
+    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::encoding::{path_digest, value_slot};
+
+    const RECORD: u64 = 200;
+    const SLOT: u64 = 300;
+    const HEAP: u64 = 10_000;
+
+    fn expand() -> Expand {
+        Expand {
+            dest: 100,
+            root: 101,
+            path: 102,
+            buf: 107,
+            len: 108,
+            i: 109,
+            bad: 110,
+            hp: 111,
+            open: OpenScalar { dest: 120, root: 121, path: 122, chars: None },
+            digest: ArrayDigest { buf: 130, len: 131, dest: 132, counter: 133 },
+        }
+    }
+
+    fn b(x: u64) -> BFieldElement {
+        BFieldElement::new(x)
+    }
+
+    fn at(segments: &[Segment]) -> ResolvedPath {
+        ResolvedPath { tag: String::new(), segments: segments.to_vec() }
+    }
+
+    /// Expands the value at `field` of `doc` (its slot already opened);
+    /// `tamper` bends the salt of that element. The RAM after it.
+    fn run(doc: &Json, field: &str, tamper: Option<usize>) -> Result<Ram, String> {
+        let e = expand();
+        let c = CommittedDocument::commit("", doc).unwrap();
+        let value_path = at(&[Segment::Field(field.into())]);
+        let (leaf, _, _) = c.open(&value_path).unwrap();
+        let mut ram: Ram = [
+            (b(e.dest), b(SLOT)),
+            (b(e.root), b(RECORD)),
+            (b(e.hp), b(HEAP)),
+            (b(RECORD + 5), b(u64::from(c.depth()))),
+        ]
+        .into();
+        for (k, w) in leaf.slot.iter().enumerate() {
+            ram.insert(b(SLOT + k as u64), *w);
+        }
+        for (k, w) in c.root().values().iter().enumerate() {
+            ram.insert(b(RECORD + k as u64), *w);
+        }
+        for (k, w) in path_digest(&value_path.segments).values().iter().enumerate() {
+            ram.insert(b(e.path + k as u64), *w);
+        }
+        let (mut tokens, mut digests) = (Vec::new(), Vec::new());
+        let n = doc[field].as_array().map_or(0, Vec::len);
+        for i in 0..n {
+            let element = at(&[Segment::Field(field.into()), Segment::Index(i as u64)]);
+            let (leaf, node, auth) = c.open(&element).unwrap();
+            let mut salt = leaf.salt;
+            if tamper == Some(i) {
+                salt[0] = b(salt[0].value() ^ 1);
+            }
+            tokens.push(b(node));
+            tokens.extend(salt.iter().rev());
+            tokens.extend(leaf.slot.iter().rev());
+            digests.extend(auth);
+        }
+        let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);
+        call_with_ram(&e, &[], secret).map(|(_, ram)| ram)
+    }
+
+    fn word(ram: &Ram, a: u64) -> u64 {
+        ram.get(&b(a)).map_or(0, |v| v.value())
+    }
+
+    #[test]
+    fn an_array_of_scalars_gets_its_computed_slot() {
+        let doc = json!({"xs": [7, "two", true, -3], "other": 1});
+        let ram = run(&doc, "xs", None).unwrap();
+        let values = vec![Value::Int(7), Value::Str("two".into()), Value::Bool(true), Value::Int(-3)];
+        let slot: Vec<BFieldElement> = (0..7).map(|k| b(word(&ram, SLOT + k))).collect();
+        assert_eq!(slot, value_slot(&Value::Array(values)).to_vec());
+        assert_eq!(word(&ram, expand().bad), 0);
+        // the elements sit on the heap, eight words apart, and the heap moved past them
+        assert_eq!(word(&ram, SLOT + 7), HEAP);
+        assert_eq!(word(&ram, expand().hp), HEAP + 4 * 8);
+        assert_eq!(word(&ram, HEAP + 8), value_slot(&Value::Str("two".into()))[0].value());
+    }
+
+    #[test]
+    fn unreadable_elements_and_values_are_counted() {
+        let doc = json!({"xs": [1, null, [2], {"k": 3}, 1.5, "ok"]});
+        let ram = run(&doc, "xs", None).unwrap();
+        assert_eq!(word(&ram, expand().bad), 4, "null, an array, an object and a float");
+        assert_eq!(word(&ram, SLOT + 1), 6);
+        // a value that is no array is not expanded: only whether it is readable counts
+        assert_eq!(word(&run(&json!({"v": "text"}), "v", None).unwrap(), expand().bad), 0);
+        assert_eq!(word(&run(&json!({"v": null}), "v", None).unwrap(), expand().bad), 1);
+        assert_eq!(word(&run(&json!({"v": []}), "v", None).unwrap(), expand().bad), 0);
+    }
+
+    #[test]
+    fn an_element_the_document_does_not_hold_is_refused() {
+        let doc = json!({"xs": [1, 2, 3]});
+        let err = run(&doc, "xs", Some(1)).unwrap_err();
+        assert!(err.contains("vector assertion failed"), "{err}");
+        assert!(run(&doc, "xs", None).is_ok());
+    }
+}
