@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::snippets::{
-    ArrayDigest, Chars, CharsCells, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar,
+    ArrayDigest, Chars, CharsCells, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar, OpenValue,
 };
 use super::Gen;
 use crate::fold_table::FoldTable;
@@ -145,7 +145,7 @@ impl Runtime {
 
 /// Names of the shared subroutines.
 pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
-pub(super) const OPEN_VALUE: &str = "zk_open_value";
+pub(super) const OPEN_VALUE: &str = OpenValue::LABEL;
 pub(super) const ARRAY_DIGEST: &str = ArrayDigest::LABEL;
 pub(super) const EXPAND: &str = Expand::LABEL;
 const CHARS: &str = Chars::LABEL;
@@ -230,14 +230,8 @@ impl Gen {
             OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars: need_chars.then_some(CHARS) };
         self.define(&open_scalar);
 
-        // open_value: open_scalar, then every element of an array.
-        self.subroutine(OPEN_VALUE, |g| {
-            g.open_scalar_from(rt.ov_dest, rt.ov_root, rt.ov_path);
-            let _ = writeln!(g.code, "call {EXPAND}");
-        });
-
         let array_digest = ArrayDigest { buf: rt.ad_buf, len: rt.ad_len, dest: rt.ad_dest, counter: rt.ad_i };
-        self.define(&Expand {
+        let expand = Expand {
             dest: rt.ov_dest,
             root: rt.ov_root,
             path: rt.ov_path,
@@ -248,9 +242,10 @@ impl Gen {
             hp: rt.hp,
             open: open_scalar,
             digest: array_digest,
-        });
+        };
+        self.define(&OpenValue { expand });
+        self.define(&expand);
 
-        // array_digest: [ARRAY, len, sponge digest], pointer = buffer.
         self.define(&array_digest);
 
         if need_chars {

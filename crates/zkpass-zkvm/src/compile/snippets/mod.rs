@@ -18,6 +18,7 @@ mod fold_lookup;
 mod is_not_scalar_tag;
 mod merkle_walk;
 mod open_scalar;
+mod open_value;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
@@ -27,6 +28,7 @@ pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
+pub(super) use open_value::OpenValue;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
