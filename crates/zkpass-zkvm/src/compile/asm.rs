@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{QueryError, QueryErrorKind as K};
 
 use super::memory::{CELLS, CELLS_END, LITS, OUT, SLOTS};
+use super::snippets::Select;
 use super::{Gate, Gen};
 
 impl Gen {
@@ -205,22 +206,7 @@ impl Gen {
         }
         self.load(g);
         self.store(rt.sel_gate);
-        self.call_shared("zk_select", |g| {
-            g.repeat(rt.sel_n, rt.sel_i, |g| {
-                // dst[i] + gate·(src[i] − dst[i])
-                for cell in [rt.sel_dst, rt.sel_src] {
-                    g.load(cell);
-                    g.load(rt.sel_i);
-                    g.emit("add read_mem 1 pop 1");
-                }
-                g.emit("dup 1 push -1 mul add");
-                g.load(rt.sel_gate);
-                g.emit("mul add");
-                g.load(rt.sel_dst);
-                g.load(rt.sel_i);
-                g.emit("add write_mem 1 pop 1");
-            });
-        });
+        self.call_defined(&Select { src: rt.sel_src, dst: rt.sel_dst, n: rt.sel_n, gate: rt.sel_gate, i: rt.sel_i });
     }
 
     /// Runs `body` as a subroutine named `name`, emitted after the main

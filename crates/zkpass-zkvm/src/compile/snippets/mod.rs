@@ -19,6 +19,7 @@ mod is_not_scalar_tag;
 mod merkle_walk;
 mod open_scalar;
 mod open_value;
+mod select;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
@@ -29,6 +30,7 @@ pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
 pub(super) use open_value::OpenValue;
+pub(super) use select::Select;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
@@ -89,6 +91,16 @@ pub(super) trait Subroutine {
 }
 
 impl super::Gen {
+    /// Calls `subroutine`, defining it the first time (a shared routine
+    /// is laid out where it is first used).
+    pub(super) fn call_defined(&mut self, subroutine: &impl Subroutine) {
+        use std::fmt::Write as _;
+        if self.shared.insert(subroutine.label().to_string()) {
+            self.define(subroutine);
+        }
+        let _ = writeln!(self.code, "call {}", subroutine.label());
+    }
+
     /// Appends `subroutine`'s definition to the subroutines, after a
     /// comment naming its stack effect.
     pub(super) fn define(&mut self, subroutine: &impl Subroutine) {
