@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
+use super::snippets::FieldAbsent;
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -1098,50 +1099,14 @@ impl Gen {
     /// Calls the shared proof that the field named by `fa_name` is absent
     /// from the object in slot `fa_t`.
     fn call_field_absent(&mut self) {
-        self.call_shared("zk_field_absent", |g| g.prove_field_absent());
-    }
-
-    /// For the object slot `fa_t`: divines its field-name digests, checks
-    /// them against the committed digest, and asserts the name in
-    /// `fa_name` is not among them.
-    fn prove_field_absent(&mut self) {
-        let rt = self.rt;
-        let t = self.fa_t;
-        let (buf, words, chunks, i, hits) = (self.cell(), self.cell(), self.cell(), self.cell(), self.cell());
-        let nfields = t + 1;
-        self.load(rt.hp);
-        self.store(buf);
-        self.load(nfields);
-        self.emit("push 5 mul");
-        self.store(words);
-        self.repeat(nfields, i, |g| {
-            g.emit("divine 5");
-            g.load(i);
-            g.emit("push 5 mul");
-            g.load(buf);
-            g.emit("add write_mem 5 pop 1");
-        });
-        // the digest of the names must be the object's
-        self.assert_buffer_digest(buf, words, (chunks, i), |g| g.load_digest(t + 2));
-        self.push(0);
-        self.store(hits);
-        self.repeat(nfields, i, |g| {
-            g.push(1);
-            for w in 0..5u64 {
-                g.load(i);
-                g.emit("push 5 mul");
-                g.load(buf);
-                let _ = writeln!(g.code, "add addi {w} read_mem 1 pop 1");
-                g.load(rt.fa_name + w);
-                g.emit("eq mul");
-            }
-            g.bump_by_top(hits);
-        });
-        self.load(hits);
-        self.emit("push 0 eq assert");
-        self.load(words);
-        self.load(buf);
-        self.emit("add addi 10");
-        self.store(rt.hp);
+        let label = FieldAbsent::LABEL;
+        if !self.shared.contains(label) {
+            // its scratch cells are allocated where it is first used
+            let scratch = [self.cell(), self.cell(), self.cell(), self.cell(), self.cell()];
+            let routine = FieldAbsent { object: self.fa_t, name: self.rt.fa_name, hp: self.rt.hp, scratch };
+            self.call_defined(&routine);
+        } else {
+            let _ = writeln!(self.code, "call {label}");
+        }
     }
 }

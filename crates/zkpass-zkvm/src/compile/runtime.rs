@@ -183,35 +183,6 @@ impl Gen {
         self.store(self.rt.hp);
     }
 
-    /// Hashes the `mem[len]` words at `mem[start]` with Tip5's
-    /// variable-length hash (writing its padding, `1` and nine zeros, after
-    /// them) and asserts the digest equals the one `push_expected` pushes.
-    /// `chunks` and `counter` are scratch cells.
-    pub(super) fn assert_buffer_digest(
-        &mut self,
-        start: u64,
-        len: u64,
-        (chunks, counter): (u64, u64),
-        push_expected: impl FnOnce(&mut Self),
-    ) {
-        self.load(start);
-        self.load(len);
-        self.emit("add push 1 swap 1 write_mem 1");
-        self.emit("push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5");
-        self.emit("push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1");
-        // chunks = (len + 10) / 10
-        self.push(10);
-        self.load(len);
-        self.emit("addi 10 div_mod pop 1");
-        self.store(chunks);
-        self.emit("sponge_init");
-        self.load(start);
-        self.repeat(chunks, counter, |g| g.emit("sponge_absorb_mem"));
-        self.emit("pop 1 sponge_squeeze");
-        push_expected(self);
-        self.emit("assert_vector pop 5 pop 5");
-    }
-
     /// `mem[cell] += top of stack` (popped).
     pub(super) fn bump_by_top(&mut self, cell: u64) {
         self.load(cell);

@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, FoldAscii, FoldLookup, StackEffect, Subroutine};
+use super::{assert_varlen_digest, load, repeat, FoldAscii, FoldLookup, StackEffect, Subroutine};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -59,25 +59,6 @@ impl Chars {
     const FOLD_LOOP: &'static str = "zk_chars_fold";
 }
 
-/// `for counter in 0..mem[count] { body }` as the looping subroutine
-/// `label`: the loop's definition, and the call that starts it.
-fn repeat(
-    label: &str,
-    count: u64,
-    counter: u64,
-    body: &[LabelledInstruction],
-) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
-    let definition = triton_asm!(
-        {label}:
-            {&load(counter)} {&load(count)} eq skiz return
-            {&body.to_vec()}
-            {&load(counter)} addi 1 push {counter} write_mem 1 pop 1
-            recurse
-    );
-    let start = triton_asm!(push 0 push {counter} write_mem 1 pop 1 call {label});
-    (definition, start)
-}
-
 impl Subroutine for Chars {
     fn label(&self) -> &'static str {
         Self::LABEL
@@ -102,21 +83,8 @@ impl Subroutine for Chars {
         );
         let divine_one = triton_asm!(divine 1 {&load(chars)} {&load(i)} add write_mem 1 pop 1);
         let (divine_loop, divine_all) = repeat(Self::DIVINE_LOOP, n, i, &divine_one);
-        // Tip5 variable-length padding after the characters, then one absorb per ten words
-        let pad = triton_asm!(
-            {&load(chars)} {&load(n)} add push 1 swap 1 write_mem 1
-            push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5
-            push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1
-            push 10 {&load(n)} addi 10 div_mod pop 1 {&store(chunks)}
-        );
-        let (absorb_loop, absorb_all) = repeat(Self::ABSORB_LOOP, chunks, i, &triton_asm!(sponge_absorb_mem));
-        let check = triton_asm!(
-            sponge_init {&load(chars)}
-            {&absorb_all}
-            pop 1 sponge_squeeze
-            {&load(slot)} addi 6 read_mem 5 pop 1
-            assert_vector pop 5 pop 5
-        );
+        let expected = triton_asm!({&load(slot)} addi 6 read_mem 5 pop 1);
+        let (absorb_loop, check) = assert_varlen_digest(Self::ABSORB_LOOP, (chars, n), (chunks, i), &expected);
         let folded_buffer = triton_asm!(
             {&load(chars)} {&load(n)} add addi 10 {&store(folded)}
             {&load(folded)} {&load(hp)} write_mem 1 pop 1
@@ -138,7 +106,7 @@ impl Subroutine for Chars {
         };
         let routine = triton_asm!(
             {self.label()}:
-                {&header} {&divine_all} {&pad} {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
+                {&header} {&divine_all} {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
                 return
         );
         [loops, routine].concat()

@@ -13,6 +13,7 @@ use triton_vm::prelude::LabelledInstruction;
 mod array_digest;
 mod chars;
 mod expand;
+mod field_absent;
 mod fold_ascii;
 mod fold_lookup;
 mod is_not_scalar_tag;
@@ -24,6 +25,7 @@ mod select;
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
 pub(super) use expand::Expand;
+pub(super) use field_absent::FieldAbsent;
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
@@ -60,6 +62,56 @@ impl std::fmt::Display for StackEffect {
 /// `BEFORE: _` / `AFTER: _ mem[cell]`: pushes the word at `cell`.
 fn load(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push {cell} read_mem 1 pop 1)
+}
+
+/// `for counter in 0..mem[count] { body }` as the looping subroutine
+/// `label`: its definition, and the call that starts it.
+fn repeat(
+    label: &str,
+    count: u64,
+    counter: u64,
+    body: &[LabelledInstruction],
+) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
+    use triton_vm::prelude::triton_asm;
+    let definition = triton_asm!(
+        {label}:
+            {&load(counter)} {&load(count)} eq skiz return
+            {&body.to_vec()}
+            {&load(counter)} addi 1 push {counter} write_mem 1 pop 1
+            recurse
+    );
+    (definition, triton_asm!(push 0 push {counter} write_mem 1 pop 1 call {label}))
+}
+
+/// Asserts that the Tip5 variable-length hash of the `mem[len]` words at
+/// the address in `mem[start]` is the digest `expected` pushes: writes the
+/// padding (`1` and zeros to a multiple of ten) after them, absorbs them
+/// ten at a time (`sponge_absorb_mem`, which overwrites the four words
+/// below its address) in the loop `label`, and compares. `chunks` and
+/// `counter` are scratch cells. Returns the loop and the check.
+fn assert_varlen_digest(
+    label: &str,
+    (start, len): (u64, u64),
+    (chunks, counter): (u64, u64),
+    expected: &[LabelledInstruction],
+) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
+    use triton_vm::prelude::triton_asm;
+    let pad = triton_asm!(
+        {&load(start)} {&load(len)} add push 1 swap 1 write_mem 1
+        push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5
+        push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1
+        push 10 {&load(len)} addi 10 div_mod pop 1 push {chunks} write_mem 1 pop 1
+    );
+    let (absorb_loop, absorb_all) = repeat(label, chunks, counter, &triton_asm!(sponge_absorb_mem));
+    let check = triton_asm!(
+        {&pad}
+        sponge_init {&load(start)}
+        {&absorb_all}
+        pop 1 sponge_squeeze
+        {&expected.to_vec()}
+        assert_vector pop 5 pop 5
+    );
+    (absorb_loop, check)
 }
 
 /// One routine of the runtime.
