@@ -17,6 +17,7 @@ use zkpass_client::holder::Holder;
 use zkpass_client::issuer::{commit_user_data, sign_user_data};
 use zkpass_client::trust::TrustAnchor;
 use zkpass_client::verifier::{DvrOptions, DvrStore, MemoryDvrStore, SqliteDvrStore, Verifier, VerifyOptions};
+use zkpass_core::unix_now;
 use zkpass_core::{
     DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
 };
@@ -598,10 +599,6 @@ async fn run_load(target: &Target, scenario: &Scenario, plan: &LoadPlan, json: b
         println!("one prover back to back: {a:.3} proofs/s; the load phase reached {:.0} % of it", r * 100.0);
     }
     Ok(reports.iter().all(|r| r.failed() == 0))
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 fn read(path: &Path) -> Result<String, ZkPassError> {

@@ -78,7 +78,7 @@ impl Holder {
         mut progress: impl FnMut(Progress),
     ) -> Result<String, ZkPassError> {
         let started = std::time::Instant::now();
-        let body = self.proof_request_body(trust, dvr_token, user_data_tokens, evaluation_date)?;
+        let body = self.proof_request_body(trust, dvr_token, Some(user_data_tokens), evaluation_date)?;
         // one key for every attempt: a retried POST that did reach the
         // service names the job it made instead of making a second one
         let idempotency_key = uuid::Uuid::new_v4().to_string();
@@ -135,24 +135,24 @@ impl Holder {
         evaluation_date: Option<EvaluationDate>,
         prefer_async: bool,
     ) -> Result<Submission, ZkPassError> {
-        let body = self.proof_request_body(trust, dvr_token, user_data_tokens, evaluation_date)?;
+        let body = self.proof_request_body(trust, dvr_token, Some(user_data_tokens), evaluation_date)?;
         self.post_proof_request(&body, prefer_async, None).await?.ready()
     }
 
-    /// The proof request body: the tokens encrypted to the service key.
+    /// The body of a proof or cost request: the tokens encrypted to the
+    /// service key (a cost request may leave the user data out).
     fn proof_request_body(
         &self,
         trust: &ServiceTrust,
         dvr_token: &str,
-        user_data_tokens: &BTreeMap<String, String>,
+        user_data_tokens: Option<&BTreeMap<String, String>>,
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<Value, ZkPassError> {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
-        let user_data = user_data_bundle(user_data_tokens)?;
-        let mut body = json!({
-            "user_data_token": encrypt_data(&user_data, &key)?,
-            "dvr_token": encrypt_data(dvr_token, &key)?,
-        });
+        let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
+        if let Some(tokens) = user_data_tokens {
+            body["user_data_token"] = Value::String(encrypt_data(&user_data_bundle(tokens)?, &key)?);
+        }
         if let Some(d) = evaluation_date {
             body["evaluation_date"] = Value::String(d.to_string());
         }
@@ -198,14 +198,7 @@ impl Holder {
         user_data: Option<&BTreeMap<String, String>>,
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<CostEstimate, ZkPassError> {
-        let key = trust.vouched_key(ENCRYPTION_KID)?;
-        let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
-        if let Some(data) = user_data {
-            body["user_data_token"] = Value::String(encrypt_data(&user_data_bundle(data)?, &key)?);
-        }
-        if let Some(d) = evaluation_date {
-            body["evaluation_date"] = Value::String(d.to_string());
-        }
+        let body = self.proof_request_body(trust, dvr_token, user_data, evaluation_date)?;
         let url = format!("{}/api/1.0/dvr/1.0/cost", self.base_url);
         let answer = self.send(self.authorized(self.http.post(&url).json(&body)), "POST", &url).await?;
         if !answer.status.is_success() {

@@ -48,8 +48,7 @@ pub fn commit_user_data(
         depth: committed.depth(),
         issuer_kid: keyset.map(|k| k.kid.clone()),
     };
-    let now =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let now = zkpass_core::unix_now();
     let commitment_token =
         sign_commitment(&claim, key, keyset.map(|k| (k.jku.as_str(), k.kid.as_str())), now, expires_at)
             .map_err(|e| ZkPassError::InvalidParams(format!("commitment token: {e}")))?;

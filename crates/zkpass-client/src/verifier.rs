@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use zkpass_core::{
-    DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof,
-    MIN_SECURITY_LEVEL, ZKVM_TRITON,
+    unix_now, DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
+    ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
 };
 use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
@@ -87,10 +87,6 @@ pub struct SqliteDvrStore(DvrTable);
 
 fn store_error(e: zkpass_store::StoreError) -> ZkPassError {
     ZkPassError::DvrStore(e.to_string())
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 fn to_i64(secs: u64) -> i64 {

@@ -30,6 +30,11 @@ pub use proof::{
 };
 pub use wire::{CostRequestBody, ProofRequestBody};
 
+/// The system clock in unix seconds (0 if the clock is before 1970).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
 /// `kid` of the service encryption key in the service JWKS (docs/API.md).
 pub const SERVICE_ENCRYPTION_KID: &str = "ServiceEncryptionPubK";
 /// `kid` of the service signing key in the service JWKS.

@@ -74,7 +74,7 @@ mod tests {
     }
 
     fn now() -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        zkpass_core::unix_now()
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! The time claims of a token: `exp`, `nbf` and `iat` ([RFC 7519] §4.1.4–6).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::{Map, Value};
 
 use crate::JoseError;
@@ -26,8 +24,7 @@ pub struct Freshness {
 impl Freshness {
     /// The system clock with [`DEFAULT_LEEWAY_SECS`].
     pub fn now() -> Self {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-        Self { now, leeway: DEFAULT_LEEWAY_SECS }
+        Self { now: zkpass_core::unix_now(), leeway: DEFAULT_LEEWAY_SECS }
     }
 
     /// A fixed clock with [`DEFAULT_LEEWAY_SECS`].

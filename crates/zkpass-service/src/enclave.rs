@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use serde_json::Value;
-use zkpass_core::{DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof};
+use zkpass_core::{
+    unix_now, DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof,
+};
 use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument, Salt};
@@ -69,10 +71,6 @@ pub struct InProcessEnclave {
     jwks_url: String,
     fetcher: KeySetFetcher,
     limits: Limits,
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 fn invalid(field: &str, e: impl std::fmt::Display) -> ServiceError {
@@ -314,7 +312,7 @@ impl InProcessEnclave {
     /// the same checks as a proof request, then the program runs on the
     /// data, or only the program is measured when no data comes.
     async fn estimate(&self, request: CostRequest) -> Result<CostEstimate, ServiceError> {
-        let date = self.evaluation_date(request.evaluation_date, now_secs())?;
+        let date = self.evaluation_date(request.evaluation_date, unix_now())?;
         let (dvr, _) = self.open_dvr(request.dvr_token).await?;
         let query = self.checked_query(&dvr).await?;
         let opened = match request.user_data_token {
@@ -337,7 +335,7 @@ impl InProcessEnclave {
     }
 
     async fn prove(&self, request: ProofRequest) -> Result<String, ServiceError> {
-        let time_stamp = now_secs();
+        let time_stamp = unix_now();
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
         let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
         let query = self.checked_query(&dvr).await?;
