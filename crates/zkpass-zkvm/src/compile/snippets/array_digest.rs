@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, StackEffect, Subroutine};
+use super::{load, repeat, store_at, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells.
@@ -51,29 +51,15 @@ impl Subroutine for ArrayDigest {
             {&load(counter)} push 8 mul {&load(buf)}
             add addi 6 read_mem 5 read_mem 2 pop 1 sponge_absorb
         );
-        let each = triton_asm!(
-            {Self::LOOP}:
-                {&load(counter)} {&load(len)} eq skiz return
-                {&absorb_element}
-                {&load(counter)} addi 1 push {counter} write_mem 1 pop 1
-                recurse
-        );
-        let store_at = |offset: u64| triton_asm!({&load(dest)} addi {offset} write_mem 1 pop 1);
+        let (each, absorb_all) = repeat(Self::LOOP, len, counter, &absorb_element);
         let slot = triton_asm!(
             sponge_squeeze
             {&load(dest)} addi 2 write_mem 5 pop 1 pop 5
-            push {tag::ARRAY} {&store_at(0)}
-            {&load(len)} {&store_at(1)}
-            {&load(buf)} {&store_at(7)}
+            push {tag::ARRAY} {&store_at(dest, 0)}
+            {&load(len)} {&store_at(dest, 1)}
+            {&load(buf)} {&store_at(dest, 7)}
         );
-        let routine = triton_asm!(
-            {self.label()}:
-                sponge_init
-                push 0 push {counter} write_mem 1 pop 1
-                call {Self::LOOP}
-                {&slot}
-                return
-        );
+        let routine = triton_asm!({self.label()}: sponge_init {&absorb_all} {&slot} return);
         [each, routine].concat()
     }
 }

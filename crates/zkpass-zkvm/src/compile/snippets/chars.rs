@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, repeat, FoldAscii, FoldLookup, StackEffect, Subroutine};
+use super::{assert_varlen_digest, load, repeat, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -72,8 +72,6 @@ impl Subroutine for Chars {
     /// The loops first, in the order they are entered, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
         let CharsCells { hp, dest, slot, n, chars, i, chunks, folded, count, c } = self.cells;
-        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
-        let store_at = |cell: u64, offset: u64| triton_asm!({&load(cell)} addi {offset} write_mem 1 pop 1);
         let header = triton_asm!(
             {&load(dest)} {&store(slot)}
             {&load(slot)} addi 1 read_mem 1 pop 1 {&store(n)}

@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
+use super::{load, repeat, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, overwriting the four words below (through
@@ -61,28 +61,24 @@ impl Subroutine for Expand {
     /// which programs have always laid them out.
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { dest, root, path, buf, len, i, bad, hp, open, digest } = *self;
-        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
         let field = |offset: u64| triton_asm!({&load(dest)} addi {offset} read_mem 1 pop 1);
         let minus = |t: u64| -(t as i64);
-        let each = triton_asm!(
-            {Self::EACH}:
-                {&load(i)} {&load(len)} eq skiz return
-                {&load(i)} push 8 mul {&load(buf)} add {&store(open.dest)}
-                {&load(root)} {&store(open.root)}
-                push {path + 4} read_mem 5 pop 1
-                push 0 push 0 {&load(i)} push 0 push 2 hash
-                push {open.path} write_mem 5 pop 1
-                call {OpenScalar::LABEL}
-                {&load(open.dest)} read_mem 1 pop 1 {&IsNotScalarTag.code()}
-                {&load(bad)} add {&store(bad)}
-                {&load(i)} addi 1 {&store(i)}
-                recurse
+        let open_element = triton_asm!(
+            {&load(i)} push 8 mul {&load(buf)} add {&store(open.dest)}
+            {&load(root)} {&store(open.root)}
+            push {path + 4} read_mem 5 pop 1
+            push 0 push 0 {&load(i)} push 0 push 2 hash
+            push {open.path} write_mem 5 pop 1
+            call {OpenScalar::LABEL}
+            {&load(open.dest)} read_mem 1 pop 1 {&IsNotScalarTag.code()}
+            {&load(bad)} add {&store(bad)}
         );
+        let (each, open_all) = repeat(Self::EACH, len, i, &open_element);
         let array = triton_asm!(
             {Self::ARRAY}:
                 {&field(1)} {&store(len)}
                 {&load(hp)} {&store(buf)} {&load(len)} push 8 mul {&load(hp)} add {&store(hp)}
-                push 0 {&store(i)} call {Self::EACH}
+                {&open_all}
                 {&load(buf)} {&store(digest.buf)}
                 {&load(len)} {&store(digest.len)}
                 {&load(dest)} {&store(digest.dest)}

@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, repeat, StackEffect, Subroutine};
+use super::{assert_varlen_digest, load, repeat, store, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, overwriting the four words below (Triton
 /// VM's `sponge_absorb_mem`), on RAM cells and the secret input.
@@ -47,7 +47,6 @@ impl Subroutine for FieldAbsent {
     /// The three loops, in the order they are entered, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { object, name, hp, scratch: [buf, words, chunks, i, hits] } = *self;
-        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
         let nfields = object + 1;
         let start = triton_asm!(
             {&load(hp)} {&store(buf)}

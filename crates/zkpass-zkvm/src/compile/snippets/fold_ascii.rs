@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, StackEffect, Subroutine};
+use super::{load, store, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: reads the character `mem[c]`,
 /// folds it (`c + 32·[64 < c < 91]`: `A`–`Z` to `a`–`z`, everything else
@@ -43,7 +43,7 @@ impl Subroutine for FoldAscii {
         );
         let append = triton_asm!(
             {&load(folded)} {&load(count)} add addi 1 write_mem 1 pop 1
-            {&load(count)} addi 1 push {count} write_mem 1 pop 1
+            {&load(count)} addi 1 {&store(count)}
         );
         triton_asm!({self.label()}: {&fold} {&append} return)
     }

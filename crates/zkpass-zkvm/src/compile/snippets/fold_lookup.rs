@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, Digest, LabelledInstruction};
 
-use super::{load, MerkleWalk, StackEffect, Subroutine};
+use super::{load, store, MerkleWalk, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
@@ -78,7 +78,7 @@ impl Subroutine for FoldLookup {
             push -1 mul push 1 add
             {&load(f0)} mul add
             {&load(folded)} {&load(count)} add addi 1 write_mem 3 pop 1
-            {&load(len)} dup 0 push 0 eq add {&load(count)} add push {count} write_mem 1 pop 1
+            {&load(len)} dup 0 push 0 eq add {&load(count)} add {&store(count)}
         );
         triton_asm!({self.label()}: {&open} {&in_range} {&write} return)
     }

@@ -64,6 +64,16 @@ fn load(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push {cell} read_mem 1 pop 1)
 }
 
+/// `BEFORE: _ w` / `AFTER: _`: pops `w` into `mem[cell]`.
+fn store(cell: u64) -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!(push {cell} write_mem 1 pop 1)
+}
+
+/// `BEFORE: _ w` / `AFTER: _`: pops `w` into `mem[mem[cell] + offset]`.
+fn store_at(cell: u64, offset: u64) -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!({&load(cell)} addi {offset} write_mem 1 pop 1)
+}
+
 /// `for counter in 0..mem[count] { body }` as the looping subroutine
 /// `label`: its definition, and the call that starts it.
 fn repeat(
@@ -77,10 +87,10 @@ fn repeat(
         {label}:
             {&load(counter)} {&load(count)} eq skiz return
             {&body.to_vec()}
-            {&load(counter)} addi 1 push {counter} write_mem 1 pop 1
+            {&load(counter)} addi 1 {&store(counter)}
             recurse
     );
-    (definition, triton_asm!(push 0 push {counter} write_mem 1 pop 1 call {label}))
+    (definition, triton_asm!(push 0 {&store(counter)} call {label}))
 }
 
 /// Asserts that the Tip5 variable-length hash of the `mem[len]` words at
@@ -100,7 +110,7 @@ fn assert_varlen_digest(
         {&load(start)} {&load(len)} add push 1 swap 1 write_mem 1
         push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5
         push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1
-        push 10 {&load(len)} addi 10 div_mod pop 1 push {chunks} write_mem 1 pop 1
+        push 10 {&load(len)} addi 10 div_mod pop 1 {&store(chunks)}
     );
     let (absorb_loop, absorb_all) = repeat(label, chunks, counter, &triton_asm!(sponge_absorb_mem));
     let check = triton_asm!(

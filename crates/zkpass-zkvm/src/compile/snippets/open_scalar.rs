@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, MerkleWalk, StackEffect, Subroutine};
+use super::{load, store_at, MerkleWalk, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -63,7 +63,7 @@ impl Subroutine for OpenScalar {
             {&load(root)} addi 4 read_mem 5 pop 1
             assert_vector pop 5
             push 1 eq assert pop 1
-            push 0 {&load(dest)} addi 7 write_mem 1 pop 1
+            push 0 {&store_at(dest, 7)}
         );
         let strings = match chars {
             Some(label) => triton_asm!({&load(dest)} addi 0 read_mem 1 pop 1 push {tag::STR} eq skiz call {label}),

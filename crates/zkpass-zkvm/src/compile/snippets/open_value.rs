@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, Expand, OpenScalar, StackEffect, Subroutine};
+use super::{load, store, Expand, OpenScalar, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _` as [`Expand`], on RAM cells and the secret
 /// input: copies its arguments (the slot's address, the document record's
@@ -32,7 +32,6 @@ impl Subroutine for OpenValue {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let (e, o) = (self.expand, self.expand.open);
-        let store = |cell: u64| triton_asm!(push {cell} write_mem 1 pop 1);
         triton_asm!(
             {self.label()}:
                 {&load(e.dest)} {&store(o.dest)}

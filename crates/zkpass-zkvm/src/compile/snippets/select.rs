@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, StackEffect, Subroutine};
+use super::{load, repeat, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: for `k < mem[n]`,
 /// `dst[k] ← dst[k] + gate·(src[k] − dst[k])`, where `src` and `dst` are
@@ -41,20 +41,13 @@ impl Subroutine for Select {
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { src, dst, n, gate, i } = *self;
         let word_of = |buffer: u64| triton_asm!({&load(buffer)} {&load(i)} add read_mem 1 pop 1);
-        let each = triton_asm!(
-            {Self::LOOP}:
-                {&load(i)} {&load(n)} eq skiz return
-                {&word_of(dst)} {&word_of(src)}
-                dup 1 push -1 mul add {&load(gate)} mul add
-                {&load(dst)} {&load(i)} add write_mem 1 pop 1
-                {&load(i)} addi 1 push {i} write_mem 1 pop 1
-                recurse
+        let select_word = triton_asm!(
+            {&word_of(dst)} {&word_of(src)}
+            dup 1 push -1 mul add {&load(gate)} mul add
+            {&load(dst)} {&load(i)} add write_mem 1 pop 1
         );
-        let routine = triton_asm!(
-            {self.label()}:
-                push 0 push {i} write_mem 1 pop 1 call {Self::LOOP}
-                return
-        );
+        let (each, select_all) = repeat(Self::LOOP, n, i, &select_word);
+        let routine = triton_asm!({self.label()}: {&select_all} return);
         [each, routine].concat()
     }
 }
