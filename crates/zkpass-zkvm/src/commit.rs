@@ -31,6 +31,17 @@ pub struct Leaf {
 }
 
 impl Leaf {
+    /// The secret input that opens this leaf at Merkle node `node`, in the
+    /// order a program divines it (docs/PROOF.md, "Secret input"): the node
+    /// index, then the salt and the slot, each last word first. The
+    /// authentication path goes to the secret digests.
+    pub fn opening_tokens(&self, node: u64) -> Vec<BFieldElement> {
+        let mut tokens = vec![BFieldElement::new(node)];
+        tokens.extend(self.salt.iter().rev());
+        tokens.extend(self.slot.iter().rev());
+        tokens
+    }
+
     /// `hash_10([slot, salt])`.
     pub fn value_digest(&self) -> Digest {
         let mut input = [BFieldElement::new(0); 10];

@@ -41,6 +41,18 @@ impl FoldEntry {
     }
 }
 
+impl FoldEntry {
+    /// The secret input that opens this entry at Merkle node `node`, in the
+    /// order a program divines it: the node index, then the first six
+    /// words, last first. The authentication path goes to the secret
+    /// digests.
+    pub fn opening_tokens(&self, node: u64) -> Vec<BFieldElement> {
+        let mut tokens = vec![BFieldElement::new(node)];
+        tokens.extend(self.words()[..6].iter().rev());
+        tokens
+    }
+}
+
 /// The table and its Merkle tree.
 #[derive(Debug)]
 pub struct FoldTable {

@@ -36,9 +36,7 @@ impl Builder<'_> {
             return Err(QueryError { at: None, kind: QueryErrorKind::MissingPath(path.to_string()) }.into());
         };
         let w = &mut self.out;
-        w.tokens.push(BFieldElement::new(node));
-        w.tokens.extend(leaf.salt.iter().rev());
-        w.tokens.extend(leaf.slot.iter().rev());
+        w.tokens.extend(leaf.opening_tokens(node));
         w.digests.extend(auth);
         if let (Json::String(s), true) = (value, self.compiled.need_chars) {
             let cs = chars(s);
@@ -47,9 +45,7 @@ impl Builder<'_> {
                 let table = FoldTable::get();
                 for c in cs.iter().map(|c| c.value()).filter(|c| *c >= 128) {
                     let (entry, node, auth) = table.lookup(c as u32);
-                    let words = entry.words();
-                    w.tokens.push(BFieldElement::new(node));
-                    w.tokens.extend(words[..6].iter().rev());
+                    w.tokens.extend(entry.opening_tokens(node));
                     w.digests.extend(auth);
                 }
             }

@@ -71,7 +71,7 @@ mod tests {
     use zkpass_query::Value;
 
     use super::*;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::value_slot;
 
     const CELLS: ArrayDigest = ArrayDigest { buf: 100, len: 101, dest: 102, counter: 103 };
@@ -88,9 +88,7 @@ mod tests {
         let mut ram: Ram =
             [(b(CELLS.buf), b(BUFFER)), (b(CELLS.len), b(elements.len() as u64)), (b(CELLS.dest), b(DEST))].into();
         for (i, e) in elements.iter().enumerate() {
-            for (j, w) in value_slot(e).iter().enumerate() {
-                ram.insert(b(BUFFER + 8 * i as u64 + j as u64), *w);
-            }
+            write_words(&mut ram, BUFFER + 8 * i as u64, &value_slot(e));
         }
         let (_, after) = call_with_ram(&CELLS, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).copied().unwrap_or_default();

@@ -129,7 +129,7 @@ mod tests {
     use zkpass_query::Value;
 
     use super::*;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{chars, value_slot};
     use crate::fold_table::FoldTable;
 
@@ -157,16 +157,13 @@ mod tests {
     /// non-ASCII ones); the RAM after it.
     fn run(committed: &str, given: &str, fold: bool) -> Result<Ram, String> {
         let mut ram: Ram = [(b(CELLS.hp), b(HEAP)), (b(CELLS.dest), b(SLOT))].into();
-        for (j, w) in value_slot(&Value::Str(committed.into())).iter().enumerate() {
-            ram.insert(b(SLOT + j as u64), *w);
-        }
+        write_words(&mut ram, SLOT, &value_slot(&Value::Str(committed.into())));
         let mut tokens = chars(given);
         let mut digests = Vec::new();
         if fold {
             for c in chars(given).iter().map(|c| c.value()).filter(|c| *c >= 128) {
                 let (entry, node, auth) = FoldTable::get().lookup(c as u32);
-                tokens.push(b(node));
-                tokens.extend(entry.words()[..6].iter().rev());
+                tokens.extend(entry.opening_tokens(node));
                 digests.extend(auth);
             }
         }

@@ -105,6 +105,21 @@ impl Subroutine for Expand {
     }
 }
 
+/// Cells for running [`Expand`] alone in tests (no characters).
+#[cfg(test)]
+pub(in crate::compile) const TEST_CELLS: Expand = Expand {
+    dest: 100,
+    root: 101,
+    path: 102,
+    buf: 107,
+    len: 108,
+    i: 109,
+    bad: 110,
+    hp: 111,
+    open: OpenScalar { dest: 120, root: 121, path: 122, chars: None },
+    digest: ArrayDigest { buf: 130, len: 131, dest: 132, counter: 133 },
+};
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value as Json};
@@ -113,7 +128,7 @@ mod tests {
 
     use super::*;
     use crate::commit::CommittedDocument;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{path_digest, value_slot};
 
     const RECORD: u64 = 200;
@@ -121,18 +136,7 @@ mod tests {
     const HEAP: u64 = 10_000;
 
     fn expand() -> Expand {
-        Expand {
-            dest: 100,
-            root: 101,
-            path: 102,
-            buf: 107,
-            len: 108,
-            i: 109,
-            bad: 110,
-            hp: 111,
-            open: OpenScalar { dest: 120, root: 121, path: 122, chars: None },
-            digest: ArrayDigest { buf: 130, len: 131, dest: 132, counter: 133 },
-        }
+        TEST_CELLS
     }
 
     fn b(x: u64) -> BFieldElement {
@@ -157,27 +161,19 @@ mod tests {
             (b(RECORD + 5), b(u64::from(c.depth()))),
         ]
         .into();
-        for (k, w) in leaf.slot.iter().enumerate() {
-            ram.insert(b(SLOT + k as u64), *w);
-        }
-        for (k, w) in c.root().values().iter().enumerate() {
-            ram.insert(b(RECORD + k as u64), *w);
-        }
-        for (k, w) in path_digest(&value_path.segments).values().iter().enumerate() {
-            ram.insert(b(e.path + k as u64), *w);
-        }
+        write_words(&mut ram, SLOT, &leaf.slot);
+        write_words(&mut ram, RECORD, &c.root().values());
+        write_words(&mut ram, e.path, &path_digest(&value_path.segments).values());
         let (mut tokens, mut digests) = (Vec::new(), Vec::new());
         let n = doc[field].as_array().map_or(0, Vec::len);
         for i in 0..n {
             let element = at(&[Segment::Field(field.into()), Segment::Index(i as u64)]);
             let (leaf, node, auth) = c.open(&element).unwrap();
-            let mut salt = leaf.salt;
+            let mut leaf = leaf.clone();
             if tamper == Some(i) {
-                salt[0] = b(salt[0].value() ^ 1);
+                leaf.salt[0] = b(leaf.salt[0].value() ^ 1);
             }
-            tokens.push(b(node));
-            tokens.extend(salt.iter().rev());
-            tokens.extend(leaf.slot.iter().rev());
+            tokens.extend(leaf.opening_tokens(node));
             digests.extend(auth);
         }
         let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);

@@ -78,7 +78,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{field_digest, json_slot};
 
     const CELLS: FieldAbsent = FieldAbsent { object: 300, name: 100, hp: 110, scratch: [111, 112, 113, 114, 115] };
@@ -92,12 +92,8 @@ mod tests {
     /// `names` (sorted); the RAM after it.
     fn run(object: &serde_json::Value, names: &[&str], absent: &str) -> Result<Ram, String> {
         let mut ram: Ram = [(b(CELLS.hp), b(HEAP))].into();
-        for (k, w) in json_slot(object).iter().enumerate() {
-            ram.insert(b(CELLS.object + k as u64), *w);
-        }
-        for (k, w) in field_digest(absent).values().iter().enumerate() {
-            ram.insert(b(CELLS.name + k as u64), *w);
-        }
+        write_words(&mut ram, CELLS.object, &json_slot(object));
+        write_words(&mut ram, CELLS.name, &field_digest(absent).values());
         let tokens: Vec<BFieldElement> =
             names.iter().flat_map(|n| field_digest(n).values().into_iter().rev().collect::<Vec<_>>()).collect();
         call_with_ram(&CELLS, &[], NonDeterminism::new(tokens).with_ram(ram)).map(|(_, ram)| ram)

@@ -111,9 +111,7 @@ mod tests {
     /// The secret input for `entry` at `node` with `auth`, as the witness
     /// writes it.
     fn secret(entry: &FoldEntry, node: u64, auth: &[Digest], ram: Ram) -> NonDeterminism {
-        let mut tokens = vec![b(node)];
-        tokens.extend(entry.words()[..6].iter().rev());
-        NonDeterminism::new(tokens).with_digests(auth.to_vec()).with_ram(ram)
+        NonDeterminism::new(entry.opening_tokens(node)).with_digests(auth.to_vec()).with_ram(ram)
     }
 
     /// Runs the lookup of `c` with `entry` (node, auth) after `done`

@@ -229,6 +229,13 @@ pub(super) mod harness {
     /// RAM: address → word (absent words are zero).
     pub(crate) type Ram = std::collections::HashMap<BFieldElement, BFieldElement>;
 
+    /// Writes `words` to `ram` from `addr` on.
+    pub(crate) fn write_words(ram: &mut Ram, addr: u64, words: &[BFieldElement]) {
+        for (k, w) in words.iter().enumerate() {
+            ram.insert(BFieldElement::new(addr + k as u64), *w);
+        }
+    }
+
     fn execute(
         name: &str,
         effect: StackEffect,

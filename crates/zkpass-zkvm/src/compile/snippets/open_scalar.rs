@@ -86,7 +86,7 @@ mod tests {
 
     use super::*;
     use crate::commit::{CommittedDocument, Leaf};
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::path_digest;
 
     const OPEN: OpenScalar = OpenScalar { dest: 100, root: 101, path: 110, chars: None };
@@ -112,16 +112,9 @@ mod tests {
     ) -> Result<Ram, String> {
         let mut ram: Ram =
             [(b(OPEN.dest), b(SLOT)), (b(OPEN.root), b(RECORD)), (b(RECORD + 5), b(u64::from(doc.depth())))].into();
-        for (i, w) in doc.root().values().iter().enumerate() {
-            ram.insert(b(RECORD + i as u64), *w);
-        }
-        for (i, w) in path_digest(&at.segments).values().iter().enumerate() {
-            ram.insert(b(OPEN.path + i as u64), *w);
-        }
-        let mut tokens = vec![b(node)];
-        tokens.extend(leaf.salt.iter().rev());
-        tokens.extend(leaf.slot.iter().rev());
-        let secret = NonDeterminism::new(tokens).with_digests(auth.to_vec()).with_ram(ram);
+        write_words(&mut ram, RECORD, &doc.root().values());
+        write_words(&mut ram, OPEN.path, &path_digest(&at.segments).values());
+        let secret = NonDeterminism::new(leaf.opening_tokens(node)).with_digests(auth.to_vec()).with_ram(ram);
         call_with_ram(&OPEN, &[], secret).map(|(_, ram)| ram)
     }
 

@@ -58,8 +58,7 @@ mod tests {
 
     use super::*;
     use crate::commit::CommittedDocument;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
-    use crate::compile::snippets::ArrayDigest;
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{path_digest, value_slot};
 
     const RECORD: u64 = 200;
@@ -67,20 +66,7 @@ mod tests {
     const HEAP: u64 = 10_000;
 
     fn open_value() -> OpenValue {
-        OpenValue {
-            expand: Expand {
-                dest: 100,
-                root: 101,
-                path: 102,
-                buf: 107,
-                len: 108,
-                i: 109,
-                bad: 110,
-                hp: 111,
-                open: OpenScalar { dest: 120, root: 121, path: 122, chars: None },
-                digest: ArrayDigest { buf: 130, len: 131, dest: 132, counter: 133 },
-            },
-        }
+        OpenValue { expand: crate::compile::snippets::expand::TEST_CELLS }
     }
 
     fn b(x: u64) -> BFieldElement {
@@ -100,20 +86,14 @@ mod tests {
             (b(RECORD + 5), b(u64::from(c.depth()))),
         ]
         .into();
-        for (k, w) in c.root().values().iter().enumerate() {
-            ram.insert(b(RECORD + k as u64), *w);
-        }
-        for (k, w) in path_digest(&xs.segments).values().iter().enumerate() {
-            ram.insert(b(e.path + k as u64), *w);
-        }
+        write_words(&mut ram, RECORD, &c.root().values());
+        write_words(&mut ram, e.path, &path_digest(&xs.segments).values());
         let (mut tokens, mut digests) = (Vec::new(), Vec::new());
         let n = doc["xs"].as_array().map_or(0, Vec::len);
         let elements = (0..n).map(|i| xs.child(Segment::Index(i as u64)));
         for path in std::iter::once(xs.clone()).chain(elements) {
             let (leaf, node, auth) = c.open(&path).unwrap();
-            tokens.push(b(node));
-            tokens.extend(leaf.salt.iter().rev());
-            tokens.extend(leaf.slot.iter().rev());
+            tokens.extend(leaf.opening_tokens(node));
             digests.extend(auth);
         }
         let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);
