@@ -123,13 +123,8 @@ enum Command {
     /// scripts. The service is trusted through the operator root key given
     /// with --root (or, explicitly and with a warning, on first use).
     Prove {
-        /// Service base URL.
-        #[arg(long, default_value = "http://127.0.0.1:10888")]
-        service: String,
         #[command(flatten)]
-        api_key: ApiKeyArgs,
-        #[command(flatten)]
-        trust: TrustArgs,
+        service: ServiceArgs,
         /// Consent to the disclosure without asking.
         #[arg(long)]
         yes: bool,
@@ -214,13 +209,8 @@ enum Command {
     /// --clients 16 --requests 2 --baseline 3`. Exits non-zero if any
     /// request failed.
     Load {
-        /// Service base URL.
-        #[arg(long, default_value = "http://127.0.0.1:10888")]
-        service: String,
         #[command(flatten)]
-        api_key: ApiKeyArgs,
-        #[command(flatten)]
-        trust: TrustArgs,
+        service: ServiceArgs,
         /// Holders at once.
         #[arg(long, default_value_t = 16)]
         clients: usize,
@@ -356,6 +346,28 @@ struct JobArgs {
     url: String,
     #[command(flatten)]
     api_key: ApiKeyArgs,
+}
+
+/// How a holder reaches a service: its URL, the API key and the trust
+/// anchor.
+#[derive(clap::Args)]
+struct ServiceArgs {
+    /// Service base URL.
+    #[arg(long, default_value = "http://127.0.0.1:10888")]
+    service: String,
+    #[command(flatten)]
+    api_key: ApiKeyArgs,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+impl ServiceArgs {
+    /// A holder for the service and its keys, checked against the anchor.
+    async fn connect(&self) -> Result<(Holder, zkpass_client::trust::ServiceTrust), ZkPassError> {
+        let holder = Holder::new(&self.service, self.api_key.pair()?);
+        let trust = holder.service_trust(self.trust.anchor()?).await?;
+        Ok((holder, trust))
+    }
 }
 
 /// The API key a holder sends.
@@ -716,14 +728,13 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             let place = keep.out.as_ref().or(keep.store.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();
             eprintln!("stored DVR {} in {place}", dvr.dvr_id);
         }
-        Command::Prove { service, api_key: key_arg, trust, yes, dvr_token, user_data, date, no_wait, timeout } => {
+        Command::Prove { service, yes, dvr_token, user_data, date, no_wait, timeout } => {
             let dvr_token = read(&dvr_token)?.trim().to_string();
             if !consent(&dvr_token, yes)? {
                 eprintln!("not sent: no consent");
                 return Ok(false);
             }
-            let holder = Holder::new(&service, key_arg.pair()?);
-            let trust = holder.service_trust(trust.anchor()?).await?;
+            let (holder, trust) = service.connect().await?;
             let mut tokens = BTreeMap::new();
             for arg in &user_data {
                 let (tag, file) = tagged(arg, ':');
@@ -841,18 +852,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 print_estimate(&estimate);
             }
         }
-        Command::Load {
-            service,
-            api_key: key,
-            trust,
-            clients,
-            requests,
-            baseline,
-            example,
-            query,
-            user_data,
-            json,
-        } => {
+        Command::Load { service, clients, requests, baseline, example, query, user_data, json } => {
             let plan = LoadPlan { clients, requests_per_client: requests, baseline_requests: baseline };
             plan.check()?;
             let scenario = match query {
@@ -865,12 +865,8 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                     ))
                 })?,
             };
-            let holder = Holder::new(&service, key.pair()?);
-            let target = Target {
-                trust: Arc::new(holder.service_trust(trust.anchor()?).await?),
-                holder,
-                base_url: service.clone(),
-            };
+            let (holder, trust) = service.connect().await?;
+            let target = Target { trust: Arc::new(trust), holder, base_url: service.service.clone() };
             return run_load(&target, &scenario, &plan, json).await;
         }
     }
