@@ -834,13 +834,13 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             }
             let triton = zkpass_zkvm::Triton::default().with_stark_parameters(stark);
             let date = date.unwrap_or_else(|| EvaluationDate::from_unix_seconds(unix_now()));
-            let no_salts = BTreeMap::new();
+            let none = BTreeMap::new();
             let input = zkpass_zkvm::ProveInput {
                 query: &parsed,
                 user_data: &data,
                 date,
                 dvr_digest: [0; 32],
-                salts: &no_salts,
+                committed: &none,
             };
             let tags = if tags.is_empty() { vec![String::new()] } else { tags };
             let estimate = triton

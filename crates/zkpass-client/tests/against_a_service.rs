@@ -48,8 +48,8 @@ impl ProofSystem for Tampering {
         for doc in data.documents.values_mut() {
             doc["finance"]["savingsBalance"] = json!(99_000_000);
         }
-        let no_salts = BTreeMap::new();
-        self.0.prove(&ProveInput { user_data: &data, salts: &no_salts, ..*input })
+        let none = BTreeMap::new();
+        self.0.prove(&ProveInput { user_data: &data, committed: &none, ..*input })
     }
     fn estimate(
         &self,

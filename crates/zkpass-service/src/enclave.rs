@@ -12,7 +12,7 @@ use zkpass_core::{
 };
 use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
 use zkpass_query::{Query, UserData};
-use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument, Salt};
+use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument};
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
 use zkpass_zkvm::{ProofSystem, ProveInput};
@@ -107,21 +107,21 @@ struct OpenedData {
     data: UserData,
     /// The issuer key each document was verified with.
     keys: BTreeMap<String, PublicKey>,
-    /// The issuer's salts of the documents sent as openings.
-    salts: BTreeMap<String, Vec<Salt>>,
+    /// The documents sent as openings, committed with the issuer's salts.
+    committed: BTreeMap<String, CommittedDocument>,
     /// Their commitment tokens, for the proof token.
     commitment_tokens: BTreeMap<String, String>,
 }
 
 /// Checks an opening of `doc`: its commitment token verifies with the
 /// issuer `key`, and its salts rebuild exactly the signed root and depth.
-/// Returns the salts.
+/// Returns the document so committed.
 fn check_opening(
     tag: &str,
     doc: &Value,
     opening: &DocumentOpening,
     key: &PublicKey,
-) -> Result<Vec<Salt>, ServiceError> {
+) -> Result<CommittedDocument, ServiceError> {
     let claim = verify_commitment(&opening.commitment_token, key)
         .map_err(|e| invalid(&format!("commitment token {tag:?}"), e))?;
     if opening.salts.len() > zkpass_core::MAX_OPENING_SALTS {
@@ -143,7 +143,7 @@ fn check_opening(
     if digest_to_hex(&rebuilt.root()) != claim.root || rebuilt.depth() != claim.depth {
         return Err(mismatch("the salts and the signed data do not rebuild the signed root"));
     }
-    Ok(salts)
+    Ok(rebuilt)
 }
 
 impl InProcessEnclave {
@@ -245,7 +245,7 @@ impl InProcessEnclave {
             let mut opened = OpenedData {
                 data: UserData::default(),
                 keys: checked,
-                salts: BTreeMap::new(),
+                committed: BTreeMap::new(),
                 commitment_tokens: BTreeMap::new(),
             };
             for (tag, entry) in bundle {
@@ -259,8 +259,8 @@ impl InProcessEnclave {
                     return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
                 }
                 if let BundleEntry::Opening(o) = entry {
-                    let salts = check_opening(&tag, &doc, &o, key)?;
-                    opened.salts.insert(tag.clone(), salts);
+                    let committed = check_opening(&tag, &doc, &o, key)?;
+                    opened.committed.insert(tag.clone(), committed);
                     opened.commitment_tokens.insert(tag.clone(), o.commitment_token);
                 }
                 opened.data.documents.insert(tag, doc);
@@ -324,7 +324,8 @@ impl InProcessEnclave {
         blocking(move || {
             let estimate = match &opened {
                 Some(o) => {
-                    let input = ProveInput { query: &query, user_data: &o.data, date, dvr_digest, salts: &o.salts };
+                    let input =
+                        ProveInput { query: &query, user_data: &o.data, date, dvr_digest, committed: &o.committed };
                     backend.estimate(&query, &tags, Some(&input))?
                 }
                 None => backend.estimate(&query, &tags, None)?,
@@ -340,13 +341,13 @@ impl InProcessEnclave {
         let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
         let query = self.checked_query(&dvr).await?;
         let opened = self.open_user_data(request.user_data_token, &dvr).await?;
-        let OpenedData { data: user_data, keys: user_keys, salts, commitment_tokens } = opened;
+        let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens } = opened;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
         let dvr_digest = dvr.digest_bytes();
         let proved = blocking(move || {
-            let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest, salts: &salts };
+            let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest, committed: &committed };
             Ok(backend.prove(&input)?)
         })
         .await?;

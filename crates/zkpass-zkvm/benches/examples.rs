@@ -72,7 +72,7 @@ fn main() {
         let date = EvaluationDate::new(2026, 11, 22).unwrap();
         let triton = Triton::with_trace_caching(caching).with_stark_parameters(stark);
         let input =
-            ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], salts: &Default::default() };
+            ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], committed: &Default::default() };
         let exec = triton.prepare(&input).unwrap();
         triton.run(&exec).unwrap();
         let profile = triton.profile(&exec).unwrap();

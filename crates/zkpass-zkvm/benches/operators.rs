@@ -21,7 +21,8 @@ fn measure(case: Case, n: usize, prove: bool) -> Result<(TraceProfile, u128), St
     let data = UserData::single(doc);
     let date = EvaluationDate::new(2026, 11, 22).map_err(|e| e.to_string())?;
     let triton = Triton::default();
-    let input = ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], salts: &Default::default() };
+    let input =
+        ProveInput { query: &query, user_data: &data, date, dvr_digest: [0; 32], committed: &Default::default() };
     let exec = triton.prepare(&input).map_err(|e| e.to_string())?;
     let profile = triton.profile(&exec).map_err(|e| e.to_string())?;
     let prove_ms = if prove { triton.prove(&input).map_err(|e| e.to_string())?.stats.prove_ms } else { 0 };

@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json};
 use zkpass_core::{DocumentCommitment, EvaluationDate, StarkParameters};
 use zkpass_query::{Query, UserData};
 
-use crate::commit::Salt;
+use crate::commit::CommittedDocument;
 use crate::ZkvmError;
 
 /// What the prover needs.
@@ -20,11 +20,11 @@ pub struct ProveInput<'a> {
     pub date: EvaluationDate,
     /// The DVR digest (raw SHA-256).
     pub dvr_digest: [u8; 32],
-    /// Per tag, the issuer's salts, one per leaf (trustless mode): the
-    /// document is committed with them, so the proof opens the root the
-    /// issuer signed. A tag without salts is committed with fresh random
-    /// ones.
-    pub salts: &'a BTreeMap<String, Vec<Salt>>,
+    /// Per tag, the document committed already (trustless mode: with the
+    /// issuer's salts, its root checked against the signed one), so the
+    /// proof opens the root the issuer signed. A tag without one is
+    /// committed here with fresh random salts.
+    pub committed: &'a BTreeMap<String, CommittedDocument>,
 }
 
 /// Measurements of one proof.

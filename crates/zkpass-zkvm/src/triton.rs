@@ -92,19 +92,19 @@ fn to_time(d: EvaluationDate) -> Result<time::Date, ZkvmError> {
 
 type Commitments = (BTreeMap<String, CommittedDocument>, BTreeMap<String, DocumentCommitment>);
 
-/// Commits to every document of the request: with the issuer's salts
-/// where given, else with fresh ones.
+/// Commits to every document of the request: the ones committed already
+/// as they are, the others with fresh salts.
 fn commit_all(
     data: &zkpass_query::UserData,
-    salts: &BTreeMap<String, Vec<crate::commit::Salt>>,
+    committed: &BTreeMap<String, CommittedDocument>,
 ) -> Result<Commitments, ZkvmError> {
     let mut docs = BTreeMap::new();
     for (tag, doc) in &data.documents {
-        let committed = match salts.get(tag) {
-            Some(s) => CommittedDocument::commit_with_salts(tag, doc, s)?,
+        let document = match committed.get(tag) {
+            Some(c) => c.clone(),
             None => CommittedDocument::commit(tag, doc)?,
         };
-        docs.insert(tag.clone(), committed);
+        docs.insert(tag.clone(), document);
     }
     let commitments = docs
         .iter()
@@ -168,7 +168,7 @@ impl Triton {
         let output = input.query.evaluate(input.user_data, to_time(input.date)?)?;
         let tags = input.user_data.tags();
         let compiled = compile(input.query, &tags)?;
-        let (docs, commitments) = commit_all(input.user_data, input.salts)?;
+        let (docs, commitments) = commit_all(input.user_data, input.committed)?;
         let witness = crate::witness::build(&compiled, &docs, input.user_data)?;
         let claim = Claim::about_program(&compiled.program)
             .with_input(public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?)
@@ -188,7 +188,7 @@ impl Triton {
     /// errors for data missing a leaf the program opens.
     pub fn run_unchecked(&self, input: &ProveInput<'_>) -> Result<Vec<BFieldElement>, ZkvmError> {
         let compiled = compile(input.query, &input.user_data.tags())?;
-        let (docs, commitments) = commit_all(input.user_data, input.salts)?;
+        let (docs, commitments) = commit_all(input.user_data, input.committed)?;
         let witness = crate::witness::build(&compiled, &docs, input.user_data)?;
         let public = public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?;
         let mut state = triton_vm::prelude::VMState::new(

@@ -154,7 +154,7 @@ fn check(query: &Value, doc: &Value) -> Result<(), TestCaseError> {
     };
     let data = UserData::single(doc.clone());
     let date = EvaluationDate::new(2026, 11, 22).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let input = ProveInput { query: &q, user_data: &data, date, dvr_digest: [9; 32], salts: &Default::default() };
+    let input = ProveInput { query: &q, user_data: &data, date, dvr_digest: [9; 32], committed: &Default::default() };
     let today = time::Date::from_calendar_date(2026, time::Month::November, 22)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let triton = Triton::default();
@@ -197,7 +197,7 @@ fn a_random_case_proves_and_verifies() {
         let Ok(query) = Query::parse(&q.to_string()) else { continue };
         let data = UserData::single(doc);
         let input =
-            ProveInput { query: &query, user_data: &data, date, dvr_digest: [9; 32], salts: &Default::default() };
+            ProveInput { query: &query, user_data: &data, date, dvr_digest: [9; 32], committed: &Default::default() };
         let Ok(proved) = triton.prove(&input) else { continue };
         let tags = data.tags();
         let statement = VerifyInput {

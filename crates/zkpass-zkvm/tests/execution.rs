@@ -19,7 +19,7 @@ fn prepare(query: &str, data: &UserData) -> Result<Execution, ZkvmError> {
         user_data: data,
         date: date(),
         dvr_digest: [7; 32],
-        salts: &Default::default(),
+        committed: &Default::default(),
     })
 }
 
@@ -181,8 +181,10 @@ fn the_issuers_salts_make_the_program_open_the_issuers_root() {
     let issued = CommittedDocument::commit("", &doc).unwrap();
     let data = UserData::single(doc);
     let q = Query::parse(LOAN).unwrap();
-    let salts = std::collections::BTreeMap::from([(String::new(), issued.salts())]);
-    let input = ProveInput { query: &q, user_data: &data, date: date(), dvr_digest: [7; 32], salts: &salts };
+    let salts = issued.salts();
+    let rebuilt = CommittedDocument::commit_with_salts("", &data.documents[""], &salts).unwrap();
+    let committed = std::collections::BTreeMap::from([(String::new(), rebuilt)]);
+    let input = ProveInput { query: &q, user_data: &data, date: date(), dvr_digest: [7; 32], committed: &committed };
     let exec = Triton::default().prepare(&input).unwrap();
     assert_eq!(exec.commitments[""].root, digest_to_hex(&issued.root()));
     assert_eq!(exec.commitments[""].depth, issued.depth());

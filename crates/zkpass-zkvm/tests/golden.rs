@@ -125,7 +125,7 @@ fn the_vm_agrees_with_the_interpreter_on_the_corpus() {
             user_data: &case.data,
             date: date(),
             dvr_digest: [3; 32],
-            salts: &Default::default(),
+            committed: &Default::default(),
         };
         match &case.expect {
             Expect::Output(_) => {

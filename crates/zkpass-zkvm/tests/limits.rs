@@ -47,7 +47,7 @@ fn a_trace_taller_than_the_limit_is_refused_before_proving() {
         user_data: &data,
         date: EvaluationDate::new(2026, 11, 23).unwrap(),
         dvr_digest: [1; 32],
-        salts: &Default::default(),
+        committed: &Default::default(),
     };
     let err = Triton::default().with_max_padded_height(1024).prove(&input).unwrap_err();
     assert!(matches!(err, ZkvmError::TooLarge { what: "the padded trace height", limit: 1024 }), "{err}");

@@ -21,7 +21,13 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let date = EvaluationDate::new(2026, 11, 22).unwrap();
     let triton = Triton::default();
     let proved = triton
-        .prove(&ProveInput { query: &query, user_data: &data, date, dvr_digest: [1; 32], salts: &Default::default() })
+        .prove(&ProveInput {
+            query: &query,
+            user_data: &data,
+            date,
+            dvr_digest: [1; 32],
+            committed: &Default::default(),
+        })
         .unwrap();
     assert_eq!(
         serde_json::Value::Object(proved.output.clone()),
@@ -100,7 +106,7 @@ fn a_proof_verifies_only_against_its_own_statement() {
             user_data: &truncated,
             date,
             dvr_digest: [1; 32],
-            salts: &Default::default(),
+            committed: &Default::default(),
         })
         .unwrap();
     assert_eq!(forged.output.get("all_pass"), Some(&json!(true)));
