@@ -95,11 +95,24 @@ struct SealedDvr {
 
 /// One document of the decrypted user data bundle: a bare user data token,
 /// or an opening for trustless mode.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
 enum BundleEntry {
     Token(String),
     Opening(DocumentOpening),
+}
+
+impl BundleEntry {
+    /// The bundle's entry for `tag`: a string is a token, an object an
+    /// opening; errors name the tag.
+    fn from_json(tag: &str, entry: Value) -> Result<Self, ServiceError> {
+        let field = format!("user_data_token bundle[{tag:?}]");
+        match entry {
+            Value::String(token) => Ok(Self::Token(token)),
+            Value::Object(_) => serde_json::from_value(entry)
+                .map(Self::Opening)
+                .map_err(|e| invalid(&format!("{field} (document opening)"), e)),
+            _ => Err(invalid(&field, "must be a user data token or a document opening")),
+        }
+    }
 }
 
 /// The user data, opened and checked.
@@ -221,7 +234,12 @@ impl InProcessEnclave {
         let bundle = blocking(move || {
             let inner = decrypt_data(&token, &keys.encryption).map_err(|e| invalid("user_data_token", e))?;
             let bundle: BTreeMap<String, BundleEntry> = if inner.trim_start().starts_with('{') {
-                serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?
+                let entries: BTreeMap<String, Value> =
+                    serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?;
+                entries
+                    .into_iter()
+                    .map(|(tag, e)| Ok((tag.clone(), BundleEntry::from_json(&tag, e)?)))
+                    .collect::<Result<_, ServiceError>>()?
             } else {
                 BTreeMap::from([(String::new(), BundleEntry::Token(inner))])
             };
@@ -392,5 +410,24 @@ impl Enclave for InProcessEnclave {
 
     fn estimate_cost(&self, request: CostRequest) -> CostFuture<'_> {
         Box::pin(self.estimate(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn bundle_entries_are_tokens_or_openings_and_errors_name_the_tag() {
+        assert!(matches!(BundleEntry::from_json("bank", json!("a.b.c")), Ok(BundleEntry::Token(t)) if t == "a.b.c"));
+        let opening = json!({"user_data_token": "u", "commitment_token": "c", "salts": []});
+        assert!(matches!(BundleEntry::from_json("bank", opening), Ok(BundleEntry::Opening(_))));
+        let extra = json!({"user_data_token": "u", "commitment_token": "c", "salts": [], "x": 1});
+        let e = BundleEntry::from_json("bank", extra).err().unwrap().to_string();
+        assert!(e.contains("bundle[\"bank\"] (document opening)") && e.contains("unknown field"), "{e}");
+        let e = BundleEntry::from_json("hospital", json!(17)).err().unwrap().to_string();
+        assert!(e.contains("bundle[\"hospital\"]") && e.contains("user data token or a document opening"), "{e}");
     }
 }
