@@ -214,10 +214,27 @@ async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
     let verify = ["verify", "--key", "verifier.pem", "--store", "dvrs.db", "--proof", "proof.jwt", "--trustless"];
     serve.kill().unwrap();
     serve.wait().unwrap();
-    let out = zkpass_ok(d, &verify).await;
+    // two verifier processes present the proof at once: exactly one accepts it
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_zkpass"))
+            .args(verify)
+            .current_dir(d)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let outs = [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()];
+    let (accepted, refused): (Vec<&Output>, Vec<&Output>) = outs.iter().partition(|o| o.status.success());
+    assert_eq!((accepted.len(), refused.len()), (1, 1), "exactly one of two concurrent presentations is accepted");
+    let out = accepted[0];
     let output: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(output, serde_json::json!({"rich": true}));
     assert!(String::from_utf8_lossy(&out.stderr).contains("without trusting the service"));
+    let err = String::from_utf8_lossy(&refused[0].stderr);
+    assert!(err.contains("DvrAlreadyUsed"), "{err}");
     // the store remembers: the same proof again is a replay, also from a new process
     let again = zkpass(&verify, d);
     assert!(!again.status.success());
