@@ -13,7 +13,7 @@ use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
 use zkpass_service::api::AppState;
 use zkpass_service::config::{ApiKey, ServiceConfig};
-use zkpass_service::keys::ServiceKeys;
+use zkpass_service::keys::LocalRoot;
 
 use crate::examples::EXAMPLES;
 use crate::workflow::{run, Parties, Scenario};
@@ -50,9 +50,9 @@ impl LocalService {
             api_keys: vec![ApiKey::from_secret(&api_key.0, &api_key.1)],
             ..ServiceConfig::default()
         };
-        let keys = ServiceKeys::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?;
-        let root_key = keys.root.public_key().clone();
-        let state = AppState::in_process(&config, keys).await.map_err(|e| fail(e.to_string()))?;
+        let state = AppState::from_config(&config).await.map_err(|e| fail(e.to_string()))?;
+        let root_key =
+            LocalRoot::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?.key.public_key().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {

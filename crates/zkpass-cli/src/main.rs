@@ -62,6 +62,13 @@ enum Command {
     /// Operator: manage API keys.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Operator: the root key ceremony. The root key lives on an offline
+    /// machine; it signs the enclave's public keys into the key set the
+    /// service publishes (`jwks_file`). Steps: `root keygen` (offline),
+    /// `root request` (serving machine), `root sign` (offline), then copy
+    /// the key set to the serving machine.
+    #[command(subcommand)]
+    Root(RootCommand),
     /// Issuer: sign a user-data JSON document; prints the user data
     /// token, or with --commit the document opening for trustless
     /// verification (a JSON file for the holder: the user data token, an
@@ -190,6 +197,19 @@ enum Command {
         /// TOML configuration (see docs/SECURITY.md for every setting).
         #[arg(long, value_name = "TOML")]
         config: Option<PathBuf>,
+    },
+    /// Operator: run the enclave process: it alone holds the service's
+    /// private keys (created in its data directory on first start) and
+    /// decrypts, checks, proves and signs for the API and worker processes
+    /// that reach it at `enclave = "unix:PATH"` or `"vsock:CID:PORT"` of
+    /// the configuration. It has no network: key sets named by `jku` are
+    /// fetched by the parent. Stops on Ctrl-C or SIGTERM.
+    Enclave {
+        /// TOML configuration: `enclave` (where to listen), `data_dir`
+        /// (its keys), `public_url`, `[limits]`, `[proof]`, `[jobs]`
+        /// memory_budget_mib, `[key_fetch]` (checked here too).
+        #[arg(long, value_name = "TOML")]
+        config: PathBuf,
     },
     /// Operator: run provers only, taking jobs from the shared job store
     /// (`database_url = "postgres://…"`) that `zkpass serve` processes
@@ -437,6 +457,54 @@ enum ApikeyCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum RootCommand {
+    /// On the offline machine: create the operator root key, NAME.pem
+    /// (mode 0600; it never goes to the serving machine) and NAME.pub.pem
+    /// (give it to holders and verifiers: `--root`).
+    Keygen {
+        /// Path prefix of the two files.
+        #[arg(long, value_name = "NAME")]
+        out: PathBuf,
+        /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// On the serving machine: ask the enclave for its public keys and
+    /// write them as the request for `root sign`.
+    Request {
+        /// The service configuration (its `enclave` address).
+        #[arg(long, value_name = "TOML")]
+        config: Option<PathBuf>,
+        /// Where to write the request (JSON).
+        #[arg(long, value_name = "JSON")]
+        out: PathBuf,
+    },
+    /// On the offline machine: sign the enclave's keys with the root key
+    /// and write the key set to publish (`jwks_file`). For a key rotation,
+    /// pass the key set published so far with --previous: its signing keys
+    /// stay listed, so proof tokens they signed keep verifying, until
+    /// --retire-in seconds from now.
+    Sign {
+        /// The root private key (PEM).
+        #[arg(long, value_name = "PEM")]
+        key: PathBuf,
+        /// The request `root request` wrote.
+        #[arg(long, value_name = "JSON")]
+        request: PathBuf,
+        /// The key set published until now (for a rotation).
+        #[arg(long, value_name = "JWKS")]
+        previous: Option<PathBuf>,
+        /// Retire the previous signing keys this many seconds from now
+        /// (at least the verifiers' proof TTL).
+        #[arg(long, value_name = "SECS", requires = "previous")]
+        retire_in: Option<u64>,
+        /// Where to write the key set.
+        #[arg(long, value_name = "JWKS")]
+        out: PathBuf,
+    },
+}
+
 /// KEY:SECRET from the argument (or ZKPASS_API_KEY) or a file.
 fn api_key(arg: Option<String>, file: Option<PathBuf>) -> Result<Option<(String, String)>, ZkPassError> {
     let text = match (arg, file) {
@@ -484,18 +552,21 @@ fn load_config(path: Option<PathBuf>) -> Result<zkpass_service::config::ServiceC
     }
 }
 
-/// The service keys from the data directory and the state of a service
-/// proving in this process.
+/// The state of the service `config` describes (in-process or remote
+/// enclave, local or published key set).
 async fn service_state(
     config: &zkpass_service::config::ServiceConfig,
 ) -> Result<zkpass_service::api::AppState, ZkPassError> {
-    let keys = zkpass_service::keys::ServiceKeys::load_or_create(&config.data_dir)
-        .map_err(|e| ZkPassError::Service(e.to_string()))?;
-    tracing::info!(
-        file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
-        "operator root public key: give it to holders and verifiers (--root)"
-    );
-    zkpass_service::api::AppState::in_process(config, keys).await.map_err(|e| ZkPassError::Service(e.to_string()))
+    let state =
+        zkpass_service::api::AppState::from_config(config).await.map_err(|e| ZkPassError::Service(e.to_string()))?;
+    if let zkpass_service::api::KeySource::Local(_) = state.key_set {
+        tracing::info!(
+            file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
+            "operator root public key (kept in the data directory: for single-machine use; see `zkpass root`): \
+             give it to holders and verifiers (--root)"
+        );
+    }
+    Ok(state)
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -647,7 +718,7 @@ fn write(path: &Path, text: &str) -> Result<(), ZkPassError> {
 
 async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
     match cmd {
-        Command::Keygen { out, force } => {
+        Command::Keygen { out, force } | Command::Root(RootCommand::Keygen { out, force }) => {
             let k = KeyPair::generate()?;
             let private = out.with_extension("pem");
             let public = PathBuf::from(format!("{}.pub.pem", out.display()));
@@ -808,6 +879,22 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 .await
                 .map_err(|e| ZkPassError::Service(e.to_string()))?;
         }
+        Command::Root(RootCommand::Request { config, out }) => {
+            let config = load_config(config)?;
+            let keys = zkpass_cli::ceremony::enclave_public_keys(&config).await?;
+            let json = serde_json::to_string_pretty(&keys).unwrap_or_default();
+            write(&out, &(json + "\n"))?;
+            eprintln!("wrote {}: sign it offline with `zkpass root sign`", out.display());
+        }
+        Command::Root(RootCommand::Sign { key, request, previous, retire_in, out }) => {
+            zkpass_cli::ceremony::sign(&key, &request, previous.as_deref(), retire_in, &out)?;
+        }
+        Command::Enclave { config } => {
+            let config = load_config(Some(config))?;
+            zkpass_service::enclave::host::run(&config, shutdown_signal())
+                .await
+                .map_err(|e| ZkPassError::Service(e.to_string()))?;
+        }
         Command::Worker { config } => {
             let config = load_config(config)?;
             let state = service_state(&config).await?;
@@ -876,7 +963,11 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level =
-        if matches!(cli.command, Command::Serve { .. } | Command::Worker { .. }) { "info" } else { "warn" };
+        if matches!(cli.command, Command::Serve { .. } | Command::Worker { .. } | Command::Enclave { .. }) {
+            "info"
+        } else {
+            "warn"
+        };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into());
     if cli.log_json {
         // one JSON object per line, fields escaped: for log collectors

@@ -9,16 +9,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use common::zkpass;
+use common::{free_port, wait_ready, zkpass, zkpass_ok};
 use serde_json::Value;
 
 const QUERY: &str = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},55000000]}}}]"#;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A service with one prover and a status rate limit low enough that
 /// three polling holders run into it.
@@ -41,17 +36,6 @@ fn start_service(dir: &Path) -> (Child, String) {
         .spawn()
         .unwrap();
     (child, format!("http://127.0.0.1:{port}"))
-}
-
-async fn wait_ready(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not come up");
 }
 
 /// Runs `zkpass load` to its end (on a blocking thread).
@@ -136,17 +120,6 @@ async fn a_refused_api_key_fails_every_request_and_the_exit_code() {
 
     serve.kill().unwrap();
     serve.wait().unwrap();
-}
-
-/// Runs `zkpass` to its end (on a blocking thread); panics with its
-/// standard error unless it succeeds.
-async fn zkpass_ok(dir: &Path, args: &[&str]) -> Output {
-    let (dir, args) = (dir.to_path_buf(), args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-    let out = tokio::task::spawn_blocking(move || zkpass(&args.iter().map(String::as_str).collect::<Vec<_>>(), &dir))
-        .await
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

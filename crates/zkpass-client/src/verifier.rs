@@ -317,8 +317,16 @@ impl Verifier {
         trust: &ServiceTrust,
         options: VerifyOptions,
     ) -> Result<VerifiedProof, ZkPassError> {
-        // 1
-        let signing = trust.vouched_key(SIGNING_KID)?;
+        // 1: the signing key the token names (after a key rotation, an
+        // earlier one the JWKS still vouches for), else the current one
+        let kid = zkpass_jose::decode_header(token)?.kid.unwrap_or_else(|| SIGNING_KID.to_string());
+        if kid != SIGNING_KID && !kid.strip_prefix(SIGNING_KID).is_some_and(|rest| rest.starts_with('#')) {
+            return Err(ZkPassError::InvalidToken(format!(
+                "the proof token's kid {:?} names no service signing key",
+                kid.escape_debug().to_string()
+            )));
+        }
+        let signing = trust.vouched_key(&kid)?;
         let (data, _) = verify_data(token, &signing)?;
         self.check(data, options).await
     }

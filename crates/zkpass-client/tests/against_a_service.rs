@@ -19,9 +19,11 @@ use zkpass_core::{DocumentOpening, PublicKeyOption, UserDataRequest, ZkPassError
 use zkpass_jose::KeyPair;
 use zkpass_query::Query;
 use zkpass_service::api::AppState;
+use zkpass_service::api::KeySource;
 use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::enclave::InProcessEnclave;
-use zkpass_service::keys::ServiceKeys;
+use zkpass_service::key_set::sign_key_set;
+use zkpass_service::keys::{LocalRoot, ServiceKeys};
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::{ProofSystem, ProveInput, ProveOutput, Triton, VerifyInput, ZkvmError};
 
@@ -76,8 +78,9 @@ async fn start(backend: Arc<dyn ProofSystem>) -> (SocketAddr, zkpass_core::Publi
         ..ServiceConfig::default()
     };
     let keys = ServiceKeys::load_or_create(&config.data_dir).unwrap();
-    let root = keys.root.public_key().clone();
-    let jwks = keys.jwks().unwrap();
+    let root = LocalRoot::load_or_create(&config.data_dir).unwrap();
+    let jwks = sign_key_set(&root.key, &keys.public_keys(), None, None, zkpass_core::unix_now()).unwrap();
+    let root = root.key.public_key().clone();
     let enclave = InProcessEnclave::new(
         keys,
         backend,
@@ -85,7 +88,7 @@ async fn start(backend: Arc<dyn ProofSystem>) -> (SocketAddr, zkpass_core::Publi
         zkpass_jose::KeySetFetcher::new(config.key_fetch.clone()),
         config.limits.clone(),
     );
-    let state = AppState::new(&config, Arc::new(enclave), jwks).await.unwrap();
+    let state = AppState::new(&config, Arc::new(enclave), KeySource::Local(jwks)).await.unwrap();
     tokio::spawn(zkpass_service::serve(listener, state, std::future::pending::<()>()));
     (addr, root, dir)
 }

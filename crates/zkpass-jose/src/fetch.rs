@@ -20,10 +20,18 @@
 //!   generic error ([`JoseError::KeySetUnavailable`]), so it cannot be used
 //!   to tell a closed port from an HTTP error or a non-JSON body.
 //!
+//! A process without network (an enclave) fetches through a
+//! [`KeySetRelay`] instead ([`KeySetFetcher::relayed`]): it still checks
+//! the URL against its own policy, caches, caps the answer's size and
+//! parses it as untrusted input; the relay (its parent) does the network
+//! part under the parent's policy.
+//!
 //! [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -139,12 +147,29 @@ struct Entry {
     outcome: Option<Outcome>,
 }
 
+/// The future a [`KeySetRelay`] returns: the key set document's text.
+pub type RelayFuture<'a> = Pin<Box<dyn Future<Output = Result<String, JoseError>> + Send + 'a>>;
+
+/// Fetches a key set document on behalf of a process that has no network
+/// (the enclave asks its parent). What it answers is untrusted: the
+/// fetcher caps its size and parses it.
+pub trait KeySetRelay: Send + Sync {
+    /// The text of the document at `url`, which the asking fetcher's
+    /// policy has already accepted.
+    ///
+    /// # Errors
+    /// [`JoseError::KeySetUnavailable`] or [`JoseError::KeySetRefused`] as
+    /// the relay's own fetch answered.
+    fn fetch<'a>(&'a self, url: &'a str) -> RelayFuture<'a>;
+}
+
 /// Fetches and caches key sets under a [`FetchPolicy`]. Cheap to clone;
 /// clones share the cache.
 #[derive(Clone)]
 pub struct KeySetFetcher {
     policy: Arc<FetchPolicy>,
     cache: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>>,
+    relay: Option<Arc<dyn KeySetRelay>>,
 }
 
 impl std::fmt::Debug for KeySetFetcher {
@@ -167,7 +192,13 @@ pub const MAX_JKU_BYTES: usize = 2048;
 impl KeySetFetcher {
     /// A fetcher with `policy` and an empty cache.
     pub fn new(policy: FetchPolicy) -> Self {
-        Self { policy: Arc::new(policy), cache: Arc::default() }
+        Self { policy: Arc::new(policy), cache: Arc::default(), relay: None }
+    }
+
+    /// This fetcher (same policy, same cache) fetching through `relay`
+    /// instead of the network.
+    pub fn relayed(&self, relay: Arc<dyn KeySetRelay>) -> Self {
+        Self { policy: Arc::clone(&self.policy), cache: Arc::clone(&self.cache), relay: Some(relay) }
     }
 
     /// The policy in force.
@@ -243,6 +274,13 @@ impl KeySetFetcher {
 
     async fn fetch_uncached(&self, url: &str) -> Result<Jwks, JoseError> {
         let parsed = self.check_url(url)?;
+        if let Some(relay) = &self.relay {
+            let text = relay.fetch(url).await?;
+            if text.len() > self.policy.max_bytes {
+                return Err(JoseError::KeySetUnavailable);
+            }
+            return Jwks::parse(&text).map_err(|_| JoseError::KeySetUnavailable);
+        }
         let host = parsed
             .host_str()
             .ok_or(JoseError::KeySetUnavailable)?
@@ -333,6 +371,38 @@ mod tests {
         }
         let long = format!("https://keys.example/{}", "a".repeat(MAX_JKU_BYTES));
         assert!(matches!(f.check_url(&long), Err(JoseError::KeySetRefused(_))));
+    }
+
+    /// A relay answering one fixed text and counting its calls.
+    struct Fixed(String, std::sync::atomic::AtomicUsize);
+
+    impl KeySetRelay for Fixed {
+        fn fetch<'a>(&'a self, _url: &'a str) -> RelayFuture<'a> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Ok(self.0.clone()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_relayed_fetch_checks_the_url_caps_parses_and_caches() {
+        let jwks = r#"[{"kty":"EC","crv":"P-256","kid":"k","x":"a","y":"b"}]"#;
+        let policy =
+            FetchPolicy { allowed_hosts: vec!["keys.example".into()], max_bytes: 200, ..FetchPolicy::default() };
+        let relay = Arc::new(Fixed(jwks.into(), Default::default()));
+        let f = KeySetFetcher::new(policy.clone()).relayed(relay.clone());
+        assert_eq!(f.fetch("https://keys.example/j").await.unwrap().find("k").unwrap().x, "a");
+        assert!(f.fetch("https://keys.example/j").await.is_ok());
+        assert_eq!(relay.1.load(std::sync::atomic::Ordering::SeqCst), 1, "the second answer came from the cache");
+        // the enclave's own policy refuses before asking the relay
+        assert!(matches!(f.fetch("https://evil.example/j").await, Err(JoseError::KeySetRefused(_))));
+        assert_eq!(relay.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // an oversized or malformed answer is the generic failure
+        let big = Arc::new(Fixed(format!("{jwks}{}", " ".repeat(200)), Default::default()));
+        let f = KeySetFetcher::new(policy.clone()).relayed(big);
+        assert_eq!(f.fetch("https://keys.example/j").await.unwrap_err(), JoseError::KeySetUnavailable);
+        let junk = Arc::new(Fixed("{\"keys\": 5}".into(), Default::default()));
+        let f = KeySetFetcher::new(policy).relayed(junk);
+        assert_eq!(f.fetch("https://keys.example/j").await.unwrap_err(), JoseError::KeySetUnavailable);
     }
 
     #[tokio::test]

@@ -129,15 +129,24 @@ pub fn verify_data_at(token: &str, key: &PublicKey, freshness: &Freshness) -> Re
 /// [`JoseError::Compressed`], [`JoseError::Rejected`] for a payload that is
 /// not base64url JSON, [`JoseError::MissingDataClaim`].
 pub fn peek_data(token: &str) -> Result<Value, JoseError> {
+    peek_claims(token)?.remove("data").ok_or(JoseError::MissingDataClaim)
+}
+
+/// Reads every claim of a compact JWS **without verifying it** (for the
+/// time claims of a token [`verify_data`] has already accepted).
+///
+/// # Errors
+/// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`],
+/// [`JoseError::Compressed`], [`JoseError::Rejected`] for a payload that is
+/// not a base64url JSON object.
+pub fn peek_claims(token: &str) -> Result<Map<String, Value>, JoseError> {
     use base64::Engine as _;
     context::check_compact(token, Kind::Jws)?;
     let payload = token.split('.').nth(1).unwrap_or_default();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| JoseError::Rejected("the JWS payload is not base64url".into()))?;
-    let json: Value =
-        serde_json::from_slice(&bytes).map_err(|_| JoseError::Rejected("the JWS payload is not JSON".into()))?;
-    json.get("data").cloned().ok_or(JoseError::MissingDataClaim)
+    serde_json::from_slice(&bytes).map_err(|_| JoseError::Rejected("the JWS payload is not a JSON object".into()))
 }
 
 #[cfg(test)]

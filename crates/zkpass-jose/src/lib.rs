@@ -32,11 +32,13 @@ mod keys;
 pub use commitment::{sign_commitment, verify_commitment};
 pub use context::{MAX_HEADER_BYTES, MAX_TOKEN_BYTES};
 pub use error::JoseError;
-pub use fetch::{is_public_address, FetchPolicy, KeySetFetcher, MAX_JKU_BYTES};
+pub use fetch::{is_public_address, FetchPolicy, KeySetFetcher, KeySetRelay, RelayFuture, MAX_JKU_BYTES};
 pub use freshness::{Freshness, DEFAULT_LEEWAY_SECS};
 pub use jwe::{decrypt_data, decrypt_data_at, encrypt_data};
 pub use jwks::{fetch_jwks, Jwk, Jwks, MAX_JWKS_BYTES};
-pub use jws::{decode_header, peek_data, sign_data, sign_data_with_claims, verify_data, verify_data_at, TokenHeader};
+pub use jws::{
+    decode_header, peek_claims, peek_data, sign_data, sign_data_with_claims, verify_data, verify_data_at, TokenHeader,
+};
 pub use keyfile::{check_private_mode, read_private_key, write_private_key};
 pub use keys::KeyPair;
 pub use zkpass_core::PublicKey;

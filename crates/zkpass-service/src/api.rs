@@ -25,11 +25,11 @@ use tower_http::trace::TraceLayer;
 use zkpass_core::{CostRequestBody, ProofRequestBody};
 use zkpass_jose::{Jwk, KeySetFetcher};
 use zkpass_store::{Job, JobState, JobStore, NewJob};
-use zkpass_zkvm::TraceCaching;
 
 use crate::config::{ApiKey, ServiceConfig};
-use crate::enclave::{CostRequest, Enclave};
+use crate::enclave::{CostRequest, Enclave, EnclaveAddress, InProcessEnclave, RemoteEnclave};
 use crate::jobs::{Jobs, ProverPlan};
+use crate::key_set::PublishedKeySet;
 use crate::limits::{ClientAddr, RateLimits};
 use crate::ServiceError;
 
@@ -39,8 +39,8 @@ pub struct AppState {
     pub api_keys: Vec<ApiKey>,
     /// The enclave side.
     pub enclave: Arc<dyn Enclave>,
-    /// The service JWKS.
-    pub jwks: Vec<Jwk>,
+    /// Where the service JWKS comes from.
+    pub key_set: KeySource,
     /// Request and authentication-failure rate limits.
     pub rate_limits: RateLimits,
     /// The service settings the routes apply (body size, timeouts).
@@ -52,6 +52,17 @@ pub struct AppState {
     /// Set to true when the process starts to stop: workers stop
     /// claiming, waiting requests answer 202 with their job's URL.
     pub stop: watch::Sender<bool>,
+}
+
+/// Where the service JWKS comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// Signed at start by a root key on this machine (the demo; see
+    /// [`crate::keys::LocalRoot`]).
+    Local(Vec<Jwk>),
+    /// The file the operator's root ceremony wrote (`jwks_file`), checked
+    /// against the enclave's keys.
+    Published(PublishedKeySet),
 }
 
 /// The authenticated API key of a request, set by the authentication layer.
@@ -159,8 +170,14 @@ async fn json_error_body(response: Response) -> Response {
     responses((status = 200, description = "The encryption and signing keys, each with a `jwt` signed by the \
         operator root key, then the root key (`kid` `VerifyingPubK`). `x`/`y` are the halves of the key's SPKI PEM body.",
         body = Vec<Jwk>)))]
-pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Json<Vec<Jwk>> {
-    Json(state.jwks.clone())
+pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Result<Json<Vec<Jwk>>, ServiceError> {
+    match &state.key_set {
+        KeySource::Local(jwks) => Ok(Json(jwks.clone())),
+        KeySource::Published(set) => set.current(None).map(Json).map_err(|e| {
+            tracing::error!(error = %e, "the published key set is not usable");
+            ServiceError::Unavailable("the service key set is not available".into())
+        }),
+    }
 }
 
 /// `GET /health`: the process is alive.
@@ -418,6 +435,12 @@ pub(crate) async fn proof(
     let body = body.map_err(unreadable_body)?;
     let body = ProofRequestBody::parse(&body)?;
     let idempotency_key = idempotency_key(&headers)?;
+    let respond_async = state.config.respond_async || prefers_async(&headers);
+    if !respond_async {
+        // a synchronous caller would wait for an enclave that is not there:
+        // tell it now; an asynchronous job waits in the queue instead
+        state.enclave_ready().await?;
+    }
     let new = NewJob {
         api_key: key.0.clone(),
         idempotency_key,
@@ -431,7 +454,7 @@ pub(crate) async fn proof(
         tracing::info!(job_id = %job.id, api_key = ?key.0, "job queued");
         state.jobs.submitted.notify_one();
     }
-    if state.config.respond_async || prefers_async(&headers) {
+    if respond_async {
         return Ok(accepted(&job));
     }
     let mut stopping = state.stop.subscribe();
@@ -517,25 +540,30 @@ pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<Json<Val
     if *state.stop.borrow() {
         return Err(ServiceError::Unavailable("the service is stopping".into()));
     }
+    state.enclave_ready().await?;
     Ok(Json(json!({"status": "ready", "workers": state.plan.workers})))
 }
 
 impl AppState {
-    /// The state of a service with `config`, proving with `enclave`: opens
-    /// the job store (`database_url`, else SQLite in the data directory)
-    /// and plans the provers.
+    /// The state of a service with `config`, proving with `enclave`,
+    /// publishing `key_set`: opens the job store (`database_url`, else
+    /// SQLite in the data directory) and plans the provers.
     ///
     /// # Errors
     /// [`ServiceError::Internal`] if the store cannot be opened or a rate
     /// limit is zero.
-    pub async fn new(config: &ServiceConfig, enclave: Arc<dyn Enclave>, jwks: Vec<Jwk>) -> Result<Self, ServiceError> {
-        Self::with_plan(config, enclave, jwks, ProverPlan::for_this_machine(&config.jobs)).await
+    pub async fn new(
+        config: &ServiceConfig,
+        enclave: Arc<dyn Enclave>,
+        key_set: KeySource,
+    ) -> Result<Self, ServiceError> {
+        Self::with_plan(config, enclave, key_set, ProverPlan::for_this_machine(&config.jobs)).await
     }
 
     async fn with_plan(
         config: &ServiceConfig,
         enclave: Arc<dyn Enclave>,
-        jwks: Vec<Jwk>,
+        key_set: KeySource,
         plan: ProverPlan,
     ) -> Result<Self, ServiceError> {
         let store = match &config.database_url {
@@ -549,7 +577,7 @@ impl AppState {
         Ok(Self {
             api_keys: config.api_keys.clone(),
             enclave,
-            jwks,
+            key_set,
             rate_limits: RateLimits::new(&config.rate_limit)?,
             config: config.clone(),
             jobs: Arc::new(Jobs { store, config: config.jobs.clone(), submitted: Notify::new() }),
@@ -558,25 +586,84 @@ impl AppState {
         })
     }
 
-    /// The state of a service with `config` and `keys`, proving in-process
-    /// with Triton VM.
+    /// The state of a service with `config` and the enclave's `keys`,
+    /// proving in-process with Triton VM and publishing `key_set`.
     ///
     /// # Errors
-    /// As [`Self::new`]; [`ServiceError::Internal`] if the JWKS cannot be
-    /// signed.
-    pub async fn in_process(config: &ServiceConfig, keys: crate::keys::ServiceKeys) -> Result<Self, ServiceError> {
-        let jwks = keys.jwks()?;
+    /// As [`Self::new`].
+    pub async fn in_process(
+        config: &ServiceConfig,
+        keys: crate::keys::ServiceKeys,
+        key_set: KeySource,
+    ) -> Result<Self, ServiceError> {
         let plan = ProverPlan::for_this_machine(&config.jobs);
-        let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
-        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(
-            zkpass_zkvm::Triton::with_trace_caching(caching)
-                .with_max_padded_height(config.limits.max_padded_height)
-                .with_stark_parameters(config.proof),
-        );
-        let fetcher = KeySetFetcher::new(config.key_fetch.clone());
-        let enclave =
-            crate::enclave::InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone());
-        Self::with_plan(config, Arc::new(enclave), jwks, plan).await
+        let enclave = InProcessEnclave::from_config(config, keys, &plan);
+        Self::with_plan(config, Arc::new(enclave), key_set, plan).await
+    }
+
+    /// The state `config` describes: with `enclave = "in-process"` the
+    /// enclave's keys come from the data directory and the key set from
+    /// `jwks_file`, else from a root key in the data directory (the demo);
+    /// with a `unix:` or `vsock:` enclave this process holds no private
+    /// key and publishes `jwks_file`, which it requires.
+    ///
+    /// # Errors
+    /// As [`Self::new`]; [`ServiceError::InvalidParams`] for a remote
+    /// enclave without `jwks_file`; [`ServiceError::Internal`] for a key
+    /// set that cannot be read or does not verify.
+    pub async fn from_config(config: &ServiceConfig) -> Result<Self, ServiceError> {
+        let published = |path: &std::path::Path| {
+            PublishedKeySet::open(path).map(KeySource::Published).map_err(|e| ServiceError::Internal(e.to_string()))
+        };
+        match &config.enclave {
+            EnclaveAddress::InProcess => {
+                let keys = crate::keys::ServiceKeys::load_or_create(&config.data_dir)?;
+                let key_set = match &config.jwks_file {
+                    Some(path) => published(path)?,
+                    None => {
+                        let root = crate::keys::LocalRoot::load_or_create(&config.data_dir)?;
+                        let jwks = crate::key_set::sign_key_set(
+                            &root.key,
+                            &keys.public_keys(),
+                            None,
+                            None,
+                            zkpass_core::unix_now(),
+                        )
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                        KeySource::Local(jwks)
+                    }
+                };
+                Self::in_process(config, keys, key_set).await
+            }
+            remote => {
+                let path = config.jwks_file.as_deref().ok_or_else(|| {
+                    ServiceError::InvalidParams(format!(
+                        "enclave = \"{remote}\" needs jwks_file: the key set the operator root key signed \
+                         (`zkpass root sign`)"
+                    ))
+                })?;
+                let key_set = published(path)?;
+                let fetcher = KeySetFetcher::new(config.key_fetch.clone());
+                let enclave = RemoteEnclave::new(remote.clone(), fetcher);
+                Self::new(config, Arc::new(enclave), key_set).await
+            }
+        }
+    }
+
+    /// Whether the enclave answers and the published key set vouches for
+    /// its keys.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unavailable`] (503 `NOT_READY`) saying which.
+    pub async fn enclave_ready(&self) -> Result<(), ServiceError> {
+        let keys = self.enclave.public_keys().await?;
+        if let KeySource::Published(set) = &self.key_set {
+            set.current(Some(&keys)).map_err(|e| {
+                tracing::error!(error = %e, "the enclave is not ready");
+                ServiceError::Unavailable("the enclave's keys are not in the published key set".into())
+            })?;
+        }
+        Ok(())
     }
 }
 

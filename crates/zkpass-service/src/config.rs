@@ -7,6 +7,8 @@
 //! public_url = "https://zkpass.example.com"
 //! database_url = "postgres://zkpass@db/zkpass"   # default: SQLite in data_dir
 //! respond_async = false
+//! enclave = "in-process"     # or "unix:/run/zkpass/enclave.sock", "vsock:16:5005"
+//! jwks_file = "jwks.json"    # the root-signed key set (`zkpass root sign`)
 //!
 //! [[api_keys]]
 //! key = "holder-app-1"
@@ -40,6 +42,7 @@ use sha2::{Digest, Sha256};
 use zkpass_core::StarkParameters;
 use zkpass_jose::FetchPolicy;
 
+use crate::enclave::EnclaveAddress;
 use crate::ServiceError;
 
 /// One API key for `Authorization: Basic base64(key:secret)`. Only the
@@ -261,6 +264,17 @@ pub struct ServiceConfig {
     /// parameters"). Never below 128 bits.
     #[serde(default = "default_stark")]
     pub proof: StarkParameters,
+    /// Where the enclave runs: `in-process` (default), `unix:PATH` or
+    /// `vsock:CID:PORT`. For `zkpass enclave` this is where it listens;
+    /// for `zkpass serve` and `zkpass worker` where they reach it.
+    #[serde(default)]
+    pub enclave: EnclaveAddress,
+    /// The service JWKS the operator root key signed (`zkpass root sign`):
+    /// published as is, read again when it changes. Required with a
+    /// `unix:`/`vsock:` enclave; without it an in-process service signs
+    /// its key set with a root key in the data directory.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
 }
 
 fn default_stark() -> StarkParameters {
@@ -291,6 +305,8 @@ impl Default for ServiceConfig {
             respond_async: false,
             jobs: JobsConfig::default(),
             proof: default_stark(),
+            enclave: EnclaveAddress::InProcess,
+            jwks_file: None,
         }
     }
 }
@@ -369,6 +385,10 @@ mod tests {
         assert!(e.contains("secret_sha256"), "{e}");
         let e = ServiceConfig::parse("[limits]\nmax_querry_bytes = 5\n").unwrap_err();
         assert!(e.contains("max_querry_bytes"), "{e}");
+        let e = ServiceConfig::parse("enclave = \"tcp:1.2.3.4:5\"\n").unwrap_err();
+        assert!(e.contains("enclave") && e.contains("unix:PATH"), "{e}");
+        let c = ServiceConfig::parse("enclave = \"unix:/run/e.sock\"\njwks_file = \"k.json\"\n").unwrap();
+        assert_eq!(c.enclave, EnclaveAddress::Unix("/run/e.sock".into()));
         let c = ServiceConfig::parse("[limits]\nmax_query_bytes = 5\n[key_fetch]\nallow_http = true\n").unwrap();
         assert_eq!(c.limits.max_query_bytes, 5);
         assert!(c.key_fetch.allow_http);

@@ -6,6 +6,10 @@
 //! worker that dies leaves its lease to run out; the job then runs again
 //! elsewhere (or after a restart), up to `max_attempts` times. One worker
 //! proves one job at a time, so the pool bounds both CPU and memory.
+//!
+//! When the enclave cannot be reached (a separate enclave process that is
+//! down or restarting), the worker gives the job back to the queue without
+//! counting the attempt and claims nothing until the enclave answers again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,6 +109,7 @@ pub async fn run_workers(jobs: Arc<Jobs>, enclave: Arc<dyn Enclave>, count: usiz
             jobs: Arc::clone(&jobs),
             enclave: Arc::clone(&enclave),
             shutdown: shutdown.clone(),
+            enclave_lost: false,
         };
         tasks.push(tokio::spawn(worker.run()));
     }
@@ -140,12 +145,29 @@ struct Worker {
     jobs: Arc<Jobs>,
     enclave: Arc<dyn Enclave>,
     shutdown: watch::Receiver<bool>,
+    /// The enclave did not answer last time: ask it before claiming.
+    enclave_lost: bool,
 }
+
+/// How often a worker asks a lost enclave whether it is back.
+const ENCLAVE_RETRY: Duration = Duration::from_secs(1);
 
 impl Worker {
     async fn run(mut self) {
         let config = self.jobs.config.clone();
         while !*self.shutdown.borrow() {
+            if self.enclave_lost {
+                if self.enclave.public_keys().await.is_ok() {
+                    tracing::info!(worker = %self.id, "the enclave answers again");
+                    self.enclave_lost = false;
+                } else {
+                    tokio::select! {
+                        () = tokio::time::sleep(ENCLAVE_RETRY) => {}
+                        _ = self.shutdown.wait_for(|stop| *stop) => {}
+                    }
+                    continue;
+                }
+            }
             match self.jobs.store.claim(&self.id, ms(config.lease_secs), i64::from(config.max_attempts)).await {
                 Ok(Some(job)) => self.prove(job).await,
                 Ok(None) => {
@@ -212,6 +234,15 @@ impl Worker {
             result = &mut proving => {
                 let outcome = match result {
                     Ok(token) => Outcome::Proof(token),
+                    Err(ServiceError::Unavailable(why)) => {
+                        heartbeat.abort();
+                        self.enclave_lost = true;
+                        match self.jobs.store.release(&job.id, &self.id).await {
+                            Ok(_) => tracing::warn!(error = %why, "the enclave is not available: the job goes back to the queue"),
+                            Err(e) => tracing::warn!(error = %e, "releasing the job failed; it runs again after its lease"),
+                        }
+                        return;
+                    }
                     Err(e) => Outcome::Error(job_error(&e)),
                 };
                 self.finish(&job, outcome).await;

@@ -1,11 +1,16 @@
-//! The service's keys: an operator root key, an encryption key (ECDH-ES)
-//! and a signing key (ES256), created on first start and kept as PEM files
-//! in the data directory.
+//! The enclave's keys: an encryption key (ECDH-ES) and a signing key
+//! (ES256), created on the enclave's first start and kept as PEM files in
+//! its data directory (mode 0600 in a 0700 directory). They never leave
+//! the enclave: the API process sees only their public halves
+//! ([`EnclavePublicKeys`]), vouched for by the operator root key
+//! ([`crate::key_set`]).
 
 use std::path::Path;
 
-use serde_json::json;
-use zkpass_jose::{sign_data, Jwk, KeyPair};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zkpass_core::PublicKey;
+use zkpass_jose::KeyPair;
 
 use crate::ServiceError;
 
@@ -13,19 +18,45 @@ pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
 };
 
-/// The file in the data directory holding the root key's public half
+/// The file in the data directory holding a [`LocalRoot`]'s public half
 /// (SPKI PEM): what holders and verifiers pin (`zkpass prove --root`).
 pub const ROOT_PUBLIC_FILE: &str = "root-key.pub.pem";
 
-/// The three service key pairs.
+/// The enclave's two key pairs.
 #[derive(Debug, Clone)]
 pub struct ServiceKeys {
-    /// The operator root key; it vouches for the other two.
-    pub root: KeyPair,
     /// Holders encrypt to this key.
     pub encryption: KeyPair,
     /// Proof tokens are signed with this key.
     pub signing: KeyPair,
+}
+
+/// The public halves of the enclave's keys: what the enclave tells its
+/// parent and what the operator root key signs (`zkpass root sign`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnclavePublicKeys {
+    /// The encryption key (`ServiceEncryptionPubK`).
+    pub encryption: PublicKey,
+    /// The signing key (`ServiceSigningPubK`).
+    pub signing: PublicKey,
+}
+
+/// A key's fingerprint: the first 16 hex digits of the SHA-256 of its SPKI
+/// PEM body (the `x` and `y` halves joined).
+pub fn fingerprint(key: &PublicKey) -> String {
+    let digest = Sha256::digest(format!("{}{}", key.x, key.y).as_bytes());
+    hex::encode(&digest[..8])
+}
+
+impl EnclavePublicKeys {
+    /// The key id proof tokens signed with this signing key carry:
+    /// `ServiceSigningPubK#<fingerprint>`. The service JWKS lists the key
+    /// under it as well as under `ServiceSigningPubK`, so that after a key
+    /// rotation tokens signed by the previous key still find theirs.
+    pub fn signing_kid(&self) -> String {
+        format!("{SIGNING_KID}#{}", fingerprint(&self.signing))
+    }
 }
 
 fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, ServiceError> {
@@ -76,19 +107,10 @@ impl ServiceKeys {
     /// parse failure, or when either is open to group or others.
     pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
         private_dir(dir)?;
-        let keys = Self {
-            root: load_or_create(dir, "root-key.pem")?,
+        Ok(Self {
             encryption: load_or_create(dir, "encryption-key.pem")?,
             signing: load_or_create(dir, "signing-key.pem")?,
-        };
-        // the public half of the root, for holders and verifiers to pin
-        let public = dir.join(ROOT_PUBLIC_FILE);
-        let pem = keys.root.public_key().to_pem();
-        if std::fs::read_to_string(&public).ok().as_deref() != Some(pem.as_str()) {
-            std::fs::write(&public, &pem)
-                .map_err(|e| ServiceError::Internal(format!("key file {}: {e}", public.display())))?;
-        }
-        Ok(keys)
+        })
     }
 
     /// Fresh keys held only in memory.
@@ -97,28 +119,43 @@ impl ServiceKeys {
     /// [`ServiceError::Internal`] if key generation fails.
     pub fn ephemeral() -> Result<Self, ServiceError> {
         let gen = || KeyPair::generate().map_err(|e| ServiceError::Internal(e.to_string()));
-        Ok(Self { root: gen()?, encryption: gen()?, signing: gen()? })
+        Ok(Self { encryption: gen()?, signing: gen()? })
     }
 
-    /// The service JWKS: the encryption and signing keys, each with a `jwt`
-    /// signed by the root key over `{"data": {"kid", "x", "y"}}`, then the
-    /// root key itself (docs/API.md).
+    /// The public halves.
+    pub fn public_keys(&self) -> EnclavePublicKeys {
+        EnclavePublicKeys {
+            encryption: self.encryption.public_key().clone(),
+            signing: self.signing.public_key().clone(),
+        }
+    }
+}
+
+/// A root key kept in the data directory beside the enclave's keys: for
+/// the demo and single-machine use only. A deployment keeps the root
+/// offline (`zkpass root keygen`, `zkpass root sign`).
+#[derive(Debug, Clone)]
+pub struct LocalRoot {
+    /// The root key pair.
+    pub key: KeyPair,
+}
+
+impl LocalRoot {
+    /// Loads `root-key.pem` from `dir` or creates it, and writes its
+    /// public half to [`ROOT_PUBLIC_FILE`] for holders and verifiers to pin.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] if signing fails.
-    pub fn jwks(&self) -> Result<Vec<Jwk>, ServiceError> {
-        let vouch = |kid: &str, key: &KeyPair| -> Result<Jwk, ServiceError> {
-            let k = key.public_key();
-            let data = json!({"kid": kid, "x": k.x, "y": k.y});
-            let jwt = sign_data(&data, &self.root, None, Some(ROOT_KID))
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            Ok(Jwk::new(kid, k, Some(jwt)))
-        };
-        Ok(vec![
-            vouch(ENCRYPTION_KID, &self.encryption)?,
-            vouch(SIGNING_KID, &self.signing)?,
-            Jwk::new(ROOT_KID, self.root.public_key(), None),
-        ])
+    /// As [`ServiceKeys::load_or_create`].
+    pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
+        private_dir(dir)?;
+        let key = load_or_create(dir, "root-key.pem")?;
+        let public = dir.join(ROOT_PUBLIC_FILE);
+        let pem = key.public_key().to_pem();
+        if std::fs::read_to_string(&public).ok().as_deref() != Some(pem.as_str()) {
+            std::fs::write(&public, &pem)
+                .map_err(|e| ServiceError::Internal(format!("key file {}: {e}", public.display())))?;
+        }
+        Ok(Self { key })
     }
 }
 
@@ -132,15 +169,16 @@ mod tests {
         let dir = parent.path().join("data");
         let a = ServiceKeys::load_or_create(&dir).unwrap();
         let b = ServiceKeys::load_or_create(&dir).unwrap();
-        assert_eq!(a.signing.public_key(), b.signing.public_key());
+        assert_eq!(a.public_keys(), b.public_keys());
         assert_ne!(a.signing.public_key(), a.encryption.public_key());
+        assert!(!dir.join("root-key.pem").exists(), "the enclave's keys come without a root");
+        let root = LocalRoot::load_or_create(&dir).unwrap();
         let pinned = std::fs::read_to_string(dir.join(ROOT_PUBLIC_FILE)).unwrap();
-        assert_eq!(&zkpass_core::PublicKey::from_pem(&pinned).unwrap(), a.root.public_key());
-        let jwks = a.jwks().unwrap();
-        let kids: Vec<_> = jwks.iter().map(|k| k.kid.as_str()).collect();
-        assert_eq!(kids, [ENCRYPTION_KID, SIGNING_KID, ROOT_KID]);
-        let (data, _) = zkpass_jose::verify_data(jwks[1].jwt.as_ref().unwrap(), a.root.public_key()).unwrap();
-        assert_eq!(data["x"], a.signing.public_key().x);
+        assert_eq!(&zkpass_core::PublicKey::from_pem(&pinned).unwrap(), root.key.public_key());
+        assert_eq!(LocalRoot::load_or_create(&dir).unwrap().key.public_key(), root.key.public_key());
+        let kid = a.public_keys().signing_kid();
+        assert!(kid.starts_with("ServiceSigningPubK#") && kid.len() == SIGNING_KID.len() + 17, "{kid}");
+        assert_ne!(kid, ServiceKeys::ephemeral().unwrap().public_keys().signing_kid());
     }
 
     #[cfg(unix)]
@@ -150,6 +188,7 @@ mod tests {
         let parent = tempfile::tempdir().unwrap();
         let dir = parent.path().join("data");
         ServiceKeys::load_or_create(&dir).unwrap();
+        LocalRoot::load_or_create(&dir).unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
         for f in ["root-key.pem", "encryption-key.pem", "signing-key.pem"] {

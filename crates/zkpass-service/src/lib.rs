@@ -16,6 +16,7 @@ pub mod config;
 pub mod enclave;
 mod error;
 pub mod jobs;
+pub mod key_set;
 pub mod keys;
 pub mod limits;
 pub mod metrics;

@@ -11,8 +11,10 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use zkpass_service::api::AppState;
+use zkpass_service::api::KeySource;
 use zkpass_service::config::{ApiKey, HttpConfig, RateLimitConfig, ServiceConfig};
-use zkpass_service::enclave::{Enclave, ProofFuture, ProofRequest};
+use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
+use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 
 const PROOF: &str = "/api/1.0/dvr/1.0/proof";
 
@@ -20,8 +22,12 @@ const PROOF: &str = "/api/1.0/dvr/1.0/proof";
 struct Echo;
 
 impl Enclave for Echo {
-    fn generate_proof(&self, _: ProofRequest) -> ProofFuture<'_> {
+    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
         Box::pin(async { Ok("proof-token".to_string()) })
+    }
+
+    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
+        Box::pin(async { ServiceKeys::ephemeral().map(|k| k.public_keys()) })
     }
 }
 
@@ -39,7 +45,7 @@ fn config(rate: RateLimitConfig) -> ServiceConfig {
 async fn start(config: ServiceConfig) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(&config, Arc::new(Echo), Vec::new()).await.unwrap();
+    let state = AppState::new(&config, Arc::new(Echo), KeySource::Local(Vec::new())).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(zkpass_service::serve(listener, state, async move {
         let _ = rx.await;

@@ -8,8 +8,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use zkpass_service::api::AppState;
+use zkpass_service::api::KeySource;
 use zkpass_service::config::{ApiKey, JobsConfig, ServiceConfig};
-use zkpass_service::enclave::{Enclave, ProofFuture, ProofRequest};
+use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
+use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 use zkpass_service::ServiceError;
 
 const PROOF: &str = "/api/1.0/dvr/1.0/proof";
@@ -19,7 +21,7 @@ const PROOF: &str = "/api/1.0/dvr/1.0/proof";
 struct Gate(Arc<Semaphore>);
 
 impl Enclave for Gate {
-    fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_> {
+    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
         let gate = Arc::clone(&self.0);
         Box::pin(async move {
             gate.acquire().await.expect("gate open").forget();
@@ -28,6 +30,10 @@ impl Enclave for Gate {
             }
             Ok(format!("proof-of-{}", request.user_data_token))
         })
+    }
+
+    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
+        Box::pin(async { ServiceKeys::ephemeral().map(|k| k.public_keys()) })
     }
 }
 
@@ -48,7 +54,7 @@ async fn start(jobs: JobsConfig, respond_async: bool) -> Service {
         ..ServiceConfig::default()
     };
     let gate = Arc::new(Semaphore::new(0));
-    let state = AppState::new(&config, Arc::new(Gate(Arc::clone(&gate))), Vec::new()).await.unwrap();
+    let state = AppState::new(&config, Arc::new(Gate(Arc::clone(&gate))), KeySource::Local(Vec::new())).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,8 +1,7 @@
-//! The enclave boundary: everything that sees plaintext user data.
+//! The enclave's work, done in the calling process: decrypt, verify
+//! signatures, evaluate, prove, sign.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,56 +14,16 @@ use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument};
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
-use zkpass_zkvm::{ProofSystem, ProveInput};
+use zkpass_zkvm::{ProofSystem, ProveInput, TraceCaching};
 
+use super::{CostRequest, Enclave, EnclaveFuture, ProofRequest};
 use crate::config::Limits;
-use crate::keys::{ServiceKeys, SIGNING_KID};
+use crate::keys::{EnclavePublicKeys, ServiceKeys};
 use crate::ServiceError;
 
-/// A proof request as it crosses the boundary: ciphertext only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProofRequest {
-    /// JWE of the user data token, or of a `{tag: token or document opening}`
-    /// bundle (docs/WIRE.md, "Tokens").
-    pub user_data_token: String,
-    /// JWE of the DVR token.
-    pub dvr_token: String,
-    /// The evaluation date; today (UTC) when absent.
-    pub evaluation_date: Option<EvaluationDate>,
-}
-
-/// The future an [`Enclave`] returns: the proof token or an error.
-pub type ProofFuture<'a> = Pin<Box<dyn Future<Output = Result<String, ServiceError>> + Send + 'a>>;
-
-/// A cost request as it crosses the boundary: ciphertext only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CostRequest {
-    /// JWE of the DVR token.
-    pub dvr_token: String,
-    /// JWE of the user data (as in [`ProofRequest`]), if any.
-    pub user_data_token: Option<String>,
-    /// The evaluation date; today (UTC) when absent.
-    pub evaluation_date: Option<EvaluationDate>,
-}
-
-/// The future [`Enclave::estimate_cost`] returns.
-pub type CostFuture<'a> = Pin<Box<dyn Future<Output = Result<CostEstimate, ServiceError>> + Send + 'a>>;
-
-/// The enclave side of the service: decrypt, verify signatures, evaluate,
-/// prove, sign. In-process by default ([`InProcessEnclave`]); an enclave
-/// deployment implements it over a framed socket.
-pub trait Enclave: Send + Sync {
-    /// Turns a request into a signed proof token.
-    fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_>;
-
-    /// Estimates what proving a request would cost, without proving. An
-    /// enclave that cannot answers 503 (`NOT_READY`), the default.
-    fn estimate_cost(&self, _request: CostRequest) -> CostFuture<'_> {
-        Box::pin(async { Err(ServiceError::Unavailable("this enclave does not estimate costs".into())) })
-    }
-}
-
-/// The enclave running inside this process.
+/// The enclave running inside this process. [`crate::enclave::host`]
+/// serves one to a parent over a socket; there its key sets are fetched
+/// through the parent ([`Self::prove_with`]).
 pub struct InProcessEnclave {
     keys: Arc<ServiceKeys>,
     backend: Arc<dyn ProofSystem>,
@@ -173,8 +132,40 @@ impl InProcessEnclave {
         Self { keys: Arc::new(keys), backend, jwks_url, fetcher, limits }
     }
 
-    async fn key(&self, field: &str, option: &zkpass_core::PublicKeyOption) -> Result<PublicKey, ServiceError> {
-        self.fetcher.resolve(option).await.map_err(|e| invalid(field, ZkPassError::from(e)))
+    /// The enclave `config` describes, holding `keys`, proving with Triton
+    /// VM under the memory `plan` (trace caching), the STARK parameters
+    /// and limits of `config`.
+    pub fn from_config(
+        config: &crate::config::ServiceConfig,
+        keys: ServiceKeys,
+        plan: &crate::jobs::ProverPlan,
+    ) -> Self {
+        let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
+        let backend: Arc<dyn ProofSystem> = Arc::new(
+            zkpass_zkvm::Triton::with_trace_caching(caching)
+                .with_max_padded_height(config.limits.max_padded_height)
+                .with_stark_parameters(config.proof),
+        );
+        let fetcher = KeySetFetcher::new(config.key_fetch.clone());
+        Self::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone())
+    }
+
+    /// The public halves of the keys this enclave holds.
+    pub fn public_keys(&self) -> EnclavePublicKeys {
+        self.keys.public_keys()
+    }
+
+    /// The fetcher this enclave resolves `jku`s with by itself.
+    pub fn fetcher(&self) -> &KeySetFetcher {
+        &self.fetcher
+    }
+
+    async fn key(
+        fetcher: &KeySetFetcher,
+        field: &str,
+        option: &zkpass_core::PublicKeyOption,
+    ) -> Result<PublicKey, ServiceError> {
+        fetcher.resolve(option).await.map_err(|e| invalid(field, ZkPassError::from(e)))
     }
 
     fn check_token_size(&self, field: &str, token: &str) -> Result<(), ServiceError> {
@@ -184,7 +175,11 @@ impl InProcessEnclave {
         Ok(())
     }
 
-    async fn open_dvr(&self, token: String) -> Result<(DataVerificationRequest, PublicKey), ServiceError> {
+    async fn open_dvr(
+        &self,
+        token: String,
+        fetcher: &KeySetFetcher,
+    ) -> Result<(DataVerificationRequest, PublicKey), ServiceError> {
         self.check_token_size("dvr_token", &token)?;
         let keys = Arc::clone(&self.keys);
         let sealed = blocking(move || {
@@ -212,7 +207,7 @@ impl InProcessEnclave {
             Ok(SealedDvr { jws, key, field })
         })
         .await?;
-        let key = self.key(sealed.field, &sealed.key).await?;
+        let key = Self::key(fetcher, sealed.field, &sealed.key).await?;
         let jws = sealed.jws;
         blocking(move || {
             let (data, _) = verify_data(&jws, &key).map_err(|e| invalid("dvr_token", e))?;
@@ -227,7 +222,12 @@ impl InProcessEnclave {
     /// issuer key the DVR names and, for a document sent as a
     /// [`DocumentOpening`] (trustless mode), its commitment token (same
     /// key) and that the salts rebuild exactly the signed root.
-    async fn open_user_data(&self, token: String, dvr: &DataVerificationRequest) -> Result<OpenedData, ServiceError> {
+    async fn open_user_data(
+        &self,
+        token: String,
+        dvr: &DataVerificationRequest,
+        fetcher: &KeySetFetcher,
+    ) -> Result<OpenedData, ServiceError> {
         self.check_token_size("user_data_token", &token)?;
         let keys = Arc::clone(&self.keys);
         let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
@@ -256,7 +256,7 @@ impl InProcessEnclave {
         let mut keys = BTreeMap::new();
         for (tag, req) in &dvr.user_data_requests {
             let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
-            keys.insert(tag.clone(), self.key(&field, &req.user_data_verifying_key).await?);
+            keys.insert(tag.clone(), Self::key(fetcher, &field, &req.user_data_verifying_key).await?);
         }
         let checked = keys.clone();
         blocking(move || {
@@ -328,13 +328,21 @@ impl InProcessEnclave {
 
     /// Estimates what proving the request would cost (no proof is made):
     /// the same checks as a proof request, then the program runs on the
-    /// data, or only the program is measured when no data comes.
-    async fn estimate(&self, request: CostRequest) -> Result<CostEstimate, ServiceError> {
+    /// data, or only the program is measured when no data comes. Key sets
+    /// named by `jku` are fetched with `fetcher`.
+    ///
+    /// # Errors
+    /// As [`Enclave::estimate_cost`].
+    pub async fn estimate_with(
+        &self,
+        request: CostRequest,
+        fetcher: &KeySetFetcher,
+    ) -> Result<CostEstimate, ServiceError> {
         let date = self.evaluation_date(request.evaluation_date, unix_now())?;
-        let (dvr, _) = self.open_dvr(request.dvr_token).await?;
+        let (dvr, _) = self.open_dvr(request.dvr_token, fetcher).await?;
         let query = self.checked_query(&dvr).await?;
         let opened = match request.user_data_token {
-            Some(token) => Some(self.open_user_data(token, &dvr).await?),
+            Some(token) => Some(self.open_user_data(token, &dvr, fetcher).await?),
             None => None,
         };
         let backend = Arc::clone(&self.backend);
@@ -353,12 +361,17 @@ impl InProcessEnclave {
         .await
     }
 
-    async fn prove(&self, request: ProofRequest) -> Result<String, ServiceError> {
+    /// Turns a request into a signed proof token, fetching key sets named
+    /// by `jku` with `fetcher`.
+    ///
+    /// # Errors
+    /// As [`Enclave::generate_proof`].
+    pub async fn prove_with(&self, request: ProofRequest, fetcher: &KeySetFetcher) -> Result<String, ServiceError> {
         let time_stamp = unix_now();
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
-        let (dvr, dvr_key) = self.open_dvr(request.dvr_token).await?;
+        let (dvr, dvr_key) = self.open_dvr(request.dvr_token, fetcher).await?;
         let query = self.checked_query(&dvr).await?;
-        let opened = self.open_user_data(request.user_data_token, &dvr).await?;
+        let opened = self.open_user_data(request.user_data_token, &dvr, fetcher).await?;
         let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens } = opened;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
@@ -398,18 +411,23 @@ impl InProcessEnclave {
             commitment_tokens,
         };
         let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(SIGNING_KID))
+        let kid = self.keys.public_keys().signing_kid();
+        sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
             .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }
 
 impl Enclave for InProcessEnclave {
-    fn generate_proof(&self, request: ProofRequest) -> ProofFuture<'_> {
-        Box::pin(self.prove(request))
+    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
+        Box::pin(self.prove_with(request, &self.fetcher))
     }
 
-    fn estimate_cost(&self, request: CostRequest) -> CostFuture<'_> {
-        Box::pin(self.estimate(request))
+    fn estimate_cost(&self, request: CostRequest) -> EnclaveFuture<'_, CostEstimate> {
+        Box::pin(self.estimate_with(request, &self.fetcher))
+    }
+
+    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
+        Box::pin(async { Ok(self.keys.public_keys()) })
     }
 }
 

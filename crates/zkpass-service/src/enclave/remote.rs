@@ -1,0 +1,92 @@
+//! The parent's side of the enclave protocol: an [`Enclave`] in another
+//! process.
+
+use zkpass_jose::KeySetFetcher;
+use zkpass_zkvm::cost::CostEstimate;
+
+use super::protocol::{Channel, EnclaveMessage, ParentMessage, ProtocolError};
+use super::{CostRequest, Enclave, EnclaveAddress, EnclaveFuture, ProofRequest};
+use crate::keys::EnclavePublicKeys;
+use crate::ServiceError;
+
+/// An enclave reached over a Unix socket or vsock: each call is one
+/// connection ([`super::protocol`]). The parent fetches the key sets the
+/// enclave asks for with its own `fetcher` (allow-list, timeouts, caps).
+///
+/// Every failure of the connection itself, before or during a call, is
+/// [`ServiceError::Unavailable`] (503 `NOT_READY`): a job waits for the
+/// enclave to come back rather than failing.
+#[derive(Debug, Clone)]
+pub struct RemoteEnclave {
+    address: EnclaveAddress,
+    fetcher: KeySetFetcher,
+}
+
+impl RemoteEnclave {
+    /// The enclave at `address`, with key sets fetched by `fetcher`.
+    pub fn new(address: EnclaveAddress, fetcher: KeySetFetcher) -> Self {
+        Self { address, fetcher }
+    }
+
+    fn lost(&self, e: &ProtocolError) -> ServiceError {
+        tracing::warn!(enclave = %self.address, error = %e, "the enclave connection failed");
+        ServiceError::Unavailable(format!("the enclave at {} is not available: {e}", self.address))
+    }
+
+    /// Sends `msg` and answers the enclave's key set questions until its
+    /// final answer.
+    async fn call(&self, msg: ParentMessage) -> Result<EnclaveMessage, ServiceError> {
+        let mut channel = Channel::connect(&self.address).await.map_err(|e| self.lost(&e))?;
+        channel.send(&msg).await.map_err(|e| self.lost(&e))?;
+        loop {
+            match channel.recv::<EnclaveMessage>().await.map_err(|e| self.lost(&e))? {
+                EnclaveMessage::FetchKeySet { url } => {
+                    let document = match self.fetcher.fetch(&url).await {
+                        Ok(jwks) => serde_json::to_string(&jwks).ok(),
+                        Err(e) => {
+                            tracing::info!(error = %e, "a key set the enclave asked for is not available");
+                            None
+                        }
+                    };
+                    channel.send(&ParentMessage::KeySet { url, document }).await.map_err(|e| self.lost(&e))?;
+                }
+                EnclaveMessage::Failed { error } => return Err(error.into()),
+                answer => return Ok(answer),
+            }
+        }
+    }
+}
+
+fn unexpected(answer: &EnclaveMessage) -> ServiceError {
+    let kind = serde_json::to_value(answer).ok().and_then(|v| v.get("type").cloned()).unwrap_or_default();
+    ServiceError::Internal(format!("the enclave answered with an unexpected message {kind}"))
+}
+
+impl Enclave for RemoteEnclave {
+    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
+        Box::pin(async move {
+            match self.call(ParentMessage::Prove { request }).await? {
+                EnclaveMessage::Proof { token } => Ok(token),
+                other => Err(unexpected(&other)),
+            }
+        })
+    }
+
+    fn estimate_cost(&self, request: CostRequest) -> EnclaveFuture<'_, CostEstimate> {
+        Box::pin(async move {
+            match self.call(ParentMessage::EstimateCost { request }).await? {
+                EnclaveMessage::Cost { estimate } => Ok(estimate),
+                other => Err(unexpected(&other)),
+            }
+        })
+    }
+
+    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
+        Box::pin(async move {
+            match self.call(ParentMessage::PublicKeys).await? {
+                EnclaveMessage::PublicKeys { keys } => Ok(keys),
+                other => Err(unexpected(&other)),
+            }
+        })
+    }
+}

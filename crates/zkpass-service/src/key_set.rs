@@ -1,0 +1,333 @@
+//! The service JWKS: the enclave's public keys, each vouched for by the
+//! operator root key, and the root key itself (docs/API.md, "Keys").
+//!
+//! A *key statement* is the `jwt` of a JWKS entry: an ES256 JWS by the root
+//! key whose payload is `{"data": {"kid", "x", "y"}, "iat"}`, plus `exp`
+//! (unix seconds) once the key is retired. The root key stays offline: the
+//! operator signs the statements in a ceremony ([`sign_key_set`], `zkpass
+//! root sign`) and the service publishes the result ([`PublishedKeySet`]).
+//!
+//! Entries, in order: `ServiceEncryptionPubK` and `ServiceSigningPubK` (the
+//! current keys), `ServiceSigningPubK#<fingerprint>` (the current signing
+//! key again, under the id its proof tokens carry), retired signing keys
+//! under their own ids until their statements expire, and `VerifyingPubK`
+//! (the root).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde_json::{json, Map, Value};
+use zkpass_core::PublicKey;
+use zkpass_jose::{sign_data_with_claims, verify_data_at, Freshness, JoseError, Jwk, Jwks, KeyPair};
+
+use crate::keys::{EnclavePublicKeys, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
+
+/// Why a key set cannot be signed, read or published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeySetError {
+    /// The key set has no entry with this `kid`.
+    #[error("the key set has no {0} entry")]
+    Missing(String),
+    /// An entry's statement is not a valid root signature over exactly
+    /// this entry.
+    #[error("the key set entry {kid} is not vouched for by its root key: {reason}")]
+    NotVouched {
+        /// The entry.
+        kid: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The enclave's keys are not (all) in the key set: it was signed for
+    /// another enclave, or before a key rotation.
+    #[error("the published key set does not vouch for the enclave's {0} key; sign its keys with `zkpass root sign`")]
+    NotTheEnclave(&'static str),
+    /// The previous key set has another root key than the one signing now.
+    #[error("the previous key set was signed by another root key")]
+    OtherRoot,
+    /// The key set file cannot be read or parsed.
+    #[error("key set file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Signing failed.
+    #[error("signing a key statement failed: {0}")]
+    Sign(#[from] JoseError),
+}
+
+fn is_signing_kid(kid: &str) -> bool {
+    kid.strip_prefix(SIGNING_KID).is_some_and(|rest| rest.starts_with('#'))
+}
+
+/// Signs one statement: `{"data": {kid, x, y}, "iat"[, "exp"]}`.
+fn statement(root: &KeyPair, kid: &str, key: &PublicKey, now: u64, exp: Option<u64>) -> Result<Jwk, KeySetError> {
+    let mut claims = Map::new();
+    claims.insert("iat".into(), json!(now));
+    if let Some(exp) = exp {
+        claims.insert("exp".into(), json!(exp));
+    }
+    let data = json!({"kid": kid, "x": key.x, "y": key.y});
+    let jwt = sign_data_with_claims(&data, root, None, Some(ROOT_KID), &claims)?;
+    Ok(Jwk::new(kid, key, Some(jwt)))
+}
+
+/// Checks that `entry`'s statement is signed by `root`, is fresh at `now`
+/// and names exactly this entry; returns the statement's `exp`.
+///
+/// # Errors
+/// [`KeySetError::NotVouched`] naming the entry.
+pub fn check_statement(entry: &Jwk, root: &PublicKey, now: u64) -> Result<Option<u64>, KeySetError> {
+    let not = |reason: &str| KeySetError::NotVouched { kid: entry.kid.clone(), reason: reason.into() };
+    let jwt = entry.jwt.as_deref().ok_or_else(|| not("it carries no jwt"))?;
+    let (data, _) = verify_data_at(jwt, root, &Freshness::at(now)).map_err(|e| not(&e.to_string()))?;
+    let names = |field: &str, want: &str| data.get(field).and_then(Value::as_str) == Some(want);
+    if !(names("kid", &entry.kid) && names("x", &entry.x) && names("y", &entry.y)) {
+        return Err(not("its statement names another key"));
+    }
+    let claims = zkpass_jose::peek_claims(jwt).map_err(|e| not(&e.to_string()))?;
+    Ok(claims.get("exp").and_then(Value::as_u64))
+}
+
+/// The ceremony: signs the statements of the enclave's `keys` with `root`
+/// and returns the JWKS to publish.
+///
+/// Retired signing keys of `previous` (a key set signed by the same root)
+/// stay listed under their `ServiceSigningPubK#…` ids so that tokens they
+/// signed keep verifying: with `retire_at`, their statements are signed
+/// anew to expire then (unless they expire earlier already); entries
+/// expired at `now` are dropped.
+///
+/// # Errors
+/// [`KeySetError::OtherRoot`] when `previous` has another root;
+/// [`KeySetError::NotVouched`] when one of its entries does not verify;
+/// [`KeySetError::Sign`].
+pub fn sign_key_set(
+    root: &KeyPair,
+    keys: &EnclavePublicKeys,
+    previous: Option<&Jwks>,
+    retire_at: Option<u64>,
+    now: u64,
+) -> Result<Vec<Jwk>, KeySetError> {
+    let current_kid = keys.signing_kid();
+    let mut jwks = vec![
+        statement(root, ENCRYPTION_KID, &keys.encryption, now, None)?,
+        statement(root, SIGNING_KID, &keys.signing, now, None)?,
+        statement(root, &current_kid, &keys.signing, now, None)?,
+    ];
+    if let Some(previous) = previous {
+        if previous.find(ROOT_KID).map(Jwk::public_key).ok().as_ref() != Some(root.public_key()) {
+            return Err(KeySetError::OtherRoot);
+        }
+        for entry in previous.keys.iter().filter(|e| is_signing_kid(&e.kid) && e.kid != current_kid) {
+            let exp = match check_statement(entry, root.public_key(), now) {
+                Ok(exp) => exp,
+                Err(_) if expired(entry, root.public_key(), now) => continue,
+                Err(e) => return Err(e),
+            };
+            match (retire_at, exp) {
+                (Some(at), None) => jwks.push(statement(root, &entry.kid, &entry.public_key(), now, Some(at))?),
+                (Some(at), Some(exp)) if at < exp => {
+                    jwks.push(statement(root, &entry.kid, &entry.public_key(), now, Some(at))?)
+                }
+                _ => jwks.push(entry.clone()),
+            }
+        }
+    }
+    jwks.push(Jwk::new(ROOT_KID, root.public_key(), None));
+    Ok(jwks)
+}
+
+/// Whether `entry`'s statement fails only because it expired.
+fn expired(entry: &Jwk, root: &PublicKey, now: u64) -> bool {
+    let Some(jwt) = entry.jwt.as_deref() else { return false };
+    matches!(verify_data_at(jwt, root, &Freshness::at(now)), Err(JoseError::Expired { .. }))
+}
+
+/// Checks a key set against its own root and the enclave's `keys`: every
+/// entry's statement verifies (entries whose statement expired are
+/// dropped), and the enclave's keys are listed under `ServiceEncryptionPubK`,
+/// `ServiceSigningPubK` and their `#fingerprint` id. Returns the entries
+/// to publish.
+///
+/// # Errors
+/// [`KeySetError::Missing`] without a root entry;
+/// [`KeySetError::NotVouched`] naming a bad entry;
+/// [`KeySetError::NotTheEnclave`] naming the key that is not listed.
+pub fn check_key_set(jwks: &Jwks, keys: Option<&EnclavePublicKeys>, now: u64) -> Result<Vec<Jwk>, KeySetError> {
+    let root = jwks.find(ROOT_KID).map_err(|_| KeySetError::Missing(ROOT_KID.into()))?.public_key();
+    let mut published = Vec::new();
+    for entry in &jwks.keys {
+        if entry.kid != ROOT_KID {
+            if let Err(e) = check_statement(entry, &root, now) {
+                if expired(entry, &root, now) {
+                    continue;
+                }
+                return Err(e);
+            }
+        }
+        published.push(entry.clone());
+    }
+    if let Some(keys) = keys {
+        let listed = |kid: &str, key: &PublicKey| published.iter().any(|e| e.kid == kid && e.public_key() == *key);
+        if !listed(ENCRYPTION_KID, &keys.encryption) {
+            return Err(KeySetError::NotTheEnclave("encryption"));
+        }
+        if !listed(SIGNING_KID, &keys.signing) || !listed(&keys.signing_kid(), &keys.signing) {
+            return Err(KeySetError::NotTheEnclave("signing"));
+        }
+    }
+    Ok(published)
+}
+
+/// Reads a key set file (a JWKS in either form).
+///
+/// # Errors
+/// [`KeySetError::File`] naming the file.
+pub fn read_key_set(path: &Path) -> Result<Jwks, KeySetError> {
+    let fail = |reason: String| KeySetError::File { path: path.to_path_buf(), reason };
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if meta.len() > zkpass_jose::MAX_JWKS_BYTES as u64 {
+        return Err(fail(format!("larger than {} bytes", zkpass_jose::MAX_JWKS_BYTES)));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    Jwks::parse(&text).map_err(|e| fail(e.to_string()))
+}
+
+/// The key set a service publishes from a file the operator's ceremony
+/// wrote (`jwks_file` in the configuration). The file is read again when
+/// it changes, so a rotation needs no restart.
+#[derive(Debug)]
+pub struct PublishedKeySet {
+    path: PathBuf,
+    cached: Mutex<Option<(SystemTime, Jwks)>>,
+}
+
+impl PublishedKeySet {
+    /// The key set in `path`, read and checked against its own root now.
+    ///
+    /// # Errors
+    /// As [`read_key_set`] and [`check_key_set`].
+    pub fn open(path: &Path) -> Result<Self, KeySetError> {
+        let set = Self { path: path.to_path_buf(), cached: Mutex::new(None) };
+        set.current(None)?;
+        Ok(set)
+    }
+
+    fn load(&self) -> Result<Jwks, KeySetError> {
+        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some(at), Some((seen, jwks))) = (modified, cached.as_ref()) {
+            if at == *seen {
+                return Ok(jwks.clone());
+            }
+        }
+        let jwks = read_key_set(&self.path)?;
+        if let Some(at) = modified {
+            *cached = Some((at, jwks.clone()));
+        }
+        Ok(jwks)
+    }
+
+    /// The entries to publish now, checked as [`check_key_set`] does
+    /// (against the enclave's `keys` when given).
+    ///
+    /// # Errors
+    /// As [`check_key_set`]; [`KeySetError::File`].
+    pub fn current(&self, keys: Option<&EnclavePublicKeys>) -> Result<Vec<Jwk>, KeySetError> {
+        check_key_set(&self.load()?, keys, zkpass_core::unix_now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::ServiceKeys;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn set(keys: Vec<Jwk>) -> Jwks {
+        Jwks { keys }
+    }
+
+    #[test]
+    fn a_signed_key_set_vouches_for_the_enclave_and_nothing_else() {
+        let root = KeyPair::generate().unwrap();
+        let enclave = ServiceKeys::ephemeral().unwrap().public_keys();
+        let jwks = sign_key_set(&root, &enclave, None, None, NOW).unwrap();
+        let kids: Vec<_> = jwks.iter().map(|k| k.kid.clone()).collect();
+        assert_eq!(kids, [ENCRYPTION_KID.to_string(), SIGNING_KID.into(), enclave.signing_kid(), ROOT_KID.into()]);
+        assert_eq!(check_key_set(&set(jwks.clone()), Some(&enclave), NOW).unwrap(), jwks);
+        // another enclave's keys are not vouched for
+        let other = ServiceKeys::ephemeral().unwrap().public_keys();
+        assert_eq!(check_key_set(&set(jwks.clone()), Some(&other), NOW), Err(KeySetError::NotTheEnclave("encryption")));
+        // an entry whose key was swapped, or whose jwt is missing, fails by name
+        let mut swapped = jwks.clone();
+        swapped[1].x = other.signing.x.clone();
+        swapped[1].y = other.signing.y.clone();
+        let e = check_key_set(&set(swapped), None, NOW).unwrap_err();
+        assert!(matches!(&e, KeySetError::NotVouched { kid, .. } if kid == SIGNING_KID), "{e}");
+        let mut bare = jwks.clone();
+        bare[0].jwt = None;
+        assert!(matches!(check_key_set(&set(bare), None, NOW), Err(KeySetError::NotVouched { .. })));
+        // a root other than the signer's
+        let mut rerooted = jwks;
+        let stranger = KeyPair::generate().unwrap();
+        *rerooted.last_mut().unwrap() = Jwk::new(ROOT_KID, stranger.public_key(), None);
+        assert!(matches!(check_key_set(&set(rerooted), None, NOW), Err(KeySetError::NotVouched { .. })));
+        assert_eq!(check_key_set(&set(vec![]), None, NOW), Err(KeySetError::Missing(ROOT_KID.into())));
+    }
+
+    #[test]
+    fn rotation_keeps_the_previous_signing_key_until_it_retires() {
+        let root = KeyPair::generate().unwrap();
+        let old = ServiceKeys::ephemeral().unwrap().public_keys();
+        let new = ServiceKeys::ephemeral().unwrap().public_keys();
+        let first = set(sign_key_set(&root, &old, None, None, NOW).unwrap());
+        let retire_at = NOW + 86_400;
+        let second = set(sign_key_set(&root, &new, Some(&first), Some(retire_at), NOW + 10).unwrap());
+        let published = check_key_set(&second, Some(&new), NOW + 20).unwrap();
+        let old_entry = published.iter().find(|e| e.kid == old.signing_kid()).expect("the old signing key stays");
+        assert_eq!(old_entry.public_key(), old.signing);
+        assert_eq!(check_statement(old_entry, root.public_key(), NOW + 20).unwrap(), Some(retire_at));
+        assert!(!published.iter().any(|e| e.kid == SIGNING_KID && e.public_key() == old.signing));
+        assert!(check_key_set(&second, Some(&old), NOW + 20).is_err(), "the old enclave is no longer current");
+        // after its retirement the old entry is dropped, the rest stays
+        let later = check_key_set(&second, Some(&new), retire_at + 3_600).unwrap();
+        assert!(!later.iter().any(|e| e.kid == old.signing_kid()));
+        assert_eq!(later.len(), 4);
+        // the next rotation drops what has expired by then
+        let third_keys = ServiceKeys::ephemeral().unwrap().public_keys();
+        let third =
+            sign_key_set(&root, &third_keys, Some(&second), Some(retire_at + 7_200), retire_at + 3_600).unwrap();
+        assert!(!third.iter().any(|e| e.kid == old.signing_kid()));
+        assert!(third.iter().any(|e| e.kid == new.signing_kid()));
+        // a previous set of another root is refused
+        let stranger = KeyPair::generate().unwrap();
+        assert_eq!(sign_key_set(&stranger, &new, Some(&first), None, NOW), Err(KeySetError::OtherRoot));
+    }
+
+    #[test]
+    fn a_published_key_set_is_read_again_when_its_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwks.json");
+        let root = KeyPair::generate().unwrap();
+        let a = ServiceKeys::ephemeral().unwrap().public_keys();
+        let b = ServiceKeys::ephemeral().unwrap().public_keys();
+        let now = zkpass_core::unix_now();
+        std::fs::write(&path, serde_json::to_string(&sign_key_set(&root, &a, None, None, now).unwrap()).unwrap())
+            .unwrap();
+        let published = PublishedKeySet::open(&path).unwrap();
+        assert!(published.current(Some(&a)).is_ok());
+        assert_eq!(published.current(Some(&b)), Err(KeySetError::NotTheEnclave("encryption")));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, serde_json::to_string(&sign_key_set(&root, &b, None, None, now).unwrap()).unwrap())
+            .unwrap();
+        assert!(published.current(Some(&b)).is_ok());
+        std::fs::write(&path, "not json").unwrap();
+        let e = published.current(Some(&b)).unwrap_err();
+        assert!(matches!(&e, KeySetError::File { path: p, .. } if *p == path), "{e}");
+    }
+}
