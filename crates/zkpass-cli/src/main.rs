@@ -186,6 +186,9 @@ enum Command {
         service: String,
         #[command(flatten)]
         trust: TrustArgs,
+        /// What the service must run (not needed with --trustless).
+        #[command(flatten)]
+        attestation: zkpass_cli::attestation::AttestationArgs,
         /// Maximum proof age in seconds.
         #[arg(long, default_value_t = 600)]
         ttl: u64,
@@ -328,6 +331,23 @@ struct TrustArgs {
     trust_on_first_use: bool,
 }
 
+/// The service keys, checked against the anchor `trust` names, and the
+/// service's attestation, checked under `attestation` and reported on
+/// standard error.
+async fn connect(
+    holder: &Holder,
+    trust: &TrustArgs,
+    attestation: &zkpass_cli::attestation::AttestationArgs,
+) -> Result<zkpass_client::trust::ServiceTrust, ZkPassError> {
+    let anchor = trust.anchor()?;
+    let policy = attestation.policy()?;
+    let trust = holder.attested_trust(anchor, &policy).await?;
+    if let Some(attested) = &trust.attested {
+        eprintln!("{}", zkpass_cli::attestation::describe(attested));
+    }
+    Ok(trust)
+}
+
 impl TrustArgs {
     fn anchor(&self) -> Result<TrustAnchor, ZkPassError> {
         match &self.root {
@@ -379,13 +399,15 @@ struct ServiceArgs {
     api_key: ApiKeyArgs,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    attestation: zkpass_cli::attestation::AttestationArgs,
 }
 
 impl ServiceArgs {
     /// A holder for the service and its keys, checked against the anchor.
     async fn connect(&self) -> Result<(Holder, zkpass_client::trust::ServiceTrust), ZkPassError> {
         let holder = Holder::new(&self.service, self.api_key.pair()?);
-        let trust = holder.service_trust(self.trust.anchor()?).await?;
+        let trust = connect(&holder, &self.trust, &self.attestation).await?;
         Ok((holder, trust))
     }
 }
@@ -836,7 +858,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             job.holder()?.cancel_job(&job.url).await?;
             eprintln!("cancelled");
         }
-        Command::Verify { key, dvrs, store, reusable, trustless, proof, service, trust, ttl } => {
+        Command::Verify { key, dvrs, store, reusable, trustless, proof, service, trust, attestation, ttl } => {
             let store: Arc<dyn DvrStore> = match &store {
                 Some(db) => Arc::new(SqliteDvrStore::open(db).await?),
                 None => {
@@ -858,7 +880,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             let verified = if trustless {
                 verifier.verify_proof_trustless(token.trim(), options).await?
             } else {
-                let trust = Holder::new(&service, None).service_trust(trust.anchor()?).await?;
+                let trust = connect(&Holder::new(&service, None), &trust, &attestation).await?;
                 verifier.verify_proof(token.trim(), &trust, options).await?
             };
             if trustless {

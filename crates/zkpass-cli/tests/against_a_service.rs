@@ -52,7 +52,7 @@ fn run_load(dir: &Path, base: &str, api_key: &str, extra: &[String]) -> Output {
         [env!("CARGO_MANIFEST_DIR"), "../../examples/bank-loan-approved/user_data.json"].iter().collect();
     let root = dir.join("data/root-key.pub.pem");
     Command::new(env!("CARGO_BIN_EXE_zkpass"))
-        .args(["load", "--service", base, "--api-key", api_key, "--root", root.to_str().unwrap()])
+        .args(["load", "--service", base, "--api-key", api_key, "--root", root.to_str().unwrap(), "--allow-unattested"])
         .args(["--query", query.to_str().unwrap(), "--user-data", data.to_str().unwrap(), "--json"])
         .args(extra)
         .stdin(Stdio::null())
@@ -167,6 +167,7 @@ async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
         d,
         &[
             "prove",
+            "--allow-unattested",
             "--service",
             &base,
             "--api-key",

@@ -94,6 +94,13 @@ fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
     // --yes consents; the unreachable service is then reported, after the
     // trust-on-first-use warning
     args.push("--yes");
+    // without saying what attestation to expect, nothing is sent either
+    let out = zkpass(&args, dir.path());
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("--pcr0") && err.contains("--allow-unattested"), "{err}");
+    assert!(!err.contains("127.0.0.1:9"), "refused before any contact: {err}");
+    args.push("--allow-unattested");
     let out = zkpass(&args, dir.path());
     assert!(!out.status.success());
     let err = stderr(&out);

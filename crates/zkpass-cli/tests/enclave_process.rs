@@ -3,18 +3,24 @@
 //! and holds no private key. The root key ceremony (`zkpass root keygen`,
 //! `request`, `sign`) vouches for the enclave's keys offline. Killing the
 //! enclave (SIGKILL) makes synchronous requests 503 `NOT_READY` while an
-//! asynchronous job waits in the queue and completes once the enclave is
-//! back. A key rotation keeps tokens of the previous signing key
+//! asynchronous job of a holder that attested the service before waits in
+//! the queue and completes once the enclave is back. A key rotation keeps tokens of the previous signing key
 //! verifiable while that key is still listed. Real proofs of a small query.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{free_port, wait_ready, zkpass, zkpass_ok};
 use serde_json::Value;
+use zkpass_attestation::AttestationPolicy;
+use zkpass_client::holder::Holder;
+use zkpass_client::job::{JobStatus, Submission, WaitOptions};
+use zkpass_client::trust::TrustAnchor;
+use zkpass_core::PublicKey;
 
 const QUERY: &str = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},55000000]}}}]"#;
 
@@ -149,6 +155,7 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     std::fs::write(d.join("dvr.jwt"), &dvr.stdout).unwrap();
     let prove: Vec<&str> = vec![
         "prove",
+        "--allow-unattested",
         "--service",
         &base,
         "--api-key",
@@ -163,7 +170,9 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     ];
     let verify = |proof: &'static str| {
         let base = base.clone();
-        let args = ["verify", "--key", "verifier.pem", "--dvr", "dvr.json", "--root", "root.pub.pem", "--proof", proof];
+        let args =
+            ["verify", "--allow-unattested", "--key", "verifier.pem", "--dvr", "dvr.json", "--root", "root.pub.pem"];
+        let args: Vec<&str> = args.iter().copied().chain(["--proof", proof]).collect();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).chain(["--service".into(), base]).collect();
         zkpass(&args.iter().map(String::as_str).collect::<Vec<_>>(), d)
     };
@@ -175,23 +184,33 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), serde_json::json!({"rich": true}));
 
-    // 2. the enclave dies: synchronous requests are refused at once,
-    //    an asynchronous job waits in the queue
+    // 2. the enclave dies after a holder checked its attestation:
+    //    synchronous requests are refused at once, an asynchronous job
+    //    waits in the queue …
+    let holder = Holder::new(&base, Some(("k".into(), "s".into())));
+    let root = PublicKey::from_pem(&std::fs::read_to_string(d.join("root.pub.pem")).unwrap()).unwrap();
+    let trust = holder.attested_trust(TrustAnchor::Pinned(root), &AttestationPolicy::unattested()).await.unwrap();
     kill(enclave);
     let (code, body) = status(&format!("{base}/api/1.0/dvr/1.0/proof"), true).await;
     assert_eq!((code, body["status_code"].as_str()), (503, Some("NOT_READY")), "{body}");
     assert_eq!(status(&format!("{base}/ready"), false).await.0, 503);
-    let waiting = spawn(d, &prove, "waiting.log");
+    let dvr_token = std::fs::read_to_string(d.join("dvr.jwt")).unwrap();
+    let data =
+        BTreeMap::from([(String::new(), std::fs::read_to_string(d.join("user_data.jwt")).unwrap().trim().to_string())]);
+    let Submission::Queued(url) = holder.submit_proof(&trust, dvr_token.trim(), &data, None, true).await.unwrap()
+    else {
+        panic!("an asynchronous request is queued")
+    };
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut waiting = waiting;
-    assert!(waiting.try_wait().unwrap().is_none(), "the job waits for the enclave: {}", log(d, "waiting.log"));
-    //    back: the queued job completes
+    let waiting = holder.job_status(&url).await.unwrap();
+    assert!(matches!(waiting, JobStatus::Queued { .. }), "the job waits for the enclave: {waiting:?}");
+    //    … and completes once the enclave is back
     enclave = start_enclave(d);
-    let done = tokio::task::spawn_blocking(move || waiting.wait_with_output().unwrap()).await.unwrap();
-    assert!(done.status.success(), "{}", log(d, "waiting.log"));
-    std::fs::write(d.join("second.jwt"), &done.stdout).unwrap();
+    let token = holder.wait_for_proof(&url, &WaitOptions::default(), |_| {}).await.unwrap();
+    std::fs::write(d.join("second.jwt"), &token).unwrap();
     assert!(verify("second.jwt").status.success());
-    assert_eq!(kid(&String::from_utf8_lossy(&done.stdout)), kid(&String::from_utf8_lossy(&first.stdout)));
+    assert_eq!(kid(&token), kid(&String::from_utf8_lossy(&first.stdout)));
+    assert!(log(d, "serve.log").contains("the enclave answers again"), "{}", log(d, "serve.log"));
 
     // 3. key rotation: a new enclave key set, not yet vouched for …
     kill(enclave);

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{json, Value};
+use zkpass_attestation::AttestationPolicy;
 use zkpass_cli::demo::{bundled_scenarios, LocalService};
 use zkpass_cli::workflow::{run, Parties};
 use zkpass_client::holder::Holder;
@@ -65,7 +66,10 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let logs = captured_logs();
     let service = LocalService::start().await.unwrap();
     let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder.service_trust(TrustAnchor::Pinned(service.root_key.clone())).await.unwrap();
+    let trust = holder
+        .attested_trust(TrustAnchor::Pinned(service.root_key.clone()), &AttestationPolicy::unattested())
+        .await
+        .unwrap();
     let store = Arc::new(MemoryDvrStore::default());
     let verifier_key = KeyPair::generate().unwrap();
     let verifier = Verifier::new(verifier_key.clone(), store.clone());

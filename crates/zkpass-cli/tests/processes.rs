@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sqlx::Row as _;
+use zkpass_attestation::AttestationPolicy;
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
 use zkpass_client::job::{JobStatus, Submission, WaitOptions};
@@ -76,7 +77,10 @@ struct Parties {
 async fn parties(base: &str, data_dir: &Path) -> Parties {
     let root = std::fs::read_to_string(data_dir.join("root-key.pub.pem")).unwrap();
     let holder = Holder::new(base, Some(("k".into(), "s".into())));
-    let trust = holder.service_trust(TrustAnchor::Pinned(PublicKey::from_pem(&root).unwrap())).await.unwrap();
+    let trust = holder
+        .attested_trust(TrustAnchor::Pinned(PublicKey::from_pem(&root).unwrap()), &AttestationPolicy::unattested())
+        .await
+        .unwrap();
     let issuer = KeyPair::generate().unwrap();
     let verifier = Verifier::new(KeyPair::generate().unwrap(), Arc::new(MemoryDvrStore::default()));
     let request = UserDataRequest {

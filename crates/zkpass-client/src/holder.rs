@@ -10,7 +10,13 @@ use zkpass_jose::encrypt_data;
 use zkpass_zkvm::cost::CostEstimate;
 
 use crate::job::{JobStatus, Progress, Submission, WaitOptions};
-use crate::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
+use zkpass_attestation::{key_binding, AttestationPolicy, AttestationReport, Attested};
+use zkpass_core::AttestationError;
+
+use crate::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID, SIGNING_KID};
+
+/// Largest attestation answer read, bytes.
+const MAX_ATTESTATION_BYTES: usize = 64 * 1024;
 
 /// A holder's connection to a zkPass Service.
 #[derive(Debug, Clone)]
@@ -39,6 +45,54 @@ impl Holder {
     /// does not carry the pinned root key.
     pub async fn service_trust(&self, anchor: TrustAnchor) -> Result<ServiceTrust, ZkPassError> {
         ServiceTrust::fetch(&self.http, &self.jwks_url(), anchor).await
+    }
+
+    /// [`Self::service_trust`], then the service's attestation checked
+    /// under `policy` ([`Self::attest`]): the trust a holder needs before it
+    /// sends any data.
+    ///
+    /// # Errors
+    /// As [`Self::service_trust`] and [`Self::attest`].
+    pub async fn attested_trust(
+        &self,
+        anchor: TrustAnchor,
+        policy: &AttestationPolicy,
+    ) -> Result<ServiceTrust, ZkPassError> {
+        let mut trust = self.service_trust(anchor).await?;
+        trust.attested = Some(self.attest(&trust, policy).await?);
+        Ok(trust)
+    }
+
+    /// Asks the service for an attestation with a fresh 32-byte nonce
+    /// (`GET /.well-known/attestation?nonce=<hex>`) and checks it under
+    /// `policy`: the document binds the keys `trust`'s JWKS vouches for
+    /// (`ServiceEncryptionPubK`, `ServiceSigningPubK`) and this nonce.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Attestation`] naming the check that failed;
+    /// [`ZkPassError::Service`] when the service does not answer;
+    /// [`ZkPassError::MissingPublicKey`] when its keys are not vouched for.
+    pub async fn attest(&self, trust: &ServiceTrust, policy: &AttestationPolicy) -> Result<Attested, ZkPassError> {
+        use rand::RngCore as _;
+        let mut nonce = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let url = format!("{}/.well-known/attestation?nonce={}", self.base_url, hex::encode(nonce));
+        let fail = |e: String| ZkPassError::Service(format!("GET /.well-known/attestation: {e}"));
+        let resp = self.http.get(&url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
+        if !resp.status().is_success() {
+            return Err(fail(format!("HTTP {}", resp.status())));
+        }
+        if resp.content_length().is_some_and(|n| n > MAX_ATTESTATION_BYTES as u64) {
+            return Err(fail("the answer is too large".into()));
+        }
+        let bytes = resp.bytes().await.map_err(|e| fail(e.without_url().to_string()))?;
+        if bytes.len() > MAX_ATTESTATION_BYTES {
+            return Err(fail("the answer is too large".into()));
+        }
+        let report: AttestationReport = serde_json::from_slice(&bytes)
+            .map_err(|e| AttestationError::Malformed(format!("the answer is not an attestation report: {e}")))?;
+        let binding = key_binding(&trust.vouched_key(ENCRYPTION_KID)?, &trust.vouched_key(SIGNING_KID)?);
+        Ok(policy.check(&report, &nonce, &binding, zkpass_core::unix_now())?)
     }
 
     /// Encrypts the DVR token and the user data (by tag: each a user data
@@ -148,6 +202,9 @@ impl Holder {
         user_data_tokens: Option<&BTreeMap<String, String>>,
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<Value, ZkPassError> {
+        if trust.attested.is_none() {
+            return Err(AttestationError::NotChecked.into());
+        }
         let key = trust.vouched_key(ENCRYPTION_KID)?;
         let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
         if let Some(tokens) = user_data_tokens {

@@ -1,5 +1,6 @@
 //! Trust in a zkPass Service's keys.
 
+use zkpass_attestation::Attested;
 use zkpass_core::{PublicKey, ZkPassError};
 use zkpass_jose::{fetch_jwks, verify_data, Jwks};
 
@@ -20,13 +21,18 @@ pub enum TrustAnchor {
     FirstUse,
 }
 
-/// The service JWKS and the anchor it is checked against.
+/// The service JWKS, the anchor it is checked against and, once checked,
+/// the service's attestation.
 #[derive(Debug, Clone)]
 pub struct ServiceTrust {
     /// The service JWKS.
     pub jwks: Jwks,
     /// What the operator root key must be.
     pub anchor: TrustAnchor,
+    /// The attestation accepted for this JWKS's keys
+    /// ([`crate::holder::Holder::attested_trust`]); a holder sends no data
+    /// before it is set.
+    pub attested: Option<Attested>,
 }
 
 impl ServiceTrust {
@@ -37,7 +43,7 @@ impl ServiceTrust {
     /// [`ZkPassError::MissingPublicKey`] when the JWKS cannot be fetched or
     /// its root key is not the pinned one.
     pub async fn fetch(client: &reqwest::Client, url: &str, anchor: TrustAnchor) -> Result<Self, ZkPassError> {
-        let trust = Self { jwks: fetch_jwks(client, url).await?, anchor };
+        let trust = Self { jwks: fetch_jwks(client, url).await?, anchor, attested: None };
         trust.root()?;
         Ok(trust)
     }

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use zkpass_attestation::AttestationPolicy;
 use zkpass_client::holder::Holder;
 use zkpass_client::issuer::{commit_user_data, sign_user_data};
 use zkpass_client::trust::{ServiceTrust, TrustAnchor};
@@ -103,7 +104,7 @@ struct Run {
 
 async fn run(addr: SocketAddr, root: zkpass_core::PublicKey) -> Run {
     let holder = Holder::new(&format!("http://{addr}"), Some(("k".into(), "s".into())));
-    let trust = holder.service_trust(TrustAnchor::Pinned(root)).await.unwrap();
+    let trust = holder.attested_trust(TrustAnchor::Pinned(root), &AttestationPolicy::unattested()).await.unwrap();
     let verifier = Verifier::new(KeyPair::generate().unwrap(), Arc::new(MemoryDvrStore::default()));
     let issuer = KeyPair::generate().unwrap();
     let request = UserDataRequest {

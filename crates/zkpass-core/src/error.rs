@@ -28,6 +28,9 @@ pub enum ZkPassError {
     /// A JSON document does not have the expected shape.
     #[error("InvalidParams: {0}")]
     InvalidParams(String),
+    /// The service's attestation was refused or not checked.
+    #[error("AttestationError: {0}")]
+    Attestation(#[from] crate::AttestationError),
     /// The query failed to parse, check or evaluate.
     #[error("QueryError: {0}")]
     Query(String),

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod attestation;
 mod commitment;
 mod dvr;
 mod error;
@@ -20,6 +21,7 @@ mod keys;
 mod proof;
 mod wire;
 
+pub use attestation::AttestationError;
 pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS};
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::ZkPassError;

@@ -83,6 +83,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(protected)
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/attestation", get(attestation))
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi_json))
         .route("/ready", get(ready))
@@ -178,6 +179,34 @@ pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Result<Json<Vec<
             ServiceError::Unavailable("the service key set is not available".into())
         }),
     }
+}
+
+/// The query of `GET /.well-known/attestation`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct AttestationQuery {
+    /// The client's nonce: 8 to 64 bytes, hex.
+    nonce: String,
+}
+
+/// `GET /.well-known/attestation?nonce=<hex>`: the enclave's attestation
+/// report for the nonce, binding the enclave's public keys (docs/DEPLOY.md,
+/// "Attestation").
+#[utoipa::path(get, path = "/.well-known/attestation", tag = "keys",
+    params(AttestationQuery),
+    responses(
+        (status = 200, description = "`{\"type\":\"aws-nitro\",\"document\":<base64 COSE_Sign1>}` in an AWS Nitro \
+            Enclave, else `{\"type\":\"none\",\"nonce\",\"public_keys_sha256\"}`", body = crate::openapi::Attestation),
+        (status = 400, description = "The nonce is missing, not hex, or not 8 to 64 bytes", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The enclave does not answer (`NOT_READY`)", body = crate::openapi::ErrorBody),
+    ))]
+pub(crate) async fn attestation(
+    State(state): State<Arc<AppState>>,
+    query: Result<axum::extract::Query<AttestationQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<zkpass_attestation::AttestationReport>, ServiceError> {
+    let axum::extract::Query(query) =
+        query.map_err(|_| ServiceError::InvalidParams("nonce: a hex query parameter is required".into()))?;
+    let nonce = zkpass_attestation::parse_nonce(&query.nonce)?;
+    Ok(Json(state.enclave.attest(nonce).await?))
 }
 
 /// `GET /health`: the process is alive.

@@ -9,6 +9,7 @@
 //! respond_async = false
 //! enclave = "in-process"     # or "unix:/run/zkpass/enclave.sock", "vsock:16:5005"
 //! jwks_file = "jwks.json"    # the root-signed key set (`zkpass root sign`)
+//! attestation = "none"       # zkpass enclave in AWS Nitro Enclaves: "aws-nitro"
 //!
 //! [[api_keys]]
 //! key = "holder-app-1"
@@ -42,7 +43,7 @@ use sha2::{Digest, Sha256};
 use zkpass_core::StarkParameters;
 use zkpass_jose::FetchPolicy;
 
-use crate::enclave::EnclaveAddress;
+use crate::enclave::{AttestationMode, EnclaveAddress};
 use crate::ServiceError;
 
 /// One API key for `Authorization: Basic base64(key:secret)`. Only the
@@ -275,6 +276,10 @@ pub struct ServiceConfig {
     /// its key set with a root key in the data directory.
     #[serde(default)]
     pub jwks_file: Option<PathBuf>,
+    /// How `zkpass enclave` attests itself: `"none"` (default) or
+    /// `"aws-nitro"` (the Nitro Secure Module; refuses to start without it).
+    #[serde(default)]
+    pub attestation: AttestationMode,
 }
 
 fn default_stark() -> StarkParameters {
@@ -307,6 +312,7 @@ impl Default for ServiceConfig {
             proof: default_stark(),
             enclave: EnclaveAddress::InProcess,
             jwks_file: None,
+            attestation: AttestationMode::None,
         }
     }
 }

@@ -136,6 +136,15 @@ impl From<ZkPassError> for ServiceError {
     }
 }
 
+impl From<zkpass_core::AttestationError> for ServiceError {
+    fn from(e: zkpass_core::AttestationError) -> Self {
+        match e {
+            zkpass_core::AttestationError::Malformed(_) => Self::InvalidParams(e.to_string()),
+            _ => Self::Unavailable(e.to_string()),
+        }
+    }
+}
+
 impl From<ZkvmError> for ServiceError {
     fn from(e: ZkvmError) -> Self {
         match e {

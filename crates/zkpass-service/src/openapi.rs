@@ -112,6 +112,20 @@ pub struct Cancelled {
     pub job_id: String,
 }
 
+/// `GET /.well-known/attestation`: one of two shapes, told apart by `type`.
+#[derive(Serialize, ToSchema)]
+pub struct Attestation {
+    /// `aws-nitro` or `none`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `aws-nitro`: the COSE_Sign1 attestation document, base64.
+    pub document: Option<String>,
+    /// `none`: the nonce, hex.
+    pub nonce: Option<String>,
+    /// `none`: SHA-256 of the enclave's public keys, hex.
+    pub public_keys_sha256: Option<String>,
+}
+
 /// `GET /health`.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -156,6 +170,7 @@ impl Modify for BasicAuth {
         crate::api::job_status,
         crate::api::cancel_job,
         crate::api::jwks,
+        crate::api::attestation,
         crate::api::health,
         crate::api::ready,
         crate::api::metrics,
@@ -167,6 +182,7 @@ impl Modify for BasicAuth {
         CostAnswer,
         CostFigures,
         zkpass_jose::Jwk,
+        Attestation,
         ErrorBody,
         ProofAnswer,
         Accepted,

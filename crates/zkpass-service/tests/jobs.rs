@@ -234,6 +234,7 @@ async fn the_openapi_document_names_every_route() {
         ("/api/1.0/dvr/1.0/proof/{id}", vec!["get", "delete"]),
         ("/api/1.0/dvr/1.0/cost", vec!["post"]),
         ("/.well-known/jwks.json", vec!["get"]),
+        ("/.well-known/attestation", vec!["get"]),
         ("/health", vec!["get"]),
         ("/ready", vec!["get"]),
         ("/metrics", vec!["get"]),
@@ -255,6 +256,7 @@ async fn the_openapi_document_names_every_route() {
         "Jwk",
         "CostRequestBody",
         "CostAnswer",
+        "Attestation",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }

@@ -128,7 +128,10 @@ impl JobStore {
         if u64::try_from(queued).unwrap_or_default() >= max_queued {
             return Err(StoreError::QueueFull { limit: max_queued });
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        // time-ordered and, within this process, strictly increasing: jobs
+        // submitted in the same millisecond keep their order (FIFO claims
+        // and queue positions order by (created_at, id))
+        let id = uuid::Uuid::now_v7().to_string();
         let inserted = sqlx::query(
             "INSERT INTO jobs (id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, \
              created_at, attempts) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0)",

@@ -147,6 +147,10 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
                 enclave.estimate_with(request, &fetcher).await.map(|estimate| EnclaveMessage::Cost { estimate })
             }
             ParentMessage::PublicKeys => Ok(EnclaveMessage::PublicKeys { keys: enclave.public_keys() }),
+            ParentMessage::Attest { nonce } => match zkpass_attestation::parse_nonce(&nonce) {
+                Ok(nonce) => enclave.attest_now(nonce).await.map(|report| EnclaveMessage::Attestation { report }),
+                Err(e) => Err(e.into()),
+            },
             ParentMessage::KeySet { .. } => Err(ServiceError::Internal("a key set answer without a question".into())),
         }
     };
@@ -184,13 +188,18 @@ pub async fn run(
     let keys = crate::keys::ServiceKeys::load_or_create(&config.data_dir)?;
     let public = keys.public_keys();
     let plan = crate::jobs::ProverPlan::for_this_machine(&config.jobs);
-    let enclave = Arc::new(InProcessEnclave::from_config(config, keys, &plan));
+    let attester: Arc<dyn zkpass_attestation::Attester> = match config.attestation {
+        super::AttestationMode::None => Arc::new(zkpass_attestation::NoAttester),
+        super::AttestationMode::AwsNitro => Arc::new(zkpass_attestation::NsmAttester::open()?),
+    };
+    let enclave = Arc::new(InProcessEnclave::from_config(config, keys, &plan).with_attester(attester));
     let listener = EnclaveListener::bind(&config.enclave).await?;
     tracing::info!(
         address = %config.enclave,
         signing_kid = %public.signing_kid(),
         encryption_key = %crate::keys::fingerprint(&public.encryption),
         trace_caching = plan.trace_caching,
+        attestation = ?config.attestation,
         "enclave listening"
     );
     serve(listener, enclave, shutdown).await;

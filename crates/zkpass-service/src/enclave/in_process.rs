@@ -30,6 +30,7 @@ pub struct InProcessEnclave {
     jwks_url: String,
     fetcher: KeySetFetcher,
     limits: Limits,
+    attester: Arc<dyn zkpass_attestation::Attester>,
 }
 
 fn invalid(field: &str, e: impl std::fmt::Display) -> ServiceError {
@@ -129,7 +130,14 @@ impl InProcessEnclave {
         fetcher: KeySetFetcher,
         limits: Limits,
     ) -> Self {
-        Self { keys: Arc::new(keys), backend, jwks_url, fetcher, limits }
+        Self {
+            keys: Arc::new(keys),
+            backend,
+            jwks_url,
+            fetcher,
+            limits,
+            attester: Arc::new(zkpass_attestation::NoAttester),
+        }
     }
 
     /// The enclave `config` describes, holding `keys`, proving with Triton
@@ -148,6 +156,26 @@ impl InProcessEnclave {
         );
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         Self::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone())
+    }
+
+    /// This enclave attesting itself with `attester` (default: `none`).
+    pub fn with_attester(mut self, attester: Arc<dyn zkpass_attestation::Attester>) -> Self {
+        self.attester = attester;
+        self
+    }
+
+    /// An attestation report for `nonce` and this enclave's keys.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unavailable`] when the TEE refuses.
+    pub async fn attest_now(&self, nonce: Vec<u8>) -> Result<zkpass_attestation::AttestationReport, ServiceError> {
+        let keys = self.keys.public_keys();
+        let attester = Arc::clone(&self.attester);
+        blocking(move || {
+            let binding = zkpass_attestation::key_binding(&keys.encryption, &keys.signing);
+            Ok(attester.attest(&nonce, &binding)?)
+        })
+        .await
     }
 
     /// The public halves of the keys this enclave holds.
@@ -428,6 +456,10 @@ impl Enclave for InProcessEnclave {
 
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
         Box::pin(async { Ok(self.keys.public_keys()) })
+    }
+
+    fn attest(&self, nonce: Vec<u8>) -> EnclaveFuture<'_, zkpass_attestation::AttestationReport> {
+        Box::pin(self.attest_now(nonce))
     }
 }
 

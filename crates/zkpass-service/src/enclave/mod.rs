@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use zkpass_attestation::AttestationReport;
 use zkpass_core::EvaluationDate;
 use zkpass_zkvm::cost::CostEstimate;
 
@@ -80,6 +81,34 @@ pub trait Enclave: Send + Sync {
     /// # Errors
     /// [`ServiceError::Unavailable`] when the enclave does not answer.
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys>;
+
+    /// An attestation report binding `nonce` and the enclave's public keys
+    /// ([`zkpass_attestation::key_binding`]); an explicit `none` report
+    /// outside a TEE. The default is `none` for [`Self::public_keys`].
+    ///
+    /// # Errors
+    /// [`ServiceError::Unavailable`] when the enclave does not answer or
+    /// its TEE refuses.
+    fn attest(&self, nonce: Vec<u8>) -> EnclaveFuture<'_, AttestationReport> {
+        Box::pin(async move {
+            let keys = self.public_keys().await?;
+            let binding = zkpass_attestation::key_binding(&keys.encryption, &keys.signing);
+            Ok(zkpass_attestation::Attester::attest(&zkpass_attestation::NoAttester, &nonce, &binding)?)
+        })
+    }
+}
+
+/// How the enclave attests itself (`attestation = …` in the enclave's
+/// configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttestationMode {
+    /// No TEE: `none` reports (the default).
+    #[default]
+    None,
+    /// AWS Nitro Enclaves: documents from the Nitro Secure Module
+    /// (`/dev/nsm`); the enclave refuses to start without it.
+    AwsNitro,
 }
 
 /// Where the enclave runs: `in-process`, `unix:PATH` or `vsock:CID:PORT`

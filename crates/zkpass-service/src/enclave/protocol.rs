@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
+use zkpass_attestation::AttestationReport;
 use zkpass_zkvm::cost::CostEstimate;
 
 use super::{CostRequest, EnclaveAddress, ProofRequest};
@@ -49,6 +50,12 @@ pub enum ParentMessage {
     },
     /// Name your public keys; the answer is [`EnclaveMessage::PublicKeys`].
     PublicKeys,
+    /// Attest yourself for this nonce; the answer is
+    /// [`EnclaveMessage::Attestation`].
+    Attest {
+        /// The client's nonce, hex.
+        nonce: String,
+    },
     /// The answer to [`EnclaveMessage::FetchKeySet`]: the document's text,
     /// or nothing when the parent could not (or would not) fetch it.
     KeySet {
@@ -77,6 +84,11 @@ pub enum EnclaveMessage {
     PublicKeys {
         /// Encryption and signing key.
         keys: EnclavePublicKeys,
+    },
+    /// The attestation report.
+    Attestation {
+        /// The report.
+        report: AttestationReport,
     },
     /// The request failed.
     Failed {

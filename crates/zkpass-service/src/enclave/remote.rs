@@ -81,6 +81,15 @@ impl Enclave for RemoteEnclave {
         })
     }
 
+    fn attest(&self, nonce: Vec<u8>) -> EnclaveFuture<'_, zkpass_attestation::AttestationReport> {
+        Box::pin(async move {
+            match self.call(ParentMessage::Attest { nonce: hex::encode(nonce) }).await? {
+                EnclaveMessage::Attestation { report } => Ok(report),
+                other => Err(unexpected(&other)),
+            }
+        })
+    }
+
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
         Box::pin(async move {
             match self.call(ParentMessage::PublicKeys).await? {

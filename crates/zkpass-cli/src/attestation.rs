@@ -1,0 +1,125 @@
+//! The attestation a holder or verifier expects of a service
+//! (`--pcr0`, `--pcrs`, `--nitro-root`, `--allow-unattested`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use zkpass_attestation::{parse_pcr, AttestationPolicy, Attested, NitroPolicy};
+use zkpass_core::ZkPassError;
+
+/// What a service must show about its enclave.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AttestationArgs {
+    /// Expected PCR0 (the enclave image), 96 hex digits as `nitro-cli
+    /// build-enclave` prints it.
+    #[arg(long, value_name = "HEX")]
+    pub pcr0: Option<String>,
+    /// Expected PCR1 (the enclave's kernel and boot ramdisk).
+    #[arg(long, value_name = "HEX")]
+    pub pcr1: Option<String>,
+    /// Expected PCR2 (the application).
+    #[arg(long, value_name = "HEX")]
+    pub pcr2: Option<String>,
+    /// Expected PCRs from a file: the JSON `nitro-cli build-enclave`
+    /// prints (`{"Measurements": {"PCR0": …}}`) or `{"PCR0": …}`.
+    #[arg(long, value_name = "JSON")]
+    pub pcrs: Option<PathBuf>,
+    /// Pin this root certificate (PEM) instead of the AWS Nitro Enclaves
+    /// root (for test enclaves).
+    #[arg(long, value_name = "PEM")]
+    pub nitro_root: Option<PathBuf>,
+    /// Accept a service that is not attested (outside a TEE): the operator
+    /// could then read your data. For development only.
+    #[arg(long)]
+    pub allow_unattested: bool,
+}
+
+fn invalid(what: impl std::fmt::Display) -> ZkPassError {
+    ZkPassError::InvalidParams(what.to_string())
+}
+
+impl AttestationArgs {
+    /// The policy these arguments describe.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidParams`] naming the argument or file at fault.
+    pub fn policy(&self) -> Result<AttestationPolicy, ZkPassError> {
+        let mut pcrs = BTreeMap::new();
+        if let Some(path) = &self.pcrs {
+            let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            let json: Value = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            let map = json.get("Measurements").unwrap_or(&json);
+            for index in 0..=8u16 {
+                if let Some(v) = map.get(format!("PCR{index}")).and_then(Value::as_str) {
+                    let pcr = parse_pcr(v).map_err(|e| invalid(format!("{} PCR{index}: {e}", path.display())))?;
+                    pcrs.insert(index, pcr);
+                }
+            }
+            if pcrs.is_empty() {
+                return Err(invalid(format!("{}: no PCR0…PCR8 entries", path.display())));
+            }
+        }
+        for (index, arg) in [(0u16, &self.pcr0), (1, &self.pcr1), (2, &self.pcr2)] {
+            if let Some(hex) = arg {
+                pcrs.insert(index, parse_pcr(hex).map_err(|e| invalid(format!("--pcr{index}: {e}")))?);
+            }
+        }
+        let nitro = match (&self.nitro_root, pcrs.is_empty()) {
+            (_, true) => None,
+            (Some(path), false) => {
+                let pem = std::fs::read(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+                Some(NitroPolicy::with_root_pem(&pem, pcrs).map_err(|e| invalid(format!("{}: {e}", path.display())))?)
+            }
+            (None, false) => Some(NitroPolicy::aws(pcrs)?),
+        };
+        if nitro.is_none() && !self.allow_unattested {
+            return Err(invalid(
+                "say what the service must run: --pcr0/--pcrs for an AWS Nitro Enclave, or --allow-unattested \
+                 for a service outside a TEE",
+            ));
+        }
+        Ok(AttestationPolicy { allow_unattested: self.allow_unattested, nitro })
+    }
+}
+
+/// One line saying what was attested, for standard error.
+pub fn describe(attested: &Attested) -> String {
+    match attested {
+        Attested::Unattested => {
+            "warning: the service is NOT attested (no TEE; allowed by --allow-unattested): its operator could \
+             read the data"
+                .to_string()
+        }
+        Attested::Nitro { module_id, pcrs } => {
+            let pcr0 = pcrs.get(&0).map(hex::encode).unwrap_or_default();
+            format!("the service is attested: AWS Nitro Enclave {module_id}, PCR0 {pcr0}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcrs_come_from_arguments_or_nitro_cli_output_and_something_must_be_said() {
+        let none = AttestationArgs::default();
+        assert!(none.policy().unwrap_err().to_string().contains("--allow-unattested"));
+        let open = AttestationArgs { allow_unattested: true, ..AttestationArgs::default() };
+        assert_eq!(open.policy().unwrap(), AttestationPolicy::unattested());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pcrs.json");
+        let pcr = "ab".repeat(48);
+        let printed =
+            format!(r#"{{"Measurements": {{"HashAlgorithm": "Sha384 {{ ... }}", "PCR0": "{pcr}", "PCR2": "{pcr}"}}}}"#);
+        std::fs::write(&file, printed).unwrap();
+        let args = AttestationArgs { pcrs: Some(file), pcr1: Some("cd".repeat(48)), ..AttestationArgs::default() };
+        let policy = args.policy().unwrap();
+        let nitro = policy.nitro.unwrap();
+        assert_eq!(nitro.pcrs.keys().copied().collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(!policy.allow_unattested);
+        let bad = AttestationArgs { pcr0: Some("00".into()), ..AttestationArgs::default() };
+        assert!(bad.policy().unwrap_err().to_string().contains("--pcr0"));
+    }
+}
