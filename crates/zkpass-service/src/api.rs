@@ -197,12 +197,17 @@ pub(crate) struct AttestationQuery {
         (status = 200, description = "`{\"type\":\"aws-nitro\",\"document\":<base64 COSE_Sign1>}` in an AWS Nitro \
             Enclave, else `{\"type\":\"none\",\"nonce\",\"public_keys_sha256\"}`", body = crate::openapi::Attestation),
         (status = 400, description = "The nonce is missing, not hex, or not 8 to 64 bytes", body = crate::openapi::ErrorBody),
+        (status = 429, description = "Too many attestation requests from this address; see `Retry-After`", body = crate::openapi::ErrorBody),
         (status = 503, description = "The enclave does not answer (`NOT_READY`)", body = crate::openapi::ErrorBody),
     ))]
 pub(crate) async fn attestation(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
     query: Result<axum::extract::Query<AttestationQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<zkpass_attestation::AttestationReport>, ServiceError> {
+    if let Some(Extension(c)) = &client {
+        state.rate_limits.check_attestation(c)?;
+    }
     let axum::extract::Query(query) =
         query.map_err(|_| ServiceError::InvalidParams("nonce: a hex query parameter is required".into()))?;
     let nonce = zkpass_attestation::parse_nonce(&query.nonce)?;

@@ -159,11 +159,19 @@ pub struct RateLimitConfig {
     pub status_requests_per_minute: u32,
     /// Failed authentications per client address per minute.
     pub auth_failures_per_minute: u32,
+    /// Attestation requests (`GET /.well-known/attestation`, no API key)
+    /// per client address per minute.
+    pub attestations_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { requests_per_minute: 60, status_requests_per_minute: 7_680, auth_failures_per_minute: 10 }
+        Self {
+            requests_per_minute: 60,
+            status_requests_per_minute: 7_680,
+            auth_failures_per_minute: 10,
+            attestations_per_minute: 60,
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub struct RateLimits {
     per_key: DefaultKeyedRateLimiter<String>,
     status: DefaultKeyedRateLimiter<String>,
     failures: DefaultKeyedRateLimiter<IpAddr>,
+    attestations: DefaultKeyedRateLimiter<IpAddr>,
     /// Addresses that used up their failures, until when.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
     clock: DefaultClock,
@@ -54,6 +55,7 @@ impl RateLimits {
             per_key: RateLimiter::keyed(quota(config.requests_per_minute, "requests_per_minute")?),
             status: RateLimiter::keyed(quota(config.status_requests_per_minute, "status_requests_per_minute")?),
             failures: RateLimiter::keyed(quota(config.auth_failures_per_minute, "auth_failures_per_minute")?),
+            attestations: RateLimiter::keyed(quota(config.attestations_per_minute, "attestations_per_minute")?),
             blocked: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         })
@@ -85,6 +87,20 @@ impl RateLimits {
         }
         limiter
             .check_key(&key.to_string())
+            .map_err(|not_until| Self::too_many(not_until.wait_time_from(self.clock.now())))
+    }
+
+    /// Counts one attestation request of `client` (each costs the enclave a
+    /// signed document, and needs no API key).
+    ///
+    /// # Errors
+    /// [`ServiceError::TooManyRequests`] beyond the per-address rate.
+    pub fn check_attestation(&self, client: &ClientAddr) -> Result<(), ServiceError> {
+        if self.attestations.len() > PRUNE_AT {
+            self.attestations.retain_recent();
+        }
+        self.attestations
+            .check_key(&client.0)
             .map_err(|not_until| Self::too_many(not_until.wait_time_from(self.clock.now())))
     }
 
@@ -141,6 +157,7 @@ mod tests {
             requests_per_minute: 2,
             status_requests_per_minute: 100,
             auth_failures_per_minute: 3,
+            attestations_per_minute: 1,
         })
         .unwrap();
         assert!(limits.check_key("a").is_ok());
@@ -156,11 +173,10 @@ mod tests {
         assert!(matches!(limits.note_failure(&c), Err(ServiceError::TooManyRequests { .. })));
         assert!(matches!(limits.check_blocked(&c), Err(ServiceError::TooManyRequests { .. })));
         assert!(limits.check_blocked(&ClientAddr("192.0.2.8".parse().unwrap())).is_ok());
-        assert!(RateLimits::new(&RateLimitConfig {
-            requests_per_minute: 0,
-            status_requests_per_minute: 1,
-            auth_failures_per_minute: 1
-        })
-        .is_err());
+        assert!(limits.check_attestation(&c).is_ok());
+        assert!(matches!(limits.check_attestation(&c), Err(ServiceError::TooManyRequests { .. })));
+        assert!(limits.check_attestation(&ClientAddr("192.0.2.8".parse().unwrap())).is_ok());
+        assert!(RateLimits::new(&RateLimitConfig { requests_per_minute: 0, ..RateLimitConfig::default() }).is_err());
+        assert!(RateLimits::new(&RateLimitConfig { attestations_per_minute: 0, ..RateLimitConfig::default() }).is_err());
     }
 }

@@ -173,6 +173,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         requests_per_minute: 2,
         status_requests_per_minute: 100,
         auth_failures_per_minute: 2,
+        attestations_per_minute: 2,
     }))
     .await;
     let url = format!("http://{addr}{PROOF}");
@@ -191,6 +192,14 @@ async fn rate_limits_answer_429_with_retry_after() {
     assert_eq!(send("x:2").await.unwrap().status().as_u16(), 401);
     assert_eq!(send("x:3").await.unwrap().status().as_u16(), 429);
     assert_eq!(send("k:s").await.unwrap().status().as_u16(), 429, "blocked before the credentials are looked at");
+
+    // attestations need no API key: they are limited per address
+    let attest = || client.get(format!("http://{addr}/.well-known/attestation?nonce=0011223344556677")).send();
+    assert_eq!(attest().await.unwrap().status().as_u16(), 200);
+    assert_eq!(attest().await.unwrap().status().as_u16(), 200);
+    let limited = attest().await.unwrap();
+    assert_eq!(limited.status().as_u16(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
