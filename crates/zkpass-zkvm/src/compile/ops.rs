@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
-use super::snippets::FieldAbsent;
+use super::snippets::{DayNumber, FieldAbsent, SignedDifference, SignedMul64};
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -601,49 +601,18 @@ impl Gen {
     }
 
     /// Stack `[]` → `[hi, lo]` of the i64 `a − b` for two cells holding
-    /// u32 values.
+    /// u32 values ([`SignedDifference`]).
     fn signed_difference(&mut self, a: u64, b: u64) {
         let neg = self.cell();
-        self.load(b);
-        self.load(a);
-        self.emit("lt");
-        self.store(neg);
-        self.load(neg);
-        let _ = writeln!(self.code, "push {U32_MAX} mul");
-        self.load(a);
-        self.load(b);
-        self.emit("push -1 mul add");
-        self.load(neg);
-        self.emit("push 4294967296 mul add");
+        self.inline(&SignedDifference { a, b, neg });
     }
 
     /// Pushes the day number of the date in cells `y`, `m`, `d` (u32):
-    /// days since a fixed origin, proleptic Gregorian calendar.
+    /// days since a fixed origin, proleptic Gregorian calendar
+    /// ([`DayNumber`]).
     fn day_number(&mut self, y: u64, m: u64, d: u64) {
         let (yy, mm) = (self.cell(), self.cell());
-        // Y = y + 400 − [m < 3]; M = (m + 9) mod 12
-        self.push(3);
-        self.load(m);
-        self.emit("lt push -1 mul addi 400");
-        self.load(y);
-        self.emit("add");
-        self.store(yy);
-        self.push(12);
-        self.load(m);
-        self.emit("addi 9 div_mod swap 1 pop 1");
-        self.store(mm);
-        self.load(yy);
-        self.emit("push 365 mul");
-        for (div, sign) in [(4, ""), (100, "push -1 mul "), (400, "")] {
-            self.push(div);
-            self.load(yy);
-            let _ = writeln!(self.code, "div_mod pop 1 {sign}add");
-        }
-        self.push(5);
-        self.load(mm);
-        self.emit("push 153 mul addi 2 div_mod pop 1 add");
-        self.load(d);
-        self.emit("add");
+        self.inline(&DayNumber { y, m, d, yy, mm });
     }
 
     /// On the operand slot: parses and validates the date string (validity
@@ -856,107 +825,12 @@ impl Gen {
         }
     }
 
-    /// Two's complement negation of the u64 in cells `h`, `l` into `oh`, `ol`.
-    fn negate(&mut self, h: u64, l: u64, oh: u64, ol: u64) {
-        self.load(l);
-        let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add addi 1 split");
-        self.store(ol);
-        self.load(h);
-        let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add add split");
-        self.store(oh);
-        self.emit("pop 1");
-    }
-
-    /// Signed 64-bit multiplication with overflow detection, on magnitudes.
+    /// Signed 64-bit multiplication with overflow detection
+    /// ([`SignedMul64`]).
     #[allow(clippy::too_many_arguments)]
     fn multiply(&mut self, ah: u64, al: u64, bh: u64, bl: u64, rh: u64, rl: u64, ovf: u64) {
-        let c = self.cells(16);
-        let (sa, sb, mah, mal, mbh, mbl, nh, nl) = (c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7);
-        let (s, big, mh, ml) = (c + 8, c + 9, c + 10, c + 11);
-        for (hi, lo, sg, mhi, mlo) in [(ah, al, sa, mah, mal), (bh, bl, sb, mbh, mbl)] {
-            self.load(hi);
-            self.push(I32_MAX);
-            self.emit("lt");
-            self.store(sg);
-            self.negate(hi, lo, nh, nl);
-            for (plain, neg, dst) in [(hi, nh, mhi), (lo, nl, mlo)] {
-                // dst = sg ? neg : plain
-                self.load(neg);
-                self.load(plain);
-                self.emit("push -1 mul add");
-                self.load(sg);
-                self.emit("mul");
-                self.load(plain);
-                self.emit("add");
-                self.store(dst);
-            }
-        }
-        // s = sa xor sb
-        self.load(sa);
-        self.load(sb);
-        self.emit("add");
-        self.load(sa);
-        self.load(sb);
-        self.emit("mul push -2 mul add");
-        self.store(s);
-        // big: both high limbs non-zero
-        self.load(mah);
-        self.emit("push 0 eq");
-        self.not();
-        self.load(mbh);
-        self.emit("push 0 eq");
-        self.not();
-        self.emit("mul");
-        self.store(big);
-        // ll = mal·mbl → (llh, ml); t1 = mah·mbl, t2 = mal·mbh
-        self.load(mal);
-        self.load(mbl);
-        self.emit("mul split");
-        self.store(ml);
-        self.store(mh);
-        for (p, q) in [(mah, mbl), (mal, mbh)] {
-            self.load(p);
-            self.load(q);
-            self.emit("mul split");
-            self.load(mh);
-            self.emit("add");
-            self.store(mh);
-            self.emit("push 0 eq");
-            self.not();
-            self.bump_by_top(big);
-        }
-        // mh may exceed 32 bits
-        self.load(mh);
-        self.emit("split");
-        self.store(mh);
-        self.emit("push 0 eq");
-        self.not();
-        self.bump_by_top(big);
-        // fits = mh < 2^31  +  s·(mh == 2^31)·(ml == 0)
-        self.push(0x8000_0000);
-        self.load(mh);
-        self.emit("lt");
-        self.load(s);
-        self.load(mh);
-        self.emit("push 2147483648 eq mul");
-        self.load(ml);
-        self.emit("push 0 eq mul add");
-        self.load(big);
-        self.emit("push 0 eq mul");
-        self.not();
-        self.store(ovf);
-        // result = s ? −(mh, ml) : (mh, ml)
-        self.negate(mh, ml, nh, nl);
-        for (plain, neg, dst) in [(mh, nh, rh), (ml, nl, rl)] {
-            self.load(neg);
-            self.load(plain);
-            self.emit("push -1 mul add");
-            self.load(s);
-            self.emit("mul");
-            self.load(plain);
-            self.emit("add");
-            self.store(dst);
-        }
+        let scratch = self.cells(16);
+        self.inline(&SignedMul64 { ah, al, bh, bl, rh, rl, ovf, scratch });
     }
 
     /// `exists`: the prover names how many segments of the path are

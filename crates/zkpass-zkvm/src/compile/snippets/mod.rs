@@ -12,10 +12,12 @@ use triton_vm::prelude::LabelledInstruction;
 
 mod array_digest;
 mod chars;
+mod day_number;
 mod expand;
 mod field_absent;
 mod fold_ascii;
 mod fold_lookup;
+mod int64;
 mod is_not_scalar_tag;
 mod merkle_walk;
 mod open_scalar;
@@ -24,10 +26,12 @@ mod select;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
+pub(super) use day_number::DayNumber;
 pub(super) use expand::Expand;
 pub(super) use field_absent::FieldAbsent;
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
+pub(super) use int64::{SignedDifference, SignedMul64};
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;

@@ -1,0 +1,293 @@
+//! Signed 64-bit integers as two u32 limbs `(hi, lo)` in RAM cells, two's
+//! complement (docs/PROOF.md, "Values"): negation, the signed difference of
+//! two u32 values, and multiplication with overflow detection.
+
+use triton_vm::prelude::{triton_asm, LabelledInstruction};
+
+use super::{load, store, Snippet, StackEffect};
+
+/// `u32::MAX`, the complement of a limb.
+const U32_MAX: u64 = 0xffff_ffff;
+/// The largest high limb of a non-negative i64.
+const I32_MAX: u64 = 0x7fff_ffff;
+
+/// `BEFORE: _` / `AFTER: _`, on RAM cells: `(mem[oh], mem[ol]) ← −(mem[h],
+/// mem[l])` modulo 2^64 (bitwise complement plus one). The limbs must be
+/// u32. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct Negate64 {
+    /// High limb of the operand.
+    pub h: u64,
+    /// Low limb of the operand.
+    pub l: u64,
+    /// High limb of the result.
+    pub oh: u64,
+    /// Low limb of the result.
+    pub ol: u64,
+}
+
+impl Snippet for Negate64 {
+    fn name(&self) -> &'static str {
+        "negate64"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &[], after: &[], clobbers: 0 }
+    }
+
+    fn code(&self) -> Vec<LabelledInstruction> {
+        let Self { h, l, oh, ol } = *self;
+        triton_asm!(
+            {&load(l)} push -1 mul push {U32_MAX} add addi 1 split {&store(ol)}
+            {&load(h)} push -1 mul push {U32_MAX} add add split {&store(oh)}
+            pop 1
+        )
+    }
+}
+
+/// `BEFORE: _` / `AFTER: _ hi lo`: the i64 `mem[a] − mem[b]` of two cells
+/// holding u32 values, as limbs; `mem[neg]` is left holding `mem[b] >
+/// mem[a]`. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct SignedDifference {
+    /// The minuend's cell.
+    pub a: u64,
+    /// The subtrahend's cell.
+    pub b: u64,
+    /// A scratch cell.
+    pub neg: u64,
+}
+
+impl Snippet for SignedDifference {
+    fn name(&self) -> &'static str {
+        "signed_difference"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &[], after: &["hi", "lo"], clobbers: 0 }
+    }
+
+    fn code(&self) -> Vec<LabelledInstruction> {
+        let Self { a, b, neg } = *self;
+        triton_asm!(
+            {&load(b)} {&load(a)} lt {&store(neg)}
+            {&load(neg)} push {U32_MAX} mul
+            {&load(a)} {&load(b)} push -1 mul add
+            {&load(neg)} push 4294967296 mul add
+        )
+    }
+}
+
+/// `BEFORE: _` / `AFTER: _`, on RAM cells: the signed product of the i64s
+/// `(mem[ah], mem[al])` and `(mem[bh], mem[bl])` into `(mem[rh], mem[rl])`,
+/// and `mem[ovf]` ← 1 when it does not fit an i64 (the result limbs are
+/// then meaningless), else 0. Multiplies the magnitudes (32×32-bit partial
+/// products), detects overflow of the magnitude, and negates when exactly
+/// one operand is negative. `scratch` is the first of 16 scratch cells.
+/// The limbs must be u32. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct SignedMul64 {
+    /// High limb of the left operand.
+    pub ah: u64,
+    /// Low limb of the left operand.
+    pub al: u64,
+    /// High limb of the right operand.
+    pub bh: u64,
+    /// Low limb of the right operand.
+    pub bl: u64,
+    /// High limb of the result.
+    pub rh: u64,
+    /// Low limb of the result.
+    pub rl: u64,
+    /// The overflow flag's cell.
+    pub ovf: u64,
+    /// The first of 16 scratch cells.
+    pub scratch: u64,
+}
+
+/// `BEFORE: _ x` / `AFTER: _ (1 − x)`.
+fn not() -> Vec<LabelledInstruction> {
+    triton_asm!(push -1 mul push 1 add)
+}
+
+/// `BEFORE: _ x` / `AFTER: _`: `mem[cell] += x`.
+fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
+    triton_asm!({&load(cell)} add {&store(cell)})
+}
+
+/// `BEFORE: _` / `AFTER: _`: `mem[dst] ← mem[choice] ? mem[yes] : mem[no]`
+/// (`choice` 0 or 1).
+fn choose(choice: u64, yes: u64, no: u64, dst: u64) -> Vec<LabelledInstruction> {
+    triton_asm!({&load(yes)} {&load(no)} push -1 mul add {&load(choice)} mul {&load(no)} add {&store(dst)})
+}
+
+impl Snippet for SignedMul64 {
+    fn name(&self) -> &'static str {
+        "signed_mul64"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &[], after: &[], clobbers: 0 }
+    }
+
+    fn code(&self) -> Vec<LabelledInstruction> {
+        let Self { ah, al, bh, bl, rh, rl, ovf, scratch: c } = *self;
+        let (sa, sb, mah, mal, mbh, mbl, nh, nl) = (c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7);
+        let (s, big, mh, ml) = (c + 8, c + 9, c + 10, c + 11);
+        let mut code = Vec::new();
+        // the magnitudes: |x| = sign ? −x : x
+        for (hi, lo, sg, mhi, mlo) in [(ah, al, sa, mah, mal), (bh, bl, sb, mbh, mbl)] {
+            code.extend(triton_asm!({&load(hi)} push {I32_MAX} lt {&store(sg)}));
+            code.extend(Negate64 { h: hi, l: lo, oh: nh, ol: nl }.code());
+            code.extend(choose(sg, nh, hi, mhi));
+            code.extend(choose(sg, nl, lo, mlo));
+        }
+        code.extend(triton_asm!(
+            // s = sa xor sb
+            {&load(sa)} {&load(sb)} add {&load(sa)} {&load(sb)} mul push -2 mul add {&store(s)}
+            // big: both high limbs non-zero
+            {&load(mah)} push 0 eq {&not()} {&load(mbh)} push 0 eq {&not()} mul {&store(big)}
+            // ll = mal·mbl → (mh, ml)
+            {&load(mal)} {&load(mbl)} mul split {&store(ml)} {&store(mh)}
+        ));
+        // the cross products add to the high limb; any high part overflows
+        for (p, q) in [(mah, mbl), (mal, mbh)] {
+            code.extend(triton_asm!(
+                {&load(p)} {&load(q)} mul split {&load(mh)} add {&store(mh)}
+                push 0 eq {&not()} {&bump_by_top(big)}
+            ));
+        }
+        code.extend(triton_asm!(
+            // mh may exceed 32 bits
+            {&load(mh)} split {&store(mh)} push 0 eq {&not()} {&bump_by_top(big)}
+            // fits = mh < 2^31  +  s·(mh == 2^31)·(ml == 0), and not big
+            push 2147483648 {&load(mh)} lt
+            {&load(s)} {&load(mh)} push 2147483648 eq mul
+            {&load(ml)} push 0 eq mul add
+            {&load(big)} push 0 eq mul {&not()} {&store(ovf)}
+        ));
+        // result = s ? −(mh, ml) : (mh, ml)
+        code.extend(Negate64 { h: mh, l: ml, oh: nh, ol: nl }.code());
+        code.extend(choose(s, nh, mh, rh));
+        code.extend(choose(s, nl, ml, rl));
+        code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use triton_vm::prelude::{triton_asm, BFieldElement, NonDeterminism};
+
+    use super::*;
+    use crate::compile::snippets::harness::{call_with_ram, Ram};
+    use crate::compile::snippets::Subroutine;
+
+    fn b(x: u64) -> BFieldElement {
+        BFieldElement::new(x)
+    }
+
+    /// Runs an inlined snippet that works on RAM cells, as a subroutine
+    /// around it, on `ram`; returns the stack it leaves and the RAM.
+    struct Wrapped<S>(S, &'static str);
+
+    impl<S: Snippet> Subroutine for Wrapped<S> {
+        fn label(&self) -> &'static str {
+            self.1
+        }
+        fn stack_effect(&self) -> StackEffect {
+            self.0.stack_effect()
+        }
+        fn definition(&self) -> Vec<LabelledInstruction> {
+            triton_asm!({self.1}: {&self.0.code()} return)
+        }
+    }
+
+    fn run<S: Snippet>(snippet: S, ram: &[(u64, u64)]) -> (Vec<u64>, Ram) {
+        let ram: Ram = ram.iter().map(|(a, v)| (b(*a), b(*v))).collect();
+        let (out, after) =
+            call_with_ram(&Wrapped(snippet, "wrapped"), &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        (out.iter().map(|w| w.value()).collect(), after)
+    }
+
+    fn word(ram: &Ram, a: u64) -> u64 {
+        ram.get(&b(a)).map_or(0, |v| v.value())
+    }
+
+    fn limbs(x: i64) -> (u64, u64) {
+        ((x as u64) >> 32, (x as u64) & 0xffff_ffff)
+    }
+
+    fn negate(x: u64) -> u64 {
+        let n = Negate64 { h: 10, l: 11, oh: 12, ol: 13 };
+        let (_, ram) = run(n, &[(10, x >> 32), (11, x & 0xffff_ffff)]);
+        (word(&ram, 12) << 32) | word(&ram, 13)
+    }
+
+    /// The product and the overflow flag the snippet computes.
+    fn multiply(a: i64, b_: i64) -> (i64, bool) {
+        let m = SignedMul64 { ah: 10, al: 11, bh: 12, bl: 13, rh: 14, rl: 15, ovf: 16, scratch: 100 };
+        let ((ah, al), (bh, bl)) = (limbs(a), limbs(b_));
+        let (_, ram) = run(m, &[(10, ah), (11, al), (12, bh), (13, bl)]);
+        let result = ((word(&ram, 14) << 32) | word(&ram, 15)) as i64;
+        (result, word(&ram, 16) == 1)
+    }
+
+    const EDGES: [i64; 12] =
+        [0, 1, -1, 2, -2, i64::MAX, i64::MIN, 1 << 31, -(1 << 31), (1 << 32) - 1, 1 << 32, 3_037_000_499];
+
+    #[test]
+    fn negation_is_twos_complement_at_the_edges() {
+        for x in EDGES {
+            assert_eq!(negate(x as u64), (x as u64).wrapping_neg(), "{x}");
+        }
+    }
+
+    #[test]
+    fn multiplication_at_the_edges_matches_checked_mul() {
+        for a in EDGES {
+            for c in EDGES {
+                let (product, overflow) = multiply(a, c);
+                match a.checked_mul(c) {
+                    Some(p) => assert_eq!((product, overflow), (p, false), "{a} · {c}"),
+                    None => assert!(overflow, "{a} · {c} overflows"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_signed_difference_of_u32_values() {
+        for (a, c) in [(0u64, 0u64), (5, 3), (3, 5), (0, 0xffff_ffff), (0xffff_ffff, 0)] {
+            let d = SignedDifference { a: 10, b: 11, neg: 12 };
+            let (out, _) = run(d, &[(10, a), (11, c)]);
+            let expected = limbs(a as i64 - c as i64);
+            assert_eq!((out[0], out[1]), expected, "{a} − {c}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_product_matches_checked_mul(a in any::<i64>(), c in any::<i64>(), small in any::<bool>()) {
+            // half the cases small enough to fit, so both outcomes are tested
+            let (a, c) = if small { (a >> 33, c >> 33) } else { (a, c) };
+            let (product, overflow) = multiply(a, c);
+            match a.checked_mul(c) {
+                Some(p) => prop_assert_eq!((product, overflow), (p, false)),
+                None => prop_assert!(overflow),
+            }
+        }
+
+        #[test]
+        fn any_negation_matches_wrapping_neg(x in any::<u64>()) {
+            prop_assert_eq!(negate(x), x.wrapping_neg());
+        }
+
+        #[test]
+        fn any_difference_matches_i64(a in 0u64..=0xffff_ffff, c in 0u64..=0xffff_ffff) {
+            let (out, ram) = run(SignedDifference { a: 10, b: 11, neg: 12 }, &[(10, a), (11, c)]);
+            prop_assert_eq!((out[0], out[1]), limbs(a as i64 - c as i64));
+            prop_assert_eq!(word(&ram, 12), u64::from(c > a));
+        }
+    }
+}
