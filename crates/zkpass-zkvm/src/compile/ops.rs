@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
-use super::snippets::{DayNumber, FieldAbsent, SignedDifference, SignedMul64};
+use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedMul64};
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -494,110 +494,14 @@ impl Gen {
 
     /// Pushes whether the string `y` occurs in the string `x` (after case
     /// folding with `folded`): Rabin–Karp with the base drawn from the
-    /// digests of both strings, so that the prover cannot choose it.
+    /// digests of both strings, so that the prover cannot choose it
+    /// ([`Contains`]).
     fn contains(&mut self, x: u64, y: u64, folded: bool) {
         let iss = self.both_strings(x, y);
         let (hx, hy) = (self.text_header(x, folded), self.text_header(y, folded));
-        let (n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k) = (
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-            self.cell(),
-        );
-        for (h, len) in [(hx, n), (hy, m)] {
-            self.load_ind(h, 0);
-            self.load(iss);
-            self.emit("mul");
-            self.store(len);
-        }
-        self.load_digest(y + 2);
-        self.load_digest(x + 2);
-        self.emit("hash");
-        self.store(r);
-        self.emit("pop 4");
-        // rolling hash of the needle
-        self.push(0);
-        self.store(hn);
-        self.repeat(m, k, |g| {
-            g.load(hn);
-            g.load(r);
-            g.emit("mul");
-            g.load(hy);
-            g.load(k);
-            g.emit("add addi 1 read_mem 1 pop 1 add");
-            g.store(hn);
-        });
-        // fits = m <= n
-        self.load(m);
-        self.load(n);
-        self.emit("lt");
-        self.not();
-        self.store(fits);
-        self.load(n);
-        self.load(m);
-        self.emit("push -1 mul add addi 1");
-        self.load(fits);
-        self.emit("mul");
-        self.store(wcount);
-        self.load(m);
-        self.load(fits);
-        self.emit("mul");
-        self.store(mfit);
-        self.push(0);
-        self.store(hw);
-        self.repeat(mfit, k, |g| {
-            g.load(hw);
-            g.load(r);
-            g.emit("mul");
-            g.load(hx);
-            g.load(k);
-            g.emit("add addi 1 read_mem 1 pop 1 add");
-            g.store(hw);
-        });
-        // r^(m-1), with exponent 0 when m = 0
-        self.load(m);
-        self.emit("addi -1");
-        self.load(m);
-        self.emit("push 0 eq add");
-        self.load(r);
-        self.emit("pow");
-        self.store(rm1);
-        self.push(0);
-        self.store(found);
-        self.repeat(wcount, k, |g| {
-            g.load(hw);
-            g.load(hn);
-            g.emit("eq");
-            g.bump_by_top(found);
-            // hw ← (hw − H[k]·r^(m−1))·r + H[k+m]
-            g.load(hx);
-            g.load(k);
-            g.emit("add addi 1 read_mem 1 pop 1");
-            g.load(rm1);
-            g.emit("mul push -1 mul");
-            g.load(hw);
-            g.emit("add");
-            g.load(r);
-            g.emit("mul");
-            g.load(hx);
-            g.load(k);
-            g.emit("add");
-            g.load(m);
-            g.emit("add addi 1 read_mem 1 pop 1 add");
-            g.store(hw);
-        });
-        self.load(found);
-        self.emit("push 0 eq");
-        self.not();
-        self.load(iss);
-        self.emit("mul");
+        let cells = std::array::from_fn(|_| self.cell());
+        let loops = std::array::from_fn(|_| self.label("loop"));
+        self.inline(&Contains { x, y, hx, hy, iss, cells, loops });
     }
 
     /// Stack `[]` → `[hi, lo]` of the i64 `a − b` for two cells holding

@@ -12,6 +12,7 @@ use triton_vm::prelude::LabelledInstruction;
 
 mod array_digest;
 mod chars;
+mod contains;
 mod day_number;
 mod expand;
 mod field_absent;
@@ -26,6 +27,7 @@ mod select;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
+pub(super) use contains::Contains;
 pub(super) use day_number::DayNumber;
 pub(super) use expand::Expand;
 pub(super) use field_absent::FieldAbsent;
@@ -136,6 +138,11 @@ pub(super) trait Snippet {
     fn stack_effect(&self) -> StackEffect;
     /// Its code, to be inlined.
     fn code(&self) -> Vec<LabelledInstruction>;
+    /// The subroutines its code calls (its loops), laid out after the
+    /// program with the other subroutines; none by default.
+    fn definitions(&self) -> Vec<LabelledInstruction> {
+        Vec::new()
+    }
 }
 
 /// One routine of the runtime that programs call (`call LABEL`).
@@ -181,9 +188,13 @@ impl super::Gen {
     /// names it and its stack effect (comments are not instructions: the
     /// program and its digest are the code alone).
     pub(super) fn inline(&mut self, snippet: &impl Snippet) {
+        use std::fmt::Write as _;
         self.emit(&format!("// {}: {}", snippet.name(), snippet.stack_effect()));
         let code = snippet.code().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
         self.emit(&code);
+        for i in snippet.definitions() {
+            let _ = writeln!(self.subs, "{i}");
+        }
     }
 }
 
@@ -204,8 +215,18 @@ pub(super) mod harness {
     /// failed assertion of the snippet, say); code that does not parse
     /// panics.
     pub(crate) fn run(snippet: &impl Snippet, inputs: &[BFieldElement]) -> Result<Vec<BFieldElement>, String> {
+        run_with_ram(snippet, inputs, NonDeterminism::default()).map(|(out, _)| out)
+    }
+
+    /// [`run`] with `secret` as the secret input (which may carry the RAM
+    /// before it: `NonDeterminism::with_ram`); also returns the RAM after.
+    pub(crate) fn run_with_ram(
+        snippet: &impl Snippet,
+        inputs: &[BFieldElement],
+        secret: NonDeterminism,
+    ) -> Result<(Vec<BFieldElement>, Ram), String> {
         let effect = snippet.stack_effect();
-        execute(snippet.name(), effect, inputs, &snippet.code(), &[], NonDeterminism::default()).map(|(out, _)| out)
+        execute(snippet.name(), effect, inputs, &snippet.code(), &snippet.definitions(), secret)
     }
 
     /// [`run`] for a [`Subroutine`]: calls it, with `secret` as the secret
