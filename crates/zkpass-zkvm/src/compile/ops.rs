@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
-use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedMul64};
+use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedMul64, TextsEqual};
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -459,37 +459,14 @@ impl Gen {
         h
     }
 
-    /// Pushes whether two strings are equal after case folding.
+    /// Pushes whether two strings are equal after case folding
+    /// ([`TextsEqual`] on their folded texts).
     fn folded_equal(&mut self, x: u64, y: u64) {
         let iss = self.both_strings(x, y);
         let (hx, hy) = (self.text_header(x, true), self.text_header(y, true));
-        let (eqlen, cnt, acc, k) = (self.cell(), self.cell(), self.cell(), self.cell());
-        self.load_ind(hx, 0);
-        self.load_ind(hy, 0);
-        self.emit("eq");
-        self.load(iss);
-        self.emit("mul");
-        self.store(eqlen);
-        self.load(eqlen);
-        self.load_ind(hx, 0);
-        self.emit("mul");
-        self.store(cnt);
-        self.push(1);
-        self.store(acc);
-        self.repeat(cnt, k, |g| {
-            for h in [hx, hy] {
-                g.load(h);
-                g.load(k);
-                g.emit("add addi 1 read_mem 1 pop 1");
-            }
-            g.emit("eq");
-            g.load(acc);
-            g.emit("mul");
-            g.store(acc);
-        });
-        self.load(acc);
-        self.load(eqlen);
-        self.emit("mul");
+        let cells = std::array::from_fn(|_| self.cell());
+        let label = self.label("loop");
+        self.inline(&TextsEqual { hx, hy, iss, cells, label });
     }
 
     /// Pushes whether the string `y` occurs in the string `x` (after case

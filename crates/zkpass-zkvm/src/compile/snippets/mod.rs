@@ -24,6 +24,7 @@ mod merkle_walk;
 mod open_scalar;
 mod open_value;
 mod select;
+mod texts_equal;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use chars::{Chars, CharsCells};
@@ -39,6 +40,7 @@ pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
 pub(super) use open_value::OpenValue;
 pub(super) use select::Select;
+pub(super) use texts_equal::TextsEqual;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
