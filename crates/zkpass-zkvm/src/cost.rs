@@ -12,9 +12,20 @@
 use serde::{Deserialize, Serialize};
 use zkpass_core::StarkParameters;
 
-/// Cascade-table rows per Tip5 permutation, at least (BENCHMARKS.md: 45–50
-/// on the examples): the lower bound of the padded height.
+/// Distinct 16-bit limbs a Tip5 permutation adds to the cascade table, at
+/// least, while the table is far from full (BENCHMARKS.md, "What sets the
+/// padded height": about 63 on the examples; 45 keeps the bound low).
 pub const CASCADE_ROWS_PER_PERMUTATION: usize = 45;
+
+/// Rows the cascade table can hold: one per 16-bit limb.
+const CASCADE_CAPACITY: f64 = 65_536.0;
+
+/// The cascade rows `permutations` add at least: one per distinct 16-bit
+/// limb, so they saturate: `65536 · (1 − e^(−45·P/65536))`.
+fn cascade_rows_at_least(permutations: usize) -> usize {
+    let limbs = (permutations * CASCADE_ROWS_PER_PERMUTATION) as f64;
+    (CASCADE_CAPACITY * (1.0 - (-limbs / CASCADE_CAPACITY).exp())).floor() as usize
+}
 
 /// Proving seconds per 1,024 rows of padded height at 128 bits and FRI
 /// expansion factor 4, trace cached, on the reference machine.
@@ -70,12 +81,12 @@ pub fn predict(rows: usize, stark: StarkParameters) -> (f64, u64, u64) {
 }
 
 /// The lower bound of the padded height of a program of `words` words:
-/// hashing it takes `⌈words / 10⌉` permutations, each at least
-/// [`CASCADE_ROWS_PER_PERMUTATION`] cascade rows; and the program table
-/// holds every word.
+/// hashing it takes `⌈words / 10⌉` permutations, which fill the cascade
+/// table with at least [`CASCADE_ROWS_PER_PERMUTATION`] distinct limbs each
+/// (saturating at its 65,536 rows); and the program table holds every word.
 pub fn padded_height_lower_bound(words: usize) -> (usize, usize) {
     let permutations = words.div_ceil(10);
-    let rows = (permutations * CASCADE_ROWS_PER_PERMUTATION).max(words + 1);
+    let rows = cascade_rows_at_least(permutations).max(words + 1);
     (permutations, rows.next_power_of_two())
 }
 
@@ -103,9 +114,21 @@ mod tests {
 
     #[test]
     fn the_lower_bound_counts_program_hashing() {
-        // 6,175 words: 618 permutations, 27,810 cascade rows at least → 32768
+        // 6,175 words: 618 permutations, 22,662 cascade rows at least → 32768
+        // (measured: 31,650 rows, 32768)
         assert_eq!(padded_height_lower_bound(6_175), (618, 32_768));
+        // 12,934 words (kyc-full-language): measured 50,218 rows, 65536
+        assert_eq!(padded_height_lower_bound(12_934), (1_294, 65_536));
         assert_eq!(padded_height_lower_bound(10), (1, 64));
         assert_eq!(padded_height_lower_bound(0), (0, 1));
+    }
+
+    #[test]
+    fn the_cascade_table_saturates_so_the_bound_never_passes_it() {
+        // 3,000 permutations would be 135,000 rows at a linear 45 each; the
+        // table holds one row per distinct 16-bit limb, at most 65,536
+        assert_eq!(padded_height_lower_bound(30_000), (3_000, 65_536));
+        assert!(cascade_rows_at_least(1_000_000) <= 65_536);
+        assert_eq!(cascade_rows_at_least(1), 44);
     }
 }
