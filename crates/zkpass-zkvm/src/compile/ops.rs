@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
-use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedMul64, TextsEqual};
+use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedLessThan, SignedMul64, TextsEqual};
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -403,35 +403,14 @@ impl Gen {
     }
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs),
-    /// requiring both to be ints.
+    /// requiring both to be ints ([`SignedLessThan`]).
     fn less_than(&mut self, x: u64, y: u64) {
         for s in [x, y] {
             self.load(s);
             let _ = writeln!(self.code, "push -{} add", tag::INT);
             self.require();
         }
-        for (k, s) in [x, y].into_iter().enumerate() {
-            let k = k as u64;
-            // mask with is_int so that u32 instructions never see a digest word
-            self.load(s + 1);
-            self.is_type(s, tag::INT);
-            self.emit("mul push 2147483648 xor");
-            self.store(SCRATCH + 2 * k);
-            self.load(s + 2);
-            self.is_type(s, tag::INT);
-            self.emit("mul");
-            self.store(SCRATCH + 2 * k + 1);
-        }
-        // hi_x < hi_y  +  (hi_x == hi_y)·(lo_x < lo_y)
-        self.load(SCRATCH + 2);
-        self.load(SCRATCH);
-        self.emit("lt");
-        self.load(SCRATCH + 2);
-        self.load(SCRATCH);
-        self.emit("eq");
-        self.load(SCRATCH + 3);
-        self.load(SCRATCH + 1);
-        self.emit("lt mul add");
+        self.inline(&SignedLessThan { x, y, scratch: SCRATCH });
     }
 
     /// Requires both slots to be strings; returns the cell that holds 1
