@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::{DATE, SCRATCH};
-use super::snippets::{Contains, DayNumber, FieldAbsent, SignedDifference, SignedLessThan, SignedMul64, TextsEqual};
+use super::snippets::{
+    Contains, DayNumber, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64, TextsEqual,
+};
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
@@ -480,114 +482,11 @@ impl Gen {
     /// `get_day_diff` in `out2_hi/out2_lo`.
     fn date(&mut self, format: DateFormat) {
         let s = self.opx;
-        let layout = format.layout();
-        let ok = self.cell();
-        let c = self.cells(10);
-        // ok = is_string · (length == 10)
-        self.is_type(s, tag::STR);
-        self.load(s + 1);
-        self.emit("push 10 eq mul");
-        self.store(ok);
-        for k in 0..10u64 {
-            self.load(ok);
-            self.load(s + 7);
-            let _ = writeln!(self.code, "addi {} read_mem 1 pop 1 mul", k + 1);
-            self.store(c + k);
-        }
-        let digit_positions: Vec<usize> = (layout.day..layout.day + 2)
-            .chain(layout.month..layout.month + 2)
-            .chain(layout.year..layout.year + 4)
-            .collect();
-        // digits: 47 < c < 58; value c − 48 (0 when not a digit)
-        let v = self.cells(10);
-        for &p in &digit_positions {
-            let cp = c + p as u64;
-            self.push(58);
-            self.load(cp);
-            self.emit("lt");
-            self.load(cp);
-            self.emit("push 47 lt mul dup 0");
-            self.load(ok);
-            self.emit("mul");
-            self.store(ok);
-            self.load(cp);
-            self.emit("addi -48 mul");
-            self.store(v + p as u64);
-        }
-        let number = |g: &mut Self, at: usize, len: usize| {
-            g.push(0);
-            for p in at..at + len {
-                g.emit("push 10 mul");
-                g.load(v + p as u64);
-                g.emit("add");
-            }
-        };
+        let (ok, chars, digits) = (self.cell(), self.cells(10), self.cells(10));
         let (d, m, y) = (self.cell(), self.cell(), self.cell());
-        number(self, layout.day, 2);
-        self.store(d);
-        number(self, layout.month, 2);
-        self.store(m);
-        number(self, layout.year, 4);
-        self.store(y);
-        // separators
-        let (s0, s1) = (c + layout.seps[0] as u64, c + layout.seps[1] as u64);
-        match format {
-            DateFormat::Iso => {
-                self.load(s0);
-                self.emit("push 45 eq");
-                self.load(s1);
-                self.emit("push 45 eq mul");
-            }
-            _ => {
-                self.load(s0);
-                self.load(s1);
-                self.emit("eq");
-                self.push(1);
-                for sep in zkpass_query::date::SEPARATORS {
-                    self.load(s0);
-                    let _ = writeln!(self.code, "push -{sep} add mul");
-                }
-                self.emit("push 0 eq mul");
-            }
-        }
-        // month in 1..=12
-        self.load(m);
-        self.emit("push 0 lt mul push 13");
-        self.load(m);
-        self.emit("lt mul");
-        // day in 1..=days_in_month: feb → 28 + leap, else 30 + ((m + m/8) mod 2)
         let (leap, dim) = (self.cell(), self.cell());
-        self.push(4);
-        self.load(y);
-        self.emit("div_mod swap 1 pop 1 push 0 eq");
-        self.push(100);
-        self.load(y);
-        self.emit("div_mod swap 1 pop 1 push 0 eq push -1 mul addi 1");
-        self.push(400);
-        self.load(y);
-        self.emit("div_mod swap 1 pop 1 push 0 eq add mul");
-        self.store(leap);
-        self.load(m);
-        self.emit("push 2 eq dup 0");
-        self.load(leap);
-        self.emit("addi 28 mul swap 1");
-        self.not();
-        self.push(2);
-        self.push(8);
-        self.load(m);
-        self.emit("div_mod pop 1");
-        self.load(m);
-        self.emit("add div_mod swap 1 pop 1 addi 30 mul add");
-        self.store(dim);
-        self.load(d);
-        self.emit("push 0 lt mul");
-        self.load(dim);
-        self.emit("addi 1");
-        self.load(d);
-        self.emit("lt mul");
-        self.load(ok);
-        self.emit("mul");
-        self.store(self.rt.ok);
+        let valid = self.rt.ok;
+        self.inline(&ParseDate { s, format, ok, chars, digits, d, m, y, leap, dim, valid });
         let (a, b) = (self.cell(), self.cell());
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
         // day difference

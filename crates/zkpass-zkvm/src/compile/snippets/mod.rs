@@ -24,6 +24,7 @@ mod less_than;
 mod merkle_walk;
 mod open_scalar;
 mod open_value;
+mod parse_date;
 mod select;
 mod texts_equal;
 
@@ -41,6 +42,7 @@ pub(super) use less_than::SignedLessThan;
 pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
 pub(super) use open_value::OpenValue;
+pub(super) use parse_date::ParseDate;
 pub(super) use select::Select;
 pub(super) use texts_equal::TextsEqual;
 
