@@ -7,7 +7,7 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErr
 
 use super::memory::{DATE, SCRATCH};
 use super::snippets::{
-    Contains, DayNumber, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64, TextsEqual,
+    Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64, TextsEqual,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -25,9 +25,6 @@ fn slot_hash(v: &zkpass_query::Value) -> [u64; 2] {
     let d = triton_vm::prelude::Tip5::hash_10(&input);
     [d[0].value(), d[1].value()]
 }
-
-/// The shared element-wise loop.
-const ELEMENTWISE: &str = "zk_elementwise";
 
 /// An operator's index in the dispatch of the element-wise loop.
 fn op_key(op: CmpOp) -> u8 {
@@ -259,7 +256,7 @@ impl Gen {
                 self.push(u64::from(m == ArrayMode::All));
                 self.store(rt.mode);
                 self.elementwise_ops.insert(op_key(op));
-                let _ = writeln!(self.code, "call {ELEMENTWISE}");
+                let _ = writeln!(self.code, "call {}", Elementwise::LABEL);
                 self.load(rt.res);
             }
         }
@@ -289,7 +286,7 @@ impl Gen {
             self.call_scalar(*op);
             self.code = saved;
         }
-        self.subroutine(ELEMENTWISE, |g| g.elementwise(&ops));
+        self.elementwise(&ops);
     }
 
     /// Pushes the result of `op` on two scalar slots, recording the operand
@@ -329,79 +326,25 @@ impl Gen {
 
     /// On the operand slots: compares element by element when one side is
     /// an array (a scalar is an array of one) with the operator in `op`,
-    /// combining by `mode`; stores the result in `res`.
+    /// combining by `mode`; stores the result in `res` ([`Elementwise`]).
     fn elementwise(&mut self, ops: &[CmpOp]) {
         let rt = self.rt;
-        let (x, y) = (self.opx, self.opy);
-        let (n, k, cnt) = (self.cell(), self.cell(), self.cell());
-        let (cx, cy) = (self.curx, self.cury);
-        let mut sides = Vec::new();
-        for s in [x, y] {
-            let (is_arr, ptr, stride) = (self.cell(), self.cell(), self.cell());
-            self.is_type(s, tag::ARRAY);
-            self.store(is_arr);
-            // ptr = is_arr ? word 7 : s ; stride = 8·is_arr
-            self.load(is_arr);
-            self.load(s + 7);
-            self.push(s);
-            self.emit("push -1 mul add mul");
-            self.push(s);
-            self.emit("add");
-            self.store(ptr);
-            self.load(is_arr);
-            self.emit("push 8 mul");
-            self.store(stride);
-            sides.push((s, is_arr, ptr, stride));
-        }
-        let ((_, ax, _, _), (_, ay, _, _)) = (sides[0], sides[1]);
-        // array against array is a type error
-        self.load(ax);
-        self.load(ay);
-        self.emit("mul");
-        self.require();
-        // n = len_x · len_y · (1 - both)
-        self.push(1);
-        for (s, is_arr, _, _) in &sides {
-            self.load(*is_arr);
-            self.load(s + 1);
-            self.emit("push -1 add mul addi 1 mul");
-        }
-        self.load(ax);
-        self.load(ay);
-        self.emit("mul");
-        self.not();
-        self.emit("mul");
-        self.store(n);
-        self.push(0);
-        self.store(cnt);
-        self.repeat(n, k, |g| {
-            for ((_, _, ptr, stride), cur) in sides.iter().zip([cx, cy]) {
-                g.load(*ptr);
-                g.load(k);
-                g.load(*stride);
-                g.emit("mul add addi 7 read_mem 4 read_mem 4 pop 1");
-                let _ = writeln!(g.code, "push {cur} write_mem 4 write_mem 4 pop 1");
-            }
-            for op in ops {
-                g.load(rt.op);
-                let _ = writeln!(g.code, "push {} eq skiz call zk_scalar_{op:?}", op_key(*op));
-            }
-            g.load(rt.res_e);
-            g.bump_by_top(cnt);
+        let cells = std::array::from_fn(|_| self.cell());
+        let loop_label = self.label("loop");
+        let ops = ops.iter().map(|op| (op_key(*op), format!("zk_scalar_{op:?}"))).collect();
+        self.define(&Elementwise {
+            x: self.opx,
+            y: self.opy,
+            cur: [self.curx, self.cury],
+            cells,
+            ok: rt.ok,
+            op: rt.op,
+            mode: rt.mode,
+            res_e: rt.res_e,
+            res: rt.res,
+            ops,
+            loop_label,
         });
-        // any: cnt != 0; all: cnt == n
-        self.load(cnt);
-        self.emit("push 0 eq");
-        self.not();
-        self.load(rt.mode);
-        self.not();
-        self.emit("mul");
-        self.load(cnt);
-        self.load(n);
-        self.emit("eq");
-        self.load(rt.mode);
-        self.emit("mul add");
-        self.store(rt.res);
     }
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs),

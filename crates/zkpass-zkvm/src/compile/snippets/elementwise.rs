@@ -1,0 +1,244 @@
+//! The shared element-wise comparison loop: an operator applied to each
+//! element of an array against a scalar, combined by `any` or `all`.
+
+use triton_vm::prelude::{triton_asm, LabelledInstruction};
+
+use super::{load, repeat, store, StackEffect, Subroutine};
+use crate::encoding::tag;
+
+/// `BEFORE: _` / `AFTER: _`, on RAM cells: compares the value slots `x`
+/// and `y` element by element, where one side may be an array (a scalar
+/// is an array of one; both arrays is a type error: `mem[ok]` ← 0 and no
+/// element is compared). For each pair it copies the two elements to the
+/// slots `cur`, calls the scalar operator the program chose
+/// (`ops[i].1` when `mem[op] == ops[i].0`), which leaves 0 or 1 in
+/// `mem[res_e]`, and counts the ones. Then `mem[res]` ← `count ≠ 0` when
+/// `mem[mode]` is 0 (`any`), or `count == n` when it is 1 (`all`).
+///
+/// Scratch cells: `[n, k, count]`, then per side `[is_array, pointer,
+/// stride]`. The loop over the pairs is the subroutine `loop_label`,
+/// laid out before the routine. Makes no assertion.
+#[derive(Debug, Clone)]
+pub(in crate::compile) struct Elementwise {
+    /// The left operand's slot.
+    pub x: u64,
+    /// The right operand's slot.
+    pub y: u64,
+    /// The slots the current elements are copied to (left, right).
+    pub cur: [u64; 2],
+    /// Scratch cells, see above.
+    pub cells: [u64; 9],
+    /// The runtime's operand-check cell.
+    pub ok: u64,
+    /// The cell naming the operator (its dispatch key).
+    pub op: u64,
+    /// The cell holding 1 for `all`, 0 for `any`.
+    pub mode: u64,
+    /// The cell the scalar operators leave their result in.
+    pub res_e: u64,
+    /// The cell the combined result goes to.
+    pub res: u64,
+    /// The operators: dispatch key and the label of their scalar routine.
+    pub ops: Vec<(u8, String)>,
+    /// The label of the loop over the pairs.
+    pub loop_label: String,
+}
+
+/// `BEFORE: _ x` / `AFTER: _ (1 − x)`.
+fn not() -> Vec<LabelledInstruction> {
+    triton_asm!(push -1 mul push 1 add)
+}
+
+impl Elementwise {
+    /// The routine's label.
+    pub const LABEL: &'static str = "zk_elementwise";
+}
+
+impl Subroutine for Elementwise {
+    fn label(&self) -> &'static str {
+        Self::LABEL
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &[], after: &[], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let Self { x, y, cur, ok, op, mode, res_e, res, .. } = *self;
+        let [n, k, cnt, side @ ..] = self.cells;
+        let sides = [(x, side[0], side[1], side[2]), (y, side[3], side[4], side[5])];
+        let mut code = Vec::new();
+        for (s, is_arr, ptr, stride) in sides {
+            code.extend(triton_asm!(
+                {&load(s)} push {tag::ARRAY} eq {&store(is_arr)}
+                // ptr = is_arr ? word 7 : s ; stride = 8·is_arr
+                {&load(is_arr)} {&load(s + 7)} push {s} push -1 mul add mul push {s} add {&store(ptr)}
+                {&load(is_arr)} push 8 mul {&store(stride)}
+            ));
+        }
+        let (ax, ay) = (sides[0].1, sides[1].1);
+        // array against array is a type error; n = len_x · len_y · (1 − both)
+        code.extend(triton_asm!({&load(ax)} {&load(ay)} mul push 0 eq {&load(ok)} mul {&store(ok)} push 1));
+        for (s, is_arr, _, _) in sides {
+            code.extend(triton_asm!({&load(is_arr)} {&load(s + 1)} push -1 add mul addi 1 mul));
+        }
+        code.extend(triton_asm!({&load(ax)} {&load(ay)} mul {&not()} mul {&store(n)} push 0 {&store(cnt)}));
+        let mut body = Vec::new();
+        for ((_, _, ptr, stride), slot) in sides.iter().zip(cur) {
+            body.extend(triton_asm!(
+                {&load(*ptr)} {&load(k)} {&load(*stride)} mul add addi 7 read_mem 4 read_mem 4 pop 1
+                push {slot} write_mem 4 write_mem 4 pop 1
+            ));
+        }
+        for (key, label) in &self.ops {
+            body.extend(triton_asm!({&load(op)} push {key} eq skiz call {label}));
+        }
+        body.extend(triton_asm!({&load(res_e)} {&load(cnt)} add {&store(cnt)}));
+        let (each, all_pairs) = repeat(&self.loop_label, n, k, &body);
+        code.extend(all_pairs);
+        // any: cnt != 0; all: cnt == n
+        code.extend(triton_asm!(
+            {&load(cnt)} push 0 eq {&not()} {&load(mode)} {&not()} mul
+            {&load(cnt)} {&load(n)} eq {&load(mode)} mul add {&store(res)}
+        ));
+        let routine = triton_asm!({Self::LABEL}: {&code} return);
+        [each, routine].concat()
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        tests::scalar_routines(self)
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use proptest::prelude::*;
+    use triton_vm::prelude::{triton_asm, BFieldElement, LabelledInstruction, NonDeterminism};
+
+    use super::*;
+    use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
+
+    const X: u64 = 1_000;
+    const Y: u64 = 1_100;
+    const CUR: [u64; 2] = [1_200, 1_300];
+    const ELEMENTS: u64 = 5_000;
+    const OK: u64 = 10;
+    const OP: u64 = 11;
+    const MODE: u64 = 12;
+    const RES_E: u64 = 13;
+    const RES: u64 = 14;
+
+    /// Two stand-in scalar operators on the elements' word 1: `==` (key
+    /// 0) and `<` (key 1).
+    pub(super) fn scalar_routines(_: &Elementwise) -> Vec<LabelledInstruction> {
+        let word = |slot: u64| triton_asm!(push {slot + 1} read_mem 1 pop 1);
+        triton_asm!(
+            scalar_eq: {&word(CUR[0])} {&word(CUR[1])} eq push {RES_E} write_mem 1 pop 1 return
+            scalar_lt: {&word(CUR[1])} {&word(CUR[0])} lt push {RES_E} write_mem 1 pop 1 return
+        )
+    }
+
+    fn routine() -> Elementwise {
+        Elementwise {
+            x: X,
+            y: Y,
+            cur: CUR,
+            cells: std::array::from_fn(|i| 20 + i as u64),
+            ok: OK,
+            op: OP,
+            mode: MODE,
+            res_e: RES_E,
+            res: RES,
+            ops: vec![(0, "scalar_eq".into()), (1, "scalar_lt".into())],
+            loop_label: "each_pair".into(),
+        }
+    }
+
+    /// A side: an array of small ints, or a scalar int.
+    #[derive(Debug, Clone)]
+    enum Side {
+        Array(Vec<u64>),
+        Scalar(u64),
+    }
+
+    /// (result, ok) of comparing `x` with `y` by operator `key` under `all`.
+    fn compare(x: &Side, y: &Side, key: u64, all: bool) -> (u64, u64) {
+        let b = BFieldElement::new;
+        let mut ram: Ram = [(b(OK), b(1)), (b(OP), b(key)), (b(MODE), b(u64::from(all)))].into();
+        let mut next = ELEMENTS;
+        for (slot, side) in [(X, x), (Y, y)] {
+            match side {
+                Side::Scalar(v) => write_words(&mut ram, slot, &[b(tag::INT), b(*v)]),
+                Side::Array(vs) => {
+                    let words = [b(tag::ARRAY), b(vs.len() as u64), b(0), b(0), b(0), b(0), b(0), b(next)];
+                    write_words(&mut ram, slot, &words);
+                    for v in vs {
+                        write_words(&mut ram, next, &[b(tag::INT), b(*v)]);
+                        next += 8;
+                    }
+                }
+            }
+        }
+        let (_, after) = call_with_ram(&routine(), &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let word = |a: u64| after.get(&b(a)).map_or(0, |v| v.value());
+        (word(RES), word(OK))
+    }
+
+    /// The reference: the operator on each pair, combined.
+    fn reference(x: &Side, y: &Side, key: u64, all: bool) -> (u64, u64) {
+        let values = |s: &Side| match s {
+            Side::Array(v) => v.clone(),
+            Side::Scalar(v) => vec![*v],
+        };
+        if matches!((x, y), (Side::Array(_), Side::Array(_))) {
+            return (u64::from(all), 0);
+        }
+        let results: Vec<bool> = values(x)
+            .iter()
+            .flat_map(|a| values(y).into_iter().map(move |c| if key == 0 { *a == c } else { *a < c }))
+            .collect();
+        let combined = if all { results.iter().all(|r| *r) } else { results.iter().any(|r| *r) };
+        (u64::from(combined), 1)
+    }
+
+    #[test]
+    fn any_and_all_over_an_array_against_a_scalar() {
+        use Side::*;
+        let cases = [
+            (Array(vec![1, 2, 3]), Scalar(2)),
+            (Scalar(2), Array(vec![1, 2, 3])),
+            (Array(vec![]), Scalar(2)),
+            (Scalar(4), Scalar(4)),
+            (Array(vec![2, 2]), Scalar(2)),
+            (Array(vec![1]), Array(vec![1])),
+        ];
+        for (x, y) in &cases {
+            for key in [0, 1] {
+                for all in [false, true] {
+                    assert_eq!(compare(x, y, key, all), reference(x, y, key, all), "{x:?} {y:?} key {key} all {all}");
+                }
+            }
+        }
+        // the empty array: any is false, all is true
+        assert_eq!(compare(&Array(vec![]), &Scalar(2), 0, false), (0, 1));
+        assert_eq!(compare(&Array(vec![]), &Scalar(2), 0, true), (1, 1));
+        // two arrays: a type error
+        assert_eq!(compare(&Array(vec![1]), &Array(vec![1]), 0, false).1, 0);
+    }
+
+    proptest! {
+        #[test]
+        fn any_array_against_any_scalar_combines_as_the_reference(
+            values in proptest::collection::vec(0u64..4, 0..6),
+            scalar in 0u64..4,
+            key in 0u64..2,
+            all in any::<bool>(),
+            array_left in any::<bool>(),
+        ) {
+            let (a, s) = (Side::Array(values), Side::Scalar(scalar));
+            let (x, y) = if array_left { (a, s) } else { (s, a) };
+            prop_assert_eq!(compare(&x, &y, key, all), reference(&x, &y, key, all));
+        }
+    }
+}
