@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, repeat, store, Snippet, StackEffect};
+use super::{bump_by_top, load, not, repeat, store, Snippet, StackEffect};
 
 /// `BEFORE: _` / `AFTER: _ found`: whether the string `y` occurs in the
 /// string `x`, as 0 or 1, and 0 unless `mem[iss]` (both are strings) is 1.
@@ -56,7 +56,7 @@ impl Contains {
         code.extend(needle);
         code.extend(triton_asm!(
             // fits = m <= n; windows = (n − m + 1)·fits; first window: m·fits
-            {&load(m)} {&load(n)} lt push -1 mul push 1 add {&store(fits)}
+            {&load(m)} {&load(n)} lt {&not()} {&store(fits)}
             {&load(n)} {&load(m)} push -1 mul add addi 1 {&load(fits)} mul {&store(wcount)}
             {&load(m)} {&load(fits)} mul {&store(mfit)}
             push 0 {&store(hw)}
@@ -70,14 +70,14 @@ impl Contains {
             push 0 {&store(found)}
         ));
         let slide = triton_asm!(
-            {&load(hw)} {&load(hn)} eq {&load(found)} add {&store(found)}
+            {&load(hw)} {&load(hn)} eq {&bump_by_top(found)}
             // hw ← (hw − H[k]·r^(m−1))·r + H[k+m]
             {&char_at(hx)} {&load(rm1)} mul push -1 mul {&load(hw)} add {&load(r)} mul
             {&load(hx)} {&load(k)} add {&load(m)} add addi 1 read_mem 1 pop 1 add {&store(hw)}
         );
         let (slide_loop, slide_all) = repeat(&self.loops[2], wcount, k, &slide);
         code.extend(slide_all);
-        code.extend(triton_asm!({&load(found)} push 0 eq push -1 mul push 1 add {&load(iss)} mul));
+        code.extend(triton_asm!({&load(found)} push 0 eq {&not()} {&load(iss)} mul));
         ([needle_loop, window_loop, slide_loop].concat(), code)
     }
 }
@@ -106,7 +106,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, write_words, Ram};
+    use crate::compile::snippets::harness::{run_with_ram, write_text, write_words, Ram};
 
     const X: u64 = 1_000;
     const Y: u64 = 1_100;
@@ -135,9 +135,7 @@ mod tests {
             write_words(&mut ram, slot + 2, &digest.iter().map(|d| b(*d)).collect::<Vec<_>>());
         }
         for (header, text) in [(HX, haystack), (HY, needle)] {
-            let chars: Vec<BFieldElement> = text.chars().map(|c| b(u64::from(c))).collect();
-            ram.insert(b(header), b(chars.len() as u64));
-            write_words(&mut ram, header + 1, &chars);
+            write_text(&mut ram, header, text);
         }
         let (out, _) = run_with_ram(&snippet(), &[], NonDeterminism::default().with_ram(ram)).unwrap();
         match out[0].value() {

@@ -54,28 +54,13 @@ impl Snippet for DayNumber {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use triton_vm::prelude::{triton_asm, BFieldElement, NonDeterminism};
+    use triton_vm::prelude::{BFieldElement, NonDeterminism};
     use zkpass_core::EvaluationDate;
 
     use super::*;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
-    use crate::compile::snippets::Subroutine;
+    use crate::compile::snippets::harness::{run_with_ram, Ram};
 
     const CELLS: DayNumber = DayNumber { y: 10, m: 11, d: 12, yy: 13, mm: 14 };
-
-    struct Wrapped;
-
-    impl Subroutine for Wrapped {
-        fn label(&self) -> &'static str {
-            "day_number"
-        }
-        fn stack_effect(&self) -> StackEffect {
-            CELLS.stack_effect()
-        }
-        fn definition(&self) -> Vec<LabelledInstruction> {
-            triton_asm!(day_number: {&CELLS.code()} return)
-        }
-    }
 
     fn day_number(date: EvaluationDate) -> u64 {
         let b = BFieldElement::new;
@@ -85,7 +70,7 @@ mod tests {
             (b(CELLS.d), b(u64::from(date.day))),
         ]
         .into();
-        let (out, _) = call_with_ram(&Wrapped, &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let (out, _) = run_with_ram(&CELLS, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         out[0].value()
     }
 

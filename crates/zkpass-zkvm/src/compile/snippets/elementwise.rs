@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, repeat, store, StackEffect, Subroutine};
+use super::{bump_by_top, load, not, repeat, store, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: compares the value slots `x`
@@ -42,11 +42,6 @@ pub(in crate::compile) struct Elementwise {
     pub ops: Vec<(u8, String)>,
     /// The label of the loop over the pairs.
     pub loop_label: String,
-}
-
-/// `BEFORE: _ x` / `AFTER: _ (1 − x)`.
-fn not() -> Vec<LabelledInstruction> {
-    triton_asm!(push -1 mul push 1 add)
 }
 
 impl Elementwise {
@@ -93,7 +88,7 @@ impl Subroutine for Elementwise {
         for (key, label) in &self.ops {
             body.extend(triton_asm!({&load(op)} push {key} eq skiz call {label}));
         }
-        body.extend(triton_asm!({&load(res_e)} {&load(cnt)} add {&store(cnt)}));
+        body.extend(triton_asm!({&load(res_e)} {&bump_by_top(cnt)}));
         let (each, all_pairs) = repeat(&self.loop_label, n, k, &body);
         code.extend(all_pairs);
         // any: cnt != 0; all: cnt == n

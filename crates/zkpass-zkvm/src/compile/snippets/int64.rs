@@ -4,7 +4,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, Snippet, StackEffect};
+use super::{bump_by_top, load, not, store, Snippet, StackEffect};
 
 /// `u32::MAX`, the complement of a limb.
 const U32_MAX: u64 = 0xffff_ffff;
@@ -105,16 +105,6 @@ pub(in crate::compile) struct SignedMul64 {
     pub scratch: u64,
 }
 
-/// `BEFORE: _ x` / `AFTER: _ (1 − x)`.
-fn not() -> Vec<LabelledInstruction> {
-    triton_asm!(push -1 mul push 1 add)
-}
-
-/// `BEFORE: _ x` / `AFTER: _`: `mem[cell] += x`.
-fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
-    triton_asm!({&load(cell)} add {&store(cell)})
-}
-
 /// `BEFORE: _` / `AFTER: _`: `mem[dst] ← mem[choice] ? mem[yes] : mem[no]`
 /// (`choice` 0 or 1).
 fn choose(choice: u64, yes: u64, no: u64, dst: u64) -> Vec<LabelledInstruction> {
@@ -177,36 +167,19 @@ impl Snippet for SignedMul64 {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use triton_vm::prelude::{triton_asm, BFieldElement, NonDeterminism};
+    use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{call_with_ram, Ram};
-    use crate::compile::snippets::Subroutine;
+    use crate::compile::snippets::harness::{run_with_ram, Ram};
 
     fn b(x: u64) -> BFieldElement {
         BFieldElement::new(x)
     }
 
-    /// Runs an inlined snippet that works on RAM cells, as a subroutine
-    /// around it, on `ram`; returns the stack it leaves and the RAM.
-    struct Wrapped<S>(S, &'static str);
-
-    impl<S: Snippet> Subroutine for Wrapped<S> {
-        fn label(&self) -> &'static str {
-            self.1
-        }
-        fn stack_effect(&self) -> StackEffect {
-            self.0.stack_effect()
-        }
-        fn definition(&self) -> Vec<LabelledInstruction> {
-            triton_asm!({self.1}: {&self.0.code()} return)
-        }
-    }
-
+    /// Runs `snippet` on `ram`; returns the stack it leaves and the RAM.
     fn run<S: Snippet>(snippet: S, ram: &[(u64, u64)]) -> (Vec<u64>, Ram) {
         let ram: Ram = ram.iter().map(|(a, v)| (b(*a), b(*v))).collect();
-        let (out, after) =
-            call_with_ram(&Wrapped(snippet, "wrapped"), &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let (out, after) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         (out.iter().map(|w| w.value()).collect(), after)
     }
 

@@ -83,6 +83,16 @@ fn store(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push {cell} write_mem 1 pop 1)
 }
 
+/// `BEFORE: _ x` / `AFTER: _ (1 − x)`: the negation of a bool.
+fn not() -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!(push -1 mul push 1 add)
+}
+
+/// `BEFORE: _ x` / `AFTER: _`: `mem[cell] += x`.
+fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!({&load(cell)} add {&store(cell)})
+}
+
 /// `BEFORE: _ w` / `AFTER: _`: pops `w` into `mem[mem[cell] + offset]`.
 fn store_at(cell: u64, offset: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!({&load(cell)} addi {offset} write_mem 1 pop 1)
@@ -267,6 +277,14 @@ pub(super) mod harness {
         for (k, w) in words.iter().enumerate() {
             ram.insert(BFieldElement::new(addr + k as u64), *w);
         }
+    }
+
+    /// Writes `text` as the runtime keeps a string's characters: its
+    /// length (in characters) at `header`, the code points after it.
+    pub(crate) fn write_text(ram: &mut Ram, header: u64, text: &str) {
+        let chars: Vec<BFieldElement> = text.chars().map(|c| BFieldElement::new(u64::from(c))).collect();
+        ram.insert(BFieldElement::new(header), BFieldElement::new(chars.len() as u64));
+        write_words(ram, header + 1, &chars);
     }
 
     fn execute(

@@ -3,7 +3,7 @@
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use zkpass_query::date::{DateFormat, SEPARATORS};
 
-use super::{load, store, Snippet, StackEffect};
+use super::{load, not, store, Snippet, StackEffect};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: reads the string in value slot
@@ -112,7 +112,7 @@ impl ParseDate {
             push 400 {&load(y)} div_mod swap 1 pop 1 push 0 eq add mul {&store(leap)}
         );
         let days_in_month = triton_asm!(
-            {&load(m)} push 2 eq dup 0 {&load(leap)} addi 28 mul swap 1 push -1 mul push 1 add
+            {&load(m)} push 2 eq dup 0 {&load(leap)} addi 28 mul swap 1 {&not()}
             push 2 push 8 {&load(m)} div_mod pop 1 {&load(m)} add div_mod swap 1 pop 1 addi 30 mul add {&store(dim)}
         );
         let day = triton_asm!(
@@ -142,7 +142,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, write_words, Ram};
+    use crate::compile::snippets::harness::{run_with_ram, write_text, Ram};
 
     const S: u64 = 1_000;
     const HEADER: u64 = 2_000;
@@ -164,11 +164,10 @@ mod tests {
             dim: 64,
             valid: 65,
         };
-        let chars: Vec<BFieldElement> = text.chars().map(|c| b(u64::from(c))).collect();
         let kind = if is_string { tag::STR } else { tag::INT };
-        let mut ram: Ram = [(b(S), b(kind)), (b(S + 1), b(chars.len() as u64)), (b(S + 7), b(HEADER))].into();
-        ram.insert(b(HEADER), b(chars.len() as u64));
-        write_words(&mut ram, HEADER + 1, &chars);
+        let length = text.chars().count() as u64;
+        let mut ram: Ram = [(b(S), b(kind)), (b(S + 1), b(length)), (b(S + 7), b(HEADER))].into();
+        write_text(&mut ram, HEADER, text);
         let (_, after) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).map_or(0, |v| v.value());
         match word(65) {

@@ -67,7 +67,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, write_words, Ram};
+    use crate::compile::snippets::harness::{run_with_ram, write_text, Ram};
 
     const HX: u64 = 2_000;
     const HY: u64 = 3_000;
@@ -77,9 +77,7 @@ mod tests {
         let snippet = TextsEqual { hx: 10, hy: 11, iss: 12, cells: [20, 21, 22, 23], label: "each".into() };
         let mut ram: Ram = [(b(10), b(HX)), (b(11), b(HY)), (b(12), b(u64::from(strings)))].into();
         for (header, text) in [(HX, x), (HY, y)] {
-            let chars: Vec<BFieldElement> = text.chars().map(|c| b(u64::from(c))).collect();
-            ram.insert(b(header), b(chars.len() as u64));
-            write_words(&mut ram, header + 1, &chars);
+            write_text(&mut ram, header, text);
         }
         let (out, _) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         match out[0].value() {
