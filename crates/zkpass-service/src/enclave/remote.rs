@@ -28,8 +28,11 @@ impl RemoteEnclave {
         Self { address, fetcher }
     }
 
+    /// The error of a failed connection. Logged at debug level only: a
+    /// worker waiting for a lost enclave asks every second, and the
+    /// callers log what the failure means to them.
     fn lost(&self, e: &ProtocolError) -> ServiceError {
-        tracing::warn!(enclave = %self.address, error = %e, "the enclave connection failed");
+        tracing::debug!(enclave = %self.address, error = %e, "the enclave connection failed");
         ServiceError::Unavailable(format!("the enclave at {} is not available: {e}", self.address))
     }
 
