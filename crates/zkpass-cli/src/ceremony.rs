@@ -56,7 +56,12 @@ pub fn sign(
     let jwks = sign_key_set(&root, &keys, previous.as_ref(), retire_in.map(|s| now.saturating_add(s)), now)
         .map_err(service)?;
     let json = serde_json::to_string_pretty(&jwks).map_err(service)?;
-    std::fs::write(out, json + "\n").map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", out.display())))?;
+    // written beside and renamed over `out`: a service re-reading the key
+    // set never sees half a file
+    let fail = |e: std::io::Error| ZkPassError::InvalidParams(format!("{}: {e}", out.display()));
+    let partial = out.with_extension("partial");
+    std::fs::write(&partial, json + "\n").map_err(fail)?;
+    std::fs::rename(&partial, out).map_err(fail)?;
     for entry in &jwks {
         eprintln!("  {}", entry.kid);
     }
