@@ -7,7 +7,8 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErr
 
 use super::memory::{DATE, SCRATCH};
 use super::snippets::{
-    Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64, TextsEqual,
+    Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64,
+    SlotsEqual, TextsEqual,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -298,12 +299,7 @@ impl Gen {
                 self.load(y);
                 self.emit("push -1 mul add");
                 self.require();
-                self.push(1);
-                for j in 0..7 {
-                    self.load(x + j);
-                    self.load(y + j);
-                    self.emit("eq mul");
-                }
+                self.inline(&SlotsEqual { x, y });
             }
             CmpOp::Lt => self.less_than(x, y),
             CmpOp::Gt => self.less_than(y, x),

@@ -28,6 +28,7 @@ mod open_value;
 mod output_digest;
 mod parse_date;
 mod select;
+mod slots_equal;
 mod texts_equal;
 
 pub(super) use array_digest::ArrayDigest;
@@ -48,6 +49,7 @@ pub(super) use open_value::OpenValue;
 pub(super) use output_digest::OutputDigest;
 pub(super) use parse_date::ParseDate;
 pub(super) use select::Select;
+pub(super) use slots_equal::SlotsEqual;
 pub(super) use texts_equal::TextsEqual;
 
 /// The words a snippet takes from the top of the stack and the words it
