@@ -157,29 +157,44 @@ fn expired(entry: &Jwk, root: &PublicKey, now: u64) -> bool {
 /// [`KeySetError::NotVouched`] naming a bad entry;
 /// [`KeySetError::NotTheEnclave`] naming the key that is not listed.
 pub fn check_key_set(jwks: &Jwks, keys: Option<&EnclavePublicKeys>, now: u64) -> Result<Vec<Jwk>, KeySetError> {
+    let (published, _) = verified_entries(jwks, now)?;
+    if let Some(keys) = keys {
+        require_enclave(&published, keys)?;
+    }
+    Ok(published)
+}
+
+/// The entries of `jwks` whose statements verify at `now` under its root
+/// (expired ones dropped), and the earliest `exp` among them: until then
+/// the result stands.
+fn verified_entries(jwks: &Jwks, now: u64) -> Result<(Vec<Jwk>, Option<u64>), KeySetError> {
     let root = jwks.find(ROOT_KID).map_err(|_| KeySetError::Missing(ROOT_KID.into()))?.public_key();
     let mut published = Vec::new();
+    let mut until: Option<u64> = None;
     for entry in &jwks.keys {
         if entry.kid != ROOT_KID {
-            if let Err(e) = check_statement(entry, &root, now) {
-                if expired(entry, &root, now) {
-                    continue;
-                }
-                return Err(e);
+            match check_statement(entry, &root, now) {
+                Ok(exp) => until = until.into_iter().chain(exp).min(),
+                Err(_) if expired(entry, &root, now) => continue,
+                Err(e) => return Err(e),
             }
         }
         published.push(entry.clone());
     }
-    if let Some(keys) = keys {
-        let listed = |kid: &str, key: &PublicKey| published.iter().any(|e| e.kid == kid && e.public_key() == *key);
-        if !listed(ENCRYPTION_KID, &keys.encryption) {
-            return Err(KeySetError::NotTheEnclave("encryption"));
-        }
-        if !listed(SIGNING_KID, &keys.signing) || !listed(&keys.signing_kid(), &keys.signing) {
-            return Err(KeySetError::NotTheEnclave("signing"));
-        }
+    Ok((published, until))
+}
+
+/// The enclave's keys are listed under `ServiceEncryptionPubK`,
+/// `ServiceSigningPubK` and the signing key's `#fingerprint` id.
+fn require_enclave(published: &[Jwk], keys: &EnclavePublicKeys) -> Result<(), KeySetError> {
+    let listed = |kid: &str, key: &PublicKey| published.iter().any(|e| e.kid == kid && e.public_key() == *key);
+    if !listed(ENCRYPTION_KID, &keys.encryption) {
+        return Err(KeySetError::NotTheEnclave("encryption"));
     }
-    Ok(published)
+    if !listed(SIGNING_KID, &keys.signing) || !listed(&keys.signing_kid(), &keys.signing) {
+        return Err(KeySetError::NotTheEnclave("signing"));
+    }
+    Ok(())
 }
 
 /// Reads a key set file (a JWKS in either form).
@@ -198,11 +213,21 @@ pub fn read_key_set(path: &Path) -> Result<Jwks, KeySetError> {
 
 /// The key set a service publishes from a file the operator's ceremony
 /// wrote (`jwks_file` in the configuration). The file is read again when
-/// it changes, so a rotation needs no restart.
+/// it changes, so a rotation needs no restart; its statements are verified
+/// once per version of the file, and again when one of them expires.
 #[derive(Debug)]
 pub struct PublishedKeySet {
     path: PathBuf,
-    cached: Mutex<Option<(SystemTime, Jwks)>>,
+    cached: Mutex<Option<Cached>>,
+}
+
+/// One version of the key set file and, once verified, its entries.
+#[derive(Debug)]
+struct Cached {
+    modified: SystemTime,
+    jwks: Jwks,
+    /// The verified entries and until when they stand (the earliest `exp`).
+    verified: Option<(Vec<Jwk>, Option<u64>)>,
 }
 
 impl PublishedKeySet {
@@ -216,28 +241,42 @@ impl PublishedKeySet {
         Ok(set)
     }
 
-    fn load(&self) -> Result<Jwks, KeySetError> {
-        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
-        let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let (Some(at), Some((seen, jwks))) = (modified, cached.as_ref()) {
-            if at == *seen {
-                return Ok(jwks.clone());
-            }
-        }
-        let jwks = read_key_set(&self.path)?;
-        if let Some(at) = modified {
-            *cached = Some((at, jwks.clone()));
-        }
-        Ok(jwks)
-    }
-
     /// The entries to publish now, checked as [`check_key_set`] does
     /// (against the enclave's `keys` when given).
     ///
     /// # Errors
     /// As [`check_key_set`]; [`KeySetError::File`].
     pub fn current(&self, keys: Option<&EnclavePublicKeys>) -> Result<Vec<Jwk>, KeySetError> {
-        check_key_set(&self.load()?, keys, zkpass_core::unix_now())
+        let now = zkpass_core::unix_now();
+        let published = {
+            let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+            let fresh = matches!((&*cached, modified), (Some(c), Some(at)) if c.modified == at);
+            if !fresh {
+                let jwks = read_key_set(&self.path)?;
+                *cached = modified.map(|modified| Cached { modified, jwks: jwks.clone(), verified: None });
+                if cached.is_none() {
+                    // no modification time to tell versions apart: verify every time
+                    return check_key_set(&jwks, keys, now);
+                }
+            }
+            let Some(entry) = cached.as_mut() else {
+                return Err(KeySetError::File { path: self.path.clone(), reason: "not read".into() });
+            };
+            let stale = match &entry.verified {
+                Some((_, Some(until))) => now >= *until,
+                Some((_, None)) => false,
+                None => true,
+            };
+            if stale {
+                entry.verified = Some(verified_entries(&entry.jwks, now)?);
+            }
+            entry.verified.as_ref().map(|(published, _)| published.clone()).unwrap_or_default()
+        };
+        if let Some(keys) = keys {
+            require_enclave(&published, keys)?;
+        }
+        Ok(published)
     }
 }
 
