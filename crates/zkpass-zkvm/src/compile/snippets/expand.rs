@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, repeat, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
+use super::{load, not, repeat, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, overwriting the four words below (through
@@ -91,7 +91,7 @@ impl Subroutine for Expand {
                 {&field(0)} push {minus(tag::INT)} add
                 {&field(0)} push {minus(tag::STR)} add
                 {&field(0)} push {minus(tag::ARRAY)} add
-                mul mul mul push 0 eq push -1 mul push 1 add {&store(bad)}
+                mul mul mul push 0 eq {&not()} {&store(bad)}
                 {&field(0)} push {tag::ARRAY} eq
                 skiz call {Self::ARRAY}
                 return

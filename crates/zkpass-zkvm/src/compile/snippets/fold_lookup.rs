@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, Digest, LabelledInstruction};
 
-use super::{load, store, MerkleWalk, StackEffect, Subroutine};
+use super::{load, not, store, MerkleWalk, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
@@ -75,7 +75,7 @@ impl Subroutine for FoldLookup {
         let write = triton_asm!(
             {&load(entry + 5)} {&load(entry + 4)} {&load(len)}
             push 0 eq dup 0 {&load(c)} mul swap 1
-            push -1 mul push 1 add
+            {&not()}
             {&load(f0)} mul add
             {&load(folded)} {&load(count)} add addi 1 write_mem 3 pop 1
             {&load(len)} dup 0 push 0 eq add {&load(count)} add {&store(count)}

@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, BFieldElement, LabelledInstruction};
 
-use super::{Snippet, StackEffect};
+use super::{not, Snippet, StackEffect};
 use crate::encoding::tag;
 
 /// `BEFORE: _ tag` / `AFTER: _ not_scalar`: 1 if `tag` is not
@@ -35,7 +35,7 @@ impl Snippet for IsNotScalarTag {
             dup 1 push {i} add mul
             swap 1 push {s} add mul
             push 0 eq
-            push -1 mul push 1 add
+            {&not()}
         )
     }
 }
