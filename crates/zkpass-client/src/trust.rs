@@ -2,7 +2,7 @@
 
 use zkpass_attestation::Attested;
 use zkpass_core::{PublicKey, ZkPassError};
-use zkpass_jose::{fetch_jwks, verify_data, Jwks};
+use zkpass_jose::{fetch_jwks, Freshness, Jwks};
 
 pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
@@ -72,19 +72,9 @@ impl ServiceTrust {
     /// [`ZkPassError::MissingPublicKey`] when absent or not vouched for.
     pub fn vouched_key(&self, kid: &str) -> Result<PublicKey, ZkPassError> {
         let entry = self.jwks.find(kid)?;
-        let key = entry.public_key();
-        let jwt = entry
-            .jwt
-            .as_deref()
-            .ok_or_else(|| ZkPassError::MissingPublicKey(format!("{kid} carries no root-signed jwt")))?;
-        let (data, _) = verify_data(jwt, &self.root()?)
-            .map_err(|_| ZkPassError::MissingPublicKey(format!("{kid}'s jwt is not signed by the root key")))?;
-        let names_key = data.get("kid").and_then(|v| v.as_str()) == Some(kid)
-            && data.get("x").and_then(|v| v.as_str()) == Some(key.x.as_str())
-            && data.get("y").and_then(|v| v.as_str()) == Some(key.y.as_str());
-        if !names_key {
-            return Err(ZkPassError::MissingPublicKey(format!("{kid}'s jwt vouches for another key")));
-        }
-        Ok(key)
+        entry
+            .verify_statement(&self.root()?, &Freshness::now())
+            .map_err(|e| ZkPassError::MissingPublicKey(format!("{kid} is not vouched for by the root key: {e}")))?;
+        Ok(entry.public_key())
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use zkpass_core::PublicKey;
 
-use crate::JoseError;
+use crate::{Freshness, JoseError};
 
 /// One key of a zkPass JWKS. `x`/`y` are the halves of the SPKI PEM body
 /// ([`PublicKey`]), not EC coordinates; `jwt`, when present, is a JWS by the
@@ -34,6 +34,25 @@ impl Jwk {
     /// The key as a [`PublicKey`].
     pub fn public_key(&self) -> PublicKey {
         PublicKey { x: self.x.clone(), y: self.y.clone() }
+    }
+
+    /// Verifies this entry's `jwt`, its *key statement* (docs/API.md,
+    /// "Keys"): a JWS by `root`, fresh at `freshness`, whose `data` names
+    /// exactly this entry's `kid`, `x` and `y`. Returns the statement's
+    /// `exp` (unix seconds), if it has one: the key retires then.
+    ///
+    /// # Errors
+    /// [`JoseError::Rejected`] when the entry carries no `jwt` or its
+    /// statement names another key; the errors of [`crate::verify_data_at`]
+    /// otherwise ([`JoseError::Expired`] for a retired key).
+    pub fn verify_statement(&self, root: &PublicKey, freshness: &Freshness) -> Result<Option<u64>, JoseError> {
+        let jwt = self.jwt.as_deref().ok_or_else(|| JoseError::Rejected("the entry carries no jwt".into()))?;
+        let (data, _) = crate::verify_data_at(jwt, root, freshness)?;
+        let names = |field: &str, want: &str| data.get(field).and_then(serde_json::Value::as_str) == Some(want);
+        if !(names("kid", &self.kid) && names("x", &self.x) && names("y", &self.y)) {
+            return Err(JoseError::Rejected("the statement names another key".into()));
+        }
+        Ok(crate::peek_claims(jwt)?.get("exp").and_then(serde_json::Value::as_u64))
     }
 }
 

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use zkpass_core::PublicKey;
-use zkpass_jose::{sign_data_with_claims, verify_data_at, Freshness, JoseError, Jwk, Jwks, KeyPair};
+use zkpass_jose::{sign_data_with_claims, Freshness, JoseError, Jwk, Jwks, KeyPair};
 
 use crate::keys::{EnclavePublicKeys, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
 
@@ -75,20 +75,17 @@ fn statement(root: &KeyPair, kid: &str, key: &PublicKey, now: u64, exp: Option<u
 }
 
 /// Checks that `entry`'s statement is signed by `root`, is fresh at `now`
-/// and names exactly this entry; returns the statement's `exp`.
+/// and names exactly this entry ([`Jwk::verify_statement`]); returns the
+/// statement's `exp`.
 ///
 /// # Errors
 /// [`KeySetError::NotVouched`] naming the entry.
 pub fn check_statement(entry: &Jwk, root: &PublicKey, now: u64) -> Result<Option<u64>, KeySetError> {
-    let not = |reason: &str| KeySetError::NotVouched { kid: entry.kid.clone(), reason: reason.into() };
-    let jwt = entry.jwt.as_deref().ok_or_else(|| not("it carries no jwt"))?;
-    let (data, _) = verify_data_at(jwt, root, &Freshness::at(now)).map_err(|e| not(&e.to_string()))?;
-    let names = |field: &str, want: &str| data.get(field).and_then(Value::as_str) == Some(want);
-    if !(names("kid", &entry.kid) && names("x", &entry.x) && names("y", &entry.y)) {
-        return Err(not("its statement names another key"));
-    }
-    let claims = zkpass_jose::peek_claims(jwt).map_err(|e| not(&e.to_string()))?;
-    Ok(claims.get("exp").and_then(Value::as_u64))
+    entry.verify_statement(root, &Freshness::at(now)).map_err(|e| not_vouched(entry, &e))
+}
+
+fn not_vouched(entry: &Jwk, e: &JoseError) -> KeySetError {
+    KeySetError::NotVouched { kid: entry.kid.clone(), reason: e.to_string() }
 }
 
 /// The ceremony: signs the statements of the enclave's `keys` with `root`
@@ -122,10 +119,10 @@ pub fn sign_key_set(
             return Err(KeySetError::OtherRoot);
         }
         for entry in previous.keys.iter().filter(|e| is_signing_kid(&e.kid) && e.kid != current_kid) {
-            let exp = match check_statement(entry, root.public_key(), now) {
+            let exp = match entry.verify_statement(root.public_key(), &Freshness::at(now)) {
                 Ok(exp) => exp,
-                Err(_) if expired(entry, root.public_key(), now) => continue,
-                Err(e) => return Err(e),
+                Err(JoseError::Expired { .. }) => continue,
+                Err(e) => return Err(not_vouched(entry, &e)),
             };
             match (retire_at, exp) {
                 (Some(at), None) => jwks.push(statement(root, &entry.kid, &entry.public_key(), now, Some(at))?),
@@ -138,12 +135,6 @@ pub fn sign_key_set(
     }
     jwks.push(Jwk::new(ROOT_KID, root.public_key(), None));
     Ok(jwks)
-}
-
-/// Whether `entry`'s statement fails only because it expired.
-fn expired(entry: &Jwk, root: &PublicKey, now: u64) -> bool {
-    let Some(jwt) = entry.jwt.as_deref() else { return false };
-    matches!(verify_data_at(jwt, root, &Freshness::at(now)), Err(JoseError::Expired { .. }))
 }
 
 /// Checks a key set against its own root and the enclave's `keys`: every
@@ -173,10 +164,10 @@ fn verified_entries(jwks: &Jwks, now: u64) -> Result<(Vec<Jwk>, Option<u64>), Ke
     let mut until: Option<u64> = None;
     for entry in &jwks.keys {
         if entry.kid != ROOT_KID {
-            match check_statement(entry, &root, now) {
+            match entry.verify_statement(&root, &Freshness::at(now)) {
                 Ok(exp) => until = until.into_iter().chain(exp).min(),
-                Err(_) if expired(entry, &root, now) => continue,
-                Err(e) => return Err(e),
+                Err(JoseError::Expired { .. }) => continue,
+                Err(e) => return Err(not_vouched(entry, &e)),
             }
         }
         published.push(entry.clone());
