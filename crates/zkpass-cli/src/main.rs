@@ -288,6 +288,11 @@ enum Command {
         /// Print the estimate as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Also write the compiled program's Triton assembly to FILE: the
+        /// exact program whose digest a DVR names, with comments naming
+        /// each routine and its stack effect.
+        #[arg(long, value_name = "FILE")]
+        asm: Option<PathBuf>,
     },
     /// Run the whole workflow over HTTP against an in-process service on a
     /// free loopback port: on the bundled examples, or on your files.
@@ -932,7 +937,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             };
             return run_demo(&scenarios, json).await;
         }
-        Command::Cost { query, user_data, tags, date, security_level, fri_expansion_factor, json } => {
+        Command::Cost { query, user_data, tags, date, security_level, fri_expansion_factor, json, asm } => {
             let stark = zkpass_core::StarkParameters { security_level, fri_expansion_factor };
             stark.check()?;
             let parsed = zkpass_query::Query::parse(&read(&query)?).map_err(|e| ZkPassError::Query(e.to_string()))?;
@@ -952,6 +957,12 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 committed: &none,
             };
             let tags = if tags.is_empty() { vec![String::new()] } else { tags };
+            if let Some(path) = &asm {
+                let tags =
+                    if data.documents.is_empty() { tags.clone() } else { data.documents.keys().cloned().collect() };
+                let compiled = triton.compile(&parsed, &tags).map_err(|e| ZkPassError::Query(e.to_string()))?;
+                write(path, &compiled.code)?;
+            }
             let estimate = triton
                 .estimate(&parsed, &tags, (!data.documents.is_empty()).then_some(&input))
                 .map_err(|e| ZkPassError::Query(e.to_string()))?;

@@ -33,4 +33,4 @@ pub use triton::{TraceCaching, Triton};
 /// The engine version folded into every program: a change in compilation,
 /// value encoding or statement layout changes it, so old proofs never verify
 /// against a new meaning.
-pub const ENGINE_VERSION: &str = "zkpass-triton/2";
+pub const ENGINE_VERSION: &str = "zkpass-triton/3";

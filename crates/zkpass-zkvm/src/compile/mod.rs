@@ -31,6 +31,7 @@
 mod asm;
 mod memory;
 mod ops;
+mod peephole;
 mod runtime;
 mod snippets;
 mod values;
@@ -339,7 +340,8 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     if let Some((what, limit)) = g.overflow {
         return Err(ZkvmError::TooLarge { what, limit });
     }
-    let code = format!("{}{}", g.code, g.subs);
+    let items = peephole::read(&format!("{}{}", g.code, g.subs))?;
+    let code = peephole::write(&peephole::optimize(items));
     let program = Program::from_code(&code)
         .map_err(|e| ZkvmError::Execution(format!("generated assembly does not parse: {e}")))?;
     if program.len_bwords() > MAX_PROGRAM_WORDS {
