@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{QueryError, QueryErrorKind as K};
 
 use super::memory::{CELLS, CELLS_END, LITS, OUT, SLOTS};
-use super::snippets::Select;
+use super::snippets::{FromStack, Select, StoreBool, Subroutine as _, ZeroWords};
 use super::{Gate, Gen};
 
 impl Gen {
@@ -180,16 +180,24 @@ impl Gen {
         self.emit("push -1 mul push 1 add");
     }
 
-    /// Stack `[b]` → a bool slot at a fresh address.
+    /// Stack `[b]` → a bool slot at a fresh address ([`StoreBool`]).
     pub(super) fn store_bool(&mut self) -> u64 {
         let r = self.alloc();
-        // [b] → [0 ×6, b, BOOL] → r..r+8
-        let _ = writeln!(
-            self.code,
-            "push 0 push 0 push 0 push 0 push 0 push 0 swap 6 push {} push {r} write_mem 5 write_mem 3 pop 1",
-            super::tag::BOOL
-        );
+        self.push(r);
+        self.call_defined(&StoreBool);
         r
+    }
+
+    /// Writes `words` zeros from `addr` on: inline for a few words, with
+    /// the shared loop ([`ZeroWords`]) for more.
+    pub(super) fn zero_words(&mut self, addr: u64, words: u64) {
+        if words <= 5 {
+            self.zero(addr, words);
+        } else {
+            self.push(addr);
+            self.push(words);
+            self.call_defined(&ZeroWords);
+        }
     }
 
     /// `dst[0..words] ← gate ? src[0..words] : dst[0..words]` (static
@@ -200,13 +208,14 @@ impl Gen {
             return;
         };
         let rt = self.rt;
-        for (v, cell) in [(src, rt.sel_src), (dst, rt.sel_dst), (words, rt.sel_n)] {
-            self.push(v);
-            self.store(cell);
-        }
+        // the cells sel_src, sel_dst, sel_n, sel_gate follow each other
         self.load(g);
-        self.store(rt.sel_gate);
-        self.call_defined(&Select { src: rt.sel_src, dst: rt.sel_dst, n: rt.sel_n, gate: rt.sel_gate, i: rt.sel_i });
+        self.push(words);
+        self.push(dst);
+        self.push(src);
+        let select = Select { src: rt.sel_src, dst: rt.sel_dst, n: rt.sel_n, gate: rt.sel_gate, i: rt.sel_i };
+        self.define_once(&select);
+        self.call_defined(&FromStack { label: "zk_select_in", target: select.label(), first: rt.sel_src, n: 4 });
     }
 
     /// Runs `body` as a subroutine named `name`, emitted after the main

@@ -376,18 +376,20 @@ impl Gen {
         self.store(self.rt.hp);
         let mut names = BTreeSet::new();
         assigned_names(&query.statements, &mut names);
-        for name in names {
+        // the variables' slots follow each other: unset, all zero
+        let first = self.next_slot;
+        for name in &names {
             let s = self.alloc();
-            self.zero(s, 8);
-            self.vars.insert(name, s);
+            self.vars.insert(name.clone(), s);
         }
+        self.zero_words(first, 8 * names.len() as u64);
         let words = (self.output_keys.len() * OUTPUT_ENTRY_WORDS) as u64;
-        self.zero(OUT, words);
+        self.zero_words(OUT, words);
         // Tip5 variable-length padding: 1, then zeros to a multiple of 10.
         self.push(1);
         self.store(OUT + words);
         let padded = (words + 1).div_ceil(10) * 10;
-        self.zero(OUT + words + 1, padded - words - 1);
+        self.zero_words(OUT + words + 1, padded - words - 1);
     }
 
     fn epilogue(&mut self) {

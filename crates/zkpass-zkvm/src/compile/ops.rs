@@ -8,7 +8,7 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErr
 use super::memory::{DATE, SCRATCH};
 use super::snippets::{
     Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64,
-    SlotsEqual, TextsEqual,
+    SlotsEqual, SlotsFromStack, StoreInt, TextsEqual,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -193,11 +193,8 @@ impl Gen {
     /// Stack `[hi, lo]` (lo on top) → an int slot at a fresh address.
     fn store_int(&mut self) -> u64 {
         let r = self.alloc();
-        self.store(r + 2);
-        self.store(r + 1);
-        self.zero(r + 3, 5);
-        self.push(tag::INT);
-        self.store(r);
+        self.push(r);
+        self.call_defined(&StoreInt);
         r
     }
 
@@ -240,28 +237,39 @@ impl Gen {
     /// `ok`.
     fn shared_cmp(&mut self, op: CmpOp, mode: Option<ArrayMode>, x: u64, y: u64) {
         let rt = self.rt;
-        self.push(1);
-        self.store(rt.ok);
         match mode {
             None => {
-                self.copy_slot(x, self.curx);
-                self.copy_slot(y, self.cury);
+                self.push(x);
+                self.push(y);
+                let entry = SlotsFromStack {
+                    label: "zk_cur_in",
+                    target: None,
+                    first: self.curx,
+                    args: (0, 0),
+                    ok: Some(rt.ok),
+                };
+                self.call_defined(&entry);
                 self.call_scalar(op);
                 self.load(rt.res_e);
+                self.store(rt.res);
             }
             Some(m) => {
-                self.copy_slot(x, self.opx);
-                self.copy_slot(y, self.opy);
-                self.push(u64::from(op_key(op)));
-                self.store(rt.op);
+                // the cells op and mode follow each other
                 self.push(u64::from(m == ArrayMode::All));
-                self.store(rt.mode);
+                self.push(u64::from(op_key(op)));
+                self.push(x);
+                self.push(y);
                 self.elementwise_ops.insert(op_key(op));
-                let _ = writeln!(self.code, "call {}", Elementwise::LABEL);
-                self.load(rt.res);
+                let entry = SlotsFromStack {
+                    label: "zk_elementwise_in",
+                    target: Some(Elementwise::LABEL),
+                    first: self.opx,
+                    args: (rt.op, 2),
+                    ok: Some(rt.ok),
+                };
+                self.call_defined(&entry);
             }
         }
-        self.store(rt.res);
     }
 
     /// Calls the shared scalar operator on `curx`, `cury` (result in

@@ -127,8 +127,9 @@ pub(super) fn optimize(items: Vec<Item>) -> Vec<Item> {
             }
         };
         if guarded {
-            // the instruction after skiz runs or not: keep it as it is
-            guarded = false;
+            // the instruction after skiz runs or not: keep it as it is (a
+            // skiz that may not run guards the next one too)
+            guarded = matches!(instr, Instr::Skiz);
             known = None;
             last = None;
             out.push(Item::Code(LabelledInstruction::Instruction(instr)));
@@ -284,6 +285,9 @@ mod tests {
         let text = "push 9 push 1 push 0 skiz pop 1 push 2 halt";
         assert_eq!(optimized(text), "push 9\npush 1\npush 0\nskiz\npop 1\npush 2\nhalt\n");
         assert_eq!(run(text, &[]), run(&optimized(text), &[]));
+        // a skiz that may be skipped still guards the instruction after it
+        let text = "push 1 push 0 push 1 skiz skiz push 0 add halt";
+        assert_eq!(optimized(text), "push 1\npush 0\npush 1\nskiz\nskiz\npush 0\nadd\nhalt\n");
         // and the instruction after it starts with nothing known
         let text = "push 4 push 1 skiz addi 1 pop 1 push 5 halt";
         assert_eq!(optimized(text), "push 4\npush 1\nskiz\naddi 1\npop 1\npush 5\nhalt\n");

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
 use super::runtime::{ARRAY_DIGEST, EXPAND, OPEN_SCALAR, OPEN_VALUE};
+use super::snippets::FromStack;
 use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
@@ -67,14 +68,11 @@ impl Gen {
 
     /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.
     fn open_scalar_static(&mut self, dest: u64, path: &ResolvedPath) {
-        let rt = self.rt;
-        self.push(dest);
-        self.store(rt.os_dest);
-        self.push(self.root_of(&path.tag));
-        self.store(rt.os_root);
+        // the cells os_dest, os_root, os_path follow each other
         self.push_digest(&path_digest(&path.segments));
-        self.store_digest(rt.os_path);
-        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+        self.push(self.root_of(&path.tag));
+        self.push(dest);
+        self.call_defined(&FromStack { label: "zk_open_scalar_in", target: OPEN_SCALAR, first: self.rt.os_dest, n: 7 });
     }
 
     /// The status of a privacy marker (once): a cell holding 1 when the
@@ -150,11 +148,11 @@ impl Gen {
         let rt = self.rt;
         let bad = self.cell();
         let _ = writeln!(self.code, "// open {path}");
-        self.push(self.root_of(&path.tag));
-        self.store(rt.ov_root);
-        self.push_digest(&path_digest(&path.segments));
-        self.store_digest(rt.ov_path);
         let (s, missing) = if optional {
+            self.push(self.root_of(&path.tag));
+            self.store(rt.ov_root);
+            self.push_digest(&path_digest(&path.segments));
+            self.store_digest(rt.ov_path);
             let missing = self.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
             let (k, t) = self.open_prefix(path);
@@ -180,9 +178,11 @@ impl Gen {
         } else {
             let s = self.alloc();
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
+            // the cells ov_dest, ov_root, ov_path follow each other
+            self.push_digest(&path_digest(&path.segments));
+            self.push(self.root_of(&path.tag));
             self.push(s);
-            self.store(rt.ov_dest);
-            let _ = writeln!(self.code, "call {OPEN_VALUE}");
+            self.call_defined(&FromStack { label: "zk_open_value_in", target: OPEN_VALUE, first: rt.ov_dest, n: 7 });
             self.load(rt.ov_bad);
             self.store(bad);
             (s, None)

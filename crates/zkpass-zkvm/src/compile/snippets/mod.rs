@@ -11,6 +11,7 @@
 use triton_vm::prelude::LabelledInstruction;
 
 mod array_digest;
+mod call_in;
 mod chars;
 mod contains;
 mod day_number;
@@ -32,6 +33,7 @@ mod slots_equal;
 mod texts_equal;
 
 pub(super) use array_digest::ArrayDigest;
+pub(super) use call_in::{FromStack, SlotsFromStack, StoreBool, StoreInt, ZeroWords};
 pub(super) use chars::{Chars, CharsCells};
 pub(super) use contains::Contains;
 pub(super) use day_number::DayNumber;
@@ -194,6 +196,13 @@ impl super::Gen {
             self.define(subroutine);
         }
         let _ = writeln!(self.code, "call {}", subroutine.label());
+    }
+
+    /// Defines `subroutine` unless the program already has it.
+    pub(super) fn define_once(&mut self, subroutine: &impl Subroutine) {
+        if self.shared.insert(subroutine.label().to_string()) {
+            self.define(subroutine);
+        }
     }
 
     /// Appends `subroutine`'s definition to the subroutines, after a
