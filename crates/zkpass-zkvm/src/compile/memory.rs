@@ -6,7 +6,6 @@
 //!
 //! | region | from | to (excl.) | holds |
 //! |---|---|---|---|
-//! | [`SCRATCH`] | 0 | 32 | operands of one operation at a time (date parts, i64 halves) |
 //! | [`DATE`] | 32 | 35 | the evaluation date `[day, month, year]` from the public input |
 //! | [`DOCS`] | 64 | 64 + 8·documents | per document, in tag order: its root (5 words) and depth |
 //! | [`CELLS`] | 4,096 | [`CELLS_END`] = 65,536 | single-word cells: the runtime's argument and result cells, path conditions, variables, counters |
@@ -18,8 +17,6 @@
 //! The compiler refuses a query that would overflow a static region (a
 //! `TooLarge` error naming it) rather than let two regions overlap.
 
-/// Scratch cells of single operations.
-pub(super) const SCRATCH: u64 = 0;
 /// The evaluation date `[day, month, year]`.
 pub(super) const DATE: u64 = 32;
 /// Document roots: root (5 words) and depth at `DOCS + 8k`.
@@ -40,7 +37,7 @@ pub(super) const HEAP: u64 = 1 << 32;
 // The regions are ordered and do not overlap, and the heap starts far
 // below the field modulus: checked when this crate compiles.
 const _: () = {
-    let starts = [SCRATCH, DATE, DOCS, CELLS, LITS, SLOTS, OUT, HEAP];
+    let starts = [DATE, DOCS, CELLS, LITS, SLOTS, OUT, HEAP];
     let mut i = 1;
     while i < starts.len() {
         assert!(starts[i - 1] < starts[i]);

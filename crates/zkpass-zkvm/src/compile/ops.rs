@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
 
-use super::memory::{DATE, SCRATCH};
+use super::memory::DATE;
 use super::snippets::{
     Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64,
     SlotsEqual, SlotsFromStack, StoreInt, TextsEqual,
@@ -359,7 +359,9 @@ impl Gen {
             let _ = writeln!(self.code, "push -{} add", tag::INT);
             self.require();
         }
-        self.inline(&SignedLessThan { x, y, scratch: SCRATCH });
+        self.push(x);
+        self.push(y);
+        self.call_defined(&SignedLessThan);
     }
 
     /// Requires both slots to be strings; returns the cell that holds 1
@@ -409,21 +411,6 @@ impl Gen {
         self.inline(&Contains { x, y, hx, hy, iss, cells, loops });
     }
 
-    /// Stack `[]` → `[hi, lo]` of the i64 `a − b` for two cells holding
-    /// u32 values ([`SignedDifference`]).
-    fn signed_difference(&mut self, a: u64, b: u64) {
-        let neg = self.cell();
-        self.inline(&SignedDifference { a, b, neg });
-    }
-
-    /// Pushes the day number of the date in cells `y`, `m`, `d` (u32):
-    /// days since a fixed origin, proleptic Gregorian calendar
-    /// ([`DayNumber`]).
-    fn day_number(&mut self, y: u64, m: u64, d: u64) {
-        let (yy, mm) = (self.cell(), self.cell());
-        self.inline(&DayNumber { y, m, d, yy, mm });
-    }
-
     /// On the operand slot: parses and validates the date string (validity
     /// in `ok`), then leaves `get_age` in `out_hi/out_lo` and
     /// `get_day_diff` in `out2_hi/out2_lo`.
@@ -434,19 +421,19 @@ impl Gen {
         let (leap, dim) = (self.cell(), self.cell());
         let valid = self.rt.ok;
         self.inline(&ParseDate { s, format, ok, chars, digits, d, m, y, leap, dim, valid });
-        let (a, b) = (self.cell(), self.cell());
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
-        // day difference
-        self.day_number(ey, em, ed);
-        self.store(a);
-        self.day_number(y, m, d);
-        self.store(b);
-        self.signed_difference(a, b);
+        // day difference: days(evaluation date) − days(date)
+        for cells in [[ey, em, ed], [y, m, d]] {
+            for c in cells {
+                self.load(c);
+            }
+            self.call_defined(&DayNumber);
+        }
+        self.call_defined(&SignedDifference);
         self.store(self.rt.out2_lo);
         self.store(self.rt.out2_hi);
         // age: ey − (y + [(em, ed) < (m, d)])
         self.load(ey);
-        self.store(a);
         self.load(m);
         self.emit("push 64 mul");
         self.load(d);
@@ -457,8 +444,7 @@ impl Gen {
         self.emit("add lt");
         self.load(y);
         self.emit("add");
-        self.store(b);
-        self.signed_difference(a, b);
+        self.call_defined(&SignedDifference);
         self.store(self.rt.out_lo);
         self.store(self.rt.out_hi);
     }

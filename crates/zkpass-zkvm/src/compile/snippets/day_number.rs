@@ -2,52 +2,43 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, Snippet, StackEffect};
+use super::{StackEffect, Subroutine};
 
-/// `BEFORE: _` / `AFTER: _ days`: the day number of the date in cells
-/// `y`, `m`, `d` (u32; a valid date): days since a fixed origin, so that
-/// the difference of two day numbers is the days between the dates.
-/// With `Y = y + 400 − [m < 3]` and `M = (m + 9) mod 12` (March first):
-/// `365·Y + ⌊Y/4⌋ − ⌊Y/100⌋ + ⌊Y/400⌋ + ⌊(153·M + 2)/5⌋ + d`.
-/// `yy` and `mm` are scratch cells. Makes no assertion.
+/// `BEFORE: _ y m d` / `AFTER: _ days`: the day number of the date (u32
+/// words; a valid date): days since a fixed origin, so that the
+/// difference of two day numbers is the days between the dates. With
+/// `Y = y + 400 − [m < 3]` and `M = (m + 9) mod 12` (March first):
+/// `365·Y + ⌊Y/4⌋ − ⌊Y/100⌋ + ⌊Y/400⌋ + ⌊(153·M + 2)/5⌋ + d`. Makes no
+/// assertion.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::compile) struct DayNumber {
-    /// The year's cell.
-    pub y: u64,
-    /// The month's cell (1–12).
-    pub m: u64,
-    /// The day's cell (1–31).
-    pub d: u64,
-    /// Scratch: the shifted year.
-    pub yy: u64,
-    /// Scratch: the shifted month.
-    pub mm: u64,
-}
+pub(in crate::compile) struct DayNumber;
 
-impl Snippet for DayNumber {
-    fn name(&self) -> &'static str {
-        "day_number"
+impl Subroutine for DayNumber {
+    fn label(&self) -> &'static str {
+        "zk_day_number"
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &["days"], clobbers: 0 }
+        StackEffect { before: &["y", "m", "d"], after: &["days"], clobbers: 0 }
     }
 
-    fn code(&self) -> Vec<LabelledInstruction> {
-        let Self { y, m, d, yy, mm } = *self;
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        // _ y m d → _ d Y M, Y = y + 400 − [m < 3], M = (m + 9) mod 12
         let shifted = triton_asm!(
-            // Y = y + 400 − [m < 3]; M = (m + 9) mod 12
-            push 3 {&load(m)} lt push -1 mul addi 400 {&load(y)} add {&store(yy)}
-            push 12 {&load(m)} addi 9 div_mod swap 1 pop 1 {&store(mm)}
+            place 2 push 3 dup 1 lt push -1 mul addi 400 pick 2 add swap 1
+            push 12 swap 1 addi 9 div_mod swap 1 pop 1
         );
+        // _ d Y M → _ t Y, t = ⌊(153·M + 2)/5⌋ + d
+        let months_days = triton_asm!(push 153 mul addi 2 push 5 swap 1 div_mod pop 1 pick 2 add swap 1);
+        // _ t Y → _ (t + 365·Y + ⌊Y/4⌋ − ⌊Y/100⌋ + ⌊Y/400⌋)
         let years = triton_asm!(
-            {&load(yy)} push 365 mul
-            push 4 {&load(yy)} div_mod pop 1 add
-            push 100 {&load(yy)} div_mod pop 1 push -1 mul add
-            push 400 {&load(yy)} div_mod pop 1 add
+            dup 0 push 365 mul
+            push 4 dup 2 div_mod pop 1 add
+            push 100 dup 2 div_mod pop 1 push -1 mul add
+            push 400 dup 2 div_mod pop 1 add
+            swap 1 pop 1 add
         );
-        let months_days = triton_asm!(push 5 {&load(mm)} push 153 mul addi 2 div_mod pop 1 add {&load(d)} add);
-        [shifted, years, months_days].concat()
+        triton_asm!({self.label()}: {&shifted} {&months_days} {&years} return)
     }
 }
 
@@ -58,19 +49,11 @@ mod tests {
     use zkpass_core::EvaluationDate;
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, Ram};
-
-    const CELLS: DayNumber = DayNumber { y: 10, m: 11, d: 12, yy: 13, mm: 14 };
+    use crate::compile::snippets::harness::call;
 
     fn day_number(date: EvaluationDate) -> u64 {
-        let b = BFieldElement::new;
-        let ram: Ram = [
-            (b(CELLS.y), b(u64::from(date.year))),
-            (b(CELLS.m), b(u64::from(date.month))),
-            (b(CELLS.d), b(u64::from(date.day))),
-        ]
-        .into();
-        let (out, _) = run_with_ram(&CELLS, &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let b = |x: u32| BFieldElement::new(u64::from(x));
+        let out = call(&DayNumber, &[b(date.year), b(date.month), b(date.day)], NonDeterminism::default()).unwrap();
         out[0].value()
     }
 

@@ -4,7 +4,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{bump_by_top, load, not, store, Snippet, StackEffect};
+use super::{bump_by_top, load, not, store, Snippet, StackEffect, Subroutine};
 
 /// `u32::MAX`, the complement of a limb.
 const U32_MAX: u64 = 0xffff_ffff;
@@ -45,35 +45,28 @@ impl Snippet for Negate64 {
     }
 }
 
-/// `BEFORE: _` / `AFTER: _ hi lo`: the i64 `mem[a] − mem[b]` of two cells
-/// holding u32 values, as limbs; `mem[neg]` is left holding `mem[b] >
-/// mem[a]`. Makes no assertion.
+/// `BEFORE: _ a b` / `AFTER: _ hi lo`: the i64 `a − b` of two u32 words,
+/// as limbs. Makes no assertion.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::compile) struct SignedDifference {
-    /// The minuend's cell.
-    pub a: u64,
-    /// The subtrahend's cell.
-    pub b: u64,
-    /// A scratch cell.
-    pub neg: u64,
-}
+pub(in crate::compile) struct SignedDifference;
 
-impl Snippet for SignedDifference {
-    fn name(&self) -> &'static str {
-        "signed_difference"
+impl Subroutine for SignedDifference {
+    fn label(&self) -> &'static str {
+        "zk_signed_difference"
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &["hi", "lo"], clobbers: 0 }
+        StackEffect { before: &["a", "b"], after: &["hi", "lo"], clobbers: 0 }
     }
 
-    fn code(&self) -> Vec<LabelledInstruction> {
-        let Self { a, b, neg } = *self;
+    /// With `neg = [a < b]`: `hi = neg·(2^32 − 1)`, `lo = a − b + neg·2^32`.
+    fn definition(&self) -> Vec<LabelledInstruction> {
         triton_asm!(
-            {&load(b)} {&load(a)} lt {&store(neg)}
-            {&load(neg)} push {U32_MAX} mul
-            {&load(a)} {&load(b)} push -1 mul add
-            {&load(neg)} push 4294967296 mul add
+            {self.label()}:
+                dup 0 dup 2 lt place 2 push -1 mul add
+                dup 1 push 4294967296 mul add
+                swap 1 push {U32_MAX} mul swap 1
+                return
         )
     }
 }
@@ -170,7 +163,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, Ram};
+    use crate::compile::snippets::harness::{call, run_with_ram, Ram};
 
     fn b(x: u64) -> BFieldElement {
         BFieldElement::new(x)
@@ -208,6 +201,14 @@ mod tests {
 
     const EDGES: [i64; 12] =
         [0, 1, -1, 2, -2, i64::MAX, i64::MIN, 1 << 31, -(1 << 31), (1 << 32) - 1, 1 << 32, 3_037_000_499];
+
+    #[test]
+    fn differences_at_the_edges() {
+        for (a, c) in [(0, 0), (0, 1), (1, 0), (0, 0xffff_ffff), (0xffff_ffff, 0), (7, 7)] {
+            let out = call(&SignedDifference, &[b(a), b(c)], NonDeterminism::default()).unwrap();
+            assert_eq!((out[0].value(), out[1].value()), limbs(a as i64 - c as i64), "{a} − {c}");
+        }
+    }
 
     #[test]
     fn negation_is_twos_complement_at_the_edges() {
@@ -258,9 +259,8 @@ mod tests {
 
         #[test]
         fn any_difference_matches_i64(a in 0u64..=0xffff_ffff, c in 0u64..=0xffff_ffff) {
-            let (out, ram) = run(SignedDifference { a: 10, b: 11, neg: 12 }, &[(10, a), (11, c)]);
-            prop_assert_eq!((out[0], out[1]), limbs(a as i64 - c as i64));
-            prop_assert_eq!(word(&ram, 12), u64::from(c > a));
+            let out = call(&SignedDifference, &[b(a), b(c)], NonDeterminism::default()).unwrap();
+            prop_assert_eq!((out[0].value(), out[1].value()), limbs(a as i64 - c as i64));
         }
     }
 }

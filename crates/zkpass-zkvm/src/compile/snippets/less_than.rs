@@ -2,54 +2,49 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, Snippet, StackEffect};
+use super::{StackEffect, Subroutine};
 use crate::encoding::tag;
 
-/// `BEFORE: _` / `AFTER: _ less`: whether the int in value slot `x` is
-/// less than the one in slot `y` (signed), as 0 or 1. A slot's words 1
-/// and 2 are the i64's high and low u32 limbs; flipping the high limb's
-/// sign bit (`xor 2^31`) makes unsigned order the signed order. The limbs
-/// of a slot that is not an int are masked to 0 first, so that the u32
-/// instructions never see a digest word: such a slot compares as the int
-/// 0 (the caller requires ints, and discards the answer otherwise).
-/// `scratch` is the first of 4 scratch cells. Makes no assertion.
+/// `BEFORE: _ x y` / `AFTER: _ less`: whether the int in the value slot
+/// at the address `x` is less than the one at `y` (signed), as 0 or 1. A
+/// slot's words 1 and 2 are the i64's high and low u32 limbs; flipping the
+/// high limb's sign bit (`xor 2^31`) makes unsigned order the signed
+/// order. The limbs of a slot that is not an int are masked to 0 first,
+/// so that the u32 instructions never see a digest word: such a slot
+/// compares as the int 0 (the caller requires ints, and discards the
+/// answer otherwise). Makes no assertion.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::compile) struct SignedLessThan {
-    /// The left operand's slot.
-    pub x: u64,
-    /// The right operand's slot.
-    pub y: u64,
-    /// The first of 4 scratch cells.
-    pub scratch: u64,
+pub(in crate::compile) struct SignedLessThan;
+
+impl SignedLessThan {
+    /// `BEFORE: _ s` / `AFTER: _ (hi xor 2^31) lo`, the limbs masked.
+    const LIMBS: &'static str = "zk_less_than_limbs";
 }
 
-impl Snippet for SignedLessThan {
-    fn name(&self) -> &'static str {
-        "signed_less_than"
+impl Subroutine for SignedLessThan {
+    fn label(&self) -> &'static str {
+        "zk_less_than"
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &["less"], clobbers: 0 }
+        StackEffect { before: &["x", "y"], after: &["less"], clobbers: 0 }
     }
 
-    fn code(&self) -> Vec<LabelledInstruction> {
-        let Self { x, y, scratch } = *self;
-        let is_int = |s: u64| triton_asm!({&load(s)} push {tag::INT} eq);
-        let mut code = Vec::new();
-        for (k, s) in [x, y].into_iter().enumerate() {
-            let (hi, lo) = (scratch + 2 * k as u64, scratch + 2 * k as u64 + 1);
-            code.extend(triton_asm!(
-                {&load(s + 1)} {&is_int(s)} mul push 2147483648 xor {&store(hi)}
-                {&load(s + 2)} {&is_int(s)} mul {&store(lo)}
-            ));
-        }
-        // hi_x < hi_y  +  (hi_x == hi_y)·(lo_x < lo_y)
-        code.extend(triton_asm!(
-            {&load(scratch + 2)} {&load(scratch)} lt
-            {&load(scratch + 2)} {&load(scratch)} eq
-            {&load(scratch + 3)} {&load(scratch + 1)} lt mul add
-        ));
-        code
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        triton_asm!(
+            {self.label()}:
+                call {Self::LIMBS} pick 2 call {Self::LIMBS}
+                // _ hy ly hx lx: lx < ly, then hx < hy + (hx == hy)·(lx < ly)
+                pick 2 swap 1 lt
+                dup 2 dup 2 eq mul place 2 lt add
+                return
+            {Self::LIMBS}:
+                // _ s → _ lo hi (tag == INT)
+                addi 2 read_mem 3 pop 1 push {tag::INT} eq
+                dup 0 pick 3 mul place 2 mul
+                push 2147483648 xor swap 1
+                return
+        )
     }
 }
 
@@ -59,7 +54,7 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, Ram};
+    use crate::compile::snippets::harness::{call, Ram};
 
     const X: u64 = 1_000;
     const Y: u64 = 1_100;
@@ -72,8 +67,7 @@ mod tests {
             ram.insert(b(slot + 1), b((v as u64) >> 32));
             ram.insert(b(slot + 2), b((v as u64) & 0xffff_ffff));
         }
-        let snippet = SignedLessThan { x: X, y: Y, scratch: 10 };
-        let (out, _) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let out = call(&SignedLessThan, &[b(X), b(Y)], NonDeterminism::default().with_ram(ram)).unwrap();
         out[0].value()
     }
 
