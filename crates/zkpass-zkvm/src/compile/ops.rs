@@ -416,11 +416,11 @@ impl Gen {
     /// `get_day_diff` in `out2_hi/out2_lo`.
     fn date(&mut self, format: DateFormat) {
         let s = self.opx;
-        let (ok, chars, digits) = (self.cell(), self.cells(10), self.cells(10));
+        let ok = self.cell();
         let (d, m, y) = (self.cell(), self.cell(), self.cell());
         let (leap, dim) = (self.cell(), self.cell());
         let valid = self.rt.ok;
-        self.inline(&ParseDate { s, format, ok, chars, digits, d, m, y, leap, dim, valid });
+        self.inline(&ParseDate { s, format, ok, d, m, y, leap, dim, valid });
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
         // day difference: days(evaluation date) − days(date)
         for cells in [[ey, em, ed], [y, m, d]] {

@@ -167,6 +167,11 @@ pub(super) trait Snippet {
     fn definitions(&self) -> Vec<LabelledInstruction> {
         Vec::new()
     }
+    /// The shared subroutines its code calls, which a program defines
+    /// once however many times it inlines the snippet; none by default.
+    fn subroutines(&self) -> Vec<Box<dyn Subroutine>> {
+        Vec::new()
+    }
 }
 
 /// One routine of the runtime that programs call (`call LABEL`).
@@ -199,7 +204,7 @@ impl super::Gen {
     }
 
     /// Defines `subroutine` unless the program already has it.
-    pub(super) fn define_once(&mut self, subroutine: &impl Subroutine) {
+    pub(super) fn define_once(&mut self, subroutine: &(impl Subroutine + ?Sized)) {
         if self.shared.insert(subroutine.label().to_string()) {
             self.define(subroutine);
         }
@@ -207,7 +212,7 @@ impl super::Gen {
 
     /// Appends `subroutine`'s definition to the subroutines, after a
     /// comment naming its stack effect.
-    pub(super) fn define(&mut self, subroutine: &impl Subroutine) {
+    pub(super) fn define(&mut self, subroutine: &(impl Subroutine + ?Sized)) {
         use std::fmt::Write as _;
         let _ = writeln!(self.subs, "// {}: {}", subroutine.label(), subroutine.stack_effect());
         for i in subroutine.definition() {
@@ -225,6 +230,9 @@ impl super::Gen {
         self.emit(&code);
         for i in snippet.definitions() {
             let _ = writeln!(self.subs, "{i}");
+        }
+        for subroutine in snippet.subroutines() {
+            self.define_once(subroutine.as_ref());
         }
     }
 }
@@ -257,7 +265,11 @@ pub(super) mod harness {
         secret: NonDeterminism,
     ) -> Result<(Vec<BFieldElement>, Ram), String> {
         let effect = snippet.stack_effect();
-        execute(snippet.name(), effect, inputs, &snippet.code(), &snippet.definitions(), secret)
+        let mut library = snippet.definitions();
+        for subroutine in snippet.subroutines() {
+            library.extend(subroutine.definition());
+        }
+        execute(snippet.name(), effect, inputs, &snippet.code(), &library, secret)
     }
 
     /// [`run`] for a [`Subroutine`]: calls it, with `secret` as the secret

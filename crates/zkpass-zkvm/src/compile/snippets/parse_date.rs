@@ -3,7 +3,7 @@
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use zkpass_query::date::{DateFormat, SEPARATORS};
 
-use super::{load, not, store, Snippet, StackEffect};
+use super::{load, not, store, Snippet, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: reads the string in value slot
@@ -12,12 +12,12 @@ use crate::encoding::tag;
 /// the value is a string of exactly 10 characters whose digit positions
 /// hold ASCII digits, whose separators are those of the format, and whose
 /// fields name a day of the proleptic Gregorian calendar; else 0 (the
-/// fields are then meaningless). A character at a digit position counts
-/// as `0` when it is not a digit, so the u32 arithmetic never sees a large
-/// word.
+/// fields are then meaningless, but always u32). Digits are read by the
+/// shared [`DateDigit`]; a character read once the date is known invalid
+/// counts as 0, so the u32 arithmetic never sees a large word.
 ///
-/// Scratch cells: `ok`, `chars` (10), `digits` (10), `leap`, `dim`. Makes
-/// no assertion: the caller requires `mem[valid]`.
+/// Scratch cells: `ok`, `leap`, `dim`. Makes no assertion: the caller
+/// requires `mem[valid]`.
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct ParseDate {
     /// The value slot of the date string.
@@ -26,10 +26,6 @@ pub(in crate::compile) struct ParseDate {
     pub format: DateFormat,
     /// Scratch: the validity so far.
     pub ok: u64,
-    /// Scratch: the first of 10 cells for the characters.
-    pub chars: u64,
-    /// Scratch: the first of 10 cells for the digit values.
-    pub digits: u64,
     /// The day's cell.
     pub d: u64,
     /// The month's cell.
@@ -44,57 +40,74 @@ pub(in crate::compile) struct ParseDate {
     pub valid: u64,
 }
 
-impl ParseDate {
-    /// `ok = is_string · (length == 10)`; the characters, 0 unless ok.
-    fn read_chars(&self) -> Vec<LabelledInstruction> {
-        let Self { s, ok, chars, .. } = *self;
-        let mut code = triton_asm!({&load(s)} push {tag::STR} eq {&load(s + 1)} push 10 eq mul {&store(ok)});
-        for k in 0..10u64 {
-            code.extend(triton_asm!({&load(ok)} {&load(s + 7)} addi {k + 1} read_mem 1 pop 1 mul {&store(chars + k)}));
-        }
-        code
+/// `BEFORE: _ ok v p` / `AFTER: _ ok' v' (p + 1)`: one digit of a date
+/// field. With `c = ok · mem[p]` (0 once the date is known invalid):
+/// `ok' = ok · [47 < c < 58]`, `v' = 10·v + [47 < c < 58]·(c − 48)`.
+/// Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct DateDigit;
+
+impl Subroutine for DateDigit {
+    fn label(&self) -> &'static str {
+        "zk_date_digit"
     }
 
-    /// Digits: `47 < c < 58`, value `c − 48` (0 when not a digit); then
-    /// the three fields.
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &["ok", "v", "p"], after: &["ok'", "v'", "p'"], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        triton_asm!(
+            {self.label()}:
+                // _ (p+1) ok v c, c masked by ok
+                read_mem 1 addi 2 place 3 dup 2 mul
+                // _ (p+1) ok v c [47 < c < 58]
+                push 58 dup 1 lt dup 1 push 47 lt mul
+                swap 1 addi -48 dup 1 mul
+                // _ (p+1) ok is_digit v' → _ (p+1) ok' v' → _ ok' v' (p+1)
+                pick 2 push 10 mul add place 2 mul swap 1 pick 2
+                return
+        )
+    }
+}
+
+impl ParseDate {
+    /// `BEFORE: _` / `AFTER: _ p`: the address of the character at `pos`.
+    fn char_address(&self, pos: usize) -> Vec<LabelledInstruction> {
+        triton_asm!({&load(self.s + 7)} addi {pos as u64 + 1})
+    }
+
+    /// `ok = is_string · (length == 10)`; then the three fields, digit by
+    /// digit, each into its cell, and the validity so far into `mem[ok]`.
     fn read_fields(&self) -> Vec<LabelledInstruction> {
-        let Self { ok, chars, digits, d, m, y, .. } = *self;
+        let Self { s, ok, d, m, y, .. } = *self;
         let layout = self.format.layout();
-        let positions = (layout.day..layout.day + 2)
-            .chain(layout.month..layout.month + 2)
-            .chain(layout.year..layout.year + 4)
-            .map(|p| p as u64);
-        let mut code = Vec::new();
-        for p in positions {
-            let c = chars + p;
-            code.extend(triton_asm!(
-                push 58 {&load(c)} lt {&load(c)} push 47 lt mul dup 0 {&load(ok)} mul {&store(ok)}
-                {&load(c)} addi -48 mul {&store(digits + p)}
-            ));
-        }
+        let mut code = triton_asm!({&load(s)} push {tag::STR} eq {&load(s + 1)} push 10 eq mul);
         for (at, len, cell) in [(layout.day, 2, d), (layout.month, 2, m), (layout.year, 4, y)] {
-            code.extend(triton_asm!(push 0));
-            for p in at..at + len {
-                code.extend(triton_asm!(push 10 mul {&load(digits + p as u64)} add));
+            code.extend(triton_asm!(push 0 {&self.char_address(at)}));
+            for _ in 0..len {
+                code.extend(triton_asm!(call {DateDigit.label()}));
             }
-            code.extend(store(cell));
+            code.extend(triton_asm!(pop 1 {&store(cell)}));
         }
+        code.extend(store(ok));
         code
     }
 
     /// `BEFORE: _` / `AFTER: _ separators_ok`.
     fn separators(&self) -> Vec<LabelledInstruction> {
         let seps = self.format.layout().seps;
-        let (s0, s1) = (self.chars + seps[0] as u64, self.chars + seps[1] as u64);
+        let char_at = |pos: usize| triton_asm!({&self.char_address(pos)} read_mem 1 pop 1);
+        let (s0, s1) = (char_at(seps[0]), char_at(seps[1]));
         match self.format {
-            DateFormat::Iso => triton_asm!({&load(s0)} push 45 eq {&load(s1)} push 45 eq mul),
+            DateFormat::Iso => triton_asm!({&s0} push 45 eq {&s1} push 45 eq mul),
             _ => {
                 // s0 == s1, and s0 one of the separators: Π (s0 − sep) == 0
-                let mut code = triton_asm!({&load(s0)} {&load(s1)} eq push 1);
+                let mut code = triton_asm!({&s0} dup 0 {&s1} eq push 1);
                 for sep in SEPARATORS {
-                    code.extend(triton_asm!({&load(s0)} push {-i64::from(sep)} add mul));
+                    code.extend(triton_asm!(dup 2 push {-i64::from(sep)} add mul));
                 }
-                code.extend(triton_asm!(push 0 eq mul));
+                code.extend(triton_asm!(push 0 eq mul swap 1 pop 1));
                 code
             }
         }
@@ -132,7 +145,11 @@ impl Snippet for ParseDate {
     }
 
     fn code(&self) -> Vec<LabelledInstruction> {
-        [self.read_chars(), self.read_fields(), self.separators(), self.calendar()].concat()
+        [self.read_fields(), self.separators(), self.calendar()].concat()
+    }
+
+    fn subroutines(&self) -> Vec<Box<dyn Subroutine>> {
+        vec![Box::new(DateDigit)]
     }
 }
 
@@ -151,19 +168,7 @@ mod tests {
     /// `Some((y, m, d))` when the snippet finds `text` a valid date.
     fn parse(format: DateFormat, text: &str, is_string: bool) -> Option<(u64, u64, u64)> {
         let b = BFieldElement::new;
-        let snippet = ParseDate {
-            s: S,
-            format,
-            ok: 10,
-            chars: 20,
-            digits: 40,
-            d: 60,
-            m: 61,
-            y: 62,
-            leap: 63,
-            dim: 64,
-            valid: 65,
-        };
+        let snippet = ParseDate { s: S, format, ok: 10, d: 60, m: 61, y: 62, leap: 63, dim: 64, valid: 65 };
         let kind = if is_string { tag::STR } else { tag::INT };
         let length = text.chars().count() as u64;
         let mut ram: Ram = [(b(S), b(kind)), (b(S + 1), b(length)), (b(S + 7), b(HEADER))].into();
@@ -175,6 +180,34 @@ mod tests {
             0 => None,
             other => panic!("valid is {other}"),
         }
+    }
+
+    /// One digit step: `(ok', v', p')` for the character `c` at address 500.
+    fn digit(ok: u64, v: u64, c: u64) -> (u64, u64, u64) {
+        let b = BFieldElement::new;
+        let ram: Ram = [(b(500), b(c))].into();
+        let out = crate::compile::snippets::harness::call(
+            &DateDigit,
+            &[b(ok), b(v), b(500)],
+            NonDeterminism::default().with_ram(ram),
+        )
+        .unwrap();
+        (out[0].value(), out[1].value(), out[2].value())
+    }
+
+    #[test]
+    fn a_digit_step_accumulates_digits_and_clears_ok_on_anything_else() {
+        for c in '0'..='9' {
+            let value = u64::from(c.to_digit(10).unwrap());
+            assert_eq!(digit(1, 12, u64::from(c)), (1, 120 + value, 501), "{c}");
+        }
+        for c in ['/', ':', ' ', 'a', '２'] {
+            assert_eq!(digit(1, 12, u64::from(c)), (0, 120, 501), "{c:?}");
+        }
+        // once invalid, a character counts as 0 whatever the word (a digest
+        // word would break the u32 comparison)
+        assert_eq!(digit(0, 3, u64::from('7')), (0, 30, 501));
+        assert_eq!(digit(0, 3, BFieldElement::P - 1), (0, 30, 501));
     }
 
     fn reference(format: DateFormat, text: &str) -> Option<(u64, u64, u64)> {
