@@ -668,7 +668,7 @@ impl Gen {
         let label = FieldAbsent::LABEL;
         if !self.shared.contains(label) {
             // its scratch cells are allocated where it is first used
-            let scratch = [self.cell(), self.cell(), self.cell(), self.cell(), self.cell()];
+            let scratch = [self.cell(), self.cell(), self.cell(), self.cell()];
             let routine = FieldAbsent { object: self.fa_t, name: self.rt.fa_name, hp: self.rt.hp, scratch };
             self.call_defined(&routine);
         } else {

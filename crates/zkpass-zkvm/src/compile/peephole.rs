@@ -11,6 +11,7 @@
 //! | `push a add` | `addi a` | 1 word |
 //! | `addi a addi b` | `addi a+b` (nothing when the sum is 0) | 2 (4) words |
 //! | `push x pop 1` | nothing | 4 words |
+//! | `addi 0` | nothing | 2 words |
 //! | `pop a pop b` (a + b ≤ 5) | `pop a+b` | 2 words |
 //!
 //! The popped word is *known* when a constant was pushed and then only
@@ -156,6 +157,10 @@ pub(super) fn optimize(items: Vec<Item>) -> Vec<Item> {
                 continue;
             }
         }
+        if instr == Instr::AddI(BFieldElement::new(0)) {
+            // adds nothing
+            continue;
+        }
         let before = known;
         known = effect(&instr, before);
         guarded = matches!(instr, Instr::Skiz);
@@ -189,7 +194,7 @@ fn rule(p: &Instr, i: &Instr, k: Option<BFieldElement>) -> Option<Rewrite> {
     };
     match (p, i) {
         (Instr::Pop(NumberOfWords::N1), Instr::Push(x)) => k.map(|k| addi(*x - k)),
-        (Instr::Push(a), Instr::Add) => Some(Rewrite::Replace(Instr::AddI(*a))),
+        (Instr::Push(a), Instr::Add) => Some(addi(*a)),
         (Instr::AddI(a), Instr::AddI(b)) => Some(addi(*a + *b)),
         (Instr::Push(_), Instr::Pop(NumberOfWords::N1)) => Some(Rewrite::Remove),
         (Instr::Pop(a), Instr::Pop(b)) => {
@@ -264,6 +269,8 @@ mod tests {
     fn small_rules() {
         assert_eq!(optimized("push 3 push 4 add halt"), "push 3\naddi 4\nhalt\n");
         assert_eq!(optimized("push 3 addi 4 addi -4 halt"), "push 3\nhalt\n");
+        assert_eq!(optimized("read_io 1 addi 0 halt"), "read_io 1\nhalt\n");
+        assert_eq!(optimized("read_io 1 push 0 add halt"), "read_io 1\nhalt\n");
         assert_eq!(optimized("push 3 push 4 pop 1 halt"), "push 3\nhalt\n");
         assert_eq!(optimized("read_io 3 pop 1 pop 2 halt"), "read_io 3\npop 3\nhalt\n");
         assert_eq!(optimized("read_io 5 pop 3 pop 3 halt"), "read_io 5\npop 3\npop 3\nhalt\n");

@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, repeat, store, StackEffect, Subroutine};
+use super::{assert_varlen_digest, load, store, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _`, overwriting the four words below (Triton
 /// VM's `sponge_absorb_mem`), on RAM cells and the secret input.
@@ -10,10 +10,15 @@ use super::{assert_varlen_digest, load, repeat, store, StackEffect, Subroutine};
 /// The object's slot at `object` holds its number of fields at `+1` and
 /// the digest of its field names ([`crate::encoding::keys_digest`]) at
 /// `+2..+7`. Divines the field-name digests (five words each, in name
-/// order) into a buffer at the heap pointer, asserts that their Tip5
-/// variable-length hash is the object's digest, counts those equal to the
-/// digest at `name..name+5`, asserts the count is zero, and moves the heap
-/// pointer past the buffer.
+/// order) into a buffer at the heap pointer, counting on the way those
+/// whose first word equals the first word of the digest at `name`;
+/// asserts the count is zero and that the names' Tip5 variable-length
+/// hash is the object's digest; moves the heap pointer past the buffer.
+///
+/// Comparing one word is sound: a name that is present is in the hashed
+/// list with all five words, so its first word is counted. It costs
+/// completeness only when another name's digest shares the first word
+/// (probability 2^−64 per name).
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct FieldAbsent {
     /// The object's slot (a static address).
@@ -23,16 +28,16 @@ pub(in crate::compile) struct FieldAbsent {
     /// The heap pointer.
     pub hp: u64,
     /// Scratch cells: the buffer's address, its word count, the sponge's
-    /// chunk count, the loop counter, the count of equal names.
-    pub scratch: [u64; 5],
+    /// chunk count, the loop counter.
+    pub scratch: [u64; 4],
 }
 
 impl FieldAbsent {
     /// Its label, for call sites.
     pub(in crate::compile) const LABEL: &'static str = "zk_field_absent";
+    /// `BEFORE: _ n name0 hits p` / `AFTER: _ 0 name0 hits' (p + 5n)`.
     const DIVINE: &'static str = "zk_field_absent_divine";
     const ABSORB: &'static str = "zk_field_absent_absorb";
-    const COUNT: &'static str = "zk_field_absent_count";
 }
 
 impl Subroutine for FieldAbsent {
@@ -44,31 +49,32 @@ impl Subroutine for FieldAbsent {
         StackEffect { before: &[], after: &[], clobbers: 4 }
     }
 
-    /// The three loops, in the order they are entered, then the routine.
+    /// The two loops, in the order they are entered, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { object, name, hp, scratch: [buf, words, chunks, i, hits] } = *self;
-        let nfields = object + 1;
-        let start = triton_asm!(
-            {&load(hp)} {&store(buf)}
-            {&load(nfields)} push 5 mul {&store(words)}
+        let Self { object, name, hp, scratch: [buf, words, chunks, i] } = *self;
+        let divine_loop = triton_asm!(
+            {Self::DIVINE}:
+                dup 3 push 0 eq skiz return
+                pick 3 addi -1 place 3
+                // _ n name0 hits p w4 w3 w2 w1 w0: hits += [w0 == name0]
+                divine 5 dup 0 dup 8 eq pick 7 add place 6
+                pick 5 write_mem 5
+                recurse
         );
-        let divine_one = triton_asm!(divine 5 {&load(i)} push 5 mul {&load(buf)} add write_mem 5 pop 1);
-        let (divine_loop, divine_all) = repeat(Self::DIVINE, nfields, i, &divine_one);
         let expected = triton_asm!(push {object + 6} read_mem 5 pop 1);
         let (absorb_loop, check) = assert_varlen_digest(Self::ABSORB, (buf, words), (chunks, i), &expected);
-        let word_equal = |w: u64| triton_asm!({&load(i)} push 5 mul {&load(buf)} add addi {w} read_mem 1 pop 1 {&load(name + w)} eq mul);
-        let equal_name = [0, 1, 2, 3, 4].map(word_equal).concat();
-        let count_one = triton_asm!(push 1 {&equal_name} {&load(hits)} add {&store(hits)});
-        let (count_loop, count_all) = repeat(Self::COUNT, nfields, i, &count_one);
         let routine = triton_asm!(
             {self.label()}:
-                {&start} {&divine_all} {&check}
-                push 0 {&store(hits)} {&count_all}
-                {&load(hits)} push 0 eq assert
+                {&load(object + 1)} {&load(name)} push 0 {&load(hp)}
+                call {Self::DIVINE}
+                // _ 0 name0 hits end: no name is the absent one
+                swap 1 push 0 eq assert
+                {&load(hp)} dup 0 {&store(buf)} push -1 mul add {&store(words)} pop 2
+                {&check}
                 {&load(words)} {&load(buf)} add addi 10 {&store(hp)}
                 return
         );
-        [divine_loop, absorb_loop, count_loop, routine].concat()
+        [divine_loop, absorb_loop, routine].concat()
     }
 }
 
@@ -81,7 +87,7 @@ mod tests {
     use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{field_digest, json_slot};
 
-    const CELLS: FieldAbsent = FieldAbsent { object: 300, name: 100, hp: 110, scratch: [111, 112, 113, 114, 115] };
+    const CELLS: FieldAbsent = FieldAbsent { object: 300, name: 100, hp: 110, scratch: [111, 112, 113, 114] };
     const HEAP: u64 = 10_000;
 
     fn b(x: u64) -> BFieldElement {
