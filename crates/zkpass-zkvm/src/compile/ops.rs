@@ -333,14 +333,12 @@ impl Gen {
     /// combining by `mode`; stores the result in `res` ([`Elementwise`]).
     fn elementwise(&mut self, ops: &[CmpOp]) {
         let rt = self.rt;
-        let cells = std::array::from_fn(|_| self.cell());
         let loop_label = self.label("loop");
         let ops = ops.iter().map(|op| (op_key(*op), format!("zk_scalar_{op:?}"))).collect();
         self.define(&Elementwise {
             x: self.opx,
             y: self.opy,
             cur: [self.curx, self.cury],
-            cells,
             ok: rt.ok,
             op: rt.op,
             mode: rt.mode,

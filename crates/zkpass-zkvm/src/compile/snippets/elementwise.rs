@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{bump_by_top, load, not, repeat, store, StackEffect, Subroutine};
+use super::{load, not, store, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: compares the value slots `x`
@@ -15,9 +15,10 @@ use crate::encoding::tag;
 /// `mem[res_e]`, and counts the ones. Then `mem[res]` ← `count ≠ 0` when
 /// `mem[mode]` is 0 (`any`), or `count == n` when it is 1 (`all`).
 ///
-/// Scratch cells: `[n, k, count]`, then per side `[is_array, pointer,
-/// stride]`. The loop over the pairs is the subroutine `loop_label`,
-/// laid out before the routine. Makes no assertion.
+/// The loop over the pairs is the subroutine `loop_label`, laid out
+/// before the routine; it keeps its state on the stack, moving each side's
+/// pointer by its stride (8 for an array, 0 for a scalar). Makes no
+/// assertion.
 #[derive(Debug, Clone)]
 pub(in crate::compile) struct Elementwise {
     /// The left operand's slot.
@@ -26,8 +27,6 @@ pub(in crate::compile) struct Elementwise {
     pub y: u64,
     /// The slots the current elements are copied to (left, right).
     pub cur: [u64; 2],
-    /// Scratch cells, see above.
-    pub cells: [u64; 9],
     /// The runtime's operand-check cell.
     pub ok: u64,
     /// The cell naming the operator (its dispatch key).
@@ -47,6 +46,10 @@ pub(in crate::compile) struct Elementwise {
 impl Elementwise {
     /// The routine's label.
     pub const LABEL: &'static str = "zk_elementwise";
+    /// `BEFORE: _ s` / `AFTER: _ is_array len p stride`: one side, the
+    /// value slot at `s`: an array's length, elements and stride 8, or a
+    /// scalar as an array of one at `s` with stride 0.
+    const SIDE: &'static str = "zk_elementwise_side";
 }
 
 impl Subroutine for Elementwise {
@@ -60,44 +63,56 @@ impl Subroutine for Elementwise {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { x, y, cur, ok, op, mode, res_e, res, .. } = *self;
-        let [n, k, cnt, side @ ..] = self.cells;
-        let sides = [(x, side[0], side[1], side[2]), (y, side[3], side[4], side[5])];
-        let mut code = Vec::new();
-        for (s, is_arr, ptr, stride) in sides {
-            code.extend(triton_asm!(
-                {&load(s)} push {tag::ARRAY} eq {&store(is_arr)}
-                // ptr = is_arr ? word 7 : s ; stride = 8·is_arr
-                {&load(is_arr)} {&load(s + 7)} push {s} push -1 mul add mul push {s} add {&store(ptr)}
-                {&load(is_arr)} push 8 mul {&store(stride)}
-            ));
-        }
-        let (ax, ay) = (sides[0].1, sides[1].1);
-        // array against array is a type error; n = len_x · len_y · (1 − both)
-        code.extend(triton_asm!({&load(ax)} {&load(ay)} mul push 0 eq {&load(ok)} mul {&store(ok)} push 1));
-        for (s, is_arr, _, _) in sides {
-            code.extend(triton_asm!({&load(is_arr)} {&load(s + 1)} push -1 add mul addi 1 mul));
-        }
-        code.extend(triton_asm!({&load(ax)} {&load(ay)} mul {&not()} mul {&store(n)} push 0 {&store(cnt)}));
-        let mut body = Vec::new();
-        for ((_, _, ptr, stride), slot) in sides.iter().zip(cur) {
-            body.extend(triton_asm!(
-                {&load(*ptr)} {&load(k)} {&load(*stride)} mul add addi 7 read_mem 4 read_mem 4 pop 1
-                push {slot} write_mem 4 write_mem 4 pop 1
-            ));
-        }
+        let side = triton_asm!(
+            {Self::SIDE}:
+                dup 0 read_mem 1 pop 1 push {tag::ARRAY} eq
+                // len = a·(word 1 − 1) + 1
+                dup 1 addi 1 read_mem 1 pop 1 addi -1 dup 1 mul addi 1
+                // p = s + a·(word 7 − s)
+                dup 2 addi 7 read_mem 1 pop 1 dup 3 push -1 mul add dup 2 mul pick 3 add
+                dup 2 push 8 mul
+                return
+        );
+        let copy = |depth: u64, slot: u64| triton_asm!(dup {depth} addi 7 read_mem 4 read_mem 4 pop 1 push {slot} write_mem 4 write_mem 4 pop 1);
+        let mut dispatch = Vec::new();
         for (key, label) in &self.ops {
-            body.extend(triton_asm!({&load(op)} push {key} eq skiz call {label}));
+            dispatch.extend(triton_asm!({&load(op)} push {key} eq skiz call {label}));
         }
-        body.extend(triton_asm!({&load(res_e)} {&bump_by_top(cnt)}));
-        let (each, all_pairs) = repeat(&self.loop_label, n, k, &body);
-        code.extend(all_pairs);
-        // any: cnt != 0; all: cnt == n
-        code.extend(triton_asm!(
-            {&load(cnt)} push 0 eq {&not()} {&load(mode)} {&not()} mul
-            {&load(cnt)} {&load(n)} eq {&load(mode)} mul add {&store(res)}
-        ));
-        let routine = triton_asm!({Self::LABEL}: {&code} return);
-        [each, routine].concat()
+        // _ n0 px sx py sy n cnt
+        let each = triton_asm!(
+            {self.loop_label}:
+                dup 1 push 0 eq skiz return
+                {&copy(5, cur[0])} {&copy(3, cur[1])}
+                {&dispatch}
+                {&load(res_e)} add
+                swap 1 addi -1 swap 1
+                pick 5 dup 5 add place 5
+                pick 3 dup 3 add place 3
+                recurse
+        );
+        let sides = triton_asm!(push {x} call {Self::SIDE} push {y} call {Self::SIDE});
+        // _ ax lx px sx ay ly py sy: array against array is a type error;
+        // n = lx · ly · (1 − ax·ay)
+        let count = triton_asm!(
+            dup 7 dup 4 mul dup 0 push 0 eq {&load(ok)} mul {&store(ok)}
+            {&not()} dup 7 mul dup 3 mul
+        );
+        // → _ n0 px sx py sy n 0
+        let state = triton_asm!(pick 3 pop 1 pick 3 pop 1 pick 5 pop 1 dup 0 swap 6 pop 1 push 0);
+        // _ n0 .. 0 cnt → _ n0 cnt; any: cnt ≠ 0; all: cnt == n0
+        let combine = triton_asm!(
+            swap 5 pop 5
+            dup 0 push 0 eq {&not()} {&load(mode)} {&not()} mul
+            place 2 eq {&load(mode)} mul add {&store(res)}
+        );
+        let routine = triton_asm!(
+            {Self::LABEL}:
+                {&sides} {&count} {&state}
+                call {self.loop_label}
+                {&combine}
+                return
+        );
+        [side, each, routine].concat()
     }
 
     #[cfg(test)]
@@ -139,7 +154,6 @@ pub(super) mod tests {
             x: X,
             y: Y,
             cur: CUR,
-            cells: std::array::from_fn(|i| 20 + i as u64),
             ok: OK,
             op: OP,
             mode: MODE,
