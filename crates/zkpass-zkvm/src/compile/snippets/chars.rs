@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, repeat, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine};
+use super::{assert_varlen_digest, load, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -70,30 +70,41 @@ impl Subroutine for Chars {
     }
 
     /// The loops first, in the order they are entered, then the routine.
+    /// The loops keep their pointer and count on the stack.
     fn definition(&self) -> Vec<LabelledInstruction> {
         let CharsCells { hp, dest, slot, n, chars, i, chunks, folded, count, c } = self.cells;
+        // slot+7 ← hp+1, [hp+1] ← n; _ → _ chars n
         let header = triton_asm!(
-            {&load(dest)} {&store(slot)}
-            {&load(slot)} addi 1 read_mem 1 pop 1 {&store(n)}
-            {&load(hp)} addi 1 {&store_at(slot, 7)}
-            {&load(n)} {&store_at(hp, 1)}
-            {&load(hp)} addi 2 {&store(chars)}
+            {&load(dest)} dup 0 {&store(slot)}
+            addi 1 read_mem 1 pop 1 dup 0 {&store(n)}
+            {&load(hp)} addi 1 dup 0 {&store_at(slot, 7)}
+            dup 1 swap 1 write_mem 1 dup 0 {&store(chars)}
+            swap 1
         );
-        let divine_one = triton_asm!(divine 1 {&load(chars)} {&load(i)} add write_mem 1 pop 1);
-        let (divine_loop, divine_all) = repeat(Self::DIVINE_LOOP, n, i, &divine_one);
+        // _ p n → _ (p + n) 0, one divined character per word
+        let divine_loop = triton_asm!(
+            {Self::DIVINE_LOOP}:
+                dup 0 push 0 eq skiz return
+                addi -1 divine 1 pick 2 write_mem 1 place 1
+                recurse
+        );
         let expected = triton_asm!({&load(slot)} addi 6 read_mem 5 pop 1);
         let (absorb_loop, check) = assert_varlen_digest(Self::ABSORB_LOOP, (chars, n), (chunks, i), &expected);
         let folded_buffer = triton_asm!(
-            {&load(chars)} {&load(n)} add addi 10 {&store(folded)}
-            {&load(folded)} {&load(hp)} write_mem 1 pop 1
+            {&load(chars)} {&load(n)} add addi 10 dup 0 {&store(folded)}
+            {&load(hp)} write_mem 1 pop 1
             push 0 {&store(count)}
         );
-        let fold_one = triton_asm!(
-            {&load(chars)} {&load(i)} add read_mem 1 pop 1 {&store(c)}
-            push 128 {&load(c)}
-            lt dup 0 skiz call {FoldAscii::LABEL} push 0 eq skiz call {FoldLookup::LABEL}
+        // _ p n → _ (p + n) 0, folding each character at p
+        let fold_loop = triton_asm!(
+            {Self::FOLD_LOOP}:
+                dup 0 push 0 eq skiz return
+                addi -1 swap 1 read_mem 1 addi 2 place 2
+                dup 0 {&store(c)}
+                push 128 swap 1 lt dup 0 skiz call {FoldAscii::LABEL} push 0 eq skiz call {FoldLookup::LABEL}
+                recurse
         );
-        let (fold_loop, fold_all) = repeat(Self::FOLD_LOOP, n, i, &fold_one);
+        let fold_all = triton_asm!({&load(chars)} {&load(n)} call {Self::FOLD_LOOP} pop 2);
         // the length of the folded buffer: mem[mem[folded]] = mem[count]
         let close = triton_asm!({&load(count)} {&store_at(folded, 0)});
         let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
@@ -104,7 +115,8 @@ impl Subroutine for Chars {
         };
         let routine = triton_asm!(
             {self.label()}:
-                {&header} {&divine_all} {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
+                {&header} call {Self::DIVINE_LOOP} pop 2
+                {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
                 return
         );
         [loops, routine].concat()
