@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use zkpass_query::{QueryError, QueryErrorKind as K};
 
 use super::memory::{CELLS, CELLS_END, LITS, OUT, SLOTS};
-use super::snippets::{FromStack, Select, StoreBool, Subroutine as _, ZeroWords};
+use super::snippets::{Select, StoreBool, ZeroWords};
 use super::{Gate, Gen};
 
 impl Gen {
@@ -207,15 +207,11 @@ impl Gen {
             self.copy_words(src, dst, words);
             return;
         };
-        let rt = self.rt;
-        // the cells sel_src, sel_dst, sel_n, sel_gate follow each other
         self.load(g);
         self.push(words);
         self.push(dst);
         self.push(src);
-        let select = Select { src: rt.sel_src, dst: rt.sel_dst, n: rt.sel_n, gate: rt.sel_gate, i: rt.sel_i };
-        self.define_once(&select);
-        self.call_defined(&FromStack { label: "zk_select_in", target: select.label(), first: rt.sel_src, n: 4 });
+        self.call_defined(&Select);
     }
 
     /// Runs `body` as a subroutine named `name`, emitted after the main

@@ -70,12 +70,6 @@ pub(super) struct Runtime {
     pub pf_j: u64,
     /// `field_absent`: the name digest (5).
     pub fa_name: u64,
-    /// `select`: source, destination, word count, gate, counter.
-    pub sel_src: u64,
-    pub sel_dst: u64,
-    pub sel_n: u64,
-    pub sel_gate: u64,
-    pub sel_i: u64,
     /// `array_digest`: buffer, length, destination, counter.
     pub ad_buf: u64,
     pub ad_len: u64,
@@ -130,11 +124,6 @@ impl Runtime {
             pf_acc: cells(5),
             pf_j: cells(1),
             fa_name: cells(5),
-            sel_src: cells(1),
-            sel_dst: cells(1),
-            sel_n: cells(1),
-            sel_gate: cells(1),
-            sel_i: cells(1),
             ad_buf: cells(1),
             ad_len: cells(1),
             ad_dest: cells(1),
