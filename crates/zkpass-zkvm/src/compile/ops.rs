@@ -301,6 +301,20 @@ impl Gen {
     /// Pushes the result of `op` on two scalar slots, recording the operand
     /// check ([`Gen::require`]).
     fn scalar_op(&mut self, op: CmpOp, x: u64, y: u64) {
+        // a negated operator calls its positive one, defined once
+        let positive = match op {
+            CmpOp::Ne => Some(CmpOp::Eq),
+            CmpOp::INe => Some(CmpOp::IEq),
+            CmpOp::NotContains => Some(CmpOp::Contains),
+            CmpOp::INotContains => Some(CmpOp::IContains),
+            _ => None,
+        };
+        if let Some(positive) = positive {
+            self.call_scalar(positive);
+            self.load(self.rt.res_e);
+            self.not();
+            return;
+        }
         match op {
             CmpOp::Eq | CmpOp::Ne => {
                 self.load(x);
@@ -322,9 +336,6 @@ impl Gen {
             CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y),
             CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false),
             CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true),
-        }
-        if op.is_negated() {
-            self.not();
         }
     }
 
