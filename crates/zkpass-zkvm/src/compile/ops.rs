@@ -8,7 +8,7 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErr
 use super::memory::DATE;
 use super::snippets::{
     Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64,
-    SlotsEqual, SlotsFromStack, StoreInt, TextsEqual,
+    SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -674,14 +674,8 @@ impl Gen {
     /// Calls the shared proof that the field named by `fa_name` is absent
     /// from the object in slot `fa_t`.
     fn call_field_absent(&mut self) {
-        let label = FieldAbsent::LABEL;
-        if !self.shared.contains(label) {
-            // its scratch cells are allocated where it is first used
-            let scratch = [self.cell(), self.cell(), self.cell(), self.cell()];
-            let routine = FieldAbsent { object: self.fa_t, name: self.rt.fa_name, hp: self.rt.hp, scratch };
-            self.call_defined(&routine);
-        } else {
-            let _ = writeln!(self.code, "call {label}");
-        }
+        let routine = FieldAbsent { object: self.fa_t, name: self.rt.fa_name, hp: self.rt.hp };
+        self.define_once(&VarlenDigest);
+        self.call_defined(&routine);
     }
 }

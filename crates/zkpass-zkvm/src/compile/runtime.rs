@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::snippets::{
     ArrayDigest, Chars, CharsCells, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar, OpenValue,
+    VarlenDigest,
 };
 use super::Gen;
 use crate::fold_table::FoldTable;
@@ -33,15 +34,13 @@ pub(super) struct Runtime {
     pub ov_i: u64,
     /// `open_value`: how many elements are not readable scalars.
     pub ov_bad: u64,
-    /// `chars`: slot, length, chars address, counter, folded address,
-    /// folded length, current char.
+    /// `chars`: slot, length, chars address, folded address, folded
+    /// length; the character handed to the folding routines.
     pub ch_slot: u64,
     pub ch_n: u64,
     pub ch_c: u64,
-    pub ch_i: u64,
     pub ch_f: u64,
     pub ch_m: u64,
-    pub ch_chunks: u64,
     pub fl_c: u64,
     /// Fold lookup: the entry's six words.
     pub fl_e: u64,
@@ -100,10 +99,8 @@ impl Runtime {
             ch_slot: cells(1),
             ch_n: cells(1),
             ch_c: cells(1),
-            ch_i: cells(1),
             ch_f: cells(1),
             ch_m: cells(1),
-            ch_chunks: cells(1),
             fl_c: cells(1),
             fl_e: cells(6),
             ok: cells(1),
@@ -225,12 +222,11 @@ impl Gen {
             slot: rt.ch_slot,
             n: rt.ch_n,
             chars: rt.ch_c,
-            i: rt.ch_i,
-            chunks: rt.ch_chunks,
             folded: rt.ch_f,
             count: rt.ch_m,
             c: rt.fl_c,
         };
+        self.define_once(&VarlenDigest);
         self.define(&Chars { cells, fold: need_fold });
         if need_fold {
             self.emit_fold();

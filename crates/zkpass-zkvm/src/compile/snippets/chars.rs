@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine};
+use super::{load, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine, VarlenDigest};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -19,10 +19,6 @@ pub(in crate::compile) struct CharsCells {
     pub n: u64,
     /// Scratch: the characters' address.
     pub chars: u64,
-    /// Scratch: the loop counter.
-    pub i: u64,
-    /// Scratch: the sponge's chunk count.
-    pub chunks: u64,
     /// The folded buffer's address (read by the folding routines).
     pub folded: u64,
     /// The folded length (read by the folding routines).
@@ -31,8 +27,7 @@ pub(in crate::compile) struct CharsCells {
     pub c: u64,
 }
 
-/// `BEFORE: _` / `AFTER: _`, overwriting the four words below (Triton
-/// VM's `sponge_absorb_mem`), on RAM cells and the secret input.
+/// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
 /// For the string slot at `mem[dest]` (length `n` at `+1`, the digest of
 /// its characters at `+2..+7`): lays out at the heap pointer `[fptr, n,
@@ -55,7 +50,6 @@ impl Chars {
     /// Its label, for call sites.
     pub(in crate::compile) const LABEL: &'static str = "zk_chars";
     const DIVINE_LOOP: &'static str = "zk_chars_divine";
-    const ABSORB_LOOP: &'static str = "zk_chars_absorb";
     const FOLD_LOOP: &'static str = "zk_chars_fold";
 }
 
@@ -65,14 +59,13 @@ impl Subroutine for Chars {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        // sponge_absorb_mem overwrites the four words below its address
-        StackEffect { before: &[], after: &[], clobbers: 4 }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
     /// The loops first, in the order they are entered, then the routine.
     /// The loops keep their pointer and count on the stack.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let CharsCells { hp, dest, slot, n, chars, i, chunks, folded, count, c } = self.cells;
+        let CharsCells { hp, dest, slot, n, chars, folded, count, c } = self.cells;
         // slot+7 ← hp+1, [hp+1] ← n; _ → _ chars n
         let header = triton_asm!(
             {&load(dest)} dup 0 {&store(slot)}
@@ -88,8 +81,7 @@ impl Subroutine for Chars {
                 addi -1 divine 1 pick 2 write_mem 1 place 1
                 recurse
         );
-        let expected = triton_asm!({&load(slot)} addi 6 read_mem 5 pop 1);
-        let (absorb_loop, check) = assert_varlen_digest(Self::ABSORB_LOOP, (chars, n), (chunks, i), &expected);
+        let check = triton_asm!({&load(slot)} addi 6 {&load(chars)} {&load(n)} call {VarlenDigest.label()});
         let folded_buffer = triton_asm!(
             {&load(chars)} {&load(n)} add addi 10 dup 0 {&store(folded)}
             {&load(hp)} write_mem 1 pop 1
@@ -108,11 +100,8 @@ impl Subroutine for Chars {
         // the length of the folded buffer: mem[mem[folded]] = mem[count]
         let close = triton_asm!({&load(count)} {&store_at(folded, 0)});
         let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
-        let (loops, fold_all) = if self.fold {
-            ([divine_loop, absorb_loop, fold_loop].concat(), fold_all)
-        } else {
-            ([divine_loop, absorb_loop].concat(), Vec::new())
-        };
+        let (loops, fold_all) =
+            if self.fold { ([divine_loop, fold_loop].concat(), fold_all) } else { (divine_loop, Vec::new()) };
         let routine = triton_asm!(
             {self.label()}:
                 {&header} call {Self::DIVINE_LOOP} pop 2
@@ -125,13 +114,13 @@ impl Subroutine for Chars {
     #[cfg(test)]
     fn dependencies(&self) -> Vec<LabelledInstruction> {
         if !self.fold {
-            return Vec::new();
+            return VarlenDigest.definition();
         }
         let t = crate::fold_table::FoldTable::get();
         let CharsCells { folded, count, c, .. } = self.cells;
         let ascii = FoldAscii { c, folded, count };
         let lookup = FoldLookup { c, entry: 900, folded, count, depth: t.depth(), root: t.root() };
-        [ascii.definition(), lookup.definition(), lookup.dependencies()].concat()
+        [VarlenDigest.definition(), ascii.definition(), lookup.definition(), lookup.dependencies()].concat()
     }
 }
 
@@ -145,18 +134,8 @@ mod tests {
     use crate::encoding::{chars, value_slot};
     use crate::fold_table::FoldTable;
 
-    const CELLS: CharsCells = CharsCells {
-        hp: 100,
-        dest: 101,
-        slot: 102,
-        n: 103,
-        chars: 104,
-        i: 105,
-        chunks: 106,
-        folded: 107,
-        count: 108,
-        c: 109,
-    };
+    const CELLS: CharsCells =
+        CharsCells { hp: 100, dest: 101, slot: 102, n: 103, chars: 104, folded: 107, count: 108, c: 109 };
     const HEAP: u64 = 10_000;
     const SLOT: u64 = 500;
 

@@ -6,8 +6,7 @@ use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use super::{load, not, repeat, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
 use crate::encoding::tag;
 
-/// `BEFORE: _` / `AFTER: _`, overwriting the four words below (through
-/// [`OpenScalar`] with characters), on RAM cells and the secret input.
+/// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
 /// `mem[dest]` holds an opened value's slot, `mem[root]` its document
 /// record's address and `path..path+5` its path digest. Sets `mem[bad]`

@@ -2,10 +2,9 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{assert_varlen_digest, load, store, StackEffect, Subroutine};
+use super::{load, store, StackEffect, Subroutine, VarlenDigest};
 
-/// `BEFORE: _` / `AFTER: _`, overwriting the four words below (Triton
-/// VM's `sponge_absorb_mem`), on RAM cells and the secret input.
+/// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
 ///
 /// The object's slot at `object` holds its number of fields at `+1` and
 /// the digest of its field names ([`crate::encoding::keys_digest`]) at
@@ -13,7 +12,8 @@ use super::{assert_varlen_digest, load, store, StackEffect, Subroutine};
 /// order) into a buffer at the heap pointer, counting on the way those
 /// whose first word equals the first word of the digest at `name`;
 /// asserts the count is zero and that the names' Tip5 variable-length
-/// hash is the object's digest; moves the heap pointer past the buffer.
+/// hash is the object's digest ([`VarlenDigest`]); moves the heap pointer
+/// past the buffer and its padding.
 ///
 /// Comparing one word is sound: a name that is present is in the hashed
 /// list with all five words, so its first word is counted. It costs
@@ -27,9 +27,6 @@ pub(in crate::compile) struct FieldAbsent {
     pub name: u64,
     /// The heap pointer.
     pub hp: u64,
-    /// Scratch cells: the buffer's address, its word count, the sponge's
-    /// chunk count, the loop counter.
-    pub scratch: [u64; 4],
 }
 
 impl FieldAbsent {
@@ -37,7 +34,6 @@ impl FieldAbsent {
     pub(in crate::compile) const LABEL: &'static str = "zk_field_absent";
     /// `BEFORE: _ n name0 hits p` / `AFTER: _ 0 name0 hits' (p + 5n)`.
     const DIVINE: &'static str = "zk_field_absent_divine";
-    const ABSORB: &'static str = "zk_field_absent_absorb";
 }
 
 impl Subroutine for FieldAbsent {
@@ -46,12 +42,12 @@ impl Subroutine for FieldAbsent {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[], clobbers: 4 }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
-    /// The two loops, in the order they are entered, then the routine.
+    /// The loop, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { object, name, hp, scratch: [buf, words, chunks, i] } = *self;
+        let Self { object, name, hp } = *self;
         let divine_loop = triton_asm!(
             {Self::DIVINE}:
                 dup 3 push 0 eq skiz return
@@ -61,20 +57,23 @@ impl Subroutine for FieldAbsent {
                 pick 5 write_mem 5
                 recurse
         );
-        let expected = triton_asm!(push {object + 6} read_mem 5 pop 1);
-        let (absorb_loop, check) = assert_varlen_digest(Self::ABSORB, (buf, words), (chunks, i), &expected);
         let routine = triton_asm!(
             {self.label()}:
                 {&load(object + 1)} {&load(name)} push 0 {&load(hp)}
                 call {Self::DIVINE}
                 // _ 0 name0 hits end: no name is the absent one
                 swap 1 push 0 eq assert
-                {&load(hp)} dup 0 {&store(buf)} push -1 mul add {&store(words)} pop 2
-                {&check}
-                {&load(words)} {&load(buf)} add addi 10 {&store(hp)}
+                // the names hash to the object's digest
+                push {object + 6} {&load(hp)} dup 2 dup 1 push -1 mul add call {VarlenDigest.label()}
+                addi 10 {&store(hp)} pop 2
                 return
         );
-        [divine_loop, absorb_loop, routine].concat()
+        [divine_loop, routine].concat()
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        VarlenDigest.definition()
     }
 }
 
@@ -87,7 +86,7 @@ mod tests {
     use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::{field_digest, json_slot};
 
-    const CELLS: FieldAbsent = FieldAbsent { object: 300, name: 100, hp: 110, scratch: [111, 112, 113, 114] };
+    const CELLS: FieldAbsent = FieldAbsent { object: 300, name: 100, hp: 110 };
     const HEAP: u64 = 10_000;
 
     fn b(x: u64) -> BFieldElement {

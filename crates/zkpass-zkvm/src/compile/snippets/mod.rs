@@ -31,6 +31,7 @@ mod parse_date;
 mod select;
 mod slots_equal;
 mod texts_equal;
+mod varlen_digest;
 
 pub(super) use array_digest::ArrayDigest;
 pub(super) use call_in::{FromStack, SlotsFromStack, StoreBool, StoreInt, ZeroWords};
@@ -53,6 +54,7 @@ pub(super) use parse_date::ParseDate;
 pub(super) use select::Select;
 pub(super) use slots_equal::SlotsEqual;
 pub(super) use texts_equal::TextsEqual;
+pub(super) use varlen_digest::VarlenDigest;
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:
@@ -121,37 +123,6 @@ fn repeat(
             recurse
     );
     (definition, triton_asm!(push 0 {&store(counter)} call {label}))
-}
-
-/// Asserts that the Tip5 variable-length hash of the `mem[len]` words at
-/// the address in `mem[start]` is the digest `expected` pushes: writes the
-/// padding (`1` and zeros to a multiple of ten) after them, absorbs them
-/// ten at a time (`sponge_absorb_mem`, which overwrites the four words
-/// below its address) in the loop `label`, and compares. `chunks` and
-/// `counter` are scratch cells. Returns the loop and the check.
-fn assert_varlen_digest(
-    label: &str,
-    (start, len): (u64, u64),
-    (chunks, counter): (u64, u64),
-    expected: &[LabelledInstruction],
-) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
-    use triton_vm::prelude::triton_asm;
-    let pad = triton_asm!(
-        {&load(start)} {&load(len)} add push 1 swap 1 write_mem 1
-        push 0 push 0 push 0 push 0 push 0 swap 5 write_mem 5
-        push 0 push 0 push 0 push 0 swap 4 write_mem 4 pop 1
-        push 10 {&load(len)} addi 10 div_mod pop 1 {&store(chunks)}
-    );
-    let (absorb_loop, absorb_all) = repeat(label, chunks, counter, &triton_asm!(sponge_absorb_mem));
-    let check = triton_asm!(
-        {&pad}
-        sponge_init {&load(start)}
-        {&absorb_all}
-        pop 1 sponge_squeeze
-        {&expected.to_vec()}
-        assert_vector pop 5 pop 5
-    );
-    (absorb_loop, check)
 }
 
 /// One routine of the runtime.

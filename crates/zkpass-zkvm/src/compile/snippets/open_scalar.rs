@@ -43,8 +43,7 @@ impl Subroutine for OpenScalar {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        // the characters' routine overwrites the four words below
-        StackEffect { before: &[], after: &[], clobbers: if self.chars.is_some() { 4 } else { 0 } }
+        StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {
