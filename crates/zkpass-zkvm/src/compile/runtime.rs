@@ -25,13 +25,10 @@ pub(super) struct Runtime {
     pub os_root: u64,
     /// `open_scalar`: path digest (5 cells).
     pub os_path: u64,
-    /// `open_value`: destination, root, path (5), buffer, length, counter.
+    /// `open_value`: destination, root, path (5).
     pub ov_dest: u64,
     pub ov_root: u64,
     pub ov_path: u64,
-    pub ov_buf: u64,
-    pub ov_len: u64,
-    pub ov_i: u64,
     /// `open_value`: how many elements are not readable scalars.
     pub ov_bad: u64,
     /// `chars`: slot, length, chars address, folded address, folded
@@ -69,11 +66,6 @@ pub(super) struct Runtime {
     pub pf_j: u64,
     /// `field_absent`: the name digest (5).
     pub fa_name: u64,
-    /// `array_digest`: buffer, length, destination, counter.
-    pub ad_buf: u64,
-    pub ad_len: u64,
-    pub ad_dest: u64,
-    pub ad_i: u64,
 }
 
 impl Runtime {
@@ -92,9 +84,6 @@ impl Runtime {
             ov_dest: cells(1),
             ov_root: cells(1),
             ov_path: cells(5),
-            ov_buf: cells(1),
-            ov_len: cells(1),
-            ov_i: cells(1),
             ov_bad: cells(1),
             ch_slot: cells(1),
             ch_n: cells(1),
@@ -121,10 +110,6 @@ impl Runtime {
             pf_acc: cells(5),
             pf_j: cells(1),
             fa_name: cells(5),
-            ad_buf: cells(1),
-            ad_len: cells(1),
-            ad_dest: cells(1),
-            ad_i: cells(1),
         }
     }
 }
@@ -187,23 +172,18 @@ impl Gen {
             OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars: need_chars.then_some(CHARS) };
         self.define(&open_scalar);
 
-        let array_digest = ArrayDigest { buf: rt.ad_buf, len: rt.ad_len, dest: rt.ad_dest, counter: rt.ad_i };
         let expand = Expand {
             dest: rt.ov_dest,
             root: rt.ov_root,
             path: rt.ov_path,
-            buf: rt.ov_buf,
-            len: rt.ov_len,
-            i: rt.ov_i,
             bad: rt.ov_bad,
             hp: rt.hp,
             open: open_scalar,
-            digest: array_digest,
         };
         self.define(&OpenValue { expand });
         self.define(&expand);
 
-        self.define(&array_digest);
+        self.define(&ArrayDigest);
 
         if need_chars {
             self.emit_chars(need_fold);

@@ -366,11 +366,8 @@ impl Gen {
             });
         });
         self.load(buf);
-        self.store(rt.ad_buf);
         self.load(count);
-        self.store(rt.ad_len);
         self.push(result);
-        self.store(rt.ad_dest);
         let _ = writeln!(self.code, "call {ARRAY_DIGEST}");
         let missing = present.map(|pr| {
             let m = self.cell();

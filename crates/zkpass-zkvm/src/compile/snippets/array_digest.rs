@@ -2,34 +2,24 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, repeat, store_at, StackEffect, Subroutine};
+use super::{StackEffect, Subroutine};
 use crate::encoding::tag;
 
-/// `BEFORE: _` / `AFTER: _`, on RAM cells.
+/// `BEFORE: _ buf n dest` / `AFTER: _`.
 ///
-/// `mem[buf]` is the address of `mem[len]` element slots, eight words
-/// apart (seven slot words and a pointer). Absorbs each `[slot, 0, 0, 0]`
-/// into a Tip5 sponge (variable-length domain), squeezes once, and writes
-/// the array's slot to `mem[dest]..`: the tag [`tag::ARRAY`], the length,
-/// the first five squeezed words (the digest of
-/// [`crate::encoding::array_digest`]), and at `+7` the buffer address.
-/// `mem[counter]` is the loop counter. Makes no assertion.
+/// `buf` is the address of `n` element slots, eight words apart (seven
+/// slot words and a pointer). Absorbs each `[slot, 0, 0, 0]` into a Tip5
+/// sponge (variable-length domain), squeezes once, and writes the array's
+/// slot at `dest`: the tag [`tag::ARRAY`], the length, the first five
+/// squeezed words (the digest of [`crate::encoding::array_digest`]), and
+/// at `+7` the buffer address. Makes no assertion.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::compile) struct ArrayDigest {
-    /// The cell holding the elements' address.
-    pub buf: u64,
-    /// The cell holding the number of elements.
-    pub len: u64,
-    /// The cell holding the destination slot's address.
-    pub dest: u64,
-    /// The loop counter's cell.
-    pub counter: u64,
-}
+pub(in crate::compile) struct ArrayDigest;
 
 impl ArrayDigest {
     /// Its label, for call sites.
     pub(in crate::compile) const LABEL: &'static str = "zk_array_digest";
-    /// The label of its loop.
+    /// `BEFORE: _ p k` / `AFTER: _ (p + 8k) 0`: absorbs `k` slots from `p`.
     const LOOP: &'static str = "zk_array_digest_loop";
 }
 
@@ -39,27 +29,26 @@ impl Subroutine for ArrayDigest {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[], clobbers: 0 }
+        StackEffect { before: &["buf", "n", "dest"], after: &[], clobbers: 0 }
     }
 
-    /// The loop first, then the routine: the order in which programs have
-    /// always laid them out.
+    /// The loop first, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { buf, len, dest, counter } = *self;
-        let absorb_element = triton_asm!(
-            push 0 push 0 push 0
-            {&load(counter)} push 8 mul {&load(buf)}
-            add addi 6 read_mem 5 read_mem 2 pop 1 sponge_absorb
+        let each = triton_asm!(
+            {Self::LOOP}:
+                dup 0 push 0 eq skiz return
+                addi -1 push 0 push 0 push 0 dup 4 addi 6 read_mem 5 read_mem 2 pop 1 sponge_absorb
+                swap 1 addi 8 swap 1
+                recurse
         );
-        let (each, absorb_all) = repeat(Self::LOOP, len, counter, &absorb_element);
+        // _ buf n dest: digest at +2, then the tag, the length and the buffer
         let slot = triton_asm!(
-            sponge_squeeze
-            {&load(dest)} addi 2 write_mem 5 pop 1 pop 5
-            push {tag::ARRAY} {&store_at(dest, 0)}
-            {&load(len)} {&store_at(dest, 1)}
-            {&load(buf)} {&store_at(dest, 7)}
+            sponge_squeeze dup 10 addi 2 write_mem 5 pop 1 pop 5
+            push {tag::ARRAY} dup 1 write_mem 1
+            pick 2 swap 1 write_mem 1 pop 1
+            addi 7 write_mem 1 pop 1
         );
-        let routine = triton_asm!({self.label()}: sponge_init {&absorb_all} {&slot} return);
+        let routine = triton_asm!({self.label()}: sponge_init dup 2 dup 2 call {Self::LOOP} pop 2 {&slot} return);
         [each, routine].concat()
     }
 }
@@ -74,7 +63,6 @@ mod tests {
     use crate::compile::snippets::harness::{call_with_ram, write_words, Ram};
     use crate::encoding::value_slot;
 
-    const CELLS: ArrayDigest = ArrayDigest { buf: 100, len: 101, dest: 102, counter: 103 };
     const BUFFER: u64 = 1_000;
     const DEST: u64 = 500;
 
@@ -85,12 +73,12 @@ mod tests {
     /// The array slot the routine writes for `elements`, and the word at
     /// `+7`.
     fn run(elements: &[Value]) -> ([BFieldElement; 7], BFieldElement) {
-        let mut ram: Ram =
-            [(b(CELLS.buf), b(BUFFER)), (b(CELLS.len), b(elements.len() as u64)), (b(CELLS.dest), b(DEST))].into();
+        let mut ram = Ram::new();
         for (i, e) in elements.iter().enumerate() {
             write_words(&mut ram, BUFFER + 8 * i as u64, &value_slot(e));
         }
-        let (_, after) = call_with_ram(&CELLS, &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let args = [b(BUFFER), b(elements.len() as u64), b(DEST)];
+        let (_, after) = call_with_ram(&ArrayDigest, &args, NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).copied().unwrap_or_default();
         (std::array::from_fn(|j| word(DEST + j as u64)), word(DEST + 7))
     }

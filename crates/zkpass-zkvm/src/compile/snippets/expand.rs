@@ -3,7 +3,9 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, not, repeat, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine};
+use super::{
+    bump_by_top, load, not, store, ArrayDigest, IsNotScalarTag, OpenScalar, Snippet as _, StackEffect, Subroutine,
+};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -24,20 +26,13 @@ pub(in crate::compile) struct Expand {
     pub root: u64,
     /// Five cells holding the value's path digest.
     pub path: u64,
-    /// Scratch: the element buffer's address.
-    pub buf: u64,
-    /// Scratch: the element count.
-    pub len: u64,
-    /// Scratch: the loop counter.
-    pub i: u64,
     /// The count of unreadable elements (result).
     pub bad: u64,
     /// The heap pointer.
     pub hp: u64,
-    /// The element opening it calls.
+    /// The element opening it calls (its cells `dest`, `root`, `path`
+    /// follow each other: the loop writes them at once).
     pub open: OpenScalar,
-    /// The digest it calls.
-    pub digest: ArrayDigest,
 }
 
 impl Expand {
@@ -56,42 +51,40 @@ impl Subroutine for Expand {
         self.open.stack_effect()
     }
 
-    /// The element loop, the array branch, then the routine: the order in
-    /// which programs have always laid them out.
+    /// The element loop, the array branch, then the routine.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { dest, root, path, buf, len, i, bad, hp, open, digest } = *self;
-        let field = |offset: u64| triton_asm!({&load(dest)} addi {offset} read_mem 1 pop 1);
+        let Self { dest, root, path, bad, hp, open } = *self;
         let minus = |t: u64| -(t as i64);
-        let open_element = triton_asm!(
-            {&load(i)} push 8 mul {&load(buf)} add {&store(open.dest)}
-            {&load(root)} {&store(open.root)}
-            push {path + 4} read_mem 5 pop 1
-            push 0 push 0 {&load(i)} push 0 push 2 hash
-            push {open.path} write_mem 5 pop 1
-            call {OpenScalar::LABEL}
-            {&load(open.dest)} read_mem 1 pop 1 {&IsNotScalarTag.code()}
-            {&load(bad)} add {&store(bad)}
+        // _ n i p: element i's path, then its opening into the slot at p
+        let each = triton_asm!(
+            {Self::EACH}:
+                dup 2 dup 2 eq skiz return
+                push {path + 4} read_mem 5 pop 1 push 0 push 0 dup 8 push 0 push 2 hash
+                {&load(root)} dup 6 push {open.dest} write_mem 5 write_mem 2 pop 1
+                call {OpenScalar::LABEL}
+                dup 0 read_mem 1 pop 1 {&IsNotScalarTag.code()} {&bump_by_top(bad)}
+                addi 8 swap 1 addi 1 swap 1
+                recurse
         );
-        let (each, open_all) = repeat(Self::EACH, len, i, &open_element);
+        // _ → _ n buf, the heap moved past n slots
+        let buffer = triton_asm!(
+            {&load(dest)} addi 1 read_mem 1 pop 1
+            {&load(hp)} dup 1 push 8 mul dup 1 add {&store(hp)}
+        );
         let array = triton_asm!(
             {Self::ARRAY}:
-                {&field(1)} {&store(len)}
-                {&load(hp)} {&store(buf)} {&load(len)} push 8 mul {&load(hp)} add {&store(hp)}
-                {&open_all}
-                {&load(buf)} {&store(digest.buf)}
-                {&load(len)} {&store(digest.len)}
-                {&load(dest)} {&store(digest.dest)}
-                call {ArrayDigest::LABEL}
+                {&buffer}
+                dup 1 push 0 dup 2 call {Self::EACH} pop 3
+                swap 1 {&load(dest)} call {ArrayDigest::LABEL}
                 return
         );
         let routine = triton_asm!(
             {self.label()}:
-                {&field(0)} push {minus(tag::BOOL)} add
-                {&field(0)} push {minus(tag::INT)} add
-                {&field(0)} push {minus(tag::STR)} add
-                {&field(0)} push {minus(tag::ARRAY)} add
-                mul mul mul push 0 eq {&not()} {&store(bad)}
-                {&field(0)} push {tag::ARRAY} eq
+                {&load(dest)} read_mem 1 pop 1
+                dup 0 addi {minus(tag::BOOL)} dup 1 addi {minus(tag::INT)} mul
+                dup 1 addi {minus(tag::STR)} mul dup 1 addi {minus(tag::ARRAY)} mul
+                push 0 eq {&not()} {&store(bad)}
+                push {tag::ARRAY} eq
                 skiz call {Self::ARRAY}
                 return
         );
@@ -100,7 +93,7 @@ impl Subroutine for Expand {
 
     #[cfg(test)]
     fn dependencies(&self) -> Vec<LabelledInstruction> {
-        [self.open.definition(), self.open.dependencies(), self.digest.definition()].concat()
+        [self.open.definition(), self.open.dependencies(), ArrayDigest.definition()].concat()
     }
 }
 
@@ -110,13 +103,9 @@ pub(in crate::compile) const TEST_CELLS: Expand = Expand {
     dest: 100,
     root: 101,
     path: 102,
-    buf: 107,
-    len: 108,
-    i: 109,
     bad: 110,
     hp: 111,
     open: OpenScalar { dest: 120, root: 121, path: 122, chars: None },
-    digest: ArrayDigest { buf: 130, len: 131, dest: 132, counter: 133 },
 };
 
 #[cfg(test)]
