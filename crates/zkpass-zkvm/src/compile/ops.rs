@@ -402,10 +402,13 @@ impl Gen {
     /// ([`TextsEqual`] on their folded texts).
     fn folded_equal(&mut self, x: u64, y: u64) {
         let iss = self.both_strings(x, y);
-        let (hx, hy) = (self.text_header(x, true), self.text_header(y, true));
-        let cells = std::array::from_fn(|_| self.cell());
-        let label = self.label("loop");
-        self.inline(&TextsEqual { hx, hy, iss, cells, label });
+        for s in [x, y] {
+            // the folded header: mem[word 7 − 1]
+            self.load(s + 7);
+            self.emit("addi -1 read_mem 1 pop 1");
+        }
+        self.load(iss);
+        self.call_defined(&TextsEqual);
     }
 
     /// Pushes whether the string `y` occurs in the string `x` (after case

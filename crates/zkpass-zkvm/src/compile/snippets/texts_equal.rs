@@ -2,62 +2,53 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, repeat, store, Snippet, StackEffect};
+use super::{StackEffect, Subroutine};
 
-/// `BEFORE: _` / `AFTER: _ equal`: whether the texts whose length words
-/// are at the addresses in `mem[hx]` and `mem[hy]` (characters following)
-/// are equal, as 0 or 1, and 0 unless `mem[iss]` is 1. The lengths are
-/// compared first; the characters only when they agree. The caller passes
-/// case-folded texts for `~==`. The loop is the subroutine `label`;
-/// `cells` are scratch: `[equal_length, count, acc, k]`. Makes no
-/// assertion.
-#[derive(Debug, Clone)]
-pub(in crate::compile) struct TextsEqual {
-    /// The cell holding the address of the first text's length word.
-    pub hx: u64,
-    /// The cell holding the address of the second text's length word.
-    pub hy: u64,
-    /// The cell holding 1 when both values are strings.
-    pub iss: u64,
-    /// Scratch cells, see above.
-    pub cells: [u64; 4],
-    /// The loop's label.
-    pub label: String,
-}
+/// `BEFORE: _ hx hy iss` / `AFTER: _ equal`: whether the texts whose
+/// length words are at the addresses `hx` and `hy` (characters following)
+/// are equal, as 0 or 1, and 0 unless `iss` is 1. The lengths are compared
+/// first; the characters only when they agree. The caller passes
+/// case-folded texts for `~==`. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct TextsEqual;
 
 impl TextsEqual {
-    fn parts(&self) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
-        let Self { hx, hy, iss, .. } = *self;
-        let [eqlen, cnt, acc, k] = self.cells;
-        let length = |h: u64| triton_asm!({&load(h)} addi 0 read_mem 1 pop 1);
-        let char_at = |h: u64| triton_asm!({&load(h)} {&load(k)} add addi 1 read_mem 1 pop 1);
-        let head = triton_asm!(
-            {&length(hx)} {&length(hy)} eq {&load(iss)} mul {&store(eqlen)}
-            {&load(eqlen)} {&length(hx)} mul {&store(cnt)}
-            push 1 {&store(acc)}
-        );
-        let body = triton_asm!({&char_at(hx)} {&char_at(hy)} eq {&load(acc)} mul {&store(acc)});
-        let (each, all) = repeat(&self.label, cnt, k, &body);
-        let code = [head, all, triton_asm!({&load(acc)} {&load(eqlen)} mul)].concat();
-        (each, code)
-    }
+    /// `BEFORE: _ px py n acc` / `AFTER: _ (px + n) (py + n) 0 acc'`.
+    const LOOP: &'static str = "zk_texts_equal_each";
 }
 
-impl Snippet for TextsEqual {
-    fn name(&self) -> &'static str {
-        "texts_equal"
+impl Subroutine for TextsEqual {
+    fn label(&self) -> &'static str {
+        "zk_texts_equal"
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &["equal"], clobbers: 0 }
+        StackEffect { before: &["hx", "hy", "iss"], after: &["equal"], clobbers: 0 }
     }
 
-    fn code(&self) -> Vec<LabelledInstruction> {
-        self.parts().1
-    }
-
-    fn definitions(&self) -> Vec<LabelledInstruction> {
-        self.parts().0
+    /// The loop, then the routine.
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let each = triton_asm!(
+            {Self::LOOP}:
+                dup 1 push 0 eq skiz return
+                swap 1 addi -1 swap 1
+                dup 3 read_mem 1 pop 1 dup 3 read_mem 1 pop 1 eq mul
+                pick 3 addi 1 place 3 pick 2 addi 1 place 2
+                recurse
+        );
+        // _ hx hy iss → _ eq_len px py n 1, n = eq_len · length
+        let head = triton_asm!(
+            dup 2 read_mem 1 pop 1 dup 2 read_mem 1 pop 1 eq mul
+            dup 2 read_mem 1 pop 1 dup 1 mul
+            pick 3 addi 1 pick 3 addi 1 pick 2 push 1
+        );
+        let routine = triton_asm!(
+            {self.label()}:
+                {&head} call {Self::LOOP}
+                swap 3 pop 3 mul
+                return
+        );
+        [each, routine].concat()
     }
 }
 
@@ -67,19 +58,19 @@ mod tests {
     use triton_vm::prelude::{BFieldElement, NonDeterminism};
 
     use super::*;
-    use crate::compile::snippets::harness::{run_with_ram, write_text, Ram};
+    use crate::compile::snippets::harness::{call, write_text, Ram};
 
     const HX: u64 = 2_000;
     const HY: u64 = 3_000;
 
     fn equal(x: &str, y: &str, strings: bool) -> bool {
         let b = BFieldElement::new;
-        let snippet = TextsEqual { hx: 10, hy: 11, iss: 12, cells: [20, 21, 22, 23], label: "each".into() };
-        let mut ram: Ram = [(b(10), b(HX)), (b(11), b(HY)), (b(12), b(u64::from(strings)))].into();
+        let mut ram = Ram::new();
         for (header, text) in [(HX, x), (HY, y)] {
             write_text(&mut ram, header, text);
         }
-        let (out, _) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let args = [b(HX), b(HY), b(u64::from(strings))];
+        let out = call(&TextsEqual, &args, NonDeterminism::default().with_ram(ram)).unwrap();
         match out[0].value() {
             0 => false,
             1 => true,
