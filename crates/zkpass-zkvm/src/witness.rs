@@ -155,6 +155,8 @@ pub(crate) fn build(
     data: &UserData,
 ) -> Result<Witness, ZkvmError> {
     let mut b = Builder { compiled, docs, data, out: Witness::default() };
+    // the program's constants come first: it divines them before anything
+    b.out.tokens.extend(compiled.constants.iter().map(|&w| BFieldElement::new(w)));
     for item in &compiled.witness {
         b.item(item)?;
     }

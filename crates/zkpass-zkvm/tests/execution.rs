@@ -147,6 +147,26 @@ fn a_substituted_value_does_not_open_against_the_root() {
 }
 
 #[test]
+fn constants_other_than_the_programs_are_refused() {
+    // the literal 18 is a constant: its slot is divined first and checked
+    // against the digest the program carries
+    let data = UserData::single(json!({"age": 17}));
+    let exec = prepare(r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}}]"#, &data).unwrap();
+    let constants = &exec.compiled.constants;
+    let at = constants.iter().position(|&w| w == 18).expect("the literal's low limb is a constant");
+    assert!(Triton::default().run(&exec).is_ok());
+    // a prover who lowers the threshold to 17 would turn the answer around
+    let mut forged = exec.clone();
+    forged.non_determinism.individual_tokens[at] = BFieldElement::new(17);
+    let err = Triton::default().run(&forged).unwrap_err();
+    assert!(err.to_string().contains("VectorAssertionFailed"), "{err}");
+    // and one constant word too few leaves every later token out of place
+    let mut short = exec;
+    short.non_determinism.individual_tokens.remove(at);
+    assert!(Triton::default().run(&short).is_err());
+}
+
+#[test]
 fn missing_paths_and_privacy_markers_are_typed_errors() {
     let data = UserData::single(json!({"name": "Ann"}));
     let missing = prepare(r#"[{"output":{"x":{"==":[{"dvar":"nope"},1]}}}]"#, &data).unwrap_err();

@@ -9,7 +9,7 @@
 //! | [`DATE`] | 32 | 35 | the evaluation date `[day, month, year]` from the public input |
 //! | [`DOCS`] | 64 | 64 + 8·documents | per document, in tag order: its root (5 words) and depth |
 //! | [`CELLS`] | 4,096 | [`CELLS_END`] = 65,536 | single-word cells: the runtime's argument and result cells, path conditions, variables, counters |
-//! | [`LITS`] | 65,536 | [`SLOTS`] | characters of string literals a program reads character by character |
+//! | [`LITS`] | 65,536 | [`SLOTS`] | the constants: literal slots, the characters and folding of string literals, path segment tables; divined first and checked against the digest the program carries (10 words after them take the check's padding) |
 //! | [`SLOTS`] | 2^20 | [`OUT`] | value slots (8 words each): opened values and intermediate results |
 //! | [`OUT`] | 2^28 | [`HEAP`] | the output table, `[present, slot]` per possible output key, hashed at the end |
 //! | [`HEAP`] | 2^32 | — | the dynamic heap: characters and elements of opened values, grown by the heap pointer cell |
@@ -25,7 +25,7 @@ pub(super) const DOCS: u64 = 64;
 pub(super) const CELLS: u64 = 1 << 12;
 /// End of the static cells.
 pub(super) const CELLS_END: u64 = 1 << 16;
-/// Characters of string literals.
+/// The constants (literal slots and characters, segment tables).
 pub(super) const LITS: u64 = 1 << 16;
 /// Static value slots (stride 8).
 pub(super) const SLOTS: u64 = 1 << 20;

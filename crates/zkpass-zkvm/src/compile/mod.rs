@@ -134,6 +134,12 @@ pub struct CompiledQuery {
     /// The query error each runtime check stands for, by assertion error
     /// id: a failing run reports it instead of a bare VM failure.
     pub checks: Vec<QueryError>,
+    /// The program's constants (literal slots and characters, path
+    /// segment tables), in address order from the constant region: the
+    /// first tokens of the secret input. The program divines them and
+    /// asserts that their Tip5 variable-length hash is the digest it
+    /// carries, so they are as fixed as its code.
+    pub constants: Vec<u64>,
 }
 
 /// Where a raw (directly read) value came from, for the privacy rule.
@@ -199,6 +205,8 @@ struct Gen {
     checks: Vec<QueryError>,
     /// The first memory region that ran out, and its capacity.
     overflow: Option<(&'static str, u64)>,
+    /// The constant region's words so far (from `LITS`).
+    constants: Vec<u64>,
 }
 
 fn version_tag() -> u64 {
@@ -326,6 +334,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         cury: SLOTS + 24,
         fa_t: SLOTS + 32,
         overflow: None,
+        constants: Vec::new(),
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -335,8 +344,13 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         });
     }
     g.prologue(query);
+    let prologue_end = g.code.len();
     g.block(&query.statements, None)?;
     g.epilogue();
+    // the constants are known once the statements are compiled; they are
+    // loaded right after the prologue, before any statement reads them
+    let loader = g.load_constants();
+    g.code.insert_str(prologue_end, &loader);
     if let Some((what, limit)) = g.overflow {
         return Err(ZkvmError::TooLarge { what, limit });
     }
@@ -356,6 +370,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         need_chars,
         need_fold,
         checks: g.checks,
+        constants: g.constants,
     })
 }
 
@@ -390,6 +405,32 @@ impl Gen {
         self.store(OUT + words);
         let padded = (words + 1).div_ceil(10) * 10;
         self.zero_words(OUT + words + 1, padded - words - 1);
+    }
+
+    /// The code that divines the constant region ([`snippets::DivineWords`])
+    /// and asserts its digest ([`snippets::VarlenDigest`]), which it
+    /// carries in five cells; nothing when there are no constants.
+    fn load_constants(&mut self) -> String {
+        if self.constants.is_empty() {
+            return String::new();
+        }
+        let saved = std::mem::take(&mut self.code);
+        let words: Vec<_> = self.constants.iter().map(|&w| triton_vm::prelude::BFieldElement::new(w)).collect();
+        let digest = Tip5::hash_varlen(&words);
+        let n = self.constants.len() as u64;
+        let _ = writeln!(self.code, "// constants: {n} words at {LITS}");
+        self.push(LITS);
+        self.push(n);
+        self.call_defined(&snippets::DivineWords);
+        self.emit("pop 2");
+        let cells = self.cells(5);
+        self.push_digest(&digest);
+        self.store_digest(cells);
+        self.push(cells + 4);
+        self.push(LITS);
+        self.push(n);
+        self.call_defined(&snippets::VarlenDigest);
+        std::mem::replace(&mut self.code, saved)
     }
 
     fn epilogue(&mut self) {

@@ -575,8 +575,7 @@ impl Gen {
             words.extend(d.values().iter().map(|v| v.value()));
             words.push(0);
         }
-        let tab = self.lit_words(words.len() as u64);
-        self.write_words(tab, &words);
+        let tab = self.constant(&words);
         for (v, cell) in [
             (path.segments.len() as u64, rt.pf_n),
             (self.root_of(&path.tag), rt.pf_root),

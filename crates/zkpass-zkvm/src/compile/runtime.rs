@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use super::snippets::{
-    ArrayDigest, Chars, CharsCells, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar, OpenValue,
-    VarlenDigest,
+    ArrayDigest, Chars, CharsCells, DivineWords, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar,
+    OpenValue, VarlenDigest,
 };
 use super::Gen;
 use crate::fold_table::FoldTable;
@@ -207,6 +207,7 @@ impl Gen {
             c: rt.fl_c,
         };
         self.define_once(&VarlenDigest);
+        self.define_once(&DivineWords);
         self.define(&Chars { cells, fold: need_fold });
         if need_fold {
             self.emit_fold();

@@ -30,24 +30,20 @@ fn v_text(v: &Value) -> &str {
 }
 
 impl Gen {
-    /// Writes `words` to `addr..` with immediate pushes.
-    pub(super) fn write_words(&mut self, addr: u64, words: &[u64]) {
-        for (k, chunk) in words.chunks(5).enumerate() {
-            for w in chunk.iter().rev() {
-                self.push(*w);
-            }
-            let _ = writeln!(self.code, "push {} write_mem {} pop 1", addr + 5 * k as u64, chunk.len());
-        }
+    /// A block of constant words in the constant region: the program
+    /// divines the whole region at its start and checks it against a
+    /// digest it carries ([`super::Gen::load_constants`]). Returns the
+    /// block's address.
+    pub(super) fn constant(&mut self, words: &[u64]) -> u64 {
+        let base = self.lit_words(words.len() as u64);
+        self.constants.extend_from_slice(words);
+        base
     }
 
-    /// A literal's slot; a string literal also gets its characters and
-    /// folding in the literal area, laid out like an opened string.
+    /// A literal's slot, a constant; a string literal also gets its
+    /// characters and folding in the constant region, laid out like an
+    /// opened string.
     pub(super) fn literal(&mut self, v: &Value) -> u64 {
-        let r = self.alloc();
-        for w in value_slot(v).iter().rev() {
-            self.push(w.value());
-        }
-        self.store_slot(r);
         let mut ptr = 0;
         if let (Value::Str(s), true) = (v, self.need_chars && self.char_literals.contains(v_text(v))) {
             let chars: Vec<u64> = s.chars().map(|c| u64::from(u32::from(c))).collect();
@@ -56,14 +52,15 @@ impl Gen {
             words.extend(&chars);
             words.push(folded.len() as u64);
             words.extend(&folded);
-            let base = self.lit_words(words.len() as u64);
+            // the first word points at the folded length: known once placed
+            let base = self.next_lit;
             words[0] = base + 2 + chars.len() as u64;
-            self.write_words(base, &words);
+            self.constant(&words);
             ptr = base + 1;
         }
-        self.push(ptr);
-        self.store(r + 7);
-        r
+        let mut slot: Vec<u64> = value_slot(v).iter().map(|w| w.value()).collect();
+        slot.push(ptr);
+        self.constant(&slot)
     }
 
     /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.

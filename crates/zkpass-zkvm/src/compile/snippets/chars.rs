@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, store_at, FoldAscii, FoldLookup, StackEffect, Subroutine, VarlenDigest};
+use super::{load, store, store_at, DivineWords, FoldAscii, FoldLookup, StackEffect, Subroutine, VarlenDigest};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +49,6 @@ pub(in crate::compile) struct Chars {
 impl Chars {
     /// Its label, for call sites.
     pub(in crate::compile) const LABEL: &'static str = "zk_chars";
-    const DIVINE_LOOP: &'static str = "zk_chars_divine";
     const FOLD_LOOP: &'static str = "zk_chars_fold";
 }
 
@@ -74,13 +73,6 @@ impl Subroutine for Chars {
             dup 1 swap 1 write_mem 1 dup 0 {&store(chars)}
             swap 1
         );
-        // _ p n → _ (p + n) 0, one divined character per word
-        let divine_loop = triton_asm!(
-            {Self::DIVINE_LOOP}:
-                dup 0 push 0 eq skiz return
-                addi -1 divine 1 pick 2 write_mem 1 place 1
-                recurse
-        );
         let check = triton_asm!({&load(slot)} addi 6 {&load(chars)} {&load(n)} call {VarlenDigest.label()});
         let folded_buffer = triton_asm!(
             {&load(chars)} {&load(n)} add addi 10 dup 0 {&store(folded)}
@@ -100,11 +92,10 @@ impl Subroutine for Chars {
         // the length of the folded buffer: mem[mem[folded]] = mem[count]
         let close = triton_asm!({&load(count)} {&store_at(folded, 0)});
         let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
-        let (loops, fold_all) =
-            if self.fold { ([divine_loop, fold_loop].concat(), fold_all) } else { (divine_loop, Vec::new()) };
+        let (loops, fold_all) = if self.fold { (fold_loop, fold_all) } else { (Vec::new(), Vec::new()) };
         let routine = triton_asm!(
             {self.label()}:
-                {&header} call {Self::DIVINE_LOOP} pop 2
+                {&header} call {DivineWords.label()} pop 2
                 {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
                 return
         );
@@ -114,13 +105,20 @@ impl Subroutine for Chars {
     #[cfg(test)]
     fn dependencies(&self) -> Vec<LabelledInstruction> {
         if !self.fold {
-            return VarlenDigest.definition();
+            return [VarlenDigest.definition(), DivineWords.definition()].concat();
         }
         let t = crate::fold_table::FoldTable::get();
         let CharsCells { folded, count, c, .. } = self.cells;
         let ascii = FoldAscii { c, folded, count };
         let lookup = FoldLookup { c, entry: 900, folded, count, depth: t.depth(), root: t.root() };
-        [VarlenDigest.definition(), ascii.definition(), lookup.definition(), lookup.dependencies()].concat()
+        [
+            VarlenDigest.definition(),
+            DivineWords.definition(),
+            ascii.definition(),
+            lookup.definition(),
+            lookup.dependencies(),
+        ]
+        .concat()
     }
 }
 

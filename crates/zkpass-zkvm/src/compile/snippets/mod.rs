@@ -54,7 +54,7 @@ pub(super) use parse_date::ParseDate;
 pub(super) use select::Select;
 pub(super) use slots_equal::SlotsEqual;
 pub(super) use texts_equal::TextsEqual;
-pub(super) use varlen_digest::VarlenDigest;
+pub(super) use varlen_digest::{DivineWords, VarlenDigest};
 
 /// The words a snippet takes from the top of the stack and the words it
 /// leaves there, each list deepest first, as in `BEFORE: _ a b` / `AFTER:

@@ -1,4 +1,5 @@
-//! The check that words in RAM hash to a committed digest.
+//! Words from the secret input, and the check that words in RAM hash to
+//! a committed digest.
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
@@ -56,6 +57,30 @@ impl Subroutine for VarlenDigest {
     }
 }
 
+/// `BEFORE: _ p n` / `AFTER: _ (p + n) 0`: divines `n` words (one token
+/// each) into `p, p + 1, …`. Makes no assertion: callers check the words.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct DivineWords;
+
+impl Subroutine for DivineWords {
+    fn label(&self) -> &'static str {
+        "zk_divine_words"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &["p", "n"], after: &["p'", "0"], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        triton_asm!(
+            {self.label()}:
+                dup 0 push 0 eq skiz return
+                addi -1 divine 1 pick 2 write_mem 1 place 1
+                recurse
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -99,6 +124,18 @@ mod tests {
         assert!(err.contains("vector assertion failed"), "{err}");
         let digest = Tip5::hash_varlen(&words[..11]).values();
         assert!(check(&words, &digest).is_err(), "one word more than was hashed");
+    }
+
+    #[test]
+    fn divined_words_land_in_order() {
+        let tokens: Vec<_> = (0..7).map(|k| b(40 + k)).collect();
+        let (out, ram) = call_with_ram(&DivineWords, &[b(WORDS), b(7)], NonDeterminism::new(tokens)).unwrap();
+        assert_eq!(out, [b(WORDS + 7), b(0)]);
+        for k in 0..7 {
+            assert_eq!(ram[&b(WORDS + k)], b(40 + k));
+        }
+        let err = call_with_ram(&DivineWords, &[b(WORDS), b(3)], NonDeterminism::new(vec![b(1)])).unwrap_err();
+        assert!(err.contains("secret input"), "{err}");
     }
 
     proptest! {
