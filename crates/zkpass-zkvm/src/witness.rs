@@ -133,10 +133,10 @@ impl Builder<'_> {
                 self.prefix(path)?;
             }
             WitnessItem::OptionalValue { path } => {
-                if let Some(Json::Array(items)) = self.prefix(path)? {
-                    for i in 0..items.len() {
-                        self.open(&path.child(Segment::Index(i as u64)), false)?;
-                    }
+                let present = self.data.lookup(path).is_some();
+                self.out.tokens.push(BFieldElement::new(u64::from(present)));
+                if present {
+                    self.open(path, true)?;
                 }
             }
         }

@@ -167,6 +167,32 @@ fn constants_other_than_the_programs_are_refused() {
 }
 
 #[test]
+fn a_reached_value_cannot_be_claimed_absent() {
+    // b is read under the path condition "a is true": the prover says
+    // whether b is present (one token after a's opening), then opens it
+    let query = r#"[{"output":{"r":{"and":[{"dvar":"a"},{"dvar":"b"}]}}}]"#;
+    let claim_absent = |a: bool| {
+        let data = UserData::single(json!({"a": a, "b": true}));
+        let mut exec = prepare(query, &data).unwrap();
+        let at = exec.compiled.constants.len() + 11;
+        let tokens = &mut exec.non_determinism.individual_tokens;
+        assert_eq!(tokens[at].value(), 1, "b is present");
+        // absent: no opening follows
+        tokens.truncate(at);
+        tokens.push(BFieldElement::new(0));
+        Triton::default().run(&exec)
+    };
+    // reached: refused as a missing path
+    let err = claim_absent(true).unwrap_err();
+    assert!(
+        matches!(&err, ZkvmError::Query(e) if matches!(e.kind, zkpass_query::QueryErrorKind::MissingPath(_))),
+        "{err}"
+    );
+    // unreached (a is false): b is never read, and the answer is the same
+    assert!(claim_absent(false).is_ok());
+}
+
+#[test]
 fn missing_paths_and_privacy_markers_are_typed_errors() {
     let data = UserData::single(json!({"name": "Ann"}));
     let missing = prepare(r#"[{"output":{"x":{"==":[{"dvar":"nope"},1]}}}]"#, &data).unwrap_err();

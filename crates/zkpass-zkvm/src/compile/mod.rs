@@ -98,9 +98,10 @@ pub enum WitnessItem {
         /// The marker path.
         marker: ResolvedPath,
     },
-    /// A value first read under a path condition: as for
-    /// [`WitnessItem::Exists`], then, when the whole path is present and
-    /// holds an array, its elements as for [`WitnessItem::Open`].
+    /// A value first read under a path condition: whether the path is
+    /// present (one token), then, when it is, its opening as for
+    /// [`WitnessItem::Open`] with `expand`. A path claimed absent is only
+    /// accepted where the read is not reached.
     OptionalValue {
         /// The path read.
         path: ResolvedPath,

@@ -118,7 +118,6 @@ impl Runtime {
 pub(super) const OPEN_SCALAR: &str = OpenScalar::LABEL;
 pub(super) const OPEN_VALUE: &str = OpenValue::LABEL;
 pub(super) const ARRAY_DIGEST: &str = ArrayDigest::LABEL;
-pub(super) const EXPAND: &str = Expand::LABEL;
 const CHARS: &str = Chars::LABEL;
 
 impl Gen {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
-use super::runtime::{ARRAY_DIGEST, EXPAND, OPEN_SCALAR, OPEN_VALUE};
+use super::runtime::{ARRAY_DIGEST, OPEN_SCALAR, OPEN_VALUE};
 use super::snippets::FromStack;
 use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
@@ -142,50 +142,44 @@ impl Gen {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
-        let rt = self.rt;
         let bad = self.cell();
         let _ = writeln!(self.code, "// open {path}");
-        let (s, missing) = if optional {
-            self.push(self.root_of(&path.tag));
-            self.store(rt.ov_root);
-            self.push_digest(&path_digest(&path.segments));
-            self.store_digest(rt.ov_path);
+        let s = self.alloc();
+        let missing = if optional {
+            // the prover says whether the path is present: an absent path
+            // may only be claimed where the read is unreached (every use
+            // asserts `missing` zero under its path condition), so no
+            // absence proof is needed; a present one is opened
             let missing = self.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
-            let (k, t) = self.open_prefix(path);
-            self.load(k);
-            let _ = writeln!(self.code, "push {} eq", path.segments.len());
-            self.emit("dup 0");
-            self.not();
-            self.store(missing);
             self.push(0);
-            self.store(rt.ov_bad);
-            self.when(|g| {
-                g.push(t);
-                g.store(rt.ov_dest);
-                let _ = writeln!(g.code, "call {EXPAND}");
-            });
-            // a missing value is reported as missing, not as unreadable
-            self.load(rt.ov_bad);
+            self.store(bad);
+            self.emit("divine 1 dup 0 dup 0 dup 0 mul eq assert dup 0 push 0 eq");
+            self.store(missing);
+            self.when(|g| g.open_value_into(s, path, bad));
             self.load(missing);
-            self.not();
-            self.emit("mul");
-            self.store(bad);
-            (t, Some(missing))
+            // an absent value's slot reads as unset
+            self.when(|g| g.zero_words(s, 8));
+            Some(missing)
         } else {
-            let s = self.alloc();
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
-            // the cells ov_dest, ov_root, ov_path follow each other
-            self.push_digest(&path_digest(&path.segments));
-            self.push(self.root_of(&path.tag));
-            self.push(s);
-            self.call_defined(&FromStack { label: "zk_open_value_in", target: OPEN_VALUE, first: rt.ov_dest, n: 7 });
-            self.load(rt.ov_bad);
-            self.store(bad);
-            (s, None)
+            self.open_value_into(s, path, bad);
+            None
         };
         self.opened.insert(path.clone(), (s, bad, missing));
         (s, bad, missing)
+    }
+
+    /// Opens the value at `path` into the slot `s` ([`super::snippets::OpenValue`],
+    /// an array with its elements); `bad` ← the count of unreadable parts.
+    fn open_value_into(&mut self, s: u64, path: &ResolvedPath, bad: u64) {
+        // the cells ov_dest, ov_root, ov_path follow each other
+        self.push_digest(&path_digest(&path.segments));
+        self.push(self.root_of(&path.tag));
+        self.push(s);
+        self.call_defined(&FromStack { label: "zk_open_value_in", target: OPEN_VALUE, first: self.rt.ov_dest, n: 7 });
+        self.load(self.rt.ov_bad);
+        self.store(bad);
     }
 
     /// A `dvar`: its slot, with the value rules asserted under `gate`.
