@@ -361,16 +361,11 @@ impl Gen {
     }
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs),
-    /// requiring both to be ints ([`SignedLessThan`]).
+    /// requiring both to be ints ([`SignedLessThan`] checks them).
     fn less_than(&mut self, x: u64, y: u64) {
-        for s in [x, y] {
-            self.load(s);
-            let _ = writeln!(self.code, "push -{} add", tag::INT);
-            self.require();
-        }
         self.push(x);
         self.push(y);
-        self.call_defined(&SignedLessThan);
+        self.call_defined(&SignedLessThan { ok: self.rt.ok });
     }
 
     /// Requires both slots to be strings; returns the cell that holds 1
