@@ -317,11 +317,12 @@ impl Gen {
         }
         match op {
             CmpOp::Eq | CmpOp::Ne => {
-                self.load(x);
-                self.load(y);
-                self.emit("push -1 mul add");
-                self.require();
+                // ok ← ok · same_type
                 self.inline(&SlotsEqual { x, y });
+                self.emit("swap 1");
+                self.load(self.rt.ok);
+                self.emit("mul");
+                self.store(self.rt.ok);
             }
             CmpOp::Lt => self.less_than(x, y),
             CmpOp::Gt => self.less_than(y, x),

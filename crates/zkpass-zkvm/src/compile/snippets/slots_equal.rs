@@ -2,14 +2,16 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, Snippet, StackEffect};
+use super::{Snippet, StackEffect};
 
-/// `BEFORE: _` / `AFTER: _ equal`: whether the value slots `x` and `y`
-/// agree in all 7 words of their encoding (type, then the value: an int's
-/// limbs, a bool, or a string's length and committed digest;
-/// docs/PROOF.md, "Value representation"), as 0 or 1. Two strings are
-/// equal exactly when their lengths and digests are. Makes no assertion:
-/// the caller requires the types to agree.
+/// `BEFORE: _` / `AFTER: _ same_type equal`: whether the value slots `x`
+/// and `y` have the same type (word 0), and whether they agree in all 7
+/// words of their encoding (type, then the value: an int's limbs, a bool,
+/// or a string's length and committed digest; docs/PROOF.md, "Value
+/// representation"), each as 0 or 1. Two strings are equal exactly when
+/// their lengths and digests are. Reads both slots onto the stack and
+/// compares them pairwise. Makes no assertion: the caller requires the
+/// types to agree.
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct SlotsEqual {
     /// The left slot.
@@ -27,13 +29,20 @@ impl Snippet for SlotsEqual {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &["equal"], clobbers: 0 }
+        StackEffect { before: &[], after: &["same_type", "equal"], clobbers: 0 }
     }
 
     fn code(&self) -> Vec<LabelledInstruction> {
-        let mut code = triton_asm!(push 1);
-        for j in 0..COMPARED_WORDS {
-            code.extend(triton_asm!({&load(self.x + j)} {&load(self.y + j)} eq mul));
+        let last = COMPARED_WORDS - 1;
+        // _ x6..x0 y6..y0 → _ x6..x1 y6..y1 t t, t = [x0 == y0]
+        let mut code = triton_asm!(
+            push {self.x + last} read_mem 5 read_mem 2 pop 1
+            push {self.y + last} read_mem 5 read_mem 2 pop 1
+            pick 7 eq dup 0
+        );
+        // word k: x_k lies below the y words and the two results
+        for k in 1..COMPARED_WORDS {
+            code.extend(triton_asm!(pick {9 - k} pick 3 eq mul));
         }
         code
     }
@@ -54,7 +63,8 @@ mod tests {
         write_words(&mut ram, 200, &y.map(b));
         let (out, _) =
             run_with_ram(&SlotsEqual { x: 100, y: 200 }, &[], NonDeterminism::default().with_ram(ram)).unwrap();
-        out[0].value()
+        assert_eq!(out[0].value(), u64::from(x[0] == y[0]), "same type");
+        out[1].value()
     }
 
     #[test]
