@@ -141,8 +141,20 @@ impl Gen {
     /// After a shared operator: asserts its operand check under `gate`.
     pub(super) fn assert_ok(&mut self, gate: Gate, fail: K) {
         self.load(self.rt.ok);
-        self.not();
-        self.assert_zero_under(gate, fail);
+        self.assert_one_under(gate, fail);
+    }
+
+    /// Stack `[b]`, a bit → asserts `b == 1`, or `gate·(1 − b) == 0` under
+    /// a gate, naming `fail` like [`Gen::assert_zero_under`].
+    pub(super) fn assert_one_under(&mut self, gate: Gate, fail: K) {
+        if gate.is_some() {
+            self.not();
+            self.assert_zero_under(gate, fail);
+            return;
+        }
+        let id = self.checks.len();
+        self.checks.push(QueryError { at: self.at.clone(), kind: fail });
+        let _ = writeln!(self.code, "assert error_id {id}");
     }
 
     /// Stack `[x]` → asserts `x == 0`, or `gate·x == 0` under a gate. A
@@ -167,6 +179,11 @@ impl Gen {
     /// Asserts (under the gate) that the slot has type `t`.
     pub(super) fn assert_type(&mut self, slot: u64, t: u64, gate: Gate, fail: K) {
         self.load(slot);
+        if gate.is_none() {
+            let _ = writeln!(self.code, "push {t} eq");
+            self.assert_one_under(gate, fail);
+            return;
+        }
         let _ = writeln!(self.code, "push -{t} add");
         self.assert_zero_under(gate, fail);
     }

@@ -609,12 +609,14 @@ impl Gen {
             }
         };
         self.load(ok);
-        self.not();
         if let Bit::Cell(c) = bit {
+            self.not();
             self.load(c);
             self.emit("mul");
+            self.assert_zero_under(gate, fail);
+        } else {
+            self.assert_one_under(gate, fail);
         }
-        self.assert_zero_under(gate, fail);
         Ok(())
     }
 }
