@@ -254,20 +254,12 @@ impl Gen {
                 self.store(rt.res);
             }
             Some(m) => {
-                // the cells op and mode follow each other
                 self.push(u64::from(m == ArrayMode::All));
                 self.push(u64::from(op_key(op)));
                 self.push(x);
                 self.push(y);
                 self.elementwise_ops.insert(op_key(op));
-                let entry = SlotsFromStack {
-                    label: "zk_elementwise_in",
-                    target: Some(Elementwise::LABEL),
-                    first: self.opx,
-                    args: (rt.op, 2),
-                    ok: Some(rt.ok),
-                };
-                self.call_defined(&entry);
+                let _ = writeln!(self.code, "call {}", Elementwise::LABEL);
             }
         }
     }
@@ -348,11 +340,8 @@ impl Gen {
         let loop_label = self.label("loop");
         let ops = ops.iter().map(|op| (op_key(*op), format!("zk_scalar_{op:?}"))).collect();
         self.define(&Elementwise {
-            x: self.opx,
-            y: self.opy,
             cur: [self.curx, self.cury],
             ok: rt.ok,
-            op: rt.op,
             mode: rt.mode,
             res_e: rt.res_e,
             res: rt.res,

@@ -50,9 +50,8 @@ pub(super) struct Runtime {
     pub out2_hi: u64,
     pub out2_lo: u64,
     pub ovf: u64,
-    /// Element-wise comparison: operator index, mode (1 = "and"), the
-    /// scalar result of one element pair.
-    pub op: u64,
+    /// Element-wise comparison: mode (1 = "and"), the scalar result of one
+    /// element pair.
     pub mode: u64,
     pub res_e: u64,
     /// `open_prefix`: path length, root, destination, segment table,
@@ -99,7 +98,6 @@ impl Runtime {
             out2_hi: cells(1),
             out2_lo: cells(1),
             ovf: cells(1),
-            op: cells(1),
             mode: cells(1),
             res_e: cells(1),
             pf_n: cells(1),

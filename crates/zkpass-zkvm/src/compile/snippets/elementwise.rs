@@ -6,14 +6,16 @@ use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use super::{load, not, store, StackEffect, Subroutine};
 use crate::encoding::tag;
 
-/// `BEFORE: _` / `AFTER: _`, on RAM cells: compares the value slots `x`
-/// and `y` element by element, where one side may be an array (a scalar
-/// is an array of one; both arrays is a type error: `mem[ok]` ← 0 and no
-/// element is compared). For each pair it copies the two elements to the
-/// slots `cur`, calls the scalar operator the program chose
-/// (`ops[i].1` when `mem[op] == ops[i].0`), which leaves 0 or 1 in
-/// `mem[res_e]`, and counts the ones. Then `mem[res]` ← `count ≠ 0` when
-/// `mem[mode]` is 0 (`any`), or `count == n` when it is 1 (`all`).
+/// `BEFORE: _ mode op x y` / `AFTER: _`: compares the value slots at the
+/// addresses `x` and `y` element by element, where one side may be an
+/// array (a scalar is an array of one; both arrays is a type error:
+/// `mem[ok]` ← 0 and no element is compared; otherwise `mem[ok]` starts
+/// at 1). For each pair it copies the two elements to the slots `cur`,
+/// calls the scalar operator the program chose (`ops[i].1` when `op ==
+/// ops[i].0`), which leaves 0 or 1 in `mem[res_e]` and may clear
+/// `mem[ok]`, and counts the ones. Then `mem[res]` ← `count ≠ 0` when
+/// `mode` is 0 (`any`), or `count == n` when it is 1 (`all`); `mode` is
+/// kept in `mem[mode]`.
 ///
 /// The loop over the pairs is the subroutine `loop_label`, laid out
 /// before the routine; it keeps its state on the stack, moving each side's
@@ -21,17 +23,11 @@ use crate::encoding::tag;
 /// assertion.
 #[derive(Debug, Clone)]
 pub(in crate::compile) struct Elementwise {
-    /// The left operand's slot.
-    pub x: u64,
-    /// The right operand's slot.
-    pub y: u64,
     /// The slots the current elements are copied to (left, right).
     pub cur: [u64; 2],
     /// The runtime's operand-check cell.
     pub ok: u64,
-    /// The cell naming the operator (its dispatch key).
-    pub op: u64,
-    /// The cell holding 1 for `all`, 0 for `any`.
+    /// The cell keeping 1 for `all`, 0 for `any`.
     pub mode: u64,
     /// The cell the scalar operators leave their result in.
     pub res_e: u64,
@@ -58,11 +54,11 @@ impl Subroutine for Elementwise {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[], clobbers: 0 }
+        StackEffect { before: &["mode", "op", "x", "y"], after: &[], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { x, y, cur, ok, op, mode, res_e, res, .. } = *self;
+        let Self { cur, ok, mode, res_e, res, .. } = *self;
         let side = triton_asm!(
             {Self::SIDE}:
                 dup 0 read_mem 1 pop 1 push {tag::ARRAY} eq
@@ -76,9 +72,9 @@ impl Subroutine for Elementwise {
         let copy = |depth: u64, slot: u64| triton_asm!(dup {depth} addi 7 read_mem 4 read_mem 4 pop 1 push {slot} write_mem 4 write_mem 4 pop 1);
         let mut dispatch = Vec::new();
         for (key, label) in &self.ops {
-            dispatch.extend(triton_asm!({&load(op)} push {key} eq skiz call {label}));
+            dispatch.extend(triton_asm!(dup 7 push {key} eq skiz call {label}));
         }
-        // _ n0 px sx py sy n cnt
+        // _ op n0 px sx py sy n cnt
         let each = triton_asm!(
             {self.loop_label}:
                 dup 1 push 0 eq skiz return
@@ -90,7 +86,11 @@ impl Subroutine for Elementwise {
                 pick 3 dup 3 add place 3
                 recurse
         );
-        let sides = triton_asm!(push {x} call {Self::SIDE} push {y} call {Self::SIDE});
+        // _ mode op x y → _ op x y, ok ← 1, then each side
+        let sides = triton_asm!(
+            push 1 {&store(ok)} pick 3 {&store(mode)}
+            swap 1 call {Self::SIDE} pick 4 call {Self::SIDE}
+        );
         // _ ax lx px sx ay ly py sy: array against array is a type error;
         // n = lx · ly · (1 − ax·ay)
         let count = triton_asm!(
@@ -99,11 +99,11 @@ impl Subroutine for Elementwise {
         );
         // → _ n0 px sx py sy n 0
         let state = triton_asm!(pick 3 pop 1 pick 3 pop 1 pick 5 pop 1 dup 0 swap 6 pop 1 push 0);
-        // _ n0 .. 0 cnt → _ n0 cnt; any: cnt ≠ 0; all: cnt == n0
+        // _ op n0 .. 0 cnt → _ op n0 cnt; any: cnt ≠ 0; all: cnt == n0
         let combine = triton_asm!(
             swap 5 pop 5
             dup 0 push 0 eq {&not()} {&load(mode)} {&not()} mul
-            place 2 eq {&load(mode)} mul add {&store(res)}
+            place 2 eq {&load(mode)} mul add {&store(res)} pop 1
         );
         let routine = triton_asm!(
             {Self::LABEL}:
@@ -134,7 +134,6 @@ pub(super) mod tests {
     const CUR: [u64; 2] = [1_200, 1_300];
     const ELEMENTS: u64 = 5_000;
     const OK: u64 = 10;
-    const OP: u64 = 11;
     const MODE: u64 = 12;
     const RES_E: u64 = 13;
     const RES: u64 = 14;
@@ -151,11 +150,8 @@ pub(super) mod tests {
 
     fn routine() -> Elementwise {
         Elementwise {
-            x: X,
-            y: Y,
             cur: CUR,
             ok: OK,
-            op: OP,
             mode: MODE,
             res_e: RES_E,
             res: RES,
@@ -174,7 +170,8 @@ pub(super) mod tests {
     /// (result, ok) of comparing `x` with `y` by operator `key` under `all`.
     fn compare(x: &Side, y: &Side, key: u64, all: bool) -> (u64, u64) {
         let b = BFieldElement::new;
-        let mut ram: Ram = [(b(OK), b(1)), (b(OP), b(key)), (b(MODE), b(u64::from(all)))].into();
+        // ok starts wrong: the routine sets it
+        let mut ram: Ram = [(b(OK), b(7))].into();
         let mut next = ELEMENTS;
         for (slot, side) in [(X, x), (Y, y)] {
             match side {
@@ -189,7 +186,8 @@ pub(super) mod tests {
                 }
             }
         }
-        let (_, after) = call_with_ram(&routine(), &[], NonDeterminism::default().with_ram(ram)).unwrap();
+        let args = [b(u64::from(all)), b(key), b(X), b(Y)];
+        let (_, after) = call_with_ram(&routine(), &args, NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).map_or(0, |v| v.value());
         (word(RES), word(OK))
     }
