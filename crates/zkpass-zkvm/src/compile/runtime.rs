@@ -158,25 +158,24 @@ impl Gen {
         self.store(cell);
     }
 
+    /// The value opening the program shares: [`Expand`] on the runtime's
+    /// cells, with [`OpenScalar`] (and the characters' routine when the
+    /// query reads characters).
+    pub(super) fn expand(&self) -> Expand {
+        let rt = self.rt;
+        let chars = self.need_chars.then_some(CHARS);
+        let open = OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars };
+        Expand { dest: rt.ov_dest, root: rt.ov_root, path: rt.ov_path, bad: rt.ov_bad, hp: rt.hp, open }
+    }
+
     /// Emits the shared subroutines (after the main program).
     pub(super) fn emit_runtime(&mut self) {
-        let rt = self.rt;
         let need_chars = self.need_chars;
         let need_fold = self.need_fold;
         self.define(&MerkleWalk);
 
-        let open_scalar =
-            OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars: need_chars.then_some(CHARS) };
-        self.define(&open_scalar);
-
-        let expand = Expand {
-            dest: rt.ov_dest,
-            root: rt.ov_root,
-            path: rt.ov_path,
-            bad: rt.ov_bad,
-            hp: rt.hp,
-            open: open_scalar,
-        };
+        let expand = self.expand();
+        self.define(&expand.open);
         self.define(&OpenValue { expand });
         self.define(&expand);
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
 use super::runtime::{ARRAY_DIGEST, OPEN_SCALAR, OPEN_VALUE};
-use super::snippets::FromStack;
+use super::snippets::{FromStack, OpenOptional, OpenValue, ZeroWords};
 use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
@@ -152,14 +152,14 @@ impl Gen {
             // absence proof is needed; a present one is opened
             let missing = self.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
-            self.push(0);
-            self.store(bad);
-            self.emit("divine 1 dup 0 dup 0 dup 0 mul eq assert dup 0 push 0 eq");
+            self.push_digest(&path_digest(&path.segments));
+            self.push(self.root_of(&path.tag));
+            self.push(s);
+            self.define_once(&ZeroWords);
+            self.call_defined(&OpenOptional { open: OpenValue { expand: self.expand() } });
             self.store(missing);
-            self.when(|g| g.open_value_into(s, path, bad));
-            self.load(missing);
-            // an absent value's slot reads as unset
-            self.when(|g| g.zero_words(s, 8));
+            self.load(self.rt.ov_bad);
+            self.store(bad);
             Some(missing)
         } else {
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });

@@ -48,7 +48,7 @@ pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use less_than::SignedLessThan;
 pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
-pub(super) use open_value::OpenValue;
+pub(super) use open_value::{OpenOptional, OpenValue};
 pub(super) use output_digest::OutputDigest;
 pub(super) use parse_date::ParseDate;
 pub(super) use select::Select;

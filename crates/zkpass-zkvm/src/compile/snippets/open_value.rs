@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, Expand, OpenScalar, StackEffect, Subroutine};
+use super::{load, store, Expand, OpenScalar, StackEffect, Subroutine, ZeroWords};
 
 /// `BEFORE: _` / `AFTER: _` as [`Expand`], on RAM cells and the secret
 /// input: copies its arguments (the slot's address, the document record's
@@ -47,6 +47,56 @@ impl Subroutine for OpenValue {
     #[cfg(test)]
     fn dependencies(&self) -> Vec<LabelledInstruction> {
         [self.expand.definition(), self.expand.dependencies()].concat()
+    }
+}
+
+/// `BEFORE: _ d4 d3 d2 d1 d0 root dest` / `AFTER: _ missing`, on RAM
+/// cells and the secret input: a value that may be absent. Stores its
+/// arguments (the path digest, the document record's address, the slot's
+/// address) in [`Expand`]'s cells, which follow each other, and divines
+/// whether the value is present (asserting a bit). Present: opens it as
+/// [`OpenValue`]. Absent: writes an unset slot (8 zero words) at `dest`
+/// and leaves `mem[bad]` 0. `missing = 1 − present`. Proves nothing about
+/// absence: callers accept `missing` only where the value is not used.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct OpenOptional {
+    /// The opening of a present value.
+    pub open: OpenValue,
+}
+
+impl OpenOptional {
+    /// `BEFORE: _` / `AFTER: _`: the unset slot at `mem[dest]`.
+    const ABSENT: &'static str = "zk_open_optional_absent";
+}
+
+impl Subroutine for OpenOptional {
+    fn label(&self) -> &'static str {
+        "zk_open_optional"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &["d4", "d3", "d2", "d1", "d0", "root", "dest"], after: &["missing"], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let e = self.open.expand;
+        triton_asm!(
+            {self.label()}:
+                push {e.dest} write_mem 5 write_mem 2 pop 1
+                push 0 {&store(e.bad)}
+                divine 1 dup 0 dup 0 dup 0 mul eq assert
+                dup 0 skiz call {OpenValue::LABEL}
+                push 0 eq dup 0 skiz call {Self::ABSENT}
+                return
+            {Self::ABSENT}:
+                {&load(e.dest)} push 8 call {ZeroWords.label()}
+                return
+        )
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        [self.open.definition(), self.open.dependencies(), ZeroWords.definition()].concat()
     }
 }
 
@@ -98,6 +148,48 @@ mod tests {
         }
         let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);
         call_with_ram(&open_value(), &[], secret).map(|(_, ram)| ram)
+    }
+
+    /// Opens `doc.xs` as a value that may be absent, claiming `present`;
+    /// `(missing, bad, slot)` after it.
+    fn run_optional(doc: &serde_json::Value, present: bool) -> Result<(u64, u64, Vec<u64>), String> {
+        let e = open_value().expand;
+        let c = CommittedDocument::commit("", doc).unwrap();
+        let xs = ResolvedPath { tag: String::new(), segments: vec![Segment::Field("xs".into())] };
+        // the slot holds words from before; the absent case must clear them
+        let mut ram: Ram = [(b(e.hp), b(HEAP)), (b(RECORD + 5), b(u64::from(c.depth()))), (b(e.bad), b(9))].into();
+        write_words(&mut ram, RECORD, &c.root().values());
+        write_words(&mut ram, SLOT, &[b(5); 8]);
+        let (mut tokens, mut digests) = (vec![b(u64::from(present))], Vec::new());
+        if present {
+            let (leaf, node, auth) = c.open(&xs).unwrap();
+            tokens.extend(leaf.opening_tokens(node));
+            digests.extend(auth);
+        }
+        let mut args: Vec<BFieldElement> = path_digest(&xs.segments).values().into_iter().rev().collect();
+        args.extend([b(RECORD), b(SLOT)]);
+        let routine = OpenOptional { open: open_value() };
+        let secret = NonDeterminism::new(tokens).with_digests(digests).with_ram(ram);
+        let (out, ram) = call_with_ram(&routine, &args, secret)?;
+        let word = |a: u64| ram.get(&b(a)).map_or(0, |v| v.value());
+        Ok((out[0].value(), word(e.bad), (0..8).map(|k| word(SLOT + k)).collect()))
+    }
+
+    #[test]
+    fn a_value_that_may_be_absent_is_opened_or_left_unset() {
+        let doc = json!({"xs": 7, "y": true});
+        let (missing, bad, slot) = run_optional(&doc, true).unwrap();
+        assert_eq!((missing, bad), (0, 0));
+        assert_eq!(slot[..7], value_slot(&Value::Int(7)).map(|w| w.value()));
+        let (missing, bad, slot) = run_optional(&doc, false).unwrap();
+        assert_eq!((missing, bad, slot), (1, 0, vec![0; 8]));
+        // present is a bit
+        let e = open_value().expand;
+        let mut ram: Ram = [(b(RECORD + 5), b(1))].into();
+        ram.insert(b(e.hp), b(HEAP));
+        let args = [b(0), b(0), b(0), b(0), b(0), b(RECORD), b(SLOT)];
+        let routine = OpenOptional { open: open_value() };
+        assert!(call_with_ram(&routine, &args, NonDeterminism::new(vec![b(2)]).with_ram(ram)).is_err());
     }
 
     #[test]
