@@ -192,6 +192,36 @@ fn a_reached_value_cannot_be_claimed_absent() {
     assert!(claim_absent(false).is_ok());
 }
 
+/// The query error the VM itself reports, without the interpreter.
+fn vm_error(query: &str, doc: Value) -> zkpass_query::QueryErrorKind {
+    let q = Query::parse(query).expect("query parses");
+    let data = UserData::single(doc);
+    let input =
+        ProveInput { query: &q, user_data: &data, date: date(), dvr_digest: [7; 32], committed: &Default::default() };
+    match Triton::default().run_unchecked(&input) {
+        Err(ZkvmError::Query(e)) => e.kind,
+        other => panic!("expected a query error from the VM, got {other:?}"),
+    }
+}
+
+#[test]
+fn checks_left_out_for_known_types_are_kept_where_the_type_can_differ() {
+    // x is an int or a bool depending on the data: its "and" operand check stays
+    let query = r#"[
+        {"if": {"condition": {"dvar": "c"}, "then": [{"assign": {"x": 1}}], "else": [{"assign": {"x": true}}]}},
+        {"output": {"r": {"and": [{"lvar": "x"}, true]}}}
+    ]"#;
+    assert!(matches!(vm_error(query, json!({"c": true})), zkpass_query::QueryErrorKind::Type { .. }));
+    assert_eq!(run(query, json!({"c": false})).0, json!({"r": true}));
+    // y is assigned on one branch only: its "set" check stays
+    let query = r#"[
+        {"if": {"condition": {"dvar": "c"}, "then": [{"assign": {"y": true}}]}},
+        {"output": {"r": {"lvar": "y"}}}
+    ]"#;
+    assert!(matches!(vm_error(query, json!({"c": false})), zkpass_query::QueryErrorKind::UnsetVariable(_)));
+    assert_eq!(run(query, json!({"c": true})).0, json!({"r": true}));
+}
+
 #[test]
 fn missing_paths_and_privacy_markers_are_typed_errors() {
     let data = UserData::single(json!({"name": "Ann"}));

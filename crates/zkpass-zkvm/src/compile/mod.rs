@@ -208,6 +208,11 @@ struct Gen {
     overflow: Option<(&'static str, u64)>,
     /// The constant region's words so far (from `LITS`).
     constants: Vec<u64>,
+    /// Variables whose type tag is the same on every run at this point
+    /// of the program (assigned without a path condition, or with the
+    /// same type on both sides of a select): their checks of being set
+    /// and of that type always hold and are left out.
+    var_tags: HashMap<String, u64>,
 }
 
 fn version_tag() -> u64 {
@@ -336,6 +341,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         fa_t: SLOTS + 32,
         overflow: None,
         constants: Vec::new(),
+        var_tags: HashMap::new(),
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -397,6 +403,7 @@ impl Gen {
         for name in &names {
             let s = self.alloc();
             self.vars.insert(name.clone(), s);
+            self.var_tags.insert(name.clone(), tag::UNSET);
         }
         self.zero_words(first, 8 * names.len() as u64);
         let words = (self.output_keys.len() * OUTPUT_ENTRY_WORDS) as u64;
@@ -468,10 +475,23 @@ impl Gen {
             self.at = Some(s.at().clone());
             match s {
                 Stmt::Assign { name, expr, .. } => {
+                    let new_tag = self.static_tag(expr);
                     let src = self.expr(expr, gate)?;
                     let dst = self.vars[name];
                     self.select_slot(src, dst, 8, gate);
                     self.update_taint(name, expr, gate)?;
+                    // the slot's type afterwards: the new one, or (under a
+                    // path condition) the old one where the select kept it
+                    let old_tag = self.var_tags.remove(name);
+                    match (new_tag, gate) {
+                        (Some(t), None) => {
+                            self.var_tags.insert(name.clone(), t);
+                        }
+                        (Some(t), Some(_)) if old_tag == Some(t) => {
+                            self.var_tags.insert(name.clone(), t);
+                        }
+                        _ => {}
+                    }
                 }
                 Stmt::Output { key, expr, .. } => {
                     let src = self.expr(expr, gate)?;
@@ -481,8 +501,11 @@ impl Gen {
                     self.write_output(key, src, gate);
                 }
                 Stmt::If { cond, then, otherwise, .. } => {
+                    let known_bool = self.static_tag(cond) == Some(tag::BOOL);
                     let c = self.expr(cond, gate)?;
-                    self.assert_type(c, tag::BOOL, gate, K::ConditionType("a value of another type".into()));
+                    if !known_bool {
+                        self.assert_type(c, tag::BOOL, gate, K::ConditionType("a value of another type".into()));
+                    }
                     self.load(c + 1);
                     let p_then = self.gate_and(gate);
                     self.load(c + 1);
@@ -494,6 +517,25 @@ impl Gen {
             }
         }
         Ok(())
+    }
+
+    /// The type tag `expr`'s value has on every run, when the compiler
+    /// knows it: operators that build a bool or an int slot, literals, and
+    /// variables of a known type ([`Gen::var_tags`]; never "unset").
+    fn static_tag(&self, expr: &Expr) -> Option<u64> {
+        match expr {
+            Expr::Cmp { .. }
+            | Expr::And(_)
+            | Expr::Or(_)
+            | Expr::Not(_)
+            | Expr::Exists(_)
+            | Expr::Between { .. }
+            | Expr::In { .. } => Some(tag::BOOL),
+            Expr::Len(_) | Expr::Arith(..) | Expr::Date { .. } => Some(tag::INT),
+            Expr::Lit(v) => Some(crate::encoding::value_slot(v)[0].value()),
+            Expr::Lvar(n) => self.var_tags.get(n).copied().filter(|t| *t != tag::UNSET),
+            Expr::Dvar(_) => None,
+        }
     }
 
     /// After `name ← expr` under `gate`: for every raw source the variable

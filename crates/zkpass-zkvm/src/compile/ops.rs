@@ -68,14 +68,20 @@ impl Gen {
                     .vars
                     .get(n)
                     .ok_or_else(|| ZkvmError::Unsupported(format!("local variable {n:?} is never assigned")))?;
-                self.is_type(s, tag::UNSET);
-                self.assert_zero_under(gate, K::UnsetVariable(n.clone()));
+                // a variable of a known type is set
+                if self.static_tag(e).is_none() {
+                    self.is_type(s, tag::UNSET);
+                    self.assert_zero_under(gate, K::UnsetVariable(n.clone()));
+                }
                 Ok(s)
             }
             Expr::And(es) | Expr::Or(es) => self.and_or(matches!(e, Expr::And(_)), es, gate),
             Expr::Not(x) => {
+                let known_bool = self.static_tag(x) == Some(tag::BOOL);
                 let s = self.expr(x, gate)?;
-                self.assert_type(s, tag::BOOL, gate, type_error("not", "the operand is not bool"));
+                if !known_bool {
+                    self.assert_type(s, tag::BOOL, gate, type_error("not", "the operand is not bool"));
+                }
                 self.load(s + 1);
                 self.not();
                 Ok(self.store_bool())
@@ -205,9 +211,12 @@ impl Gen {
         let mut slots = Vec::new();
         let mut reach = gate;
         for (i, x) in es.iter().enumerate() {
+            let known_bool = self.static_tag(x) == Some(tag::BOOL);
             let s = self.expr(x, reach)?;
             let op = if is_and { "and" } else { "or" };
-            self.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
+            if !known_bool {
+                self.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
+            }
             slots.push(s);
             if i + 1 < es.len() {
                 self.load(s + 1);
