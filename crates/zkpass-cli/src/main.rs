@@ -621,28 +621,41 @@ async fn shutdown_signal() {
 
 /// Prints a cost estimate for people.
 fn print_estimate(e: &zkpass_zkvm::cost::CostEstimate) {
+    use std::fmt::Write as _;
     let bound = if e.exact { "" } else { "at least " };
-    println!("program words      {}", e.program_words);
+    let mut text = String::new();
+    let _ = writeln!(text, "program words      {}", e.program_words);
     if let Some(c) = e.cycles {
-        println!("cycles             {c}");
+        let _ = writeln!(text, "cycles             {c}");
     }
-    println!("Tip5 permutations  {bound}{}", e.permutations);
-    println!("padded height      {bound}{}", e.padded_height);
+    let _ = writeln!(text, "Tip5 permutations  {bound}{}", e.permutations);
+    let _ = writeln!(text, "padded height      {bound}{}", e.padded_height);
     if let Some((table, rows)) = &e.tallest_table {
-        println!("tallest table      {table} ({rows} rows)");
+        let _ = writeln!(text, "tallest table      {table} ({rows} rows)");
     }
-    println!(
+    let _ = writeln!(
+        text,
         "STARK              {} bits, FRI expansion factor {}",
         e.stark.security_level, e.stark.fri_expansion_factor
     );
-    println!("proving time       {bound}≈ {:.1} s on the reference machine (2 cores, release build)", e.prove_seconds);
-    println!(
+    let _ = writeln!(
+        text,
+        "proving time       {bound}≈ {:.1} s on the reference machine (2 cores, release build)",
+        e.prove_seconds
+    );
+    let _ = writeln!(
+        text,
         "peak memory        {bound}≈ {} MiB with the trace cached, ≈ {} MiB without",
         e.peak_mib_cached, e.peak_mib_uncached
     );
     if !e.exact {
-        println!("(without --user-data: lower bounds from the program alone; data sizes add cycles and permutations)");
+        let _ = writeln!(
+            text,
+            "(without --user-data: lower bounds from the program alone; data sizes add cycles and permutations)"
+        );
     }
+    // a closed pipe (`zkpass cost … | head`) is not an error
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
 }
 
 /// A scenario of the user's files: a query and `[TAG:]FILE` documents.
