@@ -192,6 +192,26 @@ fn a_reached_value_cannot_be_claimed_absent() {
     assert!(claim_absent(false).is_ok());
 }
 
+#[test]
+fn a_variable_built_in_place_may_read_itself() {
+    // without a path condition an operator builds its value in the
+    // variable's own slot, after reading its operands from it
+    let query = r#"[
+        {"assign": {"x": {"+": [{"dvar": "n"}, 1]}}},
+        {"assign": {"x": {"*": [{"lvar": "x"}, {"lvar": "x"}]}}},
+        {"assign": {"b": {">": [{"lvar": "x"}, 40]}}},
+        {"assign": {"b": {"not": [{"lvar": "b"}]}}},
+        {"assign": {"s": "abc"}},
+        {"assign": {"n2": {"len": [{"lvar": "s"}]}}},
+        {"assign": {"n2": {"-": [{"lvar": "n2"}, {"lvar": "x"}]}}},
+        {"output": {"x": {"lvar": "x"}}},
+        {"output": {"b": {"lvar": "b"}}},
+        {"output": {"n2": {"lvar": "n2"}}}
+    ]"#;
+    let data = json!({"n": 6, "_n_zkpass_public_": true});
+    assert_eq!(run(query, data).0, json!({"x": 49, "b": false, "n2": -46}));
+}
+
 /// The query error the VM itself reports, without the interpreter.
 fn vm_error(query: &str, doc: Value) -> zkpass_query::QueryErrorKind {
     let q = Query::parse(query).expect("query parses");

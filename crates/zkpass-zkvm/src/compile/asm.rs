@@ -193,9 +193,10 @@ impl Gen {
         self.emit("push -1 mul push 1 add");
     }
 
-    /// Stack `[b]` → a bool slot at a fresh address ([`StoreBool`]).
+    /// Stack `[b]` → a bool slot at the expression's destination, or at a
+    /// fresh address ([`StoreBool`]).
     pub(super) fn store_bool(&mut self) -> u64 {
-        let r = self.alloc();
+        let r = self.result_slot.take().unwrap_or_else(|| self.alloc());
         self.push(r);
         self.call_defined(&StoreBool);
         r

@@ -208,6 +208,9 @@ struct Gen {
     overflow: Option<(&'static str, u64)>,
     /// The constant region's words so far (from `LITS`).
     constants: Vec<u64>,
+    /// Where the expression being compiled builds its value, when it
+    /// builds a new slot ([`Gen::expr_into`]).
+    result_slot: Option<u64>,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -342,6 +345,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         overflow: None,
         constants: Vec::new(),
         var_tags: HashMap::new(),
+        result_slot: None,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -476,9 +480,12 @@ impl Gen {
             match s {
                 Stmt::Assign { name, expr, .. } => {
                     let new_tag = self.static_tag(expr);
-                    let src = self.expr(expr, gate)?;
                     let dst = self.vars[name];
-                    self.select_slot(src, dst, 8, gate);
+                    // without a path condition the value is built in place
+                    let src = self.expr_into(expr, gate, gate.is_none().then_some(dst))?;
+                    if src != dst {
+                        self.select_slot(src, dst, 8, gate);
+                    }
                     self.update_taint(name, expr, gate)?;
                     // the slot's type afterwards: the new one, or (under a
                     // path condition) the old one where the select kept it

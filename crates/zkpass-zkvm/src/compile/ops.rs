@@ -43,9 +43,21 @@ fn static_scalar(e: &Expr) -> bool {
 }
 
 impl Gen {
+    /// Compiles `e` under `gate`; returns the slot holding its value.
     pub(super) fn expr(&mut self, e: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
+        self.expr_into(e, gate, None)
+    }
+
+    /// As [`Gen::expr`]; an operator that builds a new slot builds it at
+    /// `dest` when one is given (a variable assigned without a path
+    /// condition), instead of a fresh slot copied there afterwards. Its
+    /// operands are compiled first, so reading `dest` among them is fine.
+    pub(super) fn expr_into(&mut self, e: &Expr, gate: Gate, dest: Option<u64>) -> Result<u64, ZkvmError> {
         let first = self.checks.len();
-        let slot = self.expr_inner(e, gate)?;
+        let outer = std::mem::replace(&mut self.result_slot, dest);
+        let slot = self.expr_inner(e, gate);
+        self.result_slot = outer;
+        let slot = slot?;
         // a type error of this expression's own operator names its operands
         if let Some((own, note)) = e.operands_note() {
             for check in &mut self.checks[first..] {
@@ -198,7 +210,7 @@ impl Gen {
 
     /// Stack `[hi, lo]` (lo on top) → an int slot at a fresh address.
     fn store_int(&mut self) -> u64 {
-        let r = self.alloc();
+        let r = self.result_slot.take().unwrap_or_else(|| self.alloc());
         self.push(r);
         self.call_defined(&StoreInt);
         r
