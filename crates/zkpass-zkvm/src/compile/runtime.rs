@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use super::snippets::{
-    ArrayDigest, Chars, CharsCells, DivineWords, Expand, FoldAscii, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar,
-    OpenValue, VarlenDigest,
+    ArrayDigest, Chars, CharsCells, DivineWords, Expand, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar, OpenValue,
+    VarlenDigest,
 };
 use super::Gen;
 use crate::fold_table::FoldTable;
@@ -31,14 +31,11 @@ pub(super) struct Runtime {
     pub ov_path: u64,
     /// `open_value`: how many elements are not readable scalars.
     pub ov_bad: u64,
-    /// `chars`: slot, length, chars address, folded address, folded
-    /// length; the character handed to the folding routines.
+    /// `chars`: slot, length, chars address, folded address.
     pub ch_slot: u64,
     pub ch_n: u64,
     pub ch_c: u64,
     pub ch_f: u64,
-    pub ch_m: u64,
-    pub fl_c: u64,
     /// Fold lookup: the entry's six words.
     pub fl_e: u64,
     /// Shared operators: operand check (1 = fine), result, and the result
@@ -88,8 +85,6 @@ impl Runtime {
             ch_n: cells(1),
             ch_c: cells(1),
             ch_f: cells(1),
-            ch_m: cells(1),
-            fl_c: cells(1),
             fl_e: cells(6),
             ok: cells(1),
             res: cells(1),
@@ -192,16 +187,8 @@ impl Gen {
     /// slot, folds them if the query needs it, and points the slot at `n`.
     fn emit_chars(&mut self, need_fold: bool) {
         let rt = self.rt;
-        let cells = CharsCells {
-            hp: rt.hp,
-            dest: rt.os_dest,
-            slot: rt.ch_slot,
-            n: rt.ch_n,
-            chars: rt.ch_c,
-            folded: rt.ch_f,
-            count: rt.ch_m,
-            c: rt.fl_c,
-        };
+        let cells =
+            CharsCells { hp: rt.hp, dest: rt.os_dest, slot: rt.ch_slot, n: rt.ch_n, chars: rt.ch_c, folded: rt.ch_f };
         self.define_once(&VarlenDigest);
         self.define_once(&DivineWords);
         self.define(&Chars { cells, fold: need_fold });
@@ -211,16 +198,7 @@ impl Gen {
     }
 
     fn emit_fold(&mut self) {
-        let rt = self.rt;
-        self.define(&FoldAscii { c: rt.fl_c, folded: rt.ch_f, count: rt.ch_m });
         let table = FoldTable::get();
-        self.define(&FoldLookup {
-            c: rt.fl_c,
-            entry: rt.fl_e,
-            folded: rt.ch_f,
-            count: rt.ch_m,
-            depth: table.depth(),
-            root: table.root(),
-        });
+        self.define(&FoldLookup { entry: self.rt.fl_e, depth: table.depth(), root: table.root() });
     }
 }

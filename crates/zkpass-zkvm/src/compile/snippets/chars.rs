@@ -3,7 +3,9 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store, store_at, DivineWords, FoldAscii, FoldLookup, StackEffect, Subroutine, VarlenDigest};
+use super::{
+    load, store, store_at, DivineWords, FoldAscii, FoldLookup, Snippet as _, StackEffect, Subroutine, VarlenDigest,
+};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -19,12 +21,8 @@ pub(in crate::compile) struct CharsCells {
     pub n: u64,
     /// Scratch: the characters' address.
     pub chars: u64,
-    /// The folded buffer's address (read by the folding routines).
+    /// Scratch: the folded buffer's address.
     pub folded: u64,
-    /// The folded length (read by the folding routines).
-    pub count: u64,
-    /// The character handed to the folding routines.
-    pub c: u64,
 }
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -50,6 +48,8 @@ impl Chars {
     /// Its label, for call sites.
     pub(in crate::compile) const LABEL: &'static str = "zk_chars";
     const FOLD_LOOP: &'static str = "zk_chars_fold";
+    /// `BEFORE: _ w c 1` / `AFTER: _ w 1 0`: the ASCII branch of the fold loop.
+    const ASCII: &'static str = "zk_chars_fold_ascii";
 }
 
 impl Subroutine for Chars {
@@ -64,7 +64,7 @@ impl Subroutine for Chars {
     /// The loops first, in the order they are entered, then the routine.
     /// The loops keep their pointer and count on the stack.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let CharsCells { hp, dest, slot, n, chars, folded, count, c } = self.cells;
+        let CharsCells { hp, dest, slot, n, chars, folded } = self.cells;
         // slot+7 ← hp+1, [hp+1] ← n; _ → _ chars n
         let header = triton_asm!(
             {&load(dest)} dup 0 {&store(slot)}
@@ -74,29 +74,38 @@ impl Subroutine for Chars {
             swap 1
         );
         let check = triton_asm!({&load(slot)} addi 6 {&load(chars)} {&load(n)} call {VarlenDigest.label()});
+        // [hp] ← the folded buffer's address (its length word)
         let folded_buffer = triton_asm!(
             {&load(chars)} {&load(n)} add addi 10 dup 0 {&store(folded)}
             {&load(hp)} write_mem 1 pop 1
-            push 0 {&store(count)}
         );
-        // _ p n → _ (p + n) 0, folding each character at p
+        // _ w p n → _ w' (p + n) 0: each character at p folded to w, ASCII
+        // inline, the others by the table (if/else: the ASCII branch
+        // leaves the advance 1 and a 0 that skips the table)
         let fold_loop = triton_asm!(
             {Self::FOLD_LOOP}:
                 dup 0 push 0 eq skiz return
                 addi -1 swap 1 read_mem 1 addi 2 place 2
-                dup 0 {&store(c)}
-                push 128 swap 1 lt dup 0 skiz call {FoldAscii::LABEL} push 0 eq skiz call {FoldLookup::LABEL}
+                pick 3 swap 1 dup 0 {&FoldAscii.code()} dup 2 write_mem 1 pop 1
+                push 128 dup 1 lt push 1 swap 1
+                skiz call {Self::ASCII} skiz call {FoldLookup::LABEL}
+                add place 2
                 recurse
+            {Self::ASCII}:
+                pop 2 push 1 push 0
+                return
         );
-        let fold_all = triton_asm!({&load(chars)} {&load(n)} call {Self::FOLD_LOOP} pop 2);
-        // the length of the folded buffer: mem[mem[folded]] = mem[count]
-        let close = triton_asm!({&load(count)} {&store_at(folded, 0)});
+        // the folded length: mem[folded] = w' − (folded + 1)
+        let fold_all = triton_asm!(
+            {&load(folded)} addi 1 {&load(chars)} {&load(n)} call {Self::FOLD_LOOP} pop 2
+            {&load(folded)} addi 1 push -1 mul add {&store_at(folded, 0)}
+        );
         let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
         let (loops, fold_all) = if self.fold { (fold_loop, fold_all) } else { (Vec::new(), Vec::new()) };
         let routine = triton_asm!(
             {self.label()}:
                 {&header} call {DivineWords.label()} pop 2
-                {&check} {&folded_buffer} {&fold_all} {&close} {&heap}
+                {&check} {&folded_buffer} {&fold_all} {&heap}
                 return
         );
         [loops, routine].concat()
@@ -108,17 +117,8 @@ impl Subroutine for Chars {
             return [VarlenDigest.definition(), DivineWords.definition()].concat();
         }
         let t = crate::fold_table::FoldTable::get();
-        let CharsCells { folded, count, c, .. } = self.cells;
-        let ascii = FoldAscii { c, folded, count };
-        let lookup = FoldLookup { c, entry: 900, folded, count, depth: t.depth(), root: t.root() };
-        [
-            VarlenDigest.definition(),
-            DivineWords.definition(),
-            ascii.definition(),
-            lookup.definition(),
-            lookup.dependencies(),
-        ]
-        .concat()
+        let lookup = FoldLookup { entry: 900, depth: t.depth(), root: t.root() };
+        [VarlenDigest.definition(), DivineWords.definition(), lookup.definition(), lookup.dependencies()].concat()
     }
 }
 
@@ -132,8 +132,7 @@ mod tests {
     use crate::encoding::{chars, value_slot};
     use crate::fold_table::FoldTable;
 
-    const CELLS: CharsCells =
-        CharsCells { hp: 100, dest: 101, slot: 102, n: 103, chars: 104, folded: 107, count: 108, c: 109 };
+    const CELLS: CharsCells = CharsCells { hp: 100, dest: 101, slot: 102, n: 103, chars: 104, folded: 107 };
     const HEAP: u64 = 10_000;
     const SLOT: u64 = 500;
 

@@ -3,30 +3,24 @@
 
 use triton_vm::prelude::{triton_asm, Digest, LabelledInstruction};
 
-use super::{load, not, store, MerkleWalk, StackEffect, Subroutine};
+use super::{MerkleWalk, StackEffect, Subroutine};
 
-/// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
+/// `BEFORE: _ w c` / `AFTER: _ w adv`, on the secret input.
 ///
-/// Reads the character `mem[c]`. Divines the node index and the six words
+/// For the character `c`: divines the node index and the six words
 /// `[start, end, len, f0, f1, f2]` of a folding-table entry (individual
 /// tokens, `f2` first) and its authentication path (digests), keeps the
-/// words at `entry..entry+6`, hashes the entry's ten words (four zeros
-/// after the six) into its leaf and walks to the root.
+/// words at `entry..entry+6` (scratch), hashes the entry's ten words (four
+/// zeros after the six) into its leaf and walks to the root.
 ///
 /// Asserts, in order: the walk ends at the table's `root` (with node 1);
-/// `c < end`; `start ≤ c`. Then writes the folding to `mem[mem[folded] +
-/// mem[count] + 1 ..]`, three words (`c` itself for an identity entry,
-/// `len = 0`), and adds `max(len, 1)` to `mem[count]`.
+/// `c < end`; `start ≤ c`. Then writes the folding to `w, w + 1, w + 2`
+/// (`c` itself for an identity entry, `len = 0`) and leaves `adv =
+/// max(len, 1)`, the number of folded characters.
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct FoldLookup {
-    /// The cell holding the character.
-    pub c: u64,
     /// Six scratch cells for the entry's words.
     pub entry: u64,
-    /// The cell holding the folded buffer's address.
-    pub folded: u64,
-    /// The cell holding how many characters are folded so far.
-    pub count: u64,
     /// The table's depth.
     pub depth: u32,
     /// The table's root.
@@ -49,11 +43,11 @@ impl Subroutine for FoldLookup {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &[], after: &[], clobbers: 0 }
+        StackEffect { before: &["w", "c"], after: &["w", "adv"], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { c, entry, folded, count, depth, root } = *self;
+        let Self { entry, depth, root } = *self;
         let root_words: Vec<_> = root.values().iter().rev().map(|w| triton_asm!(push { w.value() })).collect();
         let push_root = root_words.concat();
         let open = triton_asm!(
@@ -67,20 +61,22 @@ impl Subroutine for FoldLookup {
             assert_vector pop 5
             push 1 eq assert pop 1
         );
+        // _ w c: c < end, then start ≤ c
         let in_range = triton_asm!(
-            {&load(entry + 1)} {&load(c)} lt assert error_id {BELOW_END}
-            {&load(entry)} {&load(c)} lt push 0 eq assert error_id {FROM_START}
+            push {entry + 1} read_mem 1 pop 1 dup 1 lt assert error_id {BELOW_END}
+            push {entry} read_mem 1 pop 1 dup 1 lt push 0 eq assert error_id {FROM_START}
         );
-        let (len, f0) = (entry + 2, entry + 3);
+        // _ w c → _ w adv w c f2 f1 f0 z, z = [len = 0], adv = len + z
+        let words = triton_asm!(
+            dup 1 swap 1 push {entry + 5} read_mem 4 pop 1
+            dup 0 push 0 eq dup 1 dup 1 add place 7 swap 1 pop 1
+        );
+        // first = z·c + (1 − z)·f0; the three words at w
         let write = triton_asm!(
-            {&load(entry + 5)} {&load(entry + 4)} {&load(len)}
-            push 0 eq dup 0 {&load(c)} mul swap 1
-            {&not()}
-            {&load(f0)} mul add
-            {&load(folded)} {&load(count)} add addi 1 write_mem 3 pop 1
-            {&load(len)} dup 0 push 0 eq add {&load(count)} add {&store(count)}
+            dup 0 pick 5 mul swap 1 push 0 eq pick 2 mul add
+            pick 3 write_mem 3 pop 1
         );
-        triton_asm!({self.label()}: {&open} {&in_range} {&write} return)
+        triton_asm!({self.label()}: {&open} {&in_range} {&words} {&write} return)
     }
 
     #[cfg(test)]
@@ -105,7 +101,7 @@ mod tests {
 
     fn lookup() -> FoldLookup {
         let t = FoldTable::get();
-        FoldLookup { c: 100, entry: 110, folded: 101, count: 102, depth: t.depth(), root: t.root() }
+        FoldLookup { entry: 110, depth: t.depth(), root: t.root() }
     }
 
     /// The secret input for `entry` at `node` with `auth`, as the witness
@@ -114,15 +110,16 @@ mod tests {
         NonDeterminism::new(entry.opening_tokens(node)).with_digests(auth.to_vec()).with_ram(ram)
     }
 
-    /// Runs the lookup of `c` with `entry` (node, auth) after `done`
-    /// folded characters; the RAM after it.
-    fn run(c: char, entry: &FoldEntry, node: u64, auth: &[Digest], done: u64) -> Result<Ram, String> {
-        let s = lookup();
-        let ram: Ram = [(b(s.c), b(u64::from(c))), (b(s.folded), b(BUFFER)), (b(s.count), b(done))].into();
-        call_with_ram(&s, &[], secret(entry, node, auth, ram)).map(|(_, ram)| ram)
+    /// Runs the lookup of `c` with `entry` (node, auth), writing at
+    /// `BUFFER + done`; the RAM after it and the advance.
+    fn run(c: char, entry: &FoldEntry, node: u64, auth: &[Digest], done: u64) -> Result<(Ram, u64), String> {
+        let args = [b(BUFFER + done), b(u64::from(c))];
+        let (out, ram) = call_with_ram(&lookup(), &args, secret(entry, node, auth, Ram::new()))?;
+        assert_eq!(out[0], b(BUFFER + done), "the write pointer stays");
+        Ok((ram, out[1].value()))
     }
 
-    fn honest(c: char) -> Result<Ram, String> {
+    fn honest(c: char) -> Result<(Ram, u64), String> {
         let (entry, node, auth) = FoldTable::get().lookup(u32::from(c));
         run(c, entry, node, &auth, 2)
     }
@@ -130,12 +127,12 @@ mod tests {
     #[test]
     fn non_ascii_characters_fold_as_the_reference() {
         for c in ['ß', 'Σ', 'σ', 'é', 'É', '中', 'ﬃ', 'İ', 'Ω', '\u{10FFFF}'] {
-            let ram = honest(c).unwrap_or_else(|e| panic!("{c}: {e}"));
+            let (ram, adv) = honest(c).unwrap_or_else(|e| panic!("{c}: {e}"));
             let expected: Vec<u64> = zkpass_query::fold::fold_char(c).into_iter().map(u64::from).collect();
             let written: Vec<u64> =
-                (0..expected.len() as u64).map(|i| ram.get(&b(BUFFER + 3 + i)).map_or(0, |v| v.value())).collect();
+                (0..expected.len() as u64).map(|i| ram.get(&b(BUFFER + 2 + i)).map_or(0, |v| v.value())).collect();
             assert_eq!(written, expected, "{c}");
-            assert_eq!(ram[&b(lookup().count)], b(2 + expected.len() as u64), "{c}");
+            assert_eq!(adv, expected.len() as u64, "{c}");
         }
     }
 
