@@ -68,18 +68,13 @@ impl Builder<'_> {
         }
     }
 
-    /// A privacy marker's status: the parent's opening, `present`, then the
-    /// marker's opening or the parent's field names.
+    /// A privacy marker's status: `present`, then the marker's opening
+    /// when it is.
     fn marker(&mut self, marker: &ResolvedPath) -> Result<(), ZkvmError> {
-        let mut parent = marker.clone();
-        parent.segments.pop();
-        let parent_value = self.open(&parent, false)?.clone();
         let present = self.data.lookup(marker).is_some();
         self.out.tokens.push(BFieldElement::new(u64::from(present)));
         if present {
             self.open(marker, false)?;
-        } else if let Json::Object(fields) = &parent_value {
-            self.field_names(fields);
         }
         Ok(())
     }

@@ -193,6 +193,26 @@ fn a_reached_value_cannot_be_claimed_absent() {
 }
 
 #[test]
+fn a_present_privacy_marker_cannot_be_claimed_absent() {
+    // the marker's status is one token after the value's opening: present,
+    // then the marker's opening; claiming it absent makes the value private
+    let query = r#"[{"output": {"name": {"dvar": "name"}}}]"#;
+    let data = UserData::single(json!({"name": "Ann", "_name_zkpass_public_": true}));
+    let mut exec = prepare(query, &data).unwrap();
+    assert!(Triton::default().run(&exec).is_ok());
+    let at = exec.compiled.constants.len() + 11;
+    let tokens = &mut exec.non_determinism.individual_tokens;
+    assert_eq!(tokens[at].value(), 1, "the marker is present");
+    tokens.truncate(at);
+    tokens.push(BFieldElement::new(0));
+    let err = Triton::default().run(&exec).unwrap_err();
+    assert!(
+        matches!(&err, ZkvmError::Query(e) if matches!(e.kind, zkpass_query::QueryErrorKind::Privacy { .. })),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_variable_built_in_place_may_read_itself() {
     // without a path condition an operator builds its value in the
     // variable's own slot, after reading its operands from it

@@ -91,9 +91,9 @@ pub enum WitnessItem {
         /// [`WitnessItem::OptionalValue`] (its deepest present prefix).
         optional: bool,
     },
-    /// The status of the privacy marker at `marker`: its parent's opening,
-    /// whether the marker is present, then the marker's opening — or, if
-    /// absent below an object, the object's field names.
+    /// The status of the privacy marker at `marker`: whether the marker
+    /// is present, then, when it is, its opening. An absent marker counts
+    /// as not public, so its absence needs no proof.
     Marker {
         /// The marker path.
         marker: ResolvedPath,

@@ -654,31 +654,6 @@ impl Gen {
         });
     }
 
-    /// Asserts that `seg` is not a child of the value in slot `t`.
-    pub(super) fn prove_absent(&mut self, t: u64, seg: &Segment) {
-        match seg {
-            Segment::Index(i) if *i > u64::from(u32::MAX) => {
-                // no committed array is that long (at most 2^20 leaves)
-            }
-            Segment::Index(i) => {
-                // an array with i < len would hold it
-                self.is_type(t, tag::ARRAY);
-                self.load(t + 1);
-                let _ = writeln!(self.code, "push {i} lt mul push 0 eq assert");
-            }
-            Segment::Field(name) => {
-                self.is_type(t, tag::OBJECT);
-                let name = field_digest(name);
-                self.when(|g| {
-                    g.copy_slot(t, g.fa_t);
-                    g.push_digest(&name);
-                    g.store_digest(g.rt.fa_name);
-                    g.call_field_absent();
-                });
-            }
-        }
-    }
-
     /// Calls the shared proof that the field named by `fa_name` is absent
     /// from the object in slot `fa_t`.
     fn call_field_absent(&mut self) {

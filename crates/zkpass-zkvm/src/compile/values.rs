@@ -73,64 +73,38 @@ impl Gen {
     }
 
     /// The status of a privacy marker (once): a cell holding 1 when the
-    /// marker is present and `true`. The marker's parent is opened; the
-    /// prover says whether the marker is present, and the program opens it
-    /// or proves it absent from the parent's committed field names.
+    /// marker is present and `true`. The prover says whether the marker is
+    /// present, and the program opens it when it is. A marker claimed
+    /// absent counts as not public, so the claim needs no proof: a false
+    /// one can only fail the privacy check.
     pub(super) fn marker_status(&mut self, marker: &ResolvedPath) -> u64 {
         if let Some(&c) = self.markers.get(marker) {
             return c;
         }
-        let rt = self.rt;
         self.witness.push(WitnessItem::Marker { marker: marker.clone() });
         let _ = writeln!(self.code, "// marker {marker}");
-        let mut parent = marker.clone();
-        let name = match parent.segments.pop() {
-            Some(Segment::Field(n)) => n,
-            _ => String::new(),
-        };
-        let p = self.alloc();
-        self.open_scalar_static(p, &parent);
         let ok = self.cell();
-        self.push(self.root_of(&marker.tag));
-        self.store(rt.os_root);
-        self.push_digest(&path_digest(&marker.segments));
-        self.store_digest(rt.os_path);
-        self.marker_from(p, &name, ok);
-        self.markers.insert(marker.clone(), ok);
+        let marker = marker.clone();
+        self.marker_check(ok, |g, m| g.open_scalar_static(m, &marker));
+        self.markers.insert(marker, ok);
         ok
     }
 
-    /// With the parent object in slot `p` and the marker's path digest in
-    /// `os_path`: divines `present`, then opens the marker (ok = it is
-    /// `true`) or proves `name` absent from `p` (ok = 0); stores ok.
-    fn marker_from(&mut self, p: u64, name: &str, ok: u64) {
-        let rt = self.rt;
+    /// Divines whether a marker is present (a bit); when it is, `open`
+    /// opens it into a fresh slot, and `ok` ← it is the bool `true`; else
+    /// `ok` ← 0.
+    fn marker_check(&mut self, ok: u64, open: impl FnOnce(&mut Self, u64)) {
         let m = self.alloc();
-        let present = self.cell();
-        // present ∈ {0, 1}
-        self.emit("divine 1");
-        self.store(present);
-        self.load(present);
-        self.load(present);
-        self.emit("mul");
-        self.load(present);
-        self.emit("push -1 mul add push 0 eq assert");
         self.push(0);
         self.store(ok);
-        self.load(present);
+        self.emit("divine 1 dup 0 dup 0 dup 0 mul eq assert");
         self.when(|g| {
-            g.push(m);
-            g.store(rt.os_dest);
-            let _ = writeln!(g.code, "call {}", OPEN_SCALAR);
+            open(g, m);
             g.is_type(m, tag::BOOL);
             g.load(m + 1);
             g.emit("mul");
             g.store(ok);
         });
-        self.load(present);
-        self.not();
-        let seg = Segment::Field(name.to_string());
-        self.when(|g| g.prove_absent(p, &seg));
     }
 
     /// Opens the value at `path` (once), with an array's elements.
@@ -241,7 +215,7 @@ impl Gen {
         let markers = self.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
         self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers, optional });
         let _ = writeln!(self.code, "// projection {}", p.text);
-        let (result, arr, tmp, mark) = (self.alloc(), self.alloc(), self.alloc(), self.alloc());
+        let (result, arr, tmp) = (self.alloc(), self.alloc(), self.alloc());
         let (bad, len, buf, i, count, keep, pe) =
             (self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cells(5));
         let allpub = markers.then(|| self.cell());
@@ -336,18 +310,14 @@ impl Gen {
                 g.not_scalar_ind();
                 g.bump_by_top(bad);
                 if let (Some(a), Some(mr)) = (allpub, &marker_rest) {
-                    // the marker's parent: the element's object holding the field
-                    let (name, parent_rest) = match mr.split_last() {
-                        Some((Segment::Field(n), rest)) => (n.clone(), rest.to_vec()),
-                        _ => (String::new(), Vec::new()),
-                    };
-                    g.path_from(pe, &parent_rest);
-                    g.push(mark);
-                    g.store(rt.os_dest);
-                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    // the element's marker, at the element's path
                     g.path_from(pe, mr);
                     let ok = g.cell();
-                    g.marker_from(mark, &name, ok);
+                    g.marker_check(ok, |g, m| {
+                        g.push(m);
+                        g.store(rt.os_dest);
+                        let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    });
                     g.load(ok);
                     g.load(a);
                     g.emit("mul");
