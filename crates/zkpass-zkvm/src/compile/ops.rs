@@ -219,24 +219,44 @@ impl Gen {
     fn and_or(&mut self, is_and: bool, es: &[Expr], gate: Gate) -> Result<u64, ZkvmError> {
         // Short-circuit: operand i is *reached* only when every earlier
         // operand was true (and) / false (or); its checks run under that
-        // condition, as in the interpreter.
-        let mut slots = Vec::new();
-        let mut reach = gate;
+        // condition, as in the interpreter. The condition is computed only
+        // for an operand whose code reads it (one without checks does not).
+        let mut slots: Vec<u64> = Vec::new();
+        // the last condition computed, and the operand it is for
+        let mut last: (Gate, usize) = (gate, 0);
         for (i, x) in es.iter().enumerate() {
+            let reach = if i == 0 { gate } else { Some(self.cell()) };
+            let (code_mark, subs_mark) = (self.code.len(), self.subs.len());
             let known_bool = self.static_tag(x) == Some(tag::BOOL);
             let s = self.expr(x, reach)?;
             let op = if is_and { "and" } else { "or" };
             if !known_bool {
                 self.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
             }
-            slots.push(s);
-            if i + 1 < es.len() {
-                self.load(s + 1);
-                if !is_and {
-                    self.not();
+            if let (true, Some(g)) = (i > 0, reach) {
+                let load = format!("push {g} read_mem");
+                if self.code[code_mark..].contains(&load) || self.subs[subs_mark..].contains(&load) {
+                    // reach = the last condition computed · the operands
+                    // since (negated for or), before the operand's code
+                    let body = self.code.split_off(code_mark);
+                    if let Some(cell) = last.0 {
+                        self.load(cell);
+                    }
+                    for (k, &earlier) in slots[last.1..].iter().enumerate() {
+                        self.load(earlier + 1);
+                        if !is_and {
+                            self.not();
+                        }
+                        if k > 0 || last.0.is_some() {
+                            self.emit("mul");
+                        }
+                    }
+                    self.store(g);
+                    self.code.push_str(&body);
+                    last = (Some(g), i);
                 }
-                reach = Some(self.gate_and(reach));
             }
+            slots.push(s);
         }
         self.push(1);
         for s in slots {
