@@ -174,8 +174,12 @@ struct Gen {
     /// value is that source's raw data.
     taint: HashMap<String, BTreeMap<Raw, u64>>,
     /// Opened dvars: slot, the cell counting violations of the value
-    /// rules, the cell holding 1 when the path is missing.
-    opened: HashMap<ResolvedPath, (u64, u64, Option<u64>)>,
+    /// rules (none when checked at once), the cell holding 1 when the path
+    /// is missing (for a read under a path condition).
+    opened: HashMap<ResolvedPath, (u64, Option<u64>, Option<u64>)>,
+    /// Dvars already read without a path condition: present and readable
+    /// on every run that gets further, so later reads check nothing.
+    checked: HashSet<ResolvedPath>,
     /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.
@@ -324,6 +328,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         vars: HashMap::new(),
         taint: HashMap::new(),
         opened: HashMap::new(),
+        checked: HashSet::new(),
         markers: HashMap::new(),
         projections: HashMap::new(),
         witness: Vec::new(),

@@ -112,7 +112,7 @@ impl Gen {
     /// and, when the value may be missing, the cell holding 1 if it is.
     /// With `optional` (a first read under a path condition, which may be
     /// unreached) the path may be absent: the program then proves it absent.
-    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, u64, Option<u64>) {
+    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, Option<u64>, Option<u64>) {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
@@ -137,29 +137,49 @@ impl Gen {
             Some(missing)
         } else {
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
-            self.open_value_into(s, path, bad);
+            self.open_value_into(s, path, Some(bad));
             None
         };
-        self.opened.insert(path.clone(), (s, bad, missing));
-        (s, bad, missing)
+        self.opened.insert(path.clone(), (s, Some(bad), missing));
+        (s, Some(bad), missing)
     }
 
     /// Opens the value at `path` into the slot `s` ([`super::snippets::OpenValue`],
-    /// an array with its elements); `bad` ← the count of unreadable parts.
-    fn open_value_into(&mut self, s: u64, path: &ResolvedPath, bad: u64) {
+    /// an array with its elements); `bad`, when given, ← the count of
+    /// unreadable parts (else it stays in the runtime's cell).
+    fn open_value_into(&mut self, s: u64, path: &ResolvedPath, bad: Option<u64>) {
         // the cells ov_dest, ov_root, ov_path follow each other
         self.push_digest(&path_digest(&path.segments));
         self.push(self.root_of(&path.tag));
         self.push(s);
         self.call_defined(&FromStack { label: "zk_open_value_in", target: OPEN_VALUE, first: self.rt.ov_dest, n: 7 });
-        self.load(self.rt.ov_bad);
-        self.store(bad);
+        if let Some(bad) = bad {
+            self.load(self.rt.ov_bad);
+            self.store(bad);
+        }
     }
 
     /// A `dvar`: its slot, with the value rules asserted under `gate`.
     pub(super) fn dvar(&mut self, p: &DvarPath, gate: Gate) -> Result<u64, ZkvmError> {
         let r = self.resolve(p)?;
         let (s, bad) = match &p.projection {
+            None if self.checked.contains(&r) => return Ok(self.opened[&r].0),
+            None if gate.is_none() && !self.opened.contains_key(&r) => {
+                // the first read, and unconditional: checked at once, and
+                // never again (every later read comes after it)
+                let _ = writeln!(self.code, "// open {r}");
+                let s = self.alloc();
+                self.witness.push(WitnessItem::Open { path: r.clone(), expand: true });
+                self.open_value_into(s, &r, None);
+                self.load(self.rt.ov_bad);
+                self.assert_zero_under(
+                    None,
+                    K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
+                );
+                self.opened.insert(r.clone(), (s, None, None));
+                self.checked.insert(r);
+                return Ok(s);
+            }
             None => {
                 let (s, bad, missing) = self.open_value(&r, gate.is_some());
                 if let Some(missing) = missing {
@@ -174,14 +194,19 @@ impl Gen {
                     self.load(missing);
                     self.assert_zero_under(gate, K::MissingPath(r.to_string()));
                 }
-                (pr.slot, pr.bad)
+                (pr.slot, Some(pr.bad))
             }
         };
-        self.load(bad);
-        self.assert_zero_under(
-            gate,
-            K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
-        );
+        if let Some(bad) = bad {
+            self.load(bad);
+            self.assert_zero_under(
+                gate,
+                K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
+            );
+        }
+        if gate.is_none() && p.projection.is_none() {
+            self.checked.insert(r);
+        }
         Ok(s)
     }
 
