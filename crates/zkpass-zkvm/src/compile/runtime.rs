@@ -31,11 +31,6 @@ pub(super) struct Runtime {
     pub ov_path: u64,
     /// `open_value`: how many elements are not readable scalars.
     pub ov_bad: u64,
-    /// `chars`: slot, length, chars address, folded address.
-    pub ch_slot: u64,
-    pub ch_n: u64,
-    pub ch_c: u64,
-    pub ch_f: u64,
     /// Fold lookup: the entry's six words.
     pub fl_e: u64,
     /// Shared operators: operand check (1 = fine), result, and the result
@@ -81,10 +76,6 @@ impl Runtime {
             ov_root: cells(1),
             ov_path: cells(5),
             ov_bad: cells(1),
-            ch_slot: cells(1),
-            ch_n: cells(1),
-            ch_c: cells(1),
-            ch_f: cells(1),
             fl_e: cells(6),
             ok: cells(1),
             res: cells(1),
@@ -187,8 +178,7 @@ impl Gen {
     /// slot, folds them if the query needs it, and points the slot at `n`.
     fn emit_chars(&mut self, need_fold: bool) {
         let rt = self.rt;
-        let cells =
-            CharsCells { hp: rt.hp, dest: rt.os_dest, slot: rt.ch_slot, n: rt.ch_n, chars: rt.ch_c, folded: rt.ch_f };
+        let cells = CharsCells { hp: rt.hp, dest: rt.os_dest };
         self.define_once(&VarlenDigest);
         self.define_once(&DivineWords);
         self.define(&Chars { cells, fold: need_fold });

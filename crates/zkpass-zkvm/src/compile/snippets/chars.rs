@@ -3,9 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{
-    load, store, store_at, DivineWords, FoldAscii, FoldLookup, Snippet as _, StackEffect, Subroutine, VarlenDigest,
-};
+use super::{load, store, DivineWords, FoldAscii, FoldLookup, Snippet as _, StackEffect, Subroutine, VarlenDigest};
 
 /// The cells [`Chars`] works on.
 #[derive(Debug, Clone, Copy)]
@@ -15,14 +13,6 @@ pub(in crate::compile) struct CharsCells {
     /// The cell holding the string slot's address (as `open_scalar`
     /// leaves it).
     pub dest: u64,
-    /// Scratch: the slot's address.
-    pub slot: u64,
-    /// Scratch: the length `n`.
-    pub n: u64,
-    /// Scratch: the characters' address.
-    pub chars: u64,
-    /// Scratch: the folded buffer's address.
-    pub folded: u64,
 }
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -61,24 +51,24 @@ impl Subroutine for Chars {
         StackEffect { before: &[], after: &[], clobbers: 0 }
     }
 
-    /// The loops first, in the order they are entered, then the routine.
-    /// The loops keep their pointer and count on the stack.
+    /// The fold loop first (with folding), then the routine, which keeps
+    /// the slot's address, the length, the header and the characters'
+    /// address on the stack.
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let CharsCells { hp, dest, slot, n, chars, folded } = self.cells;
-        // slot+7 ← hp+1, [hp+1] ← n; _ → _ chars n
+        let CharsCells { hp, dest } = self.cells;
+        // _ → _ s n h c: slot+7 ← h+1, [h+1] ← n, c = h+2
         let header = triton_asm!(
-            {&load(dest)} dup 0 {&store(slot)}
-            addi 1 read_mem 1 pop 1 dup 0 {&store(n)}
-            {&load(hp)} addi 1 dup 0 {&store_at(slot, 7)}
-            dup 1 swap 1 write_mem 1 dup 0 {&store(chars)}
-            swap 1
+            {&load(dest)} dup 0 addi 1 read_mem 1 pop 1 {&load(hp)}
+            dup 0 addi 1 dup 3 addi 7 write_mem 1 pop 1
+            dup 1 dup 1 addi 1 write_mem 1
         );
-        let check = triton_asm!({&load(slot)} addi 6 {&load(chars)} {&load(n)} call {VarlenDigest.label()});
-        // [hp] ← the folded buffer's address (its length word)
-        let folded_buffer = triton_asm!(
-            {&load(chars)} {&load(n)} add addi 10 dup 0 {&store(folded)}
-            {&load(hp)} write_mem 1 pop 1
+        // the characters, checked against the slot's digest
+        let divine_and_check = triton_asm!(
+            dup 0 dup 3 call {DivineWords.label()} pop 2
+            dup 3 addi 6 dup 1 dup 4 call {VarlenDigest.label()}
         );
+        // _ s n h c → _ s n h c f: f = c + n + 10, [h] ← f
+        let folded_buffer = triton_asm!(dup 0 dup 3 add addi 10 dup 0 dup 3 write_mem 1 pop 1);
         // _ w p n → _ w' (p + n) 0: each character at p folded to w, ASCII
         // inline, the others by the table (if/else: the ASCII branch
         // leaves the advance 1 and a 0 that skips the table)
@@ -95,17 +85,17 @@ impl Subroutine for Chars {
                 pop 2 push 1 push 0
                 return
         );
-        // the folded length: mem[folded] = w' − (folded + 1)
+        // the folded length: [f] = w' − (f + 1)
         let fold_all = triton_asm!(
-            {&load(folded)} addi 1 {&load(chars)} {&load(n)} call {Self::FOLD_LOOP} pop 2
-            {&load(folded)} addi 1 push -1 mul add {&store_at(folded, 0)}
+            dup 0 addi 1 dup 2 dup 5 call {Self::FOLD_LOOP} pop 2
+            dup 1 addi 1 push -1 mul add dup 1 write_mem 1 pop 1
         );
-        let heap = triton_asm!({&load(n)} push 3 mul {&load(folded)} add addi 1 {&store(hp)});
+        // hp ← f + 3n + 1
+        let heap = triton_asm!(dup 3 push 3 mul add addi 1 {&store(hp)} pop 4);
         let (loops, fold_all) = if self.fold { (fold_loop, fold_all) } else { (Vec::new(), Vec::new()) };
         let routine = triton_asm!(
             {self.label()}:
-                {&header} call {DivineWords.label()} pop 2
-                {&check} {&folded_buffer} {&fold_all} {&heap}
+                {&header} {&divine_and_check} {&folded_buffer} {&fold_all} {&heap}
                 return
         );
         [loops, routine].concat()
@@ -132,7 +122,7 @@ mod tests {
     use crate::encoding::{chars, value_slot};
     use crate::fold_table::FoldTable;
 
-    const CELLS: CharsCells = CharsCells { hp: 100, dest: 101, slot: 102, n: 103, chars: 104, folded: 107 };
+    const CELLS: CharsCells = CharsCells { hp: 100, dest: 101 };
     const HEAP: u64 = 10_000;
     const SLOT: u64 = 500;
 
