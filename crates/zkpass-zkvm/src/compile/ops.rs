@@ -427,13 +427,19 @@ impl Gen {
     /// Pushes whether two strings are equal after case folding
     /// ([`TextsEqual`] on their folded texts).
     fn folded_equal(&mut self, x: u64, y: u64) {
-        let iss = self.both_strings(x, y);
+        // both strings, kept on the stack: ok ← ok · both
+        self.is_type(x, tag::STR);
+        self.is_type(y, tag::STR);
+        self.emit("mul dup 0");
+        self.load(self.rt.ok);
+        self.emit("mul");
+        self.store(self.rt.ok);
         for s in [x, y] {
             // the folded header: mem[word 7 − 1]
             self.load(s + 7);
             self.emit("addi -1 read_mem 1 pop 1");
         }
-        self.load(iss);
+        self.emit("pick 2");
         self.call_defined(&TextsEqual);
     }
 
