@@ -213,6 +213,12 @@ fn a_present_privacy_marker_cannot_be_claimed_absent() {
 }
 
 #[test]
+fn empty_and_or_are_true_and_false() {
+    let query = r#"[{"output": {"a": {"and": []}}}, {"output": {"o": {"or": []}}}]"#;
+    assert_eq!(run(query, json!({})).0, json!({"a": true, "o": false}));
+}
+
+#[test]
 fn a_variable_built_in_place_may_read_itself() {
     // without a path condition an operator builds its value in the
     // variable's own slot, after reading its operands from it

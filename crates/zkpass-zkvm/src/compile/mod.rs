@@ -215,6 +215,9 @@ struct Gen {
     /// Where the expression being compiled builds its value, when it
     /// builds a new slot ([`Gen::expr_into`]).
     result_slot: Option<u64>,
+    /// Whether the query has a date operator (which reads the evaluation
+    /// date).
+    uses_dates: bool,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -287,7 +290,7 @@ fn carried_dvars(e: &Expr, out: &mut HashSet<String>) {
 pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmError> {
     let mut tags = tags.to_vec();
     tags.sort();
-    let (mut need_chars, mut need_fold) = (false, false);
+    let (mut need_chars, mut need_fold, mut uses_dates) = (false, false, false);
     let mut raw_dvars = HashSet::new();
     // string literals whose characters a program may read: operands of
     // character operators and dates, and values of variables
@@ -304,6 +307,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
             }
             Expr::Date { date, .. } => {
                 need_chars = true;
+                uses_dates = true;
                 vec![date]
             }
             Expr::Lit(_) if top => vec![e],
@@ -351,6 +355,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         constants: Vec::new(),
         var_tags: HashMap::new(),
         result_slot: None,
+        uses_dates,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -393,15 +398,19 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
 impl Gen {
     fn prologue(&mut self, query: &Query) {
         let _ = writeln!(self.code, "// {}\npush {} pop 1", crate::ENGINE_VERSION, version_tag());
-        let _ = writeln!(self.code, "read_io 3 push {DATE} write_mem 3 pop 1");
+        // every public input word is read (Triton VM binds the claim's input
+        // to the words read); the evaluation date is kept only when a date
+        // operator uses it, the DVR digest is not used by the program
+        if self.uses_dates {
+            let _ = writeln!(self.code, "read_io 3 push {DATE} write_mem 3 pop 1");
+        } else {
+            self.emit("read_io 3 pop 3");
+        }
         self.emit("read_io 5 pop 5 read_io 3 pop 3");
         for k in 0..self.tags.len() as u64 {
+            // root (5 words), then the depth at +5
             let root = DOCS + 8 * k;
-            let _ = writeln!(
-                self.code,
-                "read_io 5 push {root} write_mem 5 pop 1 read_io 1 push {} write_mem 1 pop 1",
-                root + 5
-            );
+            let _ = writeln!(self.code, "read_io 5 push {root} write_mem 5 read_io 1 swap 1 write_mem 1 pop 1");
         }
         self.push(HEAP);
         self.store(self.rt.hp);

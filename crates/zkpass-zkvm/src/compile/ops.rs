@@ -258,13 +258,18 @@ impl Gen {
             }
             slots.push(s);
         }
-        self.push(1);
-        for s in slots {
+        if slots.is_empty() {
+            // and [] is true, or [] is false
+            self.push(1);
+        }
+        for (k, s) in slots.into_iter().enumerate() {
             self.load(s + 1);
             if !is_and {
                 self.not();
             }
-            self.emit("mul");
+            if k > 0 {
+                self.emit("mul");
+            }
         }
         if !is_and {
             self.not();

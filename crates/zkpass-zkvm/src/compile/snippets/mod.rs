@@ -101,11 +101,6 @@ fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!({&load(cell)} add {&store(cell)})
 }
 
-/// `BEFORE: _ w` / `AFTER: _`: pops `w` into `mem[mem[cell] + offset]`.
-fn store_at(cell: u64, offset: u64) -> Vec<LabelledInstruction> {
-    triton_vm::prelude::triton_asm!({&load(cell)} addi {offset} write_mem 1 pop 1)
-}
-
 /// `for counter in 0..mem[count] { body }` as the looping subroutine
 /// `label`: its definition, and the call that starts it.
 fn repeat(

@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{load, store_at, MerkleWalk, StackEffect, Subroutine};
+use super::{load, MerkleWalk, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells and the secret input.
@@ -48,11 +48,12 @@ impl Subroutine for OpenScalar {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { dest, root, path, chars } = *self;
+        // the slot and a zero pointer (word 7) at mem[dest]
         let leaf = triton_asm!(
             {&load(root)} addi 5 read_mem 1 pop 1
             divine 1 divine 3 divine 5 divine 2
-            dup 6 dup 6 dup 6 dup 6 dup 6 dup 6 dup 6
-            {&load(dest)} write_mem 5 write_mem 2 pop 1
+            push 0 dup 7 dup 7 dup 7 dup 7 dup 7 dup 7 dup 7
+            {&load(dest)} write_mem 5 write_mem 3 pop 1
             hash
             push {path + 4} read_mem 5 pop 1
             hash
@@ -62,7 +63,6 @@ impl Subroutine for OpenScalar {
             {&load(root)} addi 4 read_mem 5 pop 1
             assert_vector pop 5
             push 1 eq assert pop 1
-            push 0 {&store_at(dest, 7)}
         );
         let strings = match chars {
             Some(label) => triton_asm!({&load(dest)} addi 0 read_mem 1 pop 1 push {tag::STR} eq skiz call {label}),

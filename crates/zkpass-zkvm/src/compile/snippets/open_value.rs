@@ -32,12 +32,13 @@ impl Subroutine for OpenValue {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let (e, o) = (self.expand, self.expand.open);
+        // the seven argument cells (destination, record, path digest) of
+        // each follow each other: one block copy
+        debug_assert!(e.root == e.dest + 1 && e.path == e.dest + 2 && o.root == o.dest + 1 && o.path == o.dest + 2);
         triton_asm!(
             {self.label()}:
-                {&load(e.dest)} {&store(o.dest)}
-                {&load(e.root)} {&store(o.root)}
-                push {e.path + 4} read_mem 5 pop 1
-                push {o.path} write_mem 5 pop 1
+                push {e.dest + 6} read_mem 5 read_mem 2 pop 1
+                push {o.dest} write_mem 5 write_mem 2 pop 1
                 call {OpenScalar::LABEL}
                 call {Expand::LABEL}
                 return
