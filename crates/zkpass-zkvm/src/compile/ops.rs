@@ -129,7 +129,6 @@ impl Gen {
                 for (k, (a, b)) in [(v, lo), (hi, v)].into_iter().enumerate() {
                     self.shared_cmp(CmpOp::Lt, None, a, b);
                     self.assert_ok(gate, type_error("between", "an operand is not int"));
-                    self.load(self.rt.res);
                     self.not();
                     if k == 0 {
                         self.store(low_ok);
@@ -202,7 +201,6 @@ impl Gen {
                 let mode = (!static_scalar(left) || !static_scalar(right)).then_some(*mode);
                 self.shared_cmp(*op, mode, x, y);
                 self.assert_ok(gate, type_error(op.symbol(), "the operand types do not fit the operator"));
-                self.load(self.rt.res);
                 Ok(self.store_bool())
             }
         }
@@ -279,7 +277,7 @@ impl Gen {
 
     /// Runs `op` on the slots `x`, `y` through shared subroutines: with
     /// `mode`, element-wise when a side is an array at run time; without,
-    /// on two scalars. Leaves the result in `res` and the operand check in
+    /// on two scalars. Stack `[]` → `[result]`; the operand check is left in
     /// `ok`.
     fn shared_cmp(&mut self, op: CmpOp, mode: Option<ArrayMode>, x: u64, y: u64) {
         let rt = self.rt;
@@ -297,7 +295,6 @@ impl Gen {
                 self.call_defined(&entry);
                 self.call_scalar(op);
                 self.load(rt.res_e);
-                self.store(rt.res);
             }
             Some(m) => {
                 self.push(u64::from(m == ArrayMode::All));
@@ -390,7 +387,6 @@ impl Gen {
             ok: rt.ok,
             mode: rt.mode,
             res_e: rt.res_e,
-            res: rt.res,
             ops,
             loop_label,
         });

@@ -33,10 +33,9 @@ pub(super) struct Runtime {
     pub ov_bad: u64,
     /// Fold lookup: the entry's six words.
     pub fl_e: u64,
-    /// Shared operators: operand check (1 = fine), result, and the result
-    /// cells of dates and arithmetic.
+    /// Shared operators: operand check (1 = fine), and the result cells of
+    /// dates and arithmetic.
     pub ok: u64,
-    pub res: u64,
     pub out_hi: u64,
     pub out_lo: u64,
     pub out2_hi: u64,
@@ -78,7 +77,6 @@ impl Runtime {
             ov_bad: cells(1),
             fl_e: cells(6),
             ok: cells(1),
-            res: cells(1),
             out_hi: cells(1),
             out_lo: cells(1),
             out2_hi: cells(1),

@@ -6,14 +6,14 @@ use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use super::{load, not, store, StackEffect, Subroutine};
 use crate::encoding::tag;
 
-/// `BEFORE: _ mode op x y` / `AFTER: _`: compares the value slots at the
+/// `BEFORE: _ mode op x y` / `AFTER: _ result`: compares the value slots at the
 /// addresses `x` and `y` element by element, where one side may be an
 /// array (a scalar is an array of one; both arrays is a type error:
 /// `mem[ok]` ← 0 and no element is compared; otherwise `mem[ok]` starts
 /// at 1). For each pair it copies the two elements to the slots `cur`,
 /// calls the scalar operator the program chose (`ops[i].1` when `op ==
 /// ops[i].0`), which leaves 0 or 1 in `mem[res_e]` and may clear
-/// `mem[ok]`, and counts the ones. Then `mem[res]` ← `count ≠ 0` when
+/// `mem[ok]`, and counts the ones. The result is `count ≠ 0` when
 /// `mode` is 0 (`any`), or `count == n` when it is 1 (`all`); `mode` is
 /// kept in `mem[mode]`.
 ///
@@ -31,8 +31,6 @@ pub(in crate::compile) struct Elementwise {
     pub mode: u64,
     /// The cell the scalar operators leave their result in.
     pub res_e: u64,
-    /// The cell the combined result goes to.
-    pub res: u64,
     /// The operators: dispatch key and the label of their scalar routine.
     pub ops: Vec<(u8, String)>,
     /// The label of the loop over the pairs.
@@ -54,11 +52,11 @@ impl Subroutine for Elementwise {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        StackEffect { before: &["mode", "op", "x", "y"], after: &[], clobbers: 0 }
+        StackEffect { before: &["mode", "op", "x", "y"], after: &["result"], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { cur, ok, mode, res_e, res, .. } = *self;
+        let Self { cur, ok, mode, res_e, .. } = *self;
         let side = triton_asm!(
             {Self::SIDE}:
                 dup 0 read_mem 1 pop 1 push {tag::ARRAY} eq
@@ -103,7 +101,7 @@ impl Subroutine for Elementwise {
         let combine = triton_asm!(
             swap 5 pop 5
             dup 0 push 0 eq {&not()} {&load(mode)} {&not()} mul
-            place 2 eq {&load(mode)} mul add {&store(res)} pop 1
+            place 2 eq {&load(mode)} mul add swap 1 pop 1
         );
         let routine = triton_asm!(
             {Self::LABEL}:
@@ -136,7 +134,6 @@ pub(super) mod tests {
     const OK: u64 = 10;
     const MODE: u64 = 12;
     const RES_E: u64 = 13;
-    const RES: u64 = 14;
 
     /// Two stand-in scalar operators on the elements' word 1: `==` (key
     /// 0) and `<` (key 1).
@@ -154,7 +151,6 @@ pub(super) mod tests {
             ok: OK,
             mode: MODE,
             res_e: RES_E,
-            res: RES,
             ops: vec![(0, "scalar_eq".into()), (1, "scalar_lt".into())],
             loop_label: "each_pair".into(),
         }
@@ -187,9 +183,9 @@ pub(super) mod tests {
             }
         }
         let args = [b(u64::from(all)), b(key), b(X), b(Y)];
-        let (_, after) = call_with_ram(&routine(), &args, NonDeterminism::default().with_ram(ram)).unwrap();
+        let (out, after) = call_with_ram(&routine(), &args, NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).map_or(0, |v| v.value());
-        (word(RES), word(OK))
+        (out[0].value(), word(OK))
     }
 
     /// The reference: the operator on each pair, combined.
