@@ -74,7 +74,8 @@ pub struct CostEstimate {
 pub fn predict(rows: usize, stark: StarkParameters) -> (f64, u64, u64) {
     let k = rows as f64 / 1024.0;
     let f = f64::from(stark.fri_expansion_factor);
-    let seconds = REFERENCE_SECONDS_PER_1K_ROWS * k * (4.0 + f) / 8.0;
+    // to a tenth of a second: the fit is no finer
+    let seconds = (REFERENCE_SECONDS_PER_1K_ROWS * k * (4.0 + f) / 8.0 * 10.0).round() / 10.0;
     let expansion = f.max(4.0) / 4.0;
     let mib = |per_1k: f64| (BASE_MIB + per_1k * k * expansion).round() as u64;
     (seconds, mib(REFERENCE_MIB_PER_1K_ROWS_CACHED), mib(REFERENCE_MIB_PER_1K_ROWS_UNCACHED))
