@@ -285,13 +285,7 @@ impl Gen {
             None => {
                 self.push(x);
                 self.push(y);
-                let entry = SlotsFromStack {
-                    label: "zk_cur_in",
-                    target: None,
-                    first: self.curx,
-                    args: (0, 0),
-                    ok: Some(rt.ok),
-                };
+                let entry = SlotsFromStack { label: "zk_cur_in", first: self.curx, ok: rt.ok };
                 self.call_defined(&entry);
                 self.call_scalar(op);
                 self.load(rt.res_e);

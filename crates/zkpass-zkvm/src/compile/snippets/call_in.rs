@@ -59,23 +59,18 @@ impl Subroutine for FromStack {
     }
 }
 
-/// `BEFORE: _ a_{n−1} … a_0 x y` / `AFTER: _` (and what `target`
-/// leaves): copies the 8-word value slots at the addresses `x` and `y` to
-/// the slots `first` and `first + 8`, stores the `n` words below them at
-/// the cells `args` (`a_k` at `args.0 + k`, `n = args.1`), sets the cell
-/// `ok` to 1 when one is given, and calls `target`, if any.
+/// `BEFORE: _ x y` / `AFTER: _`: copies the 8-word value slots at the
+/// addresses `x` and `y` to the slots `first` and `first + 8` (the
+/// operands of a routine that reads fixed slots), and sets the cell `ok`
+/// to 1 (its operand check).
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct SlotsFromStack {
-    /// The entry point's label.
+    /// The routine's label.
     pub label: &'static str,
-    /// The routine called, if any.
-    pub target: Option<&'static str>,
     /// Where the slot at `x` is copied; `y`'s goes to `first + 8`.
     pub first: u64,
-    /// The first cell and the number of the further arguments.
-    pub args: (u64, usize),
-    /// A cell set to 1 (a routine's operand check), if any.
-    pub ok: Option<u64>,
+    /// The operand-check cell set to 1.
+    pub ok: u64,
 }
 
 /// `BEFORE: _ s` / `AFTER: _`: copies the 8 words at the address `s` to `dst`.
@@ -89,35 +84,17 @@ impl Subroutine for SlotsFromStack {
     }
 
     fn stack_effect(&self) -> StackEffect {
-        const NAMES: [&str; 12] = ["a9", "a8", "a7", "a6", "a5", "a4", "a3", "a2", "a1", "a0", "x", "y"];
-        StackEffect { before: &NAMES[NAMES.len() - 2 - self.args.1.min(10)..], after: &[], clobbers: 0 }
+        StackEffect { before: &["x", "y"], after: &[], clobbers: 0 }
     }
 
     fn definition(&self) -> Vec<LabelledInstruction> {
-        let Self { label, target, first, args: (cells, n), ok } = *self;
-        let store_args = match n {
-            0 => Vec::new(),
-            n => triton_asm!(push {cells} {&write_words(n)} pop 1),
-        };
-        let set_ok = match ok {
-            Some(cell) => triton_asm!(push 1 push {cell} write_mem 1 pop 1),
-            None => Vec::new(),
-        };
-        let call = match target {
-            Some(target) => triton_asm!(call { target }),
-            None => Vec::new(),
-        };
+        let Self { label, first, ok } = *self;
         triton_asm!(
             {label}:
                 {&copy_slot_from(first + 8)} {&copy_slot_from(first)}
-                {&store_args} {&set_ok} {&call}
+                push 1 push {ok} write_mem 1 pop 1
                 return
         )
-    }
-
-    #[cfg(test)]
-    fn dependencies(&self) -> Vec<LabelledInstruction> {
-        self.target.map(|t| triton_asm!({t}: return)).unwrap_or_default()
     }
 }
 
@@ -239,11 +216,8 @@ mod tests {
             ram.insert(b(600 + k), b(20 + k));
         }
         ram.insert(b(900), b(0));
-        let entry =
-            SlotsFromStack { label: "zk_in", target: Some("zk_target"), first: 700, args: (800, 2), ok: Some(900) };
-        let (_, after) =
-            call_with_ram(&entry, &[b(31), b(30), b(500), b(600)], NonDeterminism::default().with_ram(ram)).unwrap();
-        assert_eq!((word(&after, 800), word(&after, 801), word(&after, 802)), (30, 31, 0));
+        let entry = SlotsFromStack { label: "zk_in", first: 700, ok: 900 };
+        let (_, after) = call_with_ram(&entry, &[b(500), b(600)], NonDeterminism::default().with_ram(ram)).unwrap();
         for k in 0..8 {
             assert_eq!(word(&after, 700 + k), 10 + k);
             assert_eq!(word(&after, 708 + k), 20 + k);
