@@ -92,6 +92,17 @@ impl Gen {
         self.store(cell);
     }
 
+    /// Writes the constants `words` to the cells from `addr` on, five at a
+    /// time.
+    pub(super) fn write_cells(&mut self, addr: u64, words: &[u64]) {
+        for (k, chunk) in words.chunks(5).enumerate() {
+            for w in chunk.iter().rev() {
+                self.push(*w);
+            }
+            let _ = writeln!(self.code, "push {} write_mem {} pop 1", addr + 5 * k as u64, chunk.len());
+        }
+    }
+
     /// Writes `words` zeros from `addr`.
     pub(super) fn zero(&mut self, addr: u64, words: u64) {
         let mut a = addr;

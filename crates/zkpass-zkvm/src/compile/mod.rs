@@ -218,6 +218,8 @@ struct Gen {
     /// Whether the query has a date operator (which reads the evaluation
     /// date).
     uses_dates: bool,
+    /// The six cells of the date routine's format layout, once allocated.
+    date_layout: Option<u64>,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -356,6 +358,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         var_tags: HashMap::new(),
         result_slot: None,
         uses_dates,
+        date_layout: None,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {

@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Segment};
+use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K, Segment};
 
 use super::memory::DATE;
 use super::snippets::{
-    Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan, SignedMul64,
-    SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
+    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan,
+    SignedMul64, SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -184,9 +184,21 @@ impl Gen {
                 };
                 let fail = K::InvalidDate { path, format: format.name() };
                 self.copy_slot(s, self.opx);
+                // one date routine; per format an entry that sets its layout
                 let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
-                let format = *format;
-                self.call_shared(&name, |g| g.date(format));
+                let words = layout_words(*format);
+                let layout = match self.date_layout {
+                    Some(cells) => cells,
+                    None => {
+                        let cells = self.cells(6);
+                        self.date_layout = Some(cells);
+                        cells
+                    }
+                };
+                self.call_shared(&name, |g| {
+                    g.write_cells(layout, &words);
+                    g.call_shared("zk_date", |g| g.date(layout));
+                });
                 self.assert_ok(gate, fail);
                 let (hi, lo) = match func {
                     DateFn::Age => (self.rt.out_hi, self.rt.out_lo),
@@ -450,16 +462,17 @@ impl Gen {
         self.inline(&Contains { x, y, hx, hy, iss, cells, loops });
     }
 
-    /// On the operand slot: parses and validates the date string (validity
-    /// in `ok`), then leaves `get_age` in `out_hi/out_lo` and
-    /// `get_day_diff` in `out2_hi/out2_lo`.
-    fn date(&mut self, format: DateFormat) {
+    /// On the operand slot: parses and validates the date string in the
+    /// format whose layout is in the six cells from `layout` (validity in
+    /// `ok`), then leaves `get_age` in `out_hi/out_lo` and `get_day_diff`
+    /// in `out2_hi/out2_lo`.
+    fn date(&mut self, layout: u64) {
         let s = self.opx;
         let ok = self.cell();
         let (d, m, y) = (self.cell(), self.cell(), self.cell());
         let (leap, dim) = (self.cell(), self.cell());
         let valid = self.rt.ok;
-        self.inline(&ParseDate { s, format, ok, d, m, y, leap, dim, valid });
+        self.inline(&ParseDate { s, layout, ok, d, m, y, leap, dim, valid });
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
         // day difference: days(evaluation date) − days(date)
         for cells in [[ey, em, ed], [y, m, d]] {

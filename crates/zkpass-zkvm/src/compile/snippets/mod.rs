@@ -50,7 +50,7 @@ pub(super) use merkle_walk::MerkleWalk;
 pub(super) use open_scalar::OpenScalar;
 pub(super) use open_value::{OpenOptional, OpenValue};
 pub(super) use output_digest::OutputDigest;
-pub(super) use parse_date::ParseDate;
+pub(super) use parse_date::{layout_words, ParseDate};
 pub(super) use select::Select;
 pub(super) use slots_equal::SlotsEqual;
 pub(super) use texts_equal::TextsEqual;

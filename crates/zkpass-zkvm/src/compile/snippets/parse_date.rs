@@ -7,7 +7,8 @@ use super::{load, not, store, Snippet, StackEffect, Subroutine};
 use crate::encoding::tag;
 
 /// `BEFORE: _` / `AFTER: _`, on RAM cells: reads the string in value slot
-/// `s` as a date in `format` (docs/LANGUAGE.md, "Dates"): `mem[d]`,
+/// `s` as a date in the format whose layout is in the six cells from
+/// `layout` ([`layout_words`]; docs/LANGUAGE.md, "Dates"): `mem[d]`,
 /// `mem[m]`, `mem[y]` ← its day, month and year, and `mem[valid]` ← 1 when
 /// the value is a string of exactly 10 characters whose digit positions
 /// hold ASCII digits, whose separators are those of the format, and whose
@@ -22,8 +23,9 @@ use crate::encoding::tag;
 pub(in crate::compile) struct ParseDate {
     /// The value slot of the date string.
     pub s: u64,
-    /// The format.
-    pub format: DateFormat,
+    /// The first of six cells holding the format's layout: the positions
+    /// of the day, month, year and the two separators, and 1 for ISO.
+    pub layout: u64,
     /// Scratch: the validity so far.
     pub ok: u64,
     /// The day's cell.
@@ -71,20 +73,30 @@ impl Subroutine for DateDigit {
     }
 }
 
+/// The six layout words of `format` that [`ParseDate`] reads: the
+/// positions of the day, month and year, of the two separators, and 1 for
+/// ISO (whose separators must be `-`; the others' must be equal and one of
+/// [`SEPARATORS`]).
+pub(in crate::compile) fn layout_words(format: DateFormat) -> [u64; 6] {
+    let l = format.layout();
+    let iso = u64::from(format == DateFormat::Iso);
+    [l.day as u64, l.month as u64, l.year as u64, l.seps[0] as u64, l.seps[1] as u64, iso]
+}
+
 impl ParseDate {
-    /// `BEFORE: _` / `AFTER: _ p`: the address of the character at `pos`.
-    fn char_address(&self, pos: usize) -> Vec<LabelledInstruction> {
-        triton_asm!({&load(self.s + 7)} addi {pos as u64 + 1})
+    /// `BEFORE: _` / `AFTER: _ p`: the address of the character at the
+    /// position in layout word `k`.
+    fn char_address(&self, k: u64) -> Vec<LabelledInstruction> {
+        triton_asm!({&load(self.s + 7)} {&load(self.layout + k)} add addi 1)
     }
 
     /// `ok = is_string · (length == 10)`; then the three fields, digit by
     /// digit, each into its cell, and the validity so far into `mem[ok]`.
     fn read_fields(&self) -> Vec<LabelledInstruction> {
         let Self { s, ok, d, m, y, .. } = *self;
-        let layout = self.format.layout();
         let mut code = triton_asm!({&load(s)} push {tag::STR} eq {&load(s + 1)} push 10 eq mul);
-        for (at, len, cell) in [(layout.day, 2, d), (layout.month, 2, m), (layout.year, 4, y)] {
-            code.extend(triton_asm!(push 0 {&self.char_address(at)}));
+        for (k, len, cell) in [(0, 2, d), (1, 2, m), (2, 4, y)] {
+            code.extend(triton_asm!(push 0 {&self.char_address(k)}));
             for _ in 0..len {
                 code.extend(triton_asm!(call {DateDigit.label()}));
             }
@@ -94,23 +106,27 @@ impl ParseDate {
         code
     }
 
-    /// `BEFORE: _` / `AFTER: _ separators_ok`.
+    /// `BEFORE: _` / `AFTER: _ separators_ok`: ISO: both `-`; otherwise
+    /// equal and one of the separators (`Π (s0 − sep) == 0`).
     fn separators(&self) -> Vec<LabelledInstruction> {
-        let seps = self.format.layout().seps;
-        let char_at = |pos: usize| triton_asm!({&self.char_address(pos)} read_mem 1 pop 1);
-        let (s0, s1) = (char_at(seps[0]), char_at(seps[1]));
-        match self.format {
-            DateFormat::Iso => triton_asm!({&s0} push 45 eq {&s1} push 45 eq mul),
-            _ => {
-                // s0 == s1, and s0 one of the separators: Π (s0 − sep) == 0
-                let mut code = triton_asm!({&s0} dup 0 {&s1} eq push 1);
-                for sep in SEPARATORS {
-                    code.extend(triton_asm!(dup 2 push {-i64::from(sep)} add mul));
-                }
-                code.extend(triton_asm!(push 0 eq mul swap 1 pop 1));
-                code
-            }
+        let char_at = |k: u64| triton_asm!({&self.char_address(k)} read_mem 1 pop 1);
+        let (s0, s1) = (char_at(3), char_at(4));
+        // _ s0 s1
+        let mut code = triton_asm!({&s0} {&s1});
+        // iso = [s0 == '-'] · [s1 == '-']
+        code.extend(triton_asm!(dup 1 push 45 eq dup 1 push 45 eq mul));
+        // other = [s0 == s1] · [Π (s0 − sep) == 0]
+        code.extend(triton_asm!(dup 2 dup 2 eq push 1));
+        for sep in SEPARATORS {
+            code.extend(triton_asm!(dup 4 push {-i64::from(sep)} add mul));
         }
+        // _ s0 s1 iso other → the format's choice
+        code.extend(triton_asm!(
+            push 0 eq mul
+            {&load(self.layout + 5)} dup 0 {&not()} pick 2 mul place 2 mul add
+            swap 2 pop 2
+        ));
+        code
     }
 
     /// `BEFORE: _ ok` / `AFTER: _`: month in 1..=12, day in
@@ -168,11 +184,14 @@ mod tests {
     /// `Some((y, m, d))` when the snippet finds `text` a valid date.
     fn parse(format: DateFormat, text: &str, is_string: bool) -> Option<(u64, u64, u64)> {
         let b = BFieldElement::new;
-        let snippet = ParseDate { s: S, format, ok: 10, d: 60, m: 61, y: 62, leap: 63, dim: 64, valid: 65 };
+        let snippet = ParseDate { s: S, layout: 70, ok: 10, d: 60, m: 61, y: 62, leap: 63, dim: 64, valid: 65 };
         let kind = if is_string { tag::STR } else { tag::INT };
         let length = text.chars().count() as u64;
         let mut ram: Ram = [(b(S), b(kind)), (b(S + 1), b(length)), (b(S + 7), b(HEADER))].into();
         write_text(&mut ram, HEADER, text);
+        for (k, w) in layout_words(format).into_iter().enumerate() {
+            ram.insert(b(70 + k as u64), b(w));
+        }
         let (_, after) = run_with_ram(&snippet, &[], NonDeterminism::default().with_ram(ram)).unwrap();
         let word = |a: u64| after.get(&b(a)).map_or(0, |v| v.value());
         match word(65) {
