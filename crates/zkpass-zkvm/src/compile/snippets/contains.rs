@@ -2,7 +2,7 @@
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
-use super::{bump_by_top, load, not, repeat, store, Snippet, StackEffect};
+use super::{load, not, store, Snippet, StackEffect, Subroutine};
 
 /// `BEFORE: _` / `AFTER: _ found`: whether the string `y` occurs in the
 /// string `x`, as 0 or 1, and 0 unless `mem[iss]` (both are strings) is 1.
@@ -15,10 +15,9 @@ use super::{bump_by_top, load, not, repeat, store, Snippet, StackEffect};
 /// characters after committing to them, cannot pick a base that makes two
 /// windows collide: a false match has probability about `m/p` per window.
 ///
-/// The three loops (the needle's hash, the first window's hash, the
-/// sliding windows) are subroutines labelled `loops`. `cells` are scratch
-/// cells: `[n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k]`. Makes no
-/// assertion.
+/// The needle's hash and the first window's use the shared [`Horner`]; the
+/// sliding windows are the loop `loops[0]`, its state on the stack.
+/// `cells` are scratch: `[m, r, hn, rm1]`. Makes no assertion.
 #[derive(Debug, Clone)]
 pub(in crate::compile) struct Contains {
     /// The haystack's value slot.
@@ -32,53 +31,82 @@ pub(in crate::compile) struct Contains {
     /// The cell holding 1 when both values are strings.
     pub iss: u64,
     /// Scratch cells, see above.
-    pub cells: [u64; 11],
-    /// The labels of the three loops.
-    pub loops: [String; 3],
+    pub cells: [u64; 4],
+    /// The label of the sliding loop.
+    pub loops: [String; 1],
+}
+
+/// `BEFORE: _ r acc p n` / `AFTER: _ r acc' (p + n) 0`: the polynomial
+/// hash `acc' = (…(acc·r + mem[p])·r + …)·r + mem[p + n − 1]` (Horner).
+/// Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct Horner;
+
+impl Subroutine for Horner {
+    fn label(&self) -> &'static str {
+        "zk_horner"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &["r", "acc", "p", "n"], after: &["r", "acc'", "p'", "0"], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        triton_asm!(
+            {self.label()}:
+                dup 0 push 0 eq skiz return
+                addi -1 swap 1 read_mem 1 addi 2 place 2
+                // _ r acc (p+1) n' c → _ r (p+1) n' (acc·r + c)
+                pick 3 dup 4 mul add place 2
+                recurse
+        )
+    }
 }
 
 impl Contains {
     fn parts(&self) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
         let Self { x, y, hx, hy, iss, .. } = *self;
-        let [n, m, r, hn, hw, fits, wcount, mfit, rm1, found, k] = self.cells;
-        // H[k] of a string whose header address is in `h`
-        let char_at = |h: u64| triton_asm!({&load(h)} {&load(k)} add addi 1 read_mem 1 pop 1);
-        let mut code = Vec::new();
-        for (h, len) in [(hx, n), (hy, m)] {
-            code.extend(triton_asm!({&load(h)} addi 0 read_mem 1 pop 1 {&load(iss)} mul {&store(len)}));
-        }
-        code.extend(triton_asm!(
+        let [m, r, hn, rm1] = self.cells;
+        // _ → _ n, the haystack's length (0 unless both are strings);
+        // m and r into their cells
+        let mut code = triton_asm!(
+            {&load(hy)} read_mem 1 pop 1 {&load(iss)} mul {&store(m)}
             push {y + 6} read_mem 5 pop 1 push {x + 6} read_mem 5 pop 1 hash {&store(r)} pop 4
-            push 0 {&store(hn)}
-        ));
-        let (needle_loop, needle) =
-            repeat(&self.loops[0], m, k, &triton_asm!({&load(hn)} {&load(r)} mul {&char_at(hy)} add {&store(hn)}));
-        code.extend(needle);
-        code.extend(triton_asm!(
-            // fits = m <= n; windows = (n − m + 1)·fits; first window: m·fits
-            {&load(m)} {&load(n)} lt {&not()} {&store(fits)}
-            {&load(n)} {&load(m)} push -1 mul add addi 1 {&load(fits)} mul {&store(wcount)}
-            {&load(m)} {&load(fits)} mul {&store(mfit)}
-            push 0 {&store(hw)}
-        ));
-        let (window_loop, window) =
-            repeat(&self.loops[1], mfit, k, &triton_asm!({&load(hw)} {&load(r)} mul {&char_at(hx)} add {&store(hw)}));
-        code.extend(window);
-        code.extend(triton_asm!(
-            // r^(m−1), with exponent 0 when m = 0
-            {&load(m)} addi -1 {&load(m)} push 0 eq add {&load(r)} pow {&store(rm1)}
-            push 0 {&store(found)}
-        ));
-        let slide = triton_asm!(
-            {&load(hw)} {&load(hn)} eq {&bump_by_top(found)}
-            // hw ← (hw − H[k]·r^(m−1))·r + H[k+m]
-            {&char_at(hx)} {&load(rm1)} mul push -1 mul {&load(hw)} add {&load(r)} mul
-            {&load(hx)} {&load(k)} add {&load(m)} add addi 1 read_mem 1 pop 1 add {&store(hw)}
+            {&load(hx)} read_mem 1 pop 1 {&load(iss)} mul
         );
-        let (slide_loop, slide_all) = repeat(&self.loops[2], wcount, k, &slide);
-        code.extend(slide_all);
-        code.extend(triton_asm!({&load(found)} push 0 eq {&not()} {&load(iss)} mul));
-        ([needle_loop, window_loop, slide_loop].concat(), code)
+        // the needle's hash: Horner over its m characters
+        code.extend(triton_asm!(
+            {&load(r)} push 0 {&load(hy)} addi 1 {&load(m)} call {Horner.label()} pop 2 {&store(hn)} pop 1
+        ));
+        // _ n → _ windows mfit: fits = m ≤ n; windows = (n − m + 1)·fits
+        code.extend(triton_asm!(
+            {&load(m)} dup 1 lt push 0 eq
+            swap 1 {&load(m)} push -1 mul add addi 1 dup 1 mul
+            swap 1 {&load(m)} mul
+        ));
+        // the first window's hash: Horner over mfit characters
+        code.extend(triton_asm!({&load(r)} push 0 {&load(hx)} addi 1 pick 3 call {Horner.label()} pop 2 swap 1 pop 1));
+        // _ windows hw; r^(m−1), with exponent 0 when m = 0
+        code.extend(triton_asm!(
+            {&load(m)} addi -1 {&load(m)} push 0 eq add {&load(r)} pow {&store(rm1)}
+            // _ windows hw → _ p cnt found hw, p the first window's start
+            {&load(hx)} addi 1 place 2 push 0 swap 1
+            call {self.loops[0]} pop 1 swap 2 pop 2
+        ));
+        // _ found → found ≠ 0, and both strings
+        code.extend(triton_asm!(push 0 eq {&not()} {&load(iss)} mul));
+        // _ p cnt found hw: count a match, then slide by one character:
+        // hw ← (hw − H[p]·r^(m−1))·r + H[p+m]
+        let slide = triton_asm!(
+            {self.loops[0]}:
+                dup 2 push 0 eq skiz return
+                dup 0 {&load(hn)} eq pick 2 add place 1
+                dup 3 read_mem 1 pop 1 {&load(rm1)} mul push -1 mul add {&load(r)} mul
+                dup 3 {&load(m)} add read_mem 1 pop 1 add
+                pick 3 addi 1 place 3 pick 2 addi -1 place 2
+                recurse
+        );
+        (slide, code)
     }
 }
 
@@ -97,6 +125,10 @@ impl Snippet for Contains {
 
     fn definitions(&self) -> Vec<LabelledInstruction> {
         self.parts().0
+    }
+
+    fn subroutines(&self) -> Vec<Box<dyn Subroutine>> {
+        vec![Box::new(Horner)]
     }
 }
 
@@ -121,7 +153,7 @@ mod tests {
             hy: 11,
             iss: 12,
             cells: std::array::from_fn(|i| 20 + i as u64),
-            loops: ["needle".into(), "window".into(), "slide".into()],
+            loops: ["slide".into()],
         }
     }
 
@@ -146,6 +178,19 @@ mod tests {
     }
 
     const SEED: [u64; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+    proptest! {
+        #[test]
+        fn horner_hashes_as_the_reference(r in 0..BFieldElement::P, acc in 0..BFieldElement::P, words in proptest::collection::vec(0..BFieldElement::P, 0..12)) {
+            let b = BFieldElement::new;
+            let mut ram = Ram::new();
+            write_words(&mut ram, 500, &words.iter().map(|w| b(*w)).collect::<Vec<_>>());
+            let args = [b(r), b(acc), b(500), b(words.len() as u64)];
+            let out = crate::compile::snippets::harness::call(&Horner, &args, NonDeterminism::default().with_ram(ram)).unwrap();
+            let expected = words.iter().fold(b(acc), |h, w| h * b(r) + b(*w));
+            prop_assert_eq!(out, vec![b(r), expected, b(500 + words.len() as u64), b(0)]);
+        }
+    }
 
     #[test]
     fn corner_cases() {

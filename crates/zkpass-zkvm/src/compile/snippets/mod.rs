@@ -101,25 +101,6 @@ fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!({&load(cell)} add {&store(cell)})
 }
 
-/// `for counter in 0..mem[count] { body }` as the looping subroutine
-/// `label`: its definition, and the call that starts it.
-fn repeat(
-    label: &str,
-    count: u64,
-    counter: u64,
-    body: &[LabelledInstruction],
-) -> (Vec<LabelledInstruction>, Vec<LabelledInstruction>) {
-    use triton_vm::prelude::triton_asm;
-    let definition = triton_asm!(
-        {label}:
-            {&load(counter)} {&load(count)} eq skiz return
-            {&body.to_vec()}
-            {&load(counter)} addi 1 {&store(counter)}
-            recurse
-    );
-    (definition, triton_asm!(push 0 {&store(counter)} call {label}))
-}
-
 /// One routine of the runtime.
 pub(super) trait Snippet {
     /// A short name, for labels and test reports.
