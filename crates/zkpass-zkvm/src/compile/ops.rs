@@ -7,7 +7,7 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K,
 
 use super::memory::DATE;
 use super::snippets::{
-    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, ParseDate, SignedDifference, SignedLessThan,
+    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedDifference, SignedLessThan,
     SignedMul64, SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
 };
 use super::{tag, Gate, Gen};
@@ -153,24 +153,17 @@ impl Gen {
                     );
                 }
                 // compare the first two words of hash(slot ‖ 0 0 0) with
-                // those of every literal: one permutation, then two `eq`
-                // per element (a false match needs a 128-bit collision)
-                let (d0, d1) = (self.cell(), self.cell());
+                // those of every literal, kept as constants: one
+                // permutation, then two `eq` per element (a false match
+                // needs a 128-bit collision)
+                let words: Vec<u64> = list.iter().flat_map(slot_hash).collect();
+                let table = self.constant(&words);
                 self.emit("push 0 push 0 push 0");
                 let _ = writeln!(self.code, "push {} read_mem 5 read_mem 2 pop 1 hash", s + 6);
-                self.store(d0);
-                self.store(d1);
-                self.emit("pop 3");
-                self.push(1);
-                for lit in list {
-                    let d = slot_hash(lit);
-                    self.load(d0);
-                    let _ = writeln!(self.code, "push {} eq", d[0]);
-                    self.load(d1);
-                    let _ = writeln!(self.code, "push {} eq mul", d[1]);
-                    self.not();
-                    self.emit("mul");
-                }
+                self.push(table + 1);
+                self.push(list.len() as u64);
+                self.call_defined(&InList);
+                self.emit("swap 3 pop 3");
                 if !negate {
                     self.not();
                 }
