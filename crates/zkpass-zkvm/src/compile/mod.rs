@@ -220,6 +220,9 @@ struct Gen {
     uses_dates: bool,
     /// The six cells of the date routine's format layout, once allocated.
     date_layout: Option<u64>,
+    /// The slot where an output under a path condition is staged, once
+    /// allocated.
+    output_stage: Option<u64>,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -359,6 +362,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         result_slot: None,
         uses_dates,
         date_layout: None,
+        output_stage: None,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -595,14 +599,21 @@ impl Gen {
             self.push(1);
             self.store(dst);
             self.copy_words(src, dst + 1, SLOT_WORDS as u64);
-        } else {
-            // stage the entry in two fresh slots, then select it in
-            let entry = self.alloc();
-            self.alloc();
-            self.push(1);
-            self.store(entry);
-            self.copy_words(src, entry + 1, SLOT_WORDS as u64);
-            self.select_slot(entry, dst, OUTPUT_ENTRY_WORDS as u64, gate);
+        } else if let Some(g) = gate {
+            // [1, slot] staged in one shared place, then selected in
+            let stage = match self.output_stage {
+                Some(stage) => stage,
+                None => {
+                    let stage = self.alloc();
+                    self.output_stage = Some(stage);
+                    stage
+                }
+            };
+            self.load(g);
+            self.push(src);
+            self.push(dst);
+            self.define_once(&snippets::Select);
+            self.call_defined(&snippets::OutputUnder { stage });
         }
     }
 

@@ -98,6 +98,44 @@ impl Subroutine for SlotsFromStack {
     }
 }
 
+/// `BEFORE: _ g src dst` / `AFTER: _`: an output-table entry written under
+/// the path condition `g` (0 or 1): stages `[1, slot]` (the 7 slot words at
+/// `src`) at `stage` (8 words), then selects it into the entry at `dst`
+/// with [`super::Select`] (the entry stays as it was when `g` is 0).
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct OutputUnder {
+    /// The staging area (8 words).
+    pub stage: u64,
+}
+
+impl Subroutine for OutputUnder {
+    fn label(&self) -> &'static str {
+        "zk_output_under"
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &["g", "src", "dst"], after: &[], clobbers: 0 }
+    }
+
+    fn definition(&self) -> Vec<LabelledInstruction> {
+        let stage = self.stage;
+        triton_asm!(
+            {self.label()}:
+                swap 1 addi 6 read_mem 5 read_mem 2 pop 1
+                push 1 push {stage} write_mem 5 write_mem 3 pop 1
+                // _ g dst → _ g 8 dst stage
+                push 8 swap 1 push {stage}
+                call {super::Select.label()}
+                return
+        )
+    }
+
+    #[cfg(test)]
+    fn dependencies(&self) -> Vec<LabelledInstruction> {
+        super::Select.definition()
+    }
+}
+
 /// `BEFORE: _ b r` / `AFTER: _`: writes the bool value slot
 /// `[BOOL, b, 0 ×6]` (8 words) at the address `r`.
 #[derive(Debug, Clone, Copy)]
@@ -238,6 +276,24 @@ mod tests {
             call_with_ram(&StoreInt, &[b(7), b(8), b(300)], NonDeterminism::default().with_ram(ram)).unwrap();
         let slot: Vec<u64> = (0..9).map(|k| word(&after, 300 + k)).collect();
         assert_eq!(slot, [tag::INT, 7, 8, 0, 0, 0, 0, 0, 99]);
+    }
+
+    #[test]
+    fn an_output_under_a_condition_is_written_or_kept() {
+        for g in [0, 1] {
+            let mut ram = Ram::new();
+            for k in 0..8 {
+                ram.insert(b(500 + k), b(10 + k));
+                ram.insert(b(800 + k), b(90 + k));
+            }
+            let under = OutputUnder { stage: 600 };
+            let (_, after) =
+                call_with_ram(&under, &[b(g), b(500), b(800)], NonDeterminism::default().with_ram(ram)).unwrap();
+            let entry: Vec<u64> = (0..8).map(|k| word(&after, 800 + k)).collect();
+            let expected: Vec<u64> = if g == 1 { [1].into_iter().chain(10..17).collect() } else { (90..98).collect() };
+            assert_eq!(entry, expected, "g = {g}");
+            assert_eq!(word(&after, 808), 0, "nothing past the entry");
+        }
     }
 
     proptest! {

@@ -35,7 +35,7 @@ mod texts_equal;
 mod varlen_digest;
 
 pub(super) use array_digest::ArrayDigest;
-pub(super) use call_in::{FromStack, SlotsFromStack, StoreBool, StoreInt, ZeroWords};
+pub(super) use call_in::{FromStack, OutputUnder, SlotsFromStack, StoreBool, StoreInt, ZeroWords};
 pub(super) use chars::{Chars, CharsCells};
 pub(super) use contains::Contains;
 pub(super) use day_number::DayNumber;
