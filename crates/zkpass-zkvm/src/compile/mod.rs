@@ -180,6 +180,10 @@ struct Gen {
     /// Dvars already read without a path condition: present and readable
     /// on every run that gets further, so later reads check nothing.
     checked: HashSet<ResolvedPath>,
+    /// Dvars (by text) already read and checked under a path condition
+    /// (a gate cell, computed once), with their slot: a later read under
+    /// the same condition checks nothing.
+    read_under: HashMap<(String, Gate), u64>,
     /// Privacy-marker status cells (1 = marked public), by raw path.
     markers: HashMap<ResolvedPath, u64>,
     /// Projections by path text: slot, bad-element cell, all-public cell.
@@ -338,6 +342,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         taint: HashMap::new(),
         opened: HashMap::new(),
         checked: HashSet::new(),
+        read_under: HashMap::new(),
         markers: HashMap::new(),
         projections: HashMap::new(),
         witness: Vec::new(),

@@ -162,6 +162,10 @@ impl Gen {
     /// A `dvar`: its slot, with the value rules asserted under `gate`.
     pub(super) fn dvar(&mut self, p: &DvarPath, gate: Gate) -> Result<u64, ZkvmError> {
         let r = self.resolve(p)?;
+        // read before under the same path condition: its checks hold
+        if let Some(&slot) = self.read_under.get(&(p.text.clone(), gate)) {
+            return Ok(slot);
+        }
         let (s, bad) = match &p.projection {
             None if self.checked.contains(&r) => return Ok(self.opened[&r].0),
             None if gate.is_none() && !self.opened.contains_key(&r) => {
@@ -207,6 +211,7 @@ impl Gen {
         if gate.is_none() && p.projection.is_none() {
             self.checked.insert(r);
         }
+        self.read_under.insert((p.text.clone(), gate), s);
         Ok(s)
     }
 
