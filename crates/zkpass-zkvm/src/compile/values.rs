@@ -292,9 +292,10 @@ impl Gen {
             let full = ResolvedPath { tag: String::new(), segments: rest.clone() };
             zkpass_query::privacy_marker(&full).map(|m| m.segments).unwrap_or_default()
         });
+        // every opening in the loop is in the array's document
+        self.push(root);
+        self.store(rt.os_root);
         self.repeat(len, i, |g| {
-            g.push(root);
-            g.store(rt.os_root);
             g.push_digest(&base_digest);
             g.emit("push 0 push 0");
             g.load(i);
@@ -319,10 +320,17 @@ impl Gen {
                     g.push(tmp);
                     g.store(rt.os_dest);
                     let _ = writeln!(g.code, "call {OPEN_SCALAR}");
-                    g.push(1);
+                    // the field's 7 slot words onto the stack (word 0 on
+                    // top), each compared with the literal's
+                    let _ = writeln!(g.code, "push {} read_mem 5 read_mem 2 pop 1", tmp + 6);
                     for (w, v) in value_slot(lit).iter().enumerate() {
-                        g.load(tmp + w as u64);
-                        let _ = writeln!(g.code, "push {} eq mul", v.value());
+                        if w > 0 {
+                            g.emit("swap 1");
+                        }
+                        let _ = writeln!(g.code, "push {} eq", v.value());
+                        if w > 0 {
+                            g.emit("mul");
+                        }
                     }
                 }
             }
