@@ -407,8 +407,10 @@ impl Gen {
         self.is_type(y, tag::STR);
         self.emit("mul dup 0");
         self.store(iss);
-        self.not();
-        self.require();
+        // ok ← ok · iss
+        self.load(self.rt.ok);
+        self.emit("mul");
+        self.store(self.rt.ok);
         iss
     }
 
