@@ -287,6 +287,19 @@ impl Gen {
     fn shared_cmp(&mut self, op: CmpOp, mode: Option<ArrayMode>, x: u64, y: u64) {
         let rt = self.rt;
         match mode {
+            // an int order on two scalars: the signed comparison reads the
+            // slots where they are and checks that both are ints
+            None if matches!(op, CmpOp::Lt | CmpOp::Gt | CmpOp::Ge | CmpOp::Le) => {
+                self.push(1);
+                self.store(rt.ok);
+                match op {
+                    CmpOp::Lt | CmpOp::Ge => self.less_than(x, y),
+                    _ => self.less_than(y, x),
+                }
+                if matches!(op, CmpOp::Ge | CmpOp::Le) {
+                    self.not();
+                }
+            }
             None => {
                 self.push(x);
                 self.push(y);
