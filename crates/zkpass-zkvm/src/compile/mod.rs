@@ -222,11 +222,8 @@ struct Gen {
     /// Whether the query has a date operator (which reads the evaluation
     /// date).
     uses_dates: bool,
-    /// The six cells of the date routine's format layout, once allocated.
-    date_layout: Option<u64>,
-    /// The slot where an output under a path condition is staged, once
-    /// allocated.
-    output_stage: Option<u64>,
+    /// The slot where an output under a path condition is staged.
+    output_stage: u64,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -333,7 +330,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
     let mut g = Gen {
         code: String::new(),
         subs: String::new(),
-        next_slot: SLOTS + 40,
+        next_slot: SLOTS + 48,
         next_cell,
         next_lit: LITS,
         labels: 0,
@@ -366,8 +363,7 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         var_tags: HashMap::new(),
         result_slot: None,
         uses_dates,
-        date_layout: None,
-        output_stage: None,
+        output_stage: SLOTS + 40,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -600,25 +596,20 @@ impl Gen {
     fn write_output(&mut self, key: &str, src: u64, gate: Gate) {
         let k = self.output_keys.binary_search_by(|o| o.as_str().cmp(key)).unwrap_or(0);
         let dst = OUT + (k * OUTPUT_ENTRY_WORDS) as u64;
-        if gate.is_none() {
-            self.push(1);
-            self.store(dst);
-            self.copy_words(src, dst + 1, SLOT_WORDS as u64);
-        } else if let Some(g) = gate {
-            // [1, slot] staged in one shared place, then selected in
-            let stage = match self.output_stage {
-                Some(stage) => stage,
-                None => {
-                    let stage = self.alloc();
-                    self.output_stage = Some(stage);
-                    stage
-                }
-            };
-            self.load(g);
-            self.push(src);
-            self.push(dst);
-            self.define_once(&snippets::Select);
-            self.call_defined(&snippets::OutputUnder { stage });
+        match gate {
+            None => {
+                self.push(1);
+                self.store(dst);
+                self.copy_words(src, dst + 1, SLOT_WORDS as u64);
+            }
+            Some(g) => {
+                // [1, slot] staged in one shared place, then selected in
+                self.load(g);
+                self.push(src);
+                self.push(dst);
+                self.define_once(&snippets::Select);
+                self.call_defined(&snippets::OutputUnder { stage: self.output_stage });
+            }
         }
     }
 

@@ -180,14 +180,7 @@ impl Gen {
                 // one date routine; per format an entry that sets its layout
                 let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
                 let words = layout_words(*format);
-                let layout = match self.date_layout {
-                    Some(cells) => cells,
-                    None => {
-                        let cells = self.cells(6);
-                        self.date_layout = Some(cells);
-                        cells
-                    }
-                };
+                let layout = self.rt.date_layout;
                 self.call_shared(&name, |g| {
                     g.write_cells(layout, &words);
                     g.call_shared("zk_date", |g| g.date(layout));
@@ -292,13 +285,7 @@ impl Gen {
             None if matches!(op, CmpOp::Lt | CmpOp::Gt | CmpOp::Ge | CmpOp::Le) => {
                 self.push(1);
                 self.store(rt.ok);
-                match op {
-                    CmpOp::Lt | CmpOp::Ge => self.less_than(x, y),
-                    _ => self.less_than(y, x),
-                }
-                if matches!(op, CmpOp::Ge | CmpOp::Le) {
-                    self.not();
-                }
+                self.int_order(op, x, y);
             }
             None => {
                 self.push(x);
@@ -346,7 +333,7 @@ impl Gen {
     }
 
     /// Pushes the result of `op` on two scalar slots, recording the operand
-    /// check ([`Gen::require`]).
+    /// check in `ok`.
     fn scalar_op(&mut self, op: CmpOp, x: u64, y: u64) {
         // a negated operator calls its positive one, defined once
         let positive = match op {
@@ -371,16 +358,7 @@ impl Gen {
                 self.emit("mul");
                 self.store(self.rt.ok);
             }
-            CmpOp::Lt => self.less_than(x, y),
-            CmpOp::Gt => self.less_than(y, x),
-            CmpOp::Ge => {
-                self.less_than(x, y);
-                self.not();
-            }
-            CmpOp::Le => {
-                self.less_than(y, x);
-                self.not();
-            }
+            CmpOp::Lt | CmpOp::Gt | CmpOp::Ge | CmpOp::Le => self.int_order(op, x, y),
             CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y),
             CmpOp::Contains | CmpOp::NotContains => self.contains(x, y, false),
             CmpOp::IContains | CmpOp::INotContains => self.contains(x, y, true),
@@ -389,7 +367,7 @@ impl Gen {
 
     /// On the operand slots: compares element by element when one side is
     /// an array (a scalar is an array of one) with the operator in `op`,
-    /// combining by `mode`; stores the result in `res` ([`Elementwise`]).
+    /// combining by `mode`; leaves the result on the stack ([`Elementwise`]).
     fn elementwise(&mut self, ops: &[CmpOp]) {
         let rt = self.rt;
         let loop_label = self.label("loop");
@@ -402,6 +380,18 @@ impl Gen {
             ops,
             loop_label,
         });
+    }
+
+    /// Pushes `x op y` for `<`, `>`, `>=`, `<=` on two int slots: `<` with
+    /// the operands in order or swapped, negated for `>=` and `<=`.
+    fn int_order(&mut self, op: CmpOp, x: u64, y: u64) {
+        match op {
+            CmpOp::Lt | CmpOp::Ge => self.less_than(x, y),
+            _ => self.less_than(y, x),
+        }
+        if matches!(op, CmpOp::Ge | CmpOp::Le) {
+            self.not();
+        }
     }
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs),

@@ -54,6 +54,8 @@ pub(super) struct Runtime {
     pub pf_k: u64,
     pub pf_acc: u64,
     pub pf_j: u64,
+    /// The date routine's format layout (6), set by each format's entry.
+    pub date_layout: u64,
     /// `field_absent`: the name digest (5).
     pub fa_name: u64,
 }
@@ -91,6 +93,7 @@ impl Runtime {
             pf_k: cells(1),
             pf_acc: cells(5),
             pf_j: cells(1),
+            date_layout: cells(6),
             fa_name: cells(5),
         }
     }

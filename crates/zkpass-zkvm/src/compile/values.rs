@@ -109,14 +109,17 @@ impl Gen {
 
     /// Opens the value at `path` (once), with an array's elements.
     /// Returns the slot, the cell counting violations of the value rules
-    /// and, when the value may be missing, the cell holding 1 if it is.
-    /// With `optional` (a first read under a path condition, which may be
-    /// unreached) the path may be absent: the program then proves it absent.
-    fn open_value(&mut self, path: &ResolvedPath, optional: bool) -> (u64, Option<u64>, Option<u64>) {
+    /// (none when `keep_bad` is false: the count is then only in the
+    /// runtime's cell, to be checked at once) and, when the value may be
+    /// missing, the cell holding 1 if it is. With `optional` (a first read
+    /// under a path condition, which may be unreached) the path may be
+    /// absent: the prover says whether it is present, and no absence proof
+    /// is made.
+    fn open_value(&mut self, path: &ResolvedPath, optional: bool, keep_bad: bool) -> (u64, Option<u64>, Option<u64>) {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
-        let bad = self.cell();
+        let bad = keep_bad.then(|| self.cell());
         let _ = writeln!(self.code, "// open {path}");
         let s = self.alloc();
         let missing = if optional {
@@ -132,16 +135,18 @@ impl Gen {
             self.define_once(&ZeroWords);
             self.call_defined(&OpenOptional { open: OpenValue { expand: self.expand() } });
             self.store(missing);
-            self.load(self.rt.ov_bad);
-            self.store(bad);
+            if let Some(bad) = bad {
+                self.load(self.rt.ov_bad);
+                self.store(bad);
+            }
             Some(missing)
         } else {
             self.witness.push(WitnessItem::Open { path: path.clone(), expand: true });
-            self.open_value_into(s, path, Some(bad));
+            self.open_value_into(s, path, bad);
             None
         };
-        self.opened.insert(path.clone(), (s, Some(bad), missing));
-        (s, Some(bad), missing)
+        self.opened.insert(path.clone(), (s, bad, missing));
+        (s, bad, missing)
     }
 
     /// Opens the value at `path` into the slot `s` ([`super::snippets::OpenValue`],
@@ -168,29 +173,17 @@ impl Gen {
         }
         let (s, bad) = match &p.projection {
             None if self.checked.contains(&r) => return Ok(self.opened[&r].0),
-            None if gate.is_none() && !self.opened.contains_key(&r) => {
-                // the first read, and unconditional: checked at once, and
-                // never again (every later read comes after it)
-                let _ = writeln!(self.code, "// open {r}");
-                let s = self.alloc();
-                self.witness.push(WitnessItem::Open { path: r.clone(), expand: true });
-                self.open_value_into(s, &r, None);
-                self.load(self.rt.ov_bad);
-                self.assert_zero_under(
-                    None,
-                    K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
-                );
-                self.opened.insert(r.clone(), (s, None, None));
-                self.checked.insert(r);
-                return Ok(s);
-            }
             None => {
-                let (s, bad, missing) = self.open_value(&r, gate.is_some());
+                // the first read, and unconditional: checked at once from
+                // the runtime's cell, and never again (every later read
+                // comes after it), so no cell keeps the count
+                let at_once = gate.is_none() && !self.opened.contains_key(&r);
+                let (s, bad, missing) = self.open_value(&r, gate.is_some(), !at_once);
                 if let Some(missing) = missing {
                     self.load(missing);
                     self.assert_zero_under(gate, K::MissingPath(r.to_string()));
                 }
-                (s, bad)
+                (s, bad.or(at_once.then_some(self.rt.ov_bad)))
             }
             Some(_) => {
                 let pr = self.projection(p, &r, gate.is_some())?;
