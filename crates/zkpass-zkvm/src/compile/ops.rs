@@ -1,11 +1,11 @@
 //! Expressions: logic, comparisons (element-wise over arrays), strings,
 //! integers, dates and the extensions.
 
-use std::fmt::Write as _;
+use triton_vm::prelude::triton_asm;
 
 use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K, Segment};
 
-use super::memory::DATE;
+use super::memory::{ABSENCE_OBJECT, CURRENT_X, CURRENT_Y, DATE, OPERAND_X, OPERAND_Y};
 use super::snippets::{
     layout_words, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedDifference, SignedLessThan,
     SignedMul64, SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
@@ -53,14 +53,14 @@ impl Gen {
     /// condition), instead of a fresh slot copied there afterwards. Its
     /// operands are compiled first, so reading `dest` among them is fine.
     pub(super) fn expr_into(&mut self, e: &Expr, gate: Gate, dest: Option<u64>) -> Result<u64, ZkvmError> {
-        let first = self.checks.len();
+        let first = self.asm.checks().len();
         let outer = std::mem::replace(&mut self.result_slot, dest);
         let slot = self.expr_inner(e, gate);
         self.result_slot = outer;
         let slot = slot?;
         // a type error of this expression's own operator names its operands
         if let Some((own, note)) = e.operands_note() {
-            for check in &mut self.checks[first..] {
+            for check in self.asm.checks_from(first) {
                 if let K::Type { op, detail } = &mut check.kind {
                     if *op == own && !detail.ends_with(')') {
                         detail.push_str(&format!(" ({note})"));
@@ -82,8 +82,8 @@ impl Gen {
                     .ok_or_else(|| ZkvmError::Unsupported(format!("local variable {n:?} is never assigned")))?;
                 // a variable of a known type is set
                 if self.static_tag(e).is_none() {
-                    self.is_type(s, tag::UNSET);
-                    self.assert_zero_under(gate, K::UnsetVariable(n.clone()));
+                    self.asm.is_type(s, tag::UNSET);
+                    self.asm.assert_zero_under(gate, K::UnsetVariable(n.clone()));
                 }
                 Ok(s)
             }
@@ -92,49 +92,49 @@ impl Gen {
                 let known_bool = self.static_tag(x) == Some(tag::BOOL);
                 let s = self.expr(x, gate)?;
                 if !known_bool {
-                    self.assert_type(s, tag::BOOL, gate, type_error("not", "the operand is not bool"));
+                    self.asm.assert_type(s, tag::BOOL, gate, type_error("not", "the operand is not bool"));
                 }
-                self.load(s + 1);
-                self.not();
+                self.asm.load(s + 1);
+                self.asm.not();
                 Ok(self.store_bool())
             }
             Expr::Exists(p) => self.exists(p),
             Expr::Len(x) => {
                 let s = self.expr(x, gate)?;
-                self.is_type(s, tag::STR);
-                self.is_type(s, tag::ARRAY);
-                self.emit("add dup 0");
-                self.not();
-                self.assert_zero_under(gate, type_error("len", "the operand is neither string nor array"));
-                self.load(s + 1);
-                self.emit("mul push 0 swap 1");
+                self.asm.is_type(s, tag::STR);
+                self.asm.is_type(s, tag::ARRAY);
+                self.asm.emit(triton_asm!(add dup 0));
+                self.asm.not();
+                self.asm.assert_zero_under(gate, type_error("len", "the operand is neither string nor array"));
+                self.asm.load(s + 1);
+                self.asm.emit(triton_asm!(mul push 0 swap 1));
                 Ok(self.store_int())
             }
             Expr::Arith(op, a, b) => {
                 let (x, y) = (self.expr(a, gate)?, self.expr(b, gate)?);
-                self.copy_slot(x, self.opx);
-                self.copy_slot(y, self.opy);
+                self.asm.copy_slot(x, OPERAND_X);
+                self.asm.copy_slot(y, OPERAND_Y);
                 let op = *op;
                 self.call_shared(&format!("zk_arith_{op:?}"), |g| g.arith(op));
-                self.assert_ok(gate, type_error(op.symbol(), "an operand is not int"));
-                self.load(self.rt.ovf);
-                self.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
-                self.load(self.rt.out_hi);
-                self.load(self.rt.out_lo);
+                self.asm.assert_ok(self.rt.ok, gate, type_error(op.symbol(), "an operand is not int"));
+                self.asm.load(self.rt.ovf);
+                self.asm.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
+                self.asm.load(self.rt.out_hi);
+                self.asm.load(self.rt.out_lo);
                 Ok(self.store_int())
             }
             Expr::Between { value, low, high } => {
                 let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
-                let low_ok = self.cell();
+                let low_ok = self.mem.cell();
                 for (k, (a, b)) in [(v, lo), (hi, v)].into_iter().enumerate() {
                     self.shared_cmp(CmpOp::Lt, None, a, b);
-                    self.assert_ok(gate, type_error("between", "an operand is not int"));
-                    self.not();
+                    self.asm.assert_ok(self.rt.ok, gate, type_error("between", "an operand is not int"));
+                    self.asm.not();
                     if k == 0 {
-                        self.store(low_ok);
+                        self.asm.store(low_ok);
                     } else {
-                        self.load(low_ok);
-                        self.emit("mul");
+                        self.asm.load(low_ok);
+                        self.asm.emit(triton_asm!(mul));
                     }
                 }
                 Ok(self.store_bool())
@@ -142,10 +142,10 @@ impl Gen {
             Expr::In { negate, value, list } => {
                 let s = self.expr(value, gate)?;
                 let op = if *negate { "not_in" } else { "in" };
-                self.is_type(s, tag::ARRAY);
-                self.assert_zero_under(gate, type_error(op, "the value is an array"));
+                self.asm.is_type(s, tag::ARRAY);
+                self.asm.assert_zero_under(gate, type_error(op, "the value is an array"));
                 if let Some(first) = list.first() {
-                    self.assert_type(
+                    self.asm.assert_type(
                         s,
                         value_slot(first)[0].value(),
                         gate,
@@ -157,15 +157,15 @@ impl Gen {
                 // permutation, then two `eq` per element (a false match
                 // needs a 128-bit collision)
                 let words: Vec<u64> = list.iter().flat_map(slot_hash).collect();
-                let table = self.constant(&words);
-                self.emit("push 0 push 0 push 0");
-                let _ = writeln!(self.code, "push {} read_mem 5 read_mem 2 pop 1 hash", s + 6);
-                self.push(table + 1);
-                self.push(list.len() as u64);
-                self.call_defined(&InList);
-                self.emit("swap 3 pop 3");
+                let table = self.mem.constant(&words);
+                self.asm.emit(triton_asm!(push 0 push 0 push 0));
+                self.asm.emit(triton_asm!(push {s + 6} read_mem 5 read_mem 2 pop 1 hash));
+                self.asm.push(table + 1);
+                self.asm.push(list.len() as u64);
+                self.asm.call_defined(&InList);
+                self.asm.emit(triton_asm!(swap 3 pop 3));
                 if !negate {
-                    self.not();
+                    self.asm.not();
                 }
                 Ok(self.store_bool())
             }
@@ -176,29 +176,33 @@ impl Gen {
                     _ => "the date operand".to_string(),
                 };
                 let fail = K::InvalidDate { path, format: format.name() };
-                self.copy_slot(s, self.opx);
+                self.asm.copy_slot(s, OPERAND_X);
                 // one date routine; per format an entry that sets its layout
                 let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
                 let words = layout_words(*format);
                 let layout = self.rt.date_layout;
                 self.call_shared(&name, |g| {
-                    g.write_cells(layout, &words);
+                    g.asm.write_cells(layout, &words);
                     g.call_shared("zk_date", |g| g.date(layout));
                 });
-                self.assert_ok(gate, fail);
+                self.asm.assert_ok(self.rt.ok, gate, fail);
                 let (hi, lo) = match func {
                     DateFn::Age => (self.rt.out_hi, self.rt.out_lo),
                     DateFn::DayDiff => (self.rt.out2_hi, self.rt.out2_lo),
                 };
-                self.load(hi);
-                self.load(lo);
+                self.asm.load(hi);
+                self.asm.load(lo);
                 Ok(self.store_int())
             }
             Expr::Cmp { op, left, right, mode } => {
                 let (x, y) = (self.expr(left, gate)?, self.expr(right, gate)?);
                 let mode = (!static_scalar(left) || !static_scalar(right)).then_some(*mode);
                 self.shared_cmp(*op, mode, x, y);
-                self.assert_ok(gate, type_error(op.symbol(), "the operand types do not fit the operator"));
+                self.asm.assert_ok(
+                    self.rt.ok,
+                    gate,
+                    type_error(op.symbol(), "the operand types do not fit the operator"),
+                );
                 Ok(self.store_bool())
             }
         }
@@ -206,9 +210,9 @@ impl Gen {
 
     /// Stack `[hi, lo]` (lo on top) → an int slot at a fresh address.
     fn store_int(&mut self) -> u64 {
-        let r = self.result_slot.take().unwrap_or_else(|| self.alloc());
-        self.push(r);
-        self.call_defined(&StoreInt);
+        let r = self.result_slot.take().unwrap_or_else(|| self.mem.alloc());
+        self.asm.push(r);
+        self.asm.call_defined(&StoreInt);
         r
     }
 
@@ -221,34 +225,33 @@ impl Gen {
         // the last condition computed, and the operand it is for
         let mut last: (Gate, usize) = (gate, 0);
         for (i, x) in es.iter().enumerate() {
-            let reach = if i == 0 { gate } else { Some(self.cell()) };
-            let (code_mark, subs_mark) = (self.code.len(), self.subs.len());
+            let reach = if i == 0 { gate } else { Some(self.mem.cell()) };
+            let mark = self.asm.mark();
             let known_bool = self.static_tag(x) == Some(tag::BOOL);
             let s = self.expr(x, reach)?;
             let op = if is_and { "and" } else { "or" };
             if !known_bool {
-                self.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
+                self.asm.assert_type(s, tag::BOOL, reach, type_error(op, &format!("operand {i} is not bool")));
             }
             if let (true, Some(g)) = (i > 0, reach) {
-                let load = format!("push {g} read_mem");
-                if self.code[code_mark..].contains(&load) || self.subs[subs_mark..].contains(&load) {
+                if self.asm.reads_since(mark, g) {
                     // reach = the last condition computed · the operands
                     // since (negated for or), before the operand's code
-                    let body = self.code.split_off(code_mark);
+                    let body = self.asm.take_since(mark);
                     if let Some(cell) = last.0 {
-                        self.load(cell);
+                        self.asm.load(cell);
                     }
                     for (k, &earlier) in slots[last.1..].iter().enumerate() {
-                        self.load(earlier + 1);
+                        self.asm.load(earlier + 1);
                         if !is_and {
-                            self.not();
+                            self.asm.not();
                         }
                         if k > 0 || last.0.is_some() {
-                            self.emit("mul");
+                            self.asm.emit(triton_asm!(mul));
                         }
                     }
-                    self.store(g);
-                    self.code.push_str(&body);
+                    self.asm.store(g);
+                    self.asm.append(body);
                     last = (Some(g), i);
                 }
             }
@@ -256,19 +259,19 @@ impl Gen {
         }
         if slots.is_empty() {
             // and [] is true, or [] is false
-            self.push(1);
+            self.asm.push(1);
         }
         for (k, s) in slots.into_iter().enumerate() {
-            self.load(s + 1);
+            self.asm.load(s + 1);
             if !is_and {
-                self.not();
+                self.asm.not();
             }
             if k > 0 {
-                self.emit("mul");
+                self.asm.emit(triton_asm!(mul));
             }
         }
         if !is_and {
-            self.not();
+            self.asm.not();
         }
         Ok(self.store_bool())
     }
@@ -283,25 +286,25 @@ impl Gen {
             // an int order on two scalars: the signed comparison reads the
             // slots where they are and checks that both are ints
             None if matches!(op, CmpOp::Lt | CmpOp::Gt | CmpOp::Ge | CmpOp::Le) => {
-                self.push(1);
-                self.store(rt.ok);
+                self.asm.push(1);
+                self.asm.store(rt.ok);
                 self.int_order(op, x, y);
             }
             None => {
-                self.push(x);
-                self.push(y);
-                let entry = SlotsFromStack { label: "zk_cur_in", first: self.curx, ok: rt.ok };
-                self.call_defined(&entry);
+                self.asm.push(x);
+                self.asm.push(y);
+                let entry = SlotsFromStack { label: "zk_cur_in", first: CURRENT_X, ok: rt.ok };
+                self.asm.call_defined(&entry);
                 self.call_scalar(op);
-                self.load(rt.res_e);
+                self.asm.load(rt.res_e);
             }
             Some(m) => {
-                self.push(u64::from(m == ArrayMode::All));
-                self.push(u64::from(op_key(op)));
-                self.push(x);
-                self.push(y);
+                self.asm.push(u64::from(m == ArrayMode::All));
+                self.asm.push(u64::from(op_key(op)));
+                self.asm.push(x);
+                self.asm.push(y);
                 self.elementwise_ops.insert(op_key(op));
-                let _ = writeln!(self.code, "call {}", Elementwise::LABEL);
+                self.asm.call(Elementwise::LABEL);
             }
         }
     }
@@ -309,10 +312,10 @@ impl Gen {
     /// Calls the shared scalar operator on `curx`, `cury` (result in
     /// `res_e`).
     fn call_scalar(&mut self, op: CmpOp) {
-        let (cx, cy) = (self.curx, self.cury);
+        let (cx, cy) = (CURRENT_X, CURRENT_Y);
         self.call_shared(&format!("zk_scalar_{op:?}"), |g| {
             g.scalar_op(op, cx, cy);
-            g.store(g.rt.res_e);
+            g.asm.store(g.rt.res_e);
         });
     }
 
@@ -325,9 +328,9 @@ impl Gen {
         let ops: Vec<CmpOp> = CmpOp::ALL.into_iter().filter(|op| self.elementwise_ops.contains(&op_key(*op))).collect();
         for op in &ops {
             // emit the scalar subroutines (the call itself is discarded)
-            let saved = std::mem::take(&mut self.code);
+            let mark = self.asm.mark();
             self.call_scalar(*op);
-            self.code = saved;
+            drop(self.asm.take_since(mark));
         }
         self.elementwise(&ops);
     }
@@ -345,18 +348,18 @@ impl Gen {
         };
         if let Some(positive) = positive {
             self.call_scalar(positive);
-            self.load(self.rt.res_e);
-            self.not();
+            self.asm.load(self.rt.res_e);
+            self.asm.not();
             return;
         }
         match op {
             CmpOp::Eq | CmpOp::Ne => {
                 // ok ← ok · same_type
-                self.inline(&SlotsEqual { x, y });
-                self.emit("swap 1");
-                self.load(self.rt.ok);
-                self.emit("mul");
-                self.store(self.rt.ok);
+                self.asm.inline(&SlotsEqual { x, y });
+                self.asm.emit(triton_asm!(swap 1));
+                self.asm.load(self.rt.ok);
+                self.asm.emit(triton_asm!(mul));
+                self.asm.store(self.rt.ok);
             }
             CmpOp::Lt | CmpOp::Gt | CmpOp::Ge | CmpOp::Le => self.int_order(op, x, y),
             CmpOp::IEq | CmpOp::INe => self.folded_equal(x, y),
@@ -370,10 +373,10 @@ impl Gen {
     /// combining by `mode`; leaves the result on the stack ([`Elementwise`]).
     fn elementwise(&mut self, ops: &[CmpOp]) {
         let rt = self.rt;
-        let loop_label = self.label("loop");
+        let loop_label = self.asm.label("loop");
         let ops = ops.iter().map(|op| (op_key(*op), format!("zk_scalar_{op:?}"))).collect();
-        self.define(&Elementwise {
-            cur: [self.curx, self.cury],
+        self.asm.define(&Elementwise {
+            cur: [CURRENT_X, CURRENT_Y],
             ok: rt.ok,
             mode: rt.mode,
             res_e: rt.res_e,
@@ -390,42 +393,42 @@ impl Gen {
             _ => self.less_than(y, x),
         }
         if matches!(op, CmpOp::Ge | CmpOp::Le) {
-            self.not();
+            self.asm.not();
         }
     }
 
     /// Pushes `x < y` for two int slots (signed, via biased high limbs),
     /// requiring both to be ints ([`SignedLessThan`] checks them).
     fn less_than(&mut self, x: u64, y: u64) {
-        self.push(x);
-        self.push(y);
-        self.call_defined(&SignedLessThan { ok: self.rt.ok });
+        self.asm.push(x);
+        self.asm.push(y);
+        self.asm.call_defined(&SignedLessThan { ok: self.rt.ok });
     }
 
     /// Requires both slots to be strings; returns the cell that holds 1
     /// when they are.
     fn both_strings(&mut self, x: u64, y: u64) -> u64 {
-        let iss = self.cell();
-        self.is_type(x, tag::STR);
-        self.is_type(y, tag::STR);
-        self.emit("mul dup 0");
-        self.store(iss);
+        let iss = self.mem.cell();
+        self.asm.is_type(x, tag::STR);
+        self.asm.is_type(y, tag::STR);
+        self.asm.emit(triton_asm!(mul dup 0));
+        self.asm.store(iss);
         // ok ← ok · iss
-        self.load(self.rt.ok);
-        self.emit("mul");
-        self.store(self.rt.ok);
+        self.asm.load(self.rt.ok);
+        self.asm.emit(triton_asm!(mul));
+        self.asm.store(self.rt.ok);
         iss
     }
 
     /// Stores the address of a string's (folded) length word: the chars
     /// header `word 7`, or the folded header `mem[word 7 - 1]`.
     fn text_header(&mut self, s: u64, folded: bool) -> u64 {
-        let h = self.cell();
-        self.load(s + 7);
+        let h = self.mem.cell();
+        self.asm.load(s + 7);
         if folded {
-            self.emit("addi -1 read_mem 1 pop 1");
+            self.asm.emit(triton_asm!(addi -1 read_mem 1 pop 1));
         }
-        self.store(h);
+        self.asm.store(h);
         h
     }
 
@@ -433,19 +436,19 @@ impl Gen {
     /// ([`TextsEqual`] on their folded texts).
     fn folded_equal(&mut self, x: u64, y: u64) {
         // both strings, kept on the stack: ok ← ok · both
-        self.is_type(x, tag::STR);
-        self.is_type(y, tag::STR);
-        self.emit("mul dup 0");
-        self.load(self.rt.ok);
-        self.emit("mul");
-        self.store(self.rt.ok);
+        self.asm.is_type(x, tag::STR);
+        self.asm.is_type(y, tag::STR);
+        self.asm.emit(triton_asm!(mul dup 0));
+        self.asm.load(self.rt.ok);
+        self.asm.emit(triton_asm!(mul));
+        self.asm.store(self.rt.ok);
         for s in [x, y] {
             // the folded header: mem[word 7 − 1]
-            self.load(s + 7);
-            self.emit("addi -1 read_mem 1 pop 1");
+            self.asm.load(s + 7);
+            self.asm.emit(triton_asm!(addi -1 read_mem 1 pop 1));
         }
-        self.emit("pick 2");
-        self.call_defined(&TextsEqual);
+        self.asm.emit(triton_asm!(pick 2));
+        self.asm.call_defined(&TextsEqual);
     }
 
     /// Pushes whether the string `y` occurs in the string `x` (after case
@@ -455,9 +458,9 @@ impl Gen {
     fn contains(&mut self, x: u64, y: u64, folded: bool) {
         let iss = self.both_strings(x, y);
         let (hx, hy) = (self.text_header(x, folded), self.text_header(y, folded));
-        let cells = std::array::from_fn(|_| self.cell());
-        let loops = std::array::from_fn(|_| self.label("loop"));
-        self.inline(&Contains { x, y, hx, hy, iss, cells, loops });
+        let cells = std::array::from_fn(|_| self.mem.cell());
+        let loops = std::array::from_fn(|_| self.asm.label("loop"));
+        self.asm.inline(&Contains { x, y, hx, hy, iss, cells, loops });
     }
 
     /// On the operand slot: parses and validates the date string in the
@@ -465,103 +468,103 @@ impl Gen {
     /// `ok`), then leaves `get_age` in `out_hi/out_lo` and `get_day_diff`
     /// in `out2_hi/out2_lo`.
     fn date(&mut self, layout: u64) {
-        let s = self.opx;
-        let ok = self.cell();
-        let (d, m, y) = (self.cell(), self.cell(), self.cell());
-        let (leap, dim) = (self.cell(), self.cell());
+        let s = OPERAND_X;
+        let ok = self.mem.cell();
+        let (d, m, y) = (self.mem.cell(), self.mem.cell(), self.mem.cell());
+        let (leap, dim) = (self.mem.cell(), self.mem.cell());
         let valid = self.rt.ok;
-        self.inline(&ParseDate { s, layout, ok, d, m, y, leap, dim, valid });
+        self.asm.inline(&ParseDate { s, layout, ok, d, m, y, leap, dim, valid });
         let (ed, em, ey) = (DATE, DATE + 1, DATE + 2);
         // day difference: days(evaluation date) − days(date)
         for cells in [[ey, em, ed], [y, m, d]] {
             for c in cells {
-                self.load(c);
+                self.asm.load(c);
             }
-            self.call_defined(&DayNumber);
+            self.asm.call_defined(&DayNumber);
         }
-        self.call_defined(&SignedDifference);
-        self.store(self.rt.out2_lo);
-        self.store(self.rt.out2_hi);
+        self.asm.call_defined(&SignedDifference);
+        self.asm.store(self.rt.out2_lo);
+        self.asm.store(self.rt.out2_hi);
         // age: ey − (y + [(em, ed) < (m, d)])
-        self.load(ey);
-        self.load(m);
-        self.emit("push 64 mul");
-        self.load(d);
-        self.emit("add");
-        self.load(em);
-        self.emit("push 64 mul");
-        self.load(ed);
-        self.emit("add lt");
-        self.load(y);
-        self.emit("add");
-        self.call_defined(&SignedDifference);
-        self.store(self.rt.out_lo);
-        self.store(self.rt.out_hi);
+        self.asm.load(ey);
+        self.asm.load(m);
+        self.asm.emit(triton_asm!(push 64 mul));
+        self.asm.load(d);
+        self.asm.emit(triton_asm!(add));
+        self.asm.load(em);
+        self.asm.emit(triton_asm!(push 64 mul));
+        self.asm.load(ed);
+        self.asm.emit(triton_asm!(add lt));
+        self.asm.load(y);
+        self.asm.emit(triton_asm!(add));
+        self.asm.call_defined(&SignedDifference);
+        self.asm.store(self.rt.out_lo);
+        self.asm.store(self.rt.out_hi);
     }
 
     /// i64 `+`, `−`, `×` on the operand slots: `ok` = both are ints, the
     /// result in `out_hi/out_lo`, `ovf` = 1 on overflow.
     fn arith(&mut self, op: ArithOp) {
-        let (x, y) = (self.opx, self.opy);
-        self.push(1);
-        self.store(self.rt.ok);
+        let (x, y) = (OPERAND_X, OPERAND_Y);
+        self.asm.push(1);
+        self.asm.store(self.rt.ok);
         for s in [x, y] {
-            self.load(s);
-            let _ = writeln!(self.code, "push -{} add", tag::INT);
-            self.require();
+            self.asm.load(s);
+            self.asm.emit(triton_asm!(push { -(tag::INT as i64) } add));
+            self.asm.require(self.rt.ok);
         }
-        let limbs = self.cells(4);
+        let limbs = self.mem.cells(4);
         let (ah, al, bh, bl) = (limbs, limbs + 1, limbs + 2, limbs + 3);
         for (s, h, l) in [(x, ah, al), (y, bh, bl)] {
             for (w, dst) in [(1, h), (2, l)] {
-                self.load(s + w);
-                self.is_type(s, tag::INT);
-                self.emit("mul");
-                self.store(dst);
+                self.asm.load(s + w);
+                self.asm.is_type(s, tag::INT);
+                self.asm.emit(triton_asm!(mul));
+                self.asm.store(dst);
             }
         }
         let (rh, rl, ovf) = (self.rt.out_hi, self.rt.out_lo, self.rt.ovf);
         let sign = |g: &mut Self, hi: u64| {
-            g.load(hi);
-            g.push(I32_MAX);
-            g.emit("lt");
+            g.asm.load(hi);
+            g.asm.push(I32_MAX);
+            g.asm.emit(triton_asm!(lt));
         };
         match op {
             ArithOp::Add | ArithOp::Sub => {
                 let sub = op == ArithOp::Sub;
                 // lo = a_lo + b_lo' (+1 for sub), hi = a_hi + b_hi' + carry
-                self.load(al);
-                self.load(bl);
+                self.asm.load(al);
+                self.asm.load(bl);
                 if sub {
-                    let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add add addi 1");
+                    self.asm.emit(triton_asm!(push -1 mul push {U32_MAX} add add addi 1));
                 } else {
-                    self.emit("add");
+                    self.asm.emit(triton_asm!(add));
                 }
-                self.emit("split");
-                self.store(rl);
-                self.load(ah);
-                self.emit("add");
-                self.load(bh);
+                self.asm.emit(triton_asm!(split));
+                self.asm.store(rl);
+                self.asm.load(ah);
+                self.asm.emit(triton_asm!(add));
+                self.asm.load(bh);
                 if sub {
-                    let _ = writeln!(self.code, "push -1 mul push {U32_MAX} add");
+                    self.asm.emit(triton_asm!(push -1 mul push {U32_MAX} add));
                 }
-                self.emit("add split");
-                self.store(rh);
-                self.emit("pop 1");
+                self.asm.emit(triton_asm!(add split));
+                self.asm.store(rh);
+                self.asm.emit(triton_asm!(pop 1));
                 // overflow: operands' signs (equal for +, different for −) and
                 // the result's sign differs from the left operand's
                 sign(self, ah);
                 sign(self, bh);
-                self.emit("eq");
+                self.asm.emit(triton_asm!(eq));
                 if sub {
-                    self.not();
+                    self.asm.not();
                 }
                 sign(self, rh);
                 sign(self, ah);
-                self.emit("eq");
-                self.not();
-                self.emit("mul");
-                self.store(ovf);
+                self.asm.emit(triton_asm!(eq));
+                self.asm.not();
+                self.asm.emit(triton_asm!(mul));
+                self.asm.store(ovf);
             }
             ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
         }
@@ -571,8 +574,8 @@ impl Gen {
     /// ([`SignedMul64`]).
     #[allow(clippy::too_many_arguments)]
     fn multiply(&mut self, ah: u64, al: u64, bh: u64, bl: u64, rh: u64, rl: u64, ovf: u64) {
-        let scratch = self.cells(16);
-        self.inline(&SignedMul64 { ah, al, bh, bl, rh, rl, ovf, scratch });
+        let scratch = self.mem.cells(16);
+        self.asm.inline(&SignedMul64 { ah, al, bh, bl, rh, rl, ovf, scratch });
     }
 
     /// `exists`: the prover names how many segments of the path are
@@ -583,10 +586,10 @@ impl Gen {
     fn exists(&mut self, p: &zkpass_query::DvarPath) -> Result<u64, ZkvmError> {
         let path = self.resolve(p)?;
         self.witness.push(super::WitnessItem::Exists { path: path.clone() });
-        let _ = writeln!(self.code, "// exists {path}");
+        self.asm.comment(format!("exists {path}"));
         let (k, _) = self.open_prefix(&path);
-        self.load(k);
-        let _ = writeln!(self.code, "push {} eq", path.segments.len());
+        self.asm.load(k);
+        self.asm.emit(triton_asm!(push {path.segments.len()} eq));
         Ok(self.store_bool())
     }
 
@@ -596,7 +599,7 @@ impl Gen {
     /// slot (the value itself when `k` is the whole path).
     pub(super) fn open_prefix(&mut self, path: &zkpass_query::ResolvedPath) -> (u64, u64) {
         let rt = self.rt;
-        let (k, t) = (self.cell(), self.alloc());
+        let (k, t) = (self.mem.cell(), self.mem.alloc());
         // the segment table: [kind, index, digest (5), 0] per segment
         let mut words = Vec::new();
         for seg in &path.segments {
@@ -613,84 +616,83 @@ impl Gen {
             words.extend(d.values().iter().map(|v| v.value()));
             words.push(0);
         }
-        let tab = self.constant(&words);
+        let tab = self.mem.constant(&words);
         for (v, cell) in [
             (path.segments.len() as u64, rt.pf_n),
             (self.root_of(&path.tag), rt.pf_root),
             (t, rt.pf_dest),
             (tab, rt.pf_tab),
         ] {
-            self.push(v);
-            self.store(cell);
+            self.asm.push(v);
+            self.asm.store(cell);
         }
         self.call_shared("zk_open_prefix", |g| g.open_prefix_routine());
-        self.load(rt.pf_k);
-        self.store(k);
+        self.asm.load(rt.pf_k);
+        self.asm.store(k);
         (k, t)
     }
 
     /// The shared body of [`Gen::open_prefix`].
     fn open_prefix_routine(&mut self) {
         let rt = self.rt;
-        self.emit("divine 1");
-        self.store(rt.pf_k);
+        self.asm.emit(triton_asm!(divine 1));
+        self.asm.store(rt.pf_k);
         // k <= n
-        self.load(rt.pf_k);
-        self.load(rt.pf_n);
-        self.emit("lt push 0 eq assert");
-        self.zero(rt.pf_acc, 5);
+        self.asm.load(rt.pf_k);
+        self.asm.load(rt.pf_n);
+        self.asm.emit(triton_asm!(lt push 0 eq assert));
+        self.asm.zero(rt.pf_acc, 5);
         self.repeat(rt.pf_k, rt.pf_j, |g| {
-            g.load_digest(rt.pf_acc);
-            g.load(rt.pf_tab);
-            g.load(rt.pf_j);
-            g.emit("push 8 mul add addi 6 read_mem 5 pop 1 hash");
-            g.store_digest(rt.pf_acc);
+            g.asm.load_digest(rt.pf_acc);
+            g.asm.load(rt.pf_tab);
+            g.asm.load(rt.pf_j);
+            g.asm.emit(triton_asm!(push 8 mul add addi 6 read_mem 5 pop 1 hash));
+            g.asm.store_digest(rt.pf_acc);
         });
         self.open_scalar_from(rt.pf_dest, rt.pf_root, rt.pf_acc);
         // k < n: the next segment is absent from the prefix's value
-        let e = self.cell();
-        self.load(rt.pf_k);
-        self.load(rt.pf_n);
-        self.emit("eq");
-        self.not();
+        let e = self.mem.cell();
+        self.asm.load(rt.pf_k);
+        self.asm.load(rt.pf_n);
+        self.asm.emit(triton_asm!(eq));
+        self.asm.not();
         self.when(|g| {
-            g.load(rt.pf_tab);
-            g.load(rt.pf_k);
-            g.emit("push 8 mul add");
-            g.store(e);
+            g.asm.load(rt.pf_tab);
+            g.asm.load(rt.pf_k);
+            g.asm.emit(triton_asm!(push 8 mul add));
+            g.asm.store(e);
             // field: absent from an object's names
-            g.load_ind(e, 0);
-            g.emit("push 1 eq");
-            g.load_ind(rt.pf_dest, 0);
-            let _ = writeln!(g.code, "push {} eq mul", tag::OBJECT);
+            g.asm.load_ind(e, 0);
+            g.asm.emit(triton_asm!(push 1 eq));
+            g.asm.load_ind(rt.pf_dest, 0);
+            g.asm.emit(triton_asm!(push {tag::OBJECT} eq mul));
             g.when(|g| {
-                g.load(rt.pf_dest);
-                let _ = writeln!(
-                    g.code,
-                    "addi 7 read_mem 4 read_mem 4 pop 1 push {} write_mem 4 write_mem 4 pop 1",
-                    g.fa_t
+                g.asm.load(rt.pf_dest);
+                let object = ABSENCE_OBJECT;
+                g.asm.emit(
+                    triton_asm!(addi 7 read_mem 4 read_mem 4 pop 1 push { object } write_mem 4 write_mem 4 pop 1),
                 );
-                g.load(e);
-                g.emit("addi 6 read_mem 5 pop 1");
-                g.store_digest(rt.fa_name);
+                g.asm.load(e);
+                g.asm.emit(triton_asm!(addi 6 read_mem 5 pop 1));
+                g.asm.store_digest(rt.fa_name);
                 g.call_field_absent();
             });
             // index: at or past an array's length
-            g.load_ind(e, 0);
-            g.emit("push 2 eq");
-            g.load_ind(rt.pf_dest, 0);
-            let _ = writeln!(g.code, "push {} eq mul", tag::ARRAY);
-            g.load_ind(e, 1);
-            g.load_ind(rt.pf_dest, 1);
-            g.emit("swap 1 lt mul push 0 eq assert");
+            g.asm.load_ind(e, 0);
+            g.asm.emit(triton_asm!(push 2 eq));
+            g.asm.load_ind(rt.pf_dest, 0);
+            g.asm.emit(triton_asm!(push {tag::ARRAY} eq mul));
+            g.asm.load_ind(e, 1);
+            g.asm.load_ind(rt.pf_dest, 1);
+            g.asm.emit(triton_asm!(swap 1 lt mul push 0 eq assert));
         });
     }
 
     /// Calls the shared proof that the field named by `fa_name` is absent
     /// from the object in slot `fa_t`.
     fn call_field_absent(&mut self) {
-        let routine = FieldAbsent { object: self.fa_t, name: self.rt.fa_name, hp: self.rt.hp };
-        self.define_once(&VarlenDigest);
-        self.call_defined(&routine);
+        let routine = FieldAbsent { object: ABSENCE_OBJECT, name: self.rt.fa_name, hp: self.rt.hp };
+        self.asm.define_once(&VarlenDigest);
+        self.asm.call_defined(&routine);
     }
 }

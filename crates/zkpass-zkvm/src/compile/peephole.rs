@@ -1,6 +1,6 @@
-//! The last pass of the compiler: the assembly text, read into typed
-//! instructions (comments kept), rewritten by local rules into a shorter
-//! program with the same effect, and written back.
+//! The last pass of the compiler: the typed listing, rewritten by local
+//! rules into a shorter program with the same effect (comments kept), and
+//! written as assembly text.
 //!
 //! Every rule replaces a few adjacent instructions by fewer words that
 //! leave the same stack and RAM in every run:
@@ -30,24 +30,17 @@ use triton_vm::isa::instruction::{AnInstruction, LabelledInstruction};
 use triton_vm::isa::op_stack::NumberOfWords;
 use triton_vm::prelude::BFieldElement;
 
+use super::emitter::Item;
+#[cfg(test)]
 use crate::ZkvmError;
 
-/// One item of an assembly listing: an instruction (or label, or an
-/// assertion's error id), or a whole-line comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Item {
-    /// Typed code.
-    Code(LabelledInstruction),
-    /// A `// …` comment line (its text after the slashes).
-    Comment(String),
-}
-
-/// Reads assembly text line by line into items; a `//` starts a comment
+/// Reads assembly text line by line (for tests written as text) into items; a `//` starts a comment
 /// that runs to the end of the line.
 ///
 /// # Errors
 /// [`ZkvmError::Execution`] naming the line that does not parse (the
 /// compiler's own text, so this is a bug, never bad input).
+#[cfg(test)]
 pub(super) fn read(text: &str) -> Result<Vec<Item>, ZkvmError> {
     let mut items = Vec::new();
     for (n, line) in text.lines().enumerate() {

@@ -5,8 +5,9 @@
 //! They take their arguments in fixed RAM cells ([`Runtime`]) and keep the
 //! operational stack balanced.
 
-use std::fmt::Write as _;
+use triton_vm::prelude::triton_asm;
 
+use super::memory::Layout;
 use super::snippets::{
     ArrayDigest, Chars, CharsCells, DivineWords, Expand, FoldLookup, IsNotScalarTag, MerkleWalk, OpenScalar, OpenValue,
     VarlenDigest,
@@ -62,12 +63,8 @@ pub(super) struct Runtime {
 
 impl Runtime {
     /// Allocates the cells from `next` on.
-    pub(super) fn new(next: &mut u64) -> Self {
-        let mut cells = |n: u64| {
-            let c = *next;
-            *next += n;
-            c
-        };
+    pub(super) fn new(mem: &mut Layout) -> Self {
+        let mut cells = |n: u64| mem.cells(n);
         Self {
             hp: cells(1),
             os_dest: cells(1),
@@ -109,40 +106,33 @@ impl Gen {
     /// Stack `[slot address]` → `[1 if the slot is not a bool, int or
     /// string, else 0]`: reads the slot's tag, then [`IsNotScalarTag`].
     pub(super) fn not_scalar_ind(&mut self) {
-        self.emit("read_mem 1 pop 1");
-        self.inline(&IsNotScalarTag);
+        self.asm.emit(triton_asm!(read_mem 1 pop 1));
+        self.asm.inline(&IsNotScalarTag);
     }
 
     /// Calls `open_scalar` with its arguments copied from the cells `dest`,
     /// `root` and `path` (5 cells).
     pub(super) fn open_scalar_from(&mut self, dest: u64, root: u64, path: u64) {
         let rt = self.rt;
-        self.load(dest);
-        self.store(rt.os_dest);
-        self.load(root);
-        self.store(rt.os_root);
-        self.load_digest(path);
-        self.store_digest(rt.os_path);
-        let _ = writeln!(self.code, "call {OPEN_SCALAR}");
+        self.asm.load(dest);
+        self.asm.store(rt.os_dest);
+        self.asm.load(root);
+        self.asm.store(rt.os_root);
+        self.asm.load_digest(path);
+        self.asm.store_digest(rt.os_path);
+        self.asm.call(OPEN_SCALAR);
     }
 
     /// Allocates `stride · mem[count]` heap words: their address into
     /// `dst`, the heap pointer past them.
     pub(super) fn heap_alloc(&mut self, count: u64, stride: u64, dst: u64) {
-        self.load(self.rt.hp);
-        self.store(dst);
-        self.load(count);
-        let _ = writeln!(self.code, "push {stride} mul");
-        self.load(self.rt.hp);
-        self.emit("add");
-        self.store(self.rt.hp);
-    }
-
-    /// `mem[cell] += top of stack` (popped).
-    pub(super) fn bump_by_top(&mut self, cell: u64) {
-        self.load(cell);
-        self.emit("add");
-        self.store(cell);
+        self.asm.load(self.rt.hp);
+        self.asm.store(dst);
+        self.asm.load(count);
+        self.asm.emit(triton_asm!(push {stride} mul));
+        self.asm.load(self.rt.hp);
+        self.asm.emit(triton_asm!(add));
+        self.asm.store(self.rt.hp);
     }
 
     /// The value opening the program shares: [`Expand`] on the runtime's
@@ -159,14 +149,14 @@ impl Gen {
     pub(super) fn emit_runtime(&mut self) {
         let need_chars = self.need_chars;
         let need_fold = self.need_fold;
-        self.define(&MerkleWalk);
+        self.asm.define(&MerkleWalk);
 
         let expand = self.expand();
-        self.define(&expand.open);
-        self.define(&OpenValue { expand });
-        self.define(&expand);
+        self.asm.define(&expand.open);
+        self.asm.define(&OpenValue { expand });
+        self.asm.define(&expand);
 
-        self.define(&ArrayDigest);
+        self.asm.define(&ArrayDigest);
 
         if need_chars {
             self.emit_chars(need_fold);
@@ -180,9 +170,9 @@ impl Gen {
     fn emit_chars(&mut self, need_fold: bool) {
         let rt = self.rt;
         let cells = CharsCells { hp: rt.hp, dest: rt.os_dest };
-        self.define_once(&VarlenDigest);
-        self.define_once(&DivineWords);
-        self.define(&Chars { cells, fold: need_fold });
+        self.asm.define_once(&VarlenDigest);
+        self.asm.define_once(&DivineWords);
+        self.asm.define(&Chars { cells, fold: need_fold });
         if need_fold {
             self.emit_fold();
         }
@@ -190,6 +180,6 @@ impl Gen {
 
     fn emit_fold(&mut self) {
         let table = FoldTable::get();
-        self.define(&FoldLookup { entry: self.rt.fl_e, depth: table.depth(), root: table.root() });
+        self.asm.define(&FoldLookup { entry: self.rt.fl_e, depth: table.depth(), root: table.root() });
     }
 }

@@ -1,6 +1,6 @@
 //! Literals and data variables: opening leaves, arrays and projections.
 
-use std::fmt::Write as _;
+use triton_vm::prelude::triton_asm;
 
 use zkpass_query::{case_fold, DvarPath, Filter, QueryErrorKind as K, ResolvedPath, Segment, Value};
 
@@ -30,16 +30,6 @@ fn v_text(v: &Value) -> &str {
 }
 
 impl Gen {
-    /// A block of constant words in the constant region: the program
-    /// divines the whole region at its start and checks it against a
-    /// digest it carries ([`super::Gen::load_constants`]). Returns the
-    /// block's address.
-    pub(super) fn constant(&mut self, words: &[u64]) -> u64 {
-        let base = self.lit_words(words.len() as u64);
-        self.constants.extend_from_slice(words);
-        base
-    }
-
     /// A literal's slot, a constant; a string literal also gets its
     /// characters and folding in the constant region, laid out like an
     /// opened string.
@@ -53,23 +43,28 @@ impl Gen {
             words.push(folded.len() as u64);
             words.extend(&folded);
             // the first word points at the folded length: known once placed
-            let base = self.next_lit;
+            let base = self.mem.next_constant();
             words[0] = base + 2 + chars.len() as u64;
-            self.constant(&words);
+            self.mem.constant(&words);
             ptr = base + 1;
         }
         let mut slot: Vec<u64> = value_slot(v).iter().map(|w| w.value()).collect();
         slot.push(ptr);
-        self.constant(&slot)
+        self.mem.constant(&slot)
     }
 
     /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.
     fn open_scalar_static(&mut self, dest: u64, path: &ResolvedPath) {
         // the cells os_dest, os_root, os_path follow each other
-        self.push_digest(&path_digest(&path.segments));
-        self.push(self.root_of(&path.tag));
-        self.push(dest);
-        self.call_defined(&FromStack { label: "zk_open_scalar_in", target: OPEN_SCALAR, first: self.rt.os_dest, n: 7 });
+        self.asm.push_digest(&path_digest(&path.segments));
+        self.asm.push(self.root_of(&path.tag));
+        self.asm.push(dest);
+        self.asm.call_defined(&FromStack {
+            label: "zk_open_scalar_in",
+            target: OPEN_SCALAR,
+            first: self.rt.os_dest,
+            n: 7,
+        });
     }
 
     /// The status of a privacy marker (once): a cell holding 1 when the
@@ -82,8 +77,8 @@ impl Gen {
             return c;
         }
         self.witness.push(WitnessItem::Marker { marker: marker.clone() });
-        let _ = writeln!(self.code, "// marker {marker}");
-        let ok = self.cell();
+        self.asm.comment(format!("marker {marker}"));
+        let ok = self.mem.cell();
         let marker = marker.clone();
         self.marker_check(ok, |g, m| g.open_scalar_static(m, &marker));
         self.markers.insert(marker, ok);
@@ -94,16 +89,16 @@ impl Gen {
     /// opens it into a fresh slot, and `ok` ← it is the bool `true`; else
     /// `ok` ← 0.
     fn marker_check(&mut self, ok: u64, open: impl FnOnce(&mut Self, u64)) {
-        let m = self.alloc();
-        self.push(0);
-        self.store(ok);
-        self.emit("divine 1 dup 0 dup 0 dup 0 mul eq assert");
+        let m = self.mem.alloc();
+        self.asm.push(0);
+        self.asm.store(ok);
+        self.asm.emit(triton_asm!(divine 1 dup 0 dup 0 dup 0 mul eq assert));
         self.when(|g| {
             open(g, m);
-            g.is_type(m, tag::BOOL);
-            g.load(m + 1);
-            g.emit("mul");
-            g.store(ok);
+            g.asm.is_type(m, tag::BOOL);
+            g.asm.load(m + 1);
+            g.asm.emit(triton_asm!(mul));
+            g.asm.store(ok);
         });
     }
 
@@ -119,25 +114,25 @@ impl Gen {
         if let Some(&o) = self.opened.get(path) {
             return o;
         }
-        let bad = keep_bad.then(|| self.cell());
-        let _ = writeln!(self.code, "// open {path}");
-        let s = self.alloc();
+        let bad = keep_bad.then(|| self.mem.cell());
+        self.asm.comment(format!("open {path}"));
+        let s = self.mem.alloc();
         let missing = if optional {
             // the prover says whether the path is present: an absent path
             // may only be claimed where the read is unreached (every use
             // asserts `missing` zero under its path condition), so no
             // absence proof is needed; a present one is opened
-            let missing = self.cell();
+            let missing = self.mem.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
-            self.push_digest(&path_digest(&path.segments));
-            self.push(self.root_of(&path.tag));
-            self.push(s);
-            self.define_once(&ZeroWords);
-            self.call_defined(&OpenOptional { open: OpenValue { expand: self.expand() } });
-            self.store(missing);
+            self.asm.push_digest(&path_digest(&path.segments));
+            self.asm.push(self.root_of(&path.tag));
+            self.asm.push(s);
+            self.asm.define_once(&ZeroWords);
+            self.asm.call_defined(&OpenOptional { open: OpenValue { expand: self.expand() } });
+            self.asm.store(missing);
             if let Some(bad) = bad {
-                self.load(self.rt.ov_bad);
-                self.store(bad);
+                self.asm.load(self.rt.ov_bad);
+                self.asm.store(bad);
             }
             Some(missing)
         } else {
@@ -154,13 +149,18 @@ impl Gen {
     /// unreadable parts (else it stays in the runtime's cell).
     fn open_value_into(&mut self, s: u64, path: &ResolvedPath, bad: Option<u64>) {
         // the cells ov_dest, ov_root, ov_path follow each other
-        self.push_digest(&path_digest(&path.segments));
-        self.push(self.root_of(&path.tag));
-        self.push(s);
-        self.call_defined(&FromStack { label: "zk_open_value_in", target: OPEN_VALUE, first: self.rt.ov_dest, n: 7 });
+        self.asm.push_digest(&path_digest(&path.segments));
+        self.asm.push(self.root_of(&path.tag));
+        self.asm.push(s);
+        self.asm.call_defined(&FromStack {
+            label: "zk_open_value_in",
+            target: OPEN_VALUE,
+            first: self.rt.ov_dest,
+            n: 7,
+        });
         if let Some(bad) = bad {
-            self.load(self.rt.ov_bad);
-            self.store(bad);
+            self.asm.load(self.rt.ov_bad);
+            self.asm.store(bad);
         }
     }
 
@@ -180,23 +180,23 @@ impl Gen {
                 let at_once = gate.is_none() && !self.opened.contains_key(&r);
                 let (s, bad, missing) = self.open_value(&r, gate.is_some(), !at_once);
                 if let Some(missing) = missing {
-                    self.load(missing);
-                    self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                    self.asm.load(missing);
+                    self.asm.assert_zero_under(gate, K::MissingPath(r.to_string()));
                 }
                 (s, bad.or(at_once.then_some(self.rt.ov_bad)))
             }
             Some(_) => {
                 let pr = self.projection(p, &r, gate.is_some())?;
                 if let Some(missing) = pr.missing {
-                    self.load(missing);
-                    self.assert_zero_under(gate, K::MissingPath(r.to_string()));
+                    self.asm.load(missing);
+                    self.asm.assert_zero_under(gate, K::MissingPath(r.to_string()));
                 }
                 (pr.slot, Some(pr.bad))
             }
         };
         if let Some(bad) = bad {
-            self.load(bad);
-            self.assert_zero_under(
+            self.asm.load(bad);
+            self.asm.assert_zero_under(
                 gate,
                 K::UnreadableValue { path: p.text.clone(), found: "an element or field of another kind" },
             );
@@ -211,14 +211,14 @@ impl Gen {
     /// Folds field segments into the element path digest at `pe` and stores
     /// the result in `os_path`.
     fn path_from(&mut self, pe: u64, fields: &[Segment]) {
-        self.load_digest(pe);
+        self.asm.load_digest(pe);
         for f in fields {
             if let Segment::Field(name) = f {
-                self.push_digest(&field_digest(name));
-                self.emit("hash");
+                self.asm.push_digest(&field_digest(name));
+                self.asm.emit(triton_asm!(hash));
             }
         }
-        self.store_digest(self.rt.os_path);
+        self.asm.store_digest(self.rt.os_path);
     }
 
     /// Opens a projection (once): slot of the result array, cell counting
@@ -237,45 +237,52 @@ impl Gen {
         let rt = self.rt;
         let markers = self.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
         self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers, optional });
-        let _ = writeln!(self.code, "// projection {}", p.text);
-        let (result, arr, tmp) = (self.alloc(), self.alloc(), self.alloc());
-        let (bad, len, buf, i, count, keep, pe) =
-            (self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cell(), self.cells(5));
-        let allpub = markers.then(|| self.cell());
+        self.asm.comment(format!("projection {}", p.text));
+        let (result, arr, tmp) = (self.mem.alloc(), self.mem.alloc(), self.mem.alloc());
+        let (bad, len, buf, i, count, keep, pe) = (
+            self.mem.cell(),
+            self.mem.cell(),
+            self.mem.cell(),
+            self.mem.cell(),
+            self.mem.cell(),
+            self.mem.cell(),
+            self.mem.cells(5),
+        );
+        let allpub = markers.then(|| self.mem.cell());
         // present = 1, or (optional) whether the prefix opened is the array's path
         let (arr, present) = if optional {
             let (k, t) = self.open_prefix(base);
-            let present = self.cell();
-            self.load(k);
-            let _ = writeln!(self.code, "push {} eq", base.segments.len());
-            self.store(present);
+            let present = self.mem.cell();
+            self.asm.load(k);
+            self.asm.emit(triton_asm!(push {base.segments.len()} eq));
+            self.asm.store(present);
             (t, Some(present))
         } else {
             self.open_scalar_static(arr, base);
             (arr, None)
         };
         // bad = present · [not an array]; len = present · is_array · p0
-        self.is_type(arr, tag::ARRAY);
+        self.asm.is_type(arr, tag::ARRAY);
         if let Some(pr) = present {
-            self.load(pr);
-            self.emit("mul");
+            self.asm.load(pr);
+            self.asm.emit(triton_asm!(mul));
         }
-        self.emit("dup 0");
-        self.not();
+        self.asm.emit(triton_asm!(dup 0));
+        self.asm.not();
         if let Some(pr) = present {
-            self.load(pr);
-            self.emit("mul");
+            self.asm.load(pr);
+            self.asm.emit(triton_asm!(mul));
         }
-        self.store(bad);
-        self.load(arr + 1);
-        self.emit("mul");
-        self.store(len);
+        self.asm.store(bad);
+        self.asm.load(arr + 1);
+        self.asm.emit(triton_asm!(mul));
+        self.asm.store(len);
         self.heap_alloc(len, 8, buf);
-        self.push(0);
-        self.store(count);
+        self.asm.push(0);
+        self.asm.store(count);
         if let Some(a) = allpub {
-            self.push(1);
-            self.store(a);
+            self.asm.push(1);
+            self.asm.store(a);
         }
         let base_digest = path_digest(&base.segments);
         let root = self.root_of(&base.tag);
@@ -286,86 +293,86 @@ impl Gen {
             zkpass_query::privacy_marker(&full).map(|m| m.segments).unwrap_or_default()
         });
         // every opening in the loop is in the array's document
-        self.push(root);
-        self.store(rt.os_root);
+        self.asm.push(root);
+        self.asm.store(rt.os_root);
         self.repeat(len, i, |g| {
-            g.push_digest(&base_digest);
-            g.emit("push 0 push 0");
-            g.load(i);
-            g.emit("push 0 push 2 hash");
-            g.store_digest(pe);
+            g.asm.push_digest(&base_digest);
+            g.asm.emit(triton_asm!(push 0 push 0));
+            g.asm.load(i);
+            g.asm.emit(triton_asm!(push 0 push 2 hash));
+            g.asm.store_digest(pe);
             match &filter {
-                Filter::All => g.push(1),
+                Filter::All => g.asm.push(1),
                 Filter::Flag(f) => {
                     g.path_from(pe, f);
-                    g.push(tmp);
-                    g.store(rt.os_dest);
-                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
-                    g.is_type(tmp, tag::BOOL);
-                    g.emit("dup 0");
-                    g.not();
-                    g.bump_by_top(bad);
-                    g.load(tmp + 1);
-                    g.emit("mul");
+                    g.asm.push(tmp);
+                    g.asm.store(rt.os_dest);
+                    g.asm.call(OPEN_SCALAR);
+                    g.asm.is_type(tmp, tag::BOOL);
+                    g.asm.emit(triton_asm!(dup 0));
+                    g.asm.not();
+                    g.asm.bump_by_top(bad);
+                    g.asm.load(tmp + 1);
+                    g.asm.emit(triton_asm!(mul));
                 }
                 Filter::Equals(f, lit) => {
                     g.path_from(pe, f);
-                    g.push(tmp);
-                    g.store(rt.os_dest);
-                    let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                    g.asm.push(tmp);
+                    g.asm.store(rt.os_dest);
+                    g.asm.call(OPEN_SCALAR);
                     // the field's 7 slot words onto the stack (word 0 on
                     // top), each compared with the literal's
-                    let _ = writeln!(g.code, "push {} read_mem 5 read_mem 2 pop 1", tmp + 6);
+                    g.asm.emit(triton_asm!(push {tmp + 6} read_mem 5 read_mem 2 pop 1));
                     for (w, v) in value_slot(lit).iter().enumerate() {
                         if w > 0 {
-                            g.emit("swap 1");
+                            g.asm.emit(triton_asm!(swap 1));
                         }
-                        let _ = writeln!(g.code, "push {} eq", v.value());
+                        g.asm.emit(triton_asm!(push {v.value()} eq));
                         if w > 0 {
-                            g.emit("mul");
+                            g.asm.emit(triton_asm!(mul));
                         }
                     }
                 }
             }
-            g.store(keep);
-            g.load(keep);
+            g.asm.store(keep);
+            g.asm.load(keep);
             g.when(|g| {
                 g.path_from(pe, &rest);
-                g.load(count);
-                g.emit("push 8 mul");
-                g.load(buf);
-                g.emit("add");
-                g.store(rt.os_dest);
-                let _ = writeln!(g.code, "call {OPEN_SCALAR}");
-                g.load(rt.os_dest);
+                g.asm.load(count);
+                g.asm.emit(triton_asm!(push 8 mul));
+                g.asm.load(buf);
+                g.asm.emit(triton_asm!(add));
+                g.asm.store(rt.os_dest);
+                g.asm.call(OPEN_SCALAR);
+                g.asm.load(rt.os_dest);
                 g.not_scalar_ind();
-                g.bump_by_top(bad);
+                g.asm.bump_by_top(bad);
                 if let (Some(a), Some(mr)) = (allpub, &marker_rest) {
                     // the element's marker, at the element's path
                     g.path_from(pe, mr);
-                    let ok = g.cell();
+                    let ok = g.mem.cell();
                     g.marker_check(ok, |g, m| {
-                        g.push(m);
-                        g.store(rt.os_dest);
-                        let _ = writeln!(g.code, "call {OPEN_SCALAR}");
+                        g.asm.push(m);
+                        g.asm.store(rt.os_dest);
+                        g.asm.call(OPEN_SCALAR);
                     });
-                    g.load(ok);
-                    g.load(a);
-                    g.emit("mul");
-                    g.store(a);
+                    g.asm.load(ok);
+                    g.asm.load(a);
+                    g.asm.emit(triton_asm!(mul));
+                    g.asm.store(a);
                 }
-                g.bump(count, 1);
+                g.asm.bump(count, 1);
             });
         });
-        self.load(buf);
-        self.load(count);
-        self.push(result);
-        let _ = writeln!(self.code, "call {ARRAY_DIGEST}");
+        self.asm.load(buf);
+        self.asm.load(count);
+        self.asm.push(result);
+        self.asm.call(ARRAY_DIGEST);
         let missing = present.map(|pr| {
-            let m = self.cell();
-            self.load(pr);
-            self.not();
-            self.store(m);
+            let m = self.mem.cell();
+            self.asm.load(pr);
+            self.asm.not();
+            self.asm.store(m);
             m
         });
         let o = Projected { slot: result, bad, allpub, missing };

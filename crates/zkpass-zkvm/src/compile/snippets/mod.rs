@@ -141,51 +141,6 @@ pub(super) trait Subroutine {
     }
 }
 
-impl super::Gen {
-    /// Calls `subroutine`, defining it the first time (a shared routine
-    /// is laid out where it is first used).
-    pub(super) fn call_defined(&mut self, subroutine: &impl Subroutine) {
-        use std::fmt::Write as _;
-        if self.shared.insert(subroutine.label().to_string()) {
-            self.define(subroutine);
-        }
-        let _ = writeln!(self.code, "call {}", subroutine.label());
-    }
-
-    /// Defines `subroutine` unless the program already has it.
-    pub(super) fn define_once(&mut self, subroutine: &(impl Subroutine + ?Sized)) {
-        if self.shared.insert(subroutine.label().to_string()) {
-            self.define(subroutine);
-        }
-    }
-
-    /// Appends `subroutine`'s definition to the subroutines, after a
-    /// comment naming its stack effect.
-    pub(super) fn define(&mut self, subroutine: &(impl Subroutine + ?Sized)) {
-        use std::fmt::Write as _;
-        let _ = writeln!(self.subs, "// {}: {}", subroutine.label(), subroutine.stack_effect());
-        for i in subroutine.definition() {
-            let _ = writeln!(self.subs, "{i}");
-        }
-    }
-
-    /// Appends `snippet`'s code to the program text, after a comment that
-    /// names it and its stack effect (comments are not instructions: the
-    /// program and its digest are the code alone).
-    pub(super) fn inline(&mut self, snippet: &impl Snippet) {
-        use std::fmt::Write as _;
-        self.emit(&format!("// {}: {}", snippet.name(), snippet.stack_effect()));
-        let code = snippet.code().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-        self.emit(&code);
-        for i in snippet.definitions() {
-            let _ = writeln!(self.subs, "{i}");
-        }
-        for subroutine in snippet.subroutines() {
-            self.define_once(subroutine.as_ref());
-        }
-    }
-}
-
 #[cfg(test)]
 pub(super) mod harness {
     //! Runs a snippet alone in Triton VM.
