@@ -27,9 +27,18 @@
 //! trace height (a power of two) reveals the size of the work. All memory
 //! the program reads is first written by the program itself, or checked
 //! against a digest: the prover's initial RAM is never trusted.
+//!
+//! The parts: `analysis` finds what a query uses; the walker
+//! (`walker`, with the privacy rule in `taint`) compiles statements
+//! under their path conditions; `ops` and `values` compile
+//! expressions, literals and openings from the routine library
+//! (`snippets`, one type per routine with its stack effect, a Rust
+//! reference and tests); `emitter` holds the program as typed
+//! instructions and `memory` the memory map; `peephole` is the last
+//! pass. `docs/PROOF.md` ("How the compiler is organised") has the table.
 
 mod analysis;
-mod asm;
+mod control;
 mod emitter;
 mod memory;
 mod ops;

@@ -7,17 +7,12 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K,
 
 use super::memory::{ABSENCE_OBJECT, CURRENT_X, CURRENT_Y, DATE, OPERAND_X, OPERAND_Y};
 use super::snippets::{
-    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedDifference, SignedLessThan,
-    SignedMul64, SlotsEqual, SlotsFromStack, StoreInt, TextsEqual, VarlenDigest,
+    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedAddSub64, SignedDifference,
+    SignedLessThan, SignedMul64, SlotsEqual, SlotsFromStack, StoreBool, StoreInt, TextsEqual, VarlenDigest,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
 use crate::ZkvmError;
-
-/// `2^31 - 1`: the largest high limb of a non-negative i64.
-const I32_MAX: u64 = 0x7fff_ffff;
-/// `2^32 - 1`.
-const U32_MAX: u64 = 0xffff_ffff;
 
 /// The first two words of `hash_10(slot ‖ 0 0 0)` of a literal.
 fn slot_hash(v: &zkpass_query::Value) -> [u64; 2] {
@@ -206,6 +201,15 @@ impl Gen {
                 Ok(self.store_bool())
             }
         }
+    }
+
+    /// Stack `[b]` → a bool slot at the expression's destination, or at a
+    /// fresh address ([`StoreBool`]).
+    pub(super) fn store_bool(&mut self) -> u64 {
+        let r = self.result_slot.take().unwrap_or_else(|| self.mem.alloc());
+        self.asm.push(r);
+        self.asm.call_defined(&StoreBool);
+        r
     }
 
     /// Stack `[hi, lo]` (lo on top) → an int slot at a fresh address.
@@ -524,47 +528,10 @@ impl Gen {
             }
         }
         let (rh, rl, ovf) = (self.rt.out_hi, self.rt.out_lo, self.rt.ovf);
-        let sign = |g: &mut Self, hi: u64| {
-            g.asm.load(hi);
-            g.asm.push(I32_MAX);
-            g.asm.emit(triton_asm!(lt));
-        };
         match op {
             ArithOp::Add | ArithOp::Sub => {
-                let sub = op == ArithOp::Sub;
-                // lo = a_lo + b_lo' (+1 for sub), hi = a_hi + b_hi' + carry
-                self.asm.load(al);
-                self.asm.load(bl);
-                if sub {
-                    self.asm.emit(triton_asm!(push -1 mul push {U32_MAX} add add addi 1));
-                } else {
-                    self.asm.emit(triton_asm!(add));
-                }
-                self.asm.emit(triton_asm!(split));
-                self.asm.store(rl);
-                self.asm.load(ah);
-                self.asm.emit(triton_asm!(add));
-                self.asm.load(bh);
-                if sub {
-                    self.asm.emit(triton_asm!(push -1 mul push {U32_MAX} add));
-                }
-                self.asm.emit(triton_asm!(add split));
-                self.asm.store(rh);
-                self.asm.emit(triton_asm!(pop 1));
-                // overflow: operands' signs (equal for +, different for −) and
-                // the result's sign differs from the left operand's
-                sign(self, ah);
-                sign(self, bh);
-                self.asm.emit(triton_asm!(eq));
-                if sub {
-                    self.asm.not();
-                }
-                sign(self, rh);
-                sign(self, ah);
-                self.asm.emit(triton_asm!(eq));
-                self.asm.not();
-                self.asm.emit(triton_asm!(mul));
-                self.asm.store(ovf);
+                let subtract = op == ArithOp::Sub;
+                self.asm.inline(&SignedAddSub64 { ah, al, bh, bl, rh, rl, ovf, subtract });
             }
             ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
         }

@@ -1,6 +1,7 @@
 //! Signed 64-bit integers as two u32 limbs `(hi, lo)` in RAM cells, two's
 //! complement (docs/PROOF.md, "Values"): negation, the signed difference of
-//! two u32 values, and multiplication with overflow detection.
+//! two u32 values, and addition, subtraction and multiplication with
+//! overflow detection.
 
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 
@@ -41,6 +42,72 @@ impl Snippet for Negate64 {
             {&load(l)} push -1 mul push {U32_MAX} add addi 1 split {&store(ol)}
             {&load(h)} push -1 mul push {U32_MAX} add add split {&store(oh)}
             pop 1
+        )
+    }
+}
+
+/// `BEFORE: _` / `AFTER: _`, on RAM cells: the i64 sum (or, with
+/// `subtract`, difference) of `(mem[ah], mem[al])` and `(mem[bh],
+/// mem[bl])` into `(mem[rh], mem[rl])` modulo 2^64, and `mem[ovf]` ← 1
+/// when the exact result does not fit an i64, else 0. The low limbs add
+/// with a carry into the high limbs; subtraction adds the complement plus
+/// one. Overflow: for `+` the operands have the same sign, for `−`
+/// different signs, and the result's sign differs from the left operand's.
+/// The limbs must be u32. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct SignedAddSub64 {
+    /// High limb of the left operand.
+    pub ah: u64,
+    /// Low limb of the left operand.
+    pub al: u64,
+    /// High limb of the right operand.
+    pub bh: u64,
+    /// Low limb of the right operand.
+    pub bl: u64,
+    /// High limb of the result.
+    pub rh: u64,
+    /// Low limb of the result.
+    pub rl: u64,
+    /// The overflow flag's cell.
+    pub ovf: u64,
+    /// `a − b` instead of `a + b`.
+    pub subtract: bool,
+}
+
+/// `BEFORE: _` / `AFTER: _ [mem[hi] is negative]`: the sign of an i64 by
+/// its high limb.
+fn is_negative(hi: u64) -> Vec<LabelledInstruction> {
+    triton_asm!({&load(hi)} push {I32_MAX} lt)
+}
+
+impl Snippet for SignedAddSub64 {
+    fn name(&self) -> &'static str {
+        if self.subtract {
+            "signed_sub64"
+        } else {
+            "signed_add64"
+        }
+    }
+
+    fn stack_effect(&self) -> StackEffect {
+        StackEffect { before: &[], after: &[], clobbers: 0 }
+    }
+
+    fn code(&self) -> Vec<LabelledInstruction> {
+        let Self { ah, al, bh, bl, rh, rl, ovf, subtract } = *self;
+        // the right operand's limbs as added: b, or its complement (+1 low)
+        let (low_in, high_in) = if subtract {
+            (triton_asm!(push -1 mul push {U32_MAX} add add addi 1), triton_asm!(push -1 mul push {U32_MAX} add))
+        } else {
+            (triton_asm!(add), Vec::new())
+        };
+        // operands' signs equal (for +) or different (for −)
+        let signs = if subtract { not() } else { Vec::new() };
+        triton_asm!(
+            {&load(al)} {&load(bl)} {&low_in} split {&store(rl)}
+            {&load(ah)} add {&load(bh)} {&high_in} add split {&store(rh)} pop 1
+            {&is_negative(ah)} {&is_negative(bh)} eq {&signs}
+            {&is_negative(rh)} {&is_negative(ah)} eq {&not()} mul {&store(ovf)}
         )
     }
 }
@@ -199,6 +266,25 @@ mod tests {
         (result, word(&ram, 16) == 1)
     }
 
+    /// The sum (or difference) and the overflow flag the snippet computes.
+    fn add_sub(a: i64, b_: i64, subtract: bool) -> (i64, bool) {
+        let snippet = SignedAddSub64 { ah: 10, al: 11, bh: 12, bl: 13, rh: 14, rl: 15, ovf: 16, subtract };
+        let ((ah, al), (bh, bl)) = (limbs(a), limbs(b_));
+        let (_, ram) = run(snippet, &[(10, ah), (11, al), (12, bh), (13, bl)]);
+        let result = ((word(&ram, 14) << 32) | word(&ram, 15)) as i64;
+        (result, word(&ram, 16) == 1)
+    }
+
+    /// What `add_sub` must give: the wrapping result, and whether the
+    /// checked one is missing.
+    fn add_sub_reference(a: i64, c: i64, subtract: bool) -> (i64, bool) {
+        if subtract {
+            (a.wrapping_sub(c), a.checked_sub(c).is_none())
+        } else {
+            (a.wrapping_add(c), a.checked_add(c).is_none())
+        }
+    }
+
     const EDGES: [i64; 12] =
         [0, 1, -1, 2, -2, i64::MAX, i64::MIN, 1 << 31, -(1 << 31), (1 << 32) - 1, 1 << 32, 3_037_000_499];
 
@@ -223,6 +309,27 @@ mod tests {
     }
 
     #[test]
+    fn addition_and_subtraction_at_the_edges_match_checked_arithmetic() {
+        for a in EDGES {
+            for c in EDGES {
+                for subtract in [false, true] {
+                    assert_eq!(add_sub(a, c, subtract), add_sub_reference(a, c, subtract), "{a}, {c}, {subtract}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn overflow_is_flagged_one_past_each_end_and_not_at_it() {
+        assert_eq!(add_sub(i64::MAX, 1, false), (i64::MIN, true));
+        assert_eq!(add_sub(i64::MAX - 1, 1, false), (i64::MAX, false));
+        assert_eq!(add_sub(i64::MIN, 1, true), (i64::MAX, true));
+        assert_eq!(add_sub(i64::MIN + 1, 1, true), (i64::MIN, false));
+        assert_eq!(add_sub(0, i64::MIN, true), (i64::MIN, true), "−i64::MIN does not fit");
+        assert_eq!(add_sub(-1, i64::MIN, true), (i64::MAX, false));
+    }
+
+    #[test]
     fn the_signed_difference_of_u32_values() {
         for (a, c) in [(0u64, 0u64), (5, 3), (3, 5), (0, 0xffff_ffff), (0xffff_ffff, 0)] {
             let out = call(&SignedDifference, &[b(a), b(c)], NonDeterminism::default()).unwrap();
@@ -241,6 +348,13 @@ mod tests {
                 Some(p) => prop_assert_eq!((product, overflow), (p, false)),
                 None => prop_assert!(overflow),
             }
+        }
+
+        #[test]
+        fn any_sum_or_difference_matches_checked_arithmetic(a in any::<i64>(), c in any::<i64>(), subtract in any::<bool>(), small in any::<bool>()) {
+            // half the cases far from the ends, so both outcomes are tested
+            let (a, c) = if small { (a >> 2, c >> 2) } else { (a, c) };
+            prop_assert_eq!(add_sub(a, c, subtract), add_sub_reference(a, c, subtract));
         }
 
         #[test]

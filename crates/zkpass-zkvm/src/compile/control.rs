@@ -1,23 +1,13 @@
-//! Structured code on top of the emitter: shared subroutines whose body
-//! the compiler writes, loops and conditional calls. Their bodies are
+//! Control flow on top of the emitter: shared subroutines whose body the
+//! compiler writes, loops and conditional calls. Their bodies are
 //! compiler code (`FnOnce(&mut Gen)`), so they live with [`Gen`]; the
 //! instructions themselves go through [`super::emitter::Emitter`].
 
 use triton_vm::prelude::triton_asm;
 
-use super::snippets::StoreBool;
 use super::Gen;
 
 impl Gen {
-    /// Stack `[b]` → a bool slot at the expression's destination, or at a
-    /// fresh address ([`StoreBool`]).
-    pub(super) fn store_bool(&mut self) -> u64 {
-        let r = self.result_slot.take().unwrap_or_else(|| self.mem.alloc());
-        self.asm.push(r);
-        self.asm.call_defined(&StoreBool);
-        r
-    }
-
     /// Calls the shared subroutine `name`, emitting it (with `body`) the
     /// first time.
     pub(super) fn call_shared(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
