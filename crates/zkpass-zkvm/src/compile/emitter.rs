@@ -498,9 +498,9 @@ mod tests {
         asm.append(body);
         asm.insert_at(mark, listing(triton_asm!(push 0 pop 1)));
         let (items, _) = asm.finish();
-        let text: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
-        let pushes: Vec<&Item> = items.iter().collect();
-        assert_eq!(pushes.len(), 5, "{text:?}");
+        // push 1, then the inserted push 0 pop 1, then push 2, then push 3
+        assert_eq!(items.len(), 5, "{items:?}");
+        assert_eq!(items[0], Item::Code(triton_asm!(push 1)[0].clone()));
         assert_eq!(items[1], Item::Code(triton_asm!(push 0)[0].clone()));
         assert_eq!(items[3], Item::Code(triton_asm!(push 2)[0].clone()));
         assert_eq!(items[4], Item::Code(triton_asm!(push 3)[0].clone()));

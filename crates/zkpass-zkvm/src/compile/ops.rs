@@ -7,8 +7,9 @@ use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K,
 
 use super::memory::{ABSENCE_OBJECT, CURRENT_X, CURRENT_Y, DATE, OPERAND_X, OPERAND_Y};
 use super::snippets::{
-    layout_words, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedAddSub64, SignedDifference,
-    SignedLessThan, SignedMul64, SlotsEqual, SlotsFromStack, StoreBool, StoreInt, TextsEqual, VarlenDigest,
+    layout_words, BinaryCells, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedAddSub64,
+    SignedDifference, SignedLessThan, SignedMul64, SlotsEqual, SlotsFromStack, StoreBool, StoreInt, TextsEqual,
+    VarlenDigest,
 };
 use super::{tag, Gate, Gen};
 use crate::encoding::{field_digest, value_slot};
@@ -528,21 +529,17 @@ impl Gen {
             }
         }
         let (rh, rl, ovf) = (self.rt.out_hi, self.rt.out_lo, self.rt.ovf);
+        let cells = BinaryCells { ah, al, bh, bl, rh, rl, ovf };
         match op {
             ArithOp::Add | ArithOp::Sub => {
                 let subtract = op == ArithOp::Sub;
-                self.asm.inline(&SignedAddSub64 { ah, al, bh, bl, rh, rl, ovf, subtract });
+                self.asm.inline(&SignedAddSub64 { cells, subtract });
             }
-            ArithOp::Mul => self.multiply(ah, al, bh, bl, rh, rl, ovf),
+            ArithOp::Mul => {
+                let scratch = self.mem.cells(16);
+                self.asm.inline(&SignedMul64 { cells, scratch });
+            }
         }
-    }
-
-    /// Signed 64-bit multiplication with overflow detection
-    /// ([`SignedMul64`]).
-    #[allow(clippy::too_many_arguments)]
-    fn multiply(&mut self, ah: u64, al: u64, bh: u64, bl: u64, rh: u64, rl: u64, ovf: u64) {
-        let scratch = self.mem.cells(16);
-        self.asm.inline(&SignedMul64 { ah, al, bh, bl, rh, rl, ovf, scratch });
     }
 
     /// `exists`: the prover names how many segments of the path are

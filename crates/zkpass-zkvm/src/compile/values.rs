@@ -53,12 +53,19 @@ impl Gen {
         self.mem.constant(&slot)
     }
 
-    /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.
-    fn open_scalar_static(&mut self, dest: u64, path: &ResolvedPath) {
-        // the cells os_dest, os_root, os_path follow each other
+    /// Pushes the arguments of an opening, as the routines' argument
+    /// cells take them (`dest`, root address, path digest): stack `[]` →
+    /// `[digest (5), root, dest]`.
+    fn push_opening(&mut self, dest: u64, path: &ResolvedPath) {
         self.asm.push_digest(&path_digest(&path.segments));
         self.asm.push(self.root_of(&path.tag));
         self.asm.push(dest);
+    }
+
+    /// Sets `os_dest`, `os_root` and a constant `os_path`, then opens.
+    fn open_scalar_static(&mut self, dest: u64, path: &ResolvedPath) {
+        // the cells os_dest, os_root, os_path follow each other
+        self.push_opening(dest, path);
         self.asm.call_defined(&FromStack {
             label: "zk_open_scalar_in",
             target: OPEN_SCALAR,
@@ -124,9 +131,7 @@ impl Gen {
             // absence proof is needed; a present one is opened
             let missing = self.mem.cell();
             self.witness.push(WitnessItem::OptionalValue { path: path.clone() });
-            self.asm.push_digest(&path_digest(&path.segments));
-            self.asm.push(self.root_of(&path.tag));
-            self.asm.push(s);
+            self.push_opening(s, path);
             self.asm.define_once(&ZeroWords);
             self.asm.call_defined(&OpenOptional { open: OpenValue { expand: self.expand() } });
             self.asm.store(missing);
@@ -149,9 +154,7 @@ impl Gen {
     /// unreadable parts (else it stays in the runtime's cell).
     fn open_value_into(&mut self, s: u64, path: &ResolvedPath, bad: Option<u64>) {
         // the cells ov_dest, ov_root, ov_path follow each other
-        self.asm.push_digest(&path_digest(&path.segments));
-        self.asm.push(self.root_of(&path.tag));
-        self.asm.push(s);
+        self.push_opening(s, path);
         self.asm.call_defined(&FromStack {
             label: "zk_open_value_in",
             target: OPEN_VALUE,

@@ -46,16 +46,10 @@ impl Snippet for Negate64 {
     }
 }
 
-/// `BEFORE: _` / `AFTER: _`, on RAM cells: the i64 sum (or, with
-/// `subtract`, difference) of `(mem[ah], mem[al])` and `(mem[bh],
-/// mem[bl])` into `(mem[rh], mem[rl])` modulo 2^64, and `mem[ovf]` ← 1
-/// when the exact result does not fit an i64, else 0. The low limbs add
-/// with a carry into the high limbs; subtraction adds the complement plus
-/// one. Overflow: for `+` the operands have the same sign, for `−`
-/// different signs, and the result's sign differs from the left operand's.
-/// The limbs must be u32. Makes no assertion.
+/// The RAM cells of a binary i64 operation: the operands' and the
+/// result's limbs, and the overflow flag.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::compile) struct SignedAddSub64 {
+pub(in crate::compile) struct BinaryCells {
     /// High limb of the left operand.
     pub ah: u64,
     /// Low limb of the left operand.
@@ -70,6 +64,20 @@ pub(in crate::compile) struct SignedAddSub64 {
     pub rl: u64,
     /// The overflow flag's cell.
     pub ovf: u64,
+}
+
+/// `BEFORE: _` / `AFTER: _`, on RAM cells: the i64 sum (or, with
+/// `subtract`, difference) of `(mem[ah], mem[al])` and `(mem[bh],
+/// mem[bl])` into `(mem[rh], mem[rl])` modulo 2^64, and `mem[ovf]` ← 1
+/// when the exact result does not fit an i64, else 0. The low limbs add
+/// with a carry into the high limbs; subtraction adds the complement plus
+/// one. Overflow: for `+` the operands have the same sign, for `−`
+/// different signs, and the result's sign differs from the left operand's.
+/// The limbs must be u32. Makes no assertion.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::compile) struct SignedAddSub64 {
+    /// Operands, result and overflow flag.
+    pub cells: BinaryCells,
     /// `a − b` instead of `a + b`.
     pub subtract: bool,
 }
@@ -94,7 +102,7 @@ impl Snippet for SignedAddSub64 {
     }
 
     fn code(&self) -> Vec<LabelledInstruction> {
-        let Self { ah, al, bh, bl, rh, rl, ovf, subtract } = *self;
+        let (BinaryCells { ah, al, bh, bl, rh, rl, ovf }, subtract) = (self.cells, self.subtract);
         // the right operand's limbs as added: b, or its complement (+1 low)
         let (low_in, high_in) = if subtract {
             (triton_asm!(push -1 mul push {U32_MAX} add add addi 1), triton_asm!(push -1 mul push {U32_MAX} add))
@@ -147,20 +155,8 @@ impl Subroutine for SignedDifference {
 /// The limbs must be u32. Makes no assertion.
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compile) struct SignedMul64 {
-    /// High limb of the left operand.
-    pub ah: u64,
-    /// Low limb of the left operand.
-    pub al: u64,
-    /// High limb of the right operand.
-    pub bh: u64,
-    /// Low limb of the right operand.
-    pub bl: u64,
-    /// High limb of the result.
-    pub rh: u64,
-    /// Low limb of the result.
-    pub rl: u64,
-    /// The overflow flag's cell.
-    pub ovf: u64,
+    /// Operands, result and overflow flag.
+    pub cells: BinaryCells,
     /// The first of 16 scratch cells.
     pub scratch: u64,
 }
@@ -181,7 +177,7 @@ impl Snippet for SignedMul64 {
     }
 
     fn code(&self) -> Vec<LabelledInstruction> {
-        let Self { ah, al, bh, bl, rh, rl, ovf, scratch: c } = *self;
+        let (BinaryCells { ah, al, bh, bl, rh, rl, ovf }, c) = (self.cells, self.scratch);
         let (sa, sb, mah, mal, mbh, mbl, nh, nl) = (c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7);
         let (s, big, mh, ml) = (c + 8, c + 9, c + 10, c + 11);
         let mut code = Vec::new();
@@ -247,6 +243,9 @@ mod tests {
         ram.get(&b(a)).map_or(0, |v| v.value())
     }
 
+    /// Operands at 10..14, the result at 14 and 15, the flag at 16.
+    const CELLS: BinaryCells = BinaryCells { ah: 10, al: 11, bh: 12, bl: 13, rh: 14, rl: 15, ovf: 16 };
+
     fn limbs(x: i64) -> (u64, u64) {
         ((x as u64) >> 32, (x as u64) & 0xffff_ffff)
     }
@@ -259,7 +258,7 @@ mod tests {
 
     /// The product and the overflow flag the snippet computes.
     fn multiply(a: i64, b_: i64) -> (i64, bool) {
-        let m = SignedMul64 { ah: 10, al: 11, bh: 12, bl: 13, rh: 14, rl: 15, ovf: 16, scratch: 100 };
+        let m = SignedMul64 { cells: CELLS, scratch: 100 };
         let ((ah, al), (bh, bl)) = (limbs(a), limbs(b_));
         let (_, ram) = run(m, &[(10, ah), (11, al), (12, bh), (13, bl)]);
         let result = ((word(&ram, 14) << 32) | word(&ram, 15)) as i64;
@@ -268,7 +267,7 @@ mod tests {
 
     /// The sum (or difference) and the overflow flag the snippet computes.
     fn add_sub(a: i64, b_: i64, subtract: bool) -> (i64, bool) {
-        let snippet = SignedAddSub64 { ah: 10, al: 11, bh: 12, bl: 13, rh: 14, rl: 15, ovf: 16, subtract };
+        let snippet = SignedAddSub64 { cells: CELLS, subtract };
         let ((ah, al), (bh, bl)) = (limbs(a), limbs(b_));
         let (_, ram) = run(snippet, &[(10, ah), (11, al), (12, bh), (13, bl)]);
         let result = ((word(&ram, 14) << 32) | word(&ram, 15)) as i64;

@@ -45,7 +45,7 @@ pub(super) use field_absent::FieldAbsent;
 pub(super) use fold_ascii::FoldAscii;
 pub(super) use fold_lookup::FoldLookup;
 pub(super) use in_list::InList;
-pub(super) use int64::{SignedAddSub64, SignedDifference, SignedMul64};
+pub(super) use int64::{BinaryCells, SignedAddSub64, SignedDifference, SignedMul64};
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use less_than::SignedLessThan;
 pub(super) use merkle_walk::MerkleWalk;
