@@ -160,12 +160,6 @@ impl Emitter {
         self.emit(triton_asm!(push { addr } write_mem 1 pop 1));
     }
 
-    /// `BEFORE: _` / `AFTER: _ mem[mem[cell] + off]`.
-    pub(super) fn load_ind(&mut self, cell: u64, off: i64) {
-        self.load(cell);
-        self.emit(triton_asm!(addi { off } read_mem 1 pop 1));
-    }
-
     /// `mem[cell] += k`.
     pub(super) fn bump(&mut self, cell: u64, k: i64) {
         self.load(cell);

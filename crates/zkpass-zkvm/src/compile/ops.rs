@@ -3,16 +3,16 @@
 
 use triton_vm::prelude::triton_asm;
 
-use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K, Segment};
+use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K};
 
 use super::memory::{ABSENCE_OBJECT, CURRENT_X, CURRENT_Y, DATE, OPERAND_X, OPERAND_Y};
 use super::snippets::{
-    layout_words, BinaryCells, Contains, DayNumber, Elementwise, FieldAbsent, InList, ParseDate, SignedAddSub64,
-    SignedDifference, SignedLessThan, SignedMul64, SlotsEqual, SlotsFromStack, StoreBool, StoreInt, TextsEqual,
-    VarlenDigest,
+    layout_words, segment_table, BinaryCells, Contains, DayNumber, Elementwise, FieldAbsent, InList, OpenPrefix,
+    ParseDate, PrefixDigest, SignedAddSub64, SignedDifference, SignedLessThan, SignedMul64, SlotsEqual, SlotsFromStack,
+    StoreBool, StoreInt, TextsEqual, VarlenDigest,
 };
 use super::{tag, Gate, Gen};
-use crate::encoding::{field_digest, value_slot};
+use crate::encoding::value_slot;
 use crate::ZkvmError;
 
 /// The first two words of `hash_10(slot ‖ 0 0 0)` of a literal.
@@ -564,23 +564,7 @@ impl Gen {
     pub(super) fn open_prefix(&mut self, path: &zkpass_query::ResolvedPath) -> (u64, u64) {
         let rt = self.rt;
         let (k, t) = (self.mem.cell(), self.mem.alloc());
-        // the segment table: [kind, index, digest (5), 0] per segment
-        let mut words = Vec::new();
-        for seg in &path.segments {
-            let (kind, index) = match seg {
-                Segment::Field(_) => (1, 0),
-                Segment::Index(i) if *i > u64::from(u32::MAX) => (3, 0),
-                Segment::Index(i) => (2, *i),
-            };
-            let d = match seg {
-                Segment::Field(name) => field_digest(name),
-                Segment::Index(i) => crate::encoding::index_digest(*i),
-            };
-            words.extend([kind, index]);
-            words.extend(d.values().iter().map(|v| v.value()));
-            words.push(0);
-        }
-        let tab = self.mem.constant(&words);
+        let tab = self.mem.constant(&segment_table(&path.segments));
         for (v, cell) in [
             (path.segments.len() as u64, rt.pf_n),
             (self.root_of(&path.tag), rt.pf_root),
@@ -590,73 +574,27 @@ impl Gen {
             self.asm.push(v);
             self.asm.store(cell);
         }
-        self.call_shared("zk_open_prefix", |g| g.open_prefix_routine());
+        if self.asm.first_use(OpenPrefix::LABEL) {
+            let digest = PrefixDigest { tab: rt.pf_tab, k: rt.pf_k, acc: rt.pf_acc, j: rt.pf_j };
+            self.asm.define(&digest);
+            let absent = FieldAbsent { object: ABSENCE_OBJECT, name: rt.fa_name, hp: rt.hp };
+            self.asm.define_once(&VarlenDigest);
+            self.asm.define_once(&absent);
+            self.asm.define(&OpenPrefix {
+                n: rt.pf_n,
+                root: rt.pf_root,
+                dest: rt.pf_dest,
+                tab: rt.pf_tab,
+                k: rt.pf_k,
+                entry: self.mem.cell(),
+                digest,
+                open: self.expand().open,
+                absent,
+            });
+        }
+        self.asm.call(OpenPrefix::LABEL);
         self.asm.load(rt.pf_k);
         self.asm.store(k);
         (k, t)
-    }
-
-    /// The shared body of [`Gen::open_prefix`].
-    fn open_prefix_routine(&mut self) {
-        let rt = self.rt;
-        self.asm.emit(triton_asm!(divine 1));
-        self.asm.store(rt.pf_k);
-        // k <= n
-        self.asm.load(rt.pf_k);
-        self.asm.load(rt.pf_n);
-        self.asm.emit(triton_asm!(lt push 0 eq assert));
-        self.asm.zero(rt.pf_acc, 5);
-        self.repeat(rt.pf_k, rt.pf_j, |g| {
-            g.asm.load_digest(rt.pf_acc);
-            g.asm.load(rt.pf_tab);
-            g.asm.load(rt.pf_j);
-            g.asm.emit(triton_asm!(push 8 mul add addi 6 read_mem 5 pop 1 hash));
-            g.asm.store_digest(rt.pf_acc);
-        });
-        self.open_scalar_from(rt.pf_dest, rt.pf_root, rt.pf_acc);
-        // k < n: the next segment is absent from the prefix's value
-        let e = self.mem.cell();
-        self.asm.load(rt.pf_k);
-        self.asm.load(rt.pf_n);
-        self.asm.emit(triton_asm!(eq));
-        self.asm.not();
-        self.when(|g| {
-            g.asm.load(rt.pf_tab);
-            g.asm.load(rt.pf_k);
-            g.asm.emit(triton_asm!(push 8 mul add));
-            g.asm.store(e);
-            // field: absent from an object's names
-            g.asm.load_ind(e, 0);
-            g.asm.emit(triton_asm!(push 1 eq));
-            g.asm.load_ind(rt.pf_dest, 0);
-            g.asm.emit(triton_asm!(push {tag::OBJECT} eq mul));
-            g.when(|g| {
-                g.asm.load(rt.pf_dest);
-                let object = ABSENCE_OBJECT;
-                g.asm.emit(
-                    triton_asm!(addi 7 read_mem 4 read_mem 4 pop 1 push { object } write_mem 4 write_mem 4 pop 1),
-                );
-                g.asm.load(e);
-                g.asm.emit(triton_asm!(addi 6 read_mem 5 pop 1));
-                g.asm.store_digest(rt.fa_name);
-                g.call_field_absent();
-            });
-            // index: at or past an array's length
-            g.asm.load_ind(e, 0);
-            g.asm.emit(triton_asm!(push 2 eq));
-            g.asm.load_ind(rt.pf_dest, 0);
-            g.asm.emit(triton_asm!(push {tag::ARRAY} eq mul));
-            g.asm.load_ind(e, 1);
-            g.asm.load_ind(rt.pf_dest, 1);
-            g.asm.emit(triton_asm!(swap 1 lt mul push 0 eq assert));
-        });
-    }
-
-    /// Calls the shared proof that the field named by `fa_name` is absent
-    /// from the object in slot `fa_t`.
-    fn call_field_absent(&mut self) {
-        let routine = FieldAbsent { object: ABSENCE_OBJECT, name: self.rt.fa_name, hp: self.rt.hp };
-        self.asm.define_once(&VarlenDigest);
-        self.asm.call_defined(&routine);
     }
 }

@@ -110,19 +110,6 @@ impl Gen {
         self.asm.inline(&IsNotScalarTag);
     }
 
-    /// Calls `open_scalar` with its arguments copied from the cells `dest`,
-    /// `root` and `path` (5 cells).
-    pub(super) fn open_scalar_from(&mut self, dest: u64, root: u64, path: u64) {
-        let rt = self.rt;
-        self.asm.load(dest);
-        self.asm.store(rt.os_dest);
-        self.asm.load(root);
-        self.asm.store(rt.os_root);
-        self.asm.load_digest(path);
-        self.asm.store_digest(rt.os_path);
-        self.asm.call(OPEN_SCALAR);
-    }
-
     /// Allocates `stride · mem[count]` heap words: their address into
     /// `dst`, the heap pointer past them.
     pub(super) fn heap_alloc(&mut self, count: u64, stride: u64, dst: u64) {

@@ -25,6 +25,7 @@ mod int64;
 mod is_not_scalar_tag;
 mod less_than;
 mod merkle_walk;
+mod open_prefix;
 mod open_scalar;
 mod open_value;
 mod output_digest;
@@ -49,6 +50,7 @@ pub(super) use int64::{BinaryCells, SignedAddSub64, SignedDifference, SignedMul6
 pub(super) use is_not_scalar_tag::IsNotScalarTag;
 pub(super) use less_than::SignedLessThan;
 pub(super) use merkle_walk::MerkleWalk;
+pub(super) use open_prefix::{segment_table, OpenPrefix, PrefixDigest};
 pub(super) use open_scalar::OpenScalar;
 pub(super) use open_value::{OpenOptional, OpenValue};
 pub(super) use output_digest::OutputDigest;
