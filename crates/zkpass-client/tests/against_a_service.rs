@@ -6,6 +6,8 @@
 //! refused by an honest service before proving. And the cost estimate,
 //! with and without the data. Real proofs of a small query.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,12 +21,8 @@ use zkpass_client::verifier::{MemoryDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{DocumentOpening, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_jose::KeyPair;
 use zkpass_query::Query;
-use zkpass_service::api::AppState;
-use zkpass_service::api::KeySource;
-use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::enclave::InProcessEnclave;
-use zkpass_service::key_set::sign_key_set;
-use zkpass_service::keys::{LocalRoot, ServiceKeys};
+use zkpass_service::keys::ServiceKeys;
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::{ProofSystem, ProveInput, ProveOutput, Triton, VerifyInput, ZkvmError};
 
@@ -67,31 +65,15 @@ impl ProofSystem for Tampering {
     }
 }
 
-/// A service on a free port proving with `backend`; its root key.
-async fn start(backend: Arc<dyn ProofSystem>) -> (SocketAddr, zkpass_core::PublicKey, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = ServiceConfig {
-        listen: addr.to_string(),
-        data_dir: dir.path().join("data"),
-        api_keys: vec![ApiKey::from_secret("k", "s")],
-        ..ServiceConfig::default()
-    };
-    let keys = ServiceKeys::load_or_create(&config.data_dir).unwrap();
-    let root = LocalRoot::load_or_create(&config.data_dir).unwrap();
-    let jwks = sign_key_set(&root.key, &keys.public_keys(), None, None, zkpass_core::unix_now()).unwrap();
-    let root = root.key.public_key().clone();
-    let enclave = InProcessEnclave::new(
-        keys,
-        backend,
-        config.jwks_url(),
-        zkpass_jose::KeySetFetcher::new(config.key_fetch.clone()),
-        config.limits.clone(),
-    );
-    let state = AppState::new(&config, Arc::new(enclave), KeySource::Local(jwks)).await.unwrap();
-    tokio::spawn(zkpass_service::serve(listener, state, std::future::pending::<()>()));
-    (addr, root, dir)
+/// A service on a free port proving with `backend` in an in-process
+/// enclave.
+async fn start(backend: Arc<dyn ProofSystem>) -> common::Service {
+    common::start(|config| {
+        let keys = ServiceKeys::load_or_create(&config.data_dir).unwrap();
+        let fetcher = zkpass_jose::KeySetFetcher::new(config.key_fetch.clone());
+        Arc::new(InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone()))
+    })
+    .await
 }
 
 struct Run {
@@ -103,7 +85,7 @@ struct Run {
 }
 
 async fn run(addr: SocketAddr, root: zkpass_core::PublicKey) -> Run {
-    let holder = Holder::new(&format!("http://{addr}"), Some(("k".into(), "s".into())));
+    let holder = Holder::new(&format!("http://{addr}"), Some((common::API_KEY.0.into(), common::API_KEY.1.into())));
     let trust = holder.attested_trust(TrustAnchor::Pinned(root), &AttestationPolicy::unattested()).await.unwrap();
     let verifier = Verifier::new(KeyPair::generate().unwrap(), Arc::new(MemoryDvrStore::default()));
     let issuer = KeyPair::generate().unwrap();
@@ -130,7 +112,8 @@ fn opening_text(o: &DocumentOpening) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dishonest_service_passes_ordinary_verification_and_fails_trustless() {
-    let (addr, root, _dir) = start(Arc::new(Tampering(Triton::default()))).await;
+    let service = start(Arc::new(Tampering(Triton::default()))).await;
+    let (addr, root) = (service.addr, service.root.clone());
     let r = run(addr, root).await;
     let opening = commit_user_data(&document(), &r.issuer, None, None).unwrap();
     let token = r.prove(opening_text(&opening)).await.unwrap();
@@ -147,7 +130,8 @@ async fn a_dishonest_service_passes_ordinary_verification_and_fails_trustless() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_honest_service_proves_the_signed_root_and_single_use_holds() {
-    let (addr, root, _dir) = start(Arc::new(Triton::default())).await;
+    let service = start(Arc::new(Triton::default())).await;
+    let (addr, root) = (service.addr, service.root.clone());
     let r = run(addr, root.clone()).await;
     let opening = commit_user_data(&document(), &r.issuer, None, None).unwrap();
 
@@ -193,7 +177,8 @@ async fn an_honest_service_proves_the_signed_root_and_single_use_holds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_estimates_the_cost_without_proving() {
-    let (addr, root, _dir) = start(Arc::new(Triton::default())).await;
+    let service = start(Arc::new(Triton::default())).await;
+    let (addr, root) = (service.addr, service.root.clone());
     let r = run(addr, root).await;
     let bare = sign_user_data(&document(), &r.issuer, None).unwrap();
     let data = BTreeMap::from([(String::new(), bare)]);

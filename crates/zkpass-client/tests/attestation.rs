@@ -4,19 +4,17 @@
 //! binds the keys of the JWKS; other PCRs, other keys, a `none` report
 //! without permission, and sending without any check are refused.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use zkpass_attestation::test_ca::TestCa;
 use zkpass_attestation::{key_binding, AttestationPolicy, AttestationReport, Attested, NitroPolicy};
 use zkpass_client::holder::Holder;
 use zkpass_client::trust::TrustAnchor;
-use zkpass_core::{AttestationError, PublicKey, ZkPassError};
-use zkpass_service::api::{AppState, KeySource};
-use zkpass_service::config::{ApiKey, ServiceConfig};
+use zkpass_core::{AttestationError, ZkPassError};
 use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
-use zkpass_service::key_set::sign_key_set;
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 use zkpass_service::ServiceError;
 
@@ -50,23 +48,9 @@ impl Enclave for TestNitro {
     }
 }
 
-/// A service on a free port with `enclave`; its root key.
-async fn start(enclave: Arc<dyn Enclave>) -> (SocketAddr, PublicKey, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = ServiceConfig {
-        listen: addr.to_string(),
-        data_dir: dir.path().join("data"),
-        api_keys: vec![ApiKey::from_secret("k", "s")],
-        ..ServiceConfig::default()
-    };
-    let root = zkpass_jose::KeyPair::generate().unwrap();
-    let keys = enclave.public_keys().await.unwrap();
-    let jwks = sign_key_set(&root, &keys, None, None, zkpass_core::unix_now()).unwrap();
-    let state = AppState::new(&config, enclave, KeySource::Local(jwks)).await.unwrap();
-    tokio::spawn(zkpass_service::serve(listener, state, std::future::pending::<()>()));
-    (addr, root.public_key().clone(), dir)
+/// A service on a free port with `enclave`.
+async fn start(enclave: Arc<dyn Enclave>) -> common::Service {
+    common::start(|_| enclave).await
 }
 
 fn policy(ca: &TestCa, pcrs: BTreeMap<u16, Vec<u8>>) -> AttestationPolicy {
@@ -81,8 +65,9 @@ async fn a_nitro_attestation_is_checked_before_any_data_is_sent() {
     let ca = Arc::new(TestCa::new(zkpass_core::unix_now() as i64));
     let keys = ServiceKeys::ephemeral().unwrap().public_keys();
     let enclave = TestNitro { keys: keys.clone(), bound: keys, ca: Arc::clone(&ca) };
-    let (addr, root, _dir) = start(Arc::new(enclave)).await;
-    let holder = Holder::new(&format!("http://{addr}"), Some(("k".into(), "s".into())));
+    let service = start(Arc::new(enclave)).await;
+    let (addr, root) = (service.addr, service.root.clone());
+    let holder = Holder::new(&format!("http://{addr}"), Some((common::API_KEY.0.into(), common::API_KEY.1.into())));
     let anchor = || TrustAnchor::Pinned(root.clone());
 
     // the expected image under the pinned root: attested
@@ -117,7 +102,8 @@ async fn an_attested_enclave_behind_other_keys_is_refused() {
     let impostor = ServiceKeys::ephemeral().unwrap().public_keys();
     let genuine = ServiceKeys::ephemeral().unwrap().public_keys();
     let enclave = TestNitro { keys: impostor, bound: genuine, ca: Arc::clone(&ca) };
-    let (addr, root, _dir) = start(Arc::new(enclave)).await;
+    let service = start(Arc::new(enclave)).await;
+    let (addr, root) = (service.addr, service.root.clone());
     let holder = Holder::new(&format!("http://{addr}"), None);
     let e = holder.attested_trust(TrustAnchor::Pinned(root), &policy(&ca, pcrs())).await.unwrap_err();
     assert_eq!(e, ZkPassError::Attestation(AttestationError::JwksMismatch));
@@ -134,7 +120,8 @@ async fn an_unattested_service_is_refused_unless_allowed() {
             Box::pin(async { Ok(self.0.clone()) })
         }
     }
-    let (addr, root, _dir) = start(Arc::new(Plain(ServiceKeys::ephemeral().unwrap().public_keys()))).await;
+    let service = start(Arc::new(Plain(ServiceKeys::ephemeral().unwrap().public_keys()))).await;
+    let (addr, root) = (service.addr, service.root.clone());
     let holder = Holder::new(&format!("http://{addr}"), None);
     let ca = TestCa::new(zkpass_core::unix_now() as i64);
     let e = holder.attested_trust(TrustAnchor::Pinned(root.clone()), &policy(&ca, pcrs())).await.unwrap_err();
