@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use zkpass_client::holder::Holder;
-use zkpass_client::trust::TrustAnchor;
+use zkpass_client::trust::{ServiceTrust, TrustAnchor};
 use zkpass_client::verifier::{MemoryDvrStore, Verifier};
 use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
@@ -72,6 +72,20 @@ impl LocalService {
         })
     }
 
+    /// A holder with the service's API key, and its trust in the service
+    /// by the pinned root key. The service runs in this process, outside a
+    /// TEE, so the trust accepts it unattested.
+    ///
+    /// # Errors
+    /// [`ZkPassError`] when the service's key set cannot be fetched or
+    /// does not verify under its root key.
+    pub async fn trusting_holder(&self) -> Result<(Holder, ServiceTrust), ZkPassError> {
+        let holder = Holder::new(&self.base_url, Some(self.api_key.clone()));
+        let policy = zkpass_attestation::AttestationPolicy::unattested();
+        let trust = holder.attested_trust(TrustAnchor::Pinned(self.root_key.clone()), &policy).await?;
+        Ok((holder, trust))
+    }
+
     /// The service's data directory (its key files live here).
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._data_dir.path().join("data")
@@ -131,11 +145,9 @@ fn fmt_duration(d: Duration) -> String {
 /// reported and counted, except with `json`, where the first is returned.
 pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPassError> {
     let service = LocalService::start().await?;
-    let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
     // the demo started the service itself, so it knows the root key to pin;
     // it runs outside a TEE, so it accepts an unattested service, and says so
-    let policy = zkpass_attestation::AttestationPolicy::unattested();
-    let trust = holder.attested_trust(TrustAnchor::Pinned(service.root_key.clone()), &policy).await?;
+    let (holder, trust) = service.trusting_holder().await?;
     eprintln!("note: the demo service runs in this process, outside a TEE: it is not attested (allowed for the demo)");
     let verifier = Verifier::new(KeyPair::generate()?, Arc::new(MemoryDvrStore::default()));
     let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };

@@ -4,11 +4,8 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use zkpass_attestation::AttestationPolicy;
 use zkpass_cli::demo::LocalService;
-use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
-use zkpass_client::trust::TrustAnchor;
 use zkpass_core::{DataVerificationRequest, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_jose::{encrypt_data, sign_data, KeyPair};
 
@@ -50,11 +47,7 @@ fn dvr_with_query(query: &str, issuer: &KeyPair, verifier: &KeyPair) -> DataVeri
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_clear_4xx_errors() {
     let service = LocalService::start().await.unwrap();
-    let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder
-        .attested_trust(TrustAnchor::Pinned(service.root_key.clone()), &AttestationPolicy::unattested())
-        .await
-        .unwrap();
+    let (holder, trust) = service.trusting_holder().await.unwrap();
 
     let (status, body) = post(&service, "{not json", true).await;
     assert_eq!((status, body["status_code"].as_str()), (400, Some("INVALID_PARAMS")));

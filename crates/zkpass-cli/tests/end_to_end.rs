@@ -6,12 +6,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{json, Value};
-use zkpass_attestation::AttestationPolicy;
 use zkpass_cli::demo::{bundled_scenarios, LocalService};
 use zkpass_cli::workflow::{run, Parties};
-use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
-use zkpass_client::trust::TrustAnchor;
 use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof};
 use zkpass_jose::{peek_data, sign_data, KeyPair};
@@ -65,11 +62,7 @@ fn key_request(key: &KeyPair) -> UserDataRequest {
 async fn every_example_verifies_and_every_forgery_fails() {
     let logs = captured_logs();
     let service = LocalService::start().await.unwrap();
-    let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-    let trust = holder
-        .attested_trust(TrustAnchor::Pinned(service.root_key.clone()), &AttestationPolicy::unattested())
-        .await
-        .unwrap();
+    let (holder, trust) = service.trusting_holder().await.unwrap();
     let store = Arc::new(MemoryDvrStore::default());
     let verifier_key = KeyPair::generate().unwrap();
     let verifier = Verifier::new(verifier_key.clone(), store.clone());

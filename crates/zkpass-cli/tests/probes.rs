@@ -11,7 +11,6 @@ use std::time::Duration;
 use josekit::jwe::{JweHeader, ECDH_ES};
 use josekit::jwt::{self, JwtPayload};
 use serde_json::{json, Map, Value};
-use zkpass_attestation::AttestationPolicy;
 use zkpass_cli::demo::LocalService;
 use zkpass_client::holder::Holder;
 use zkpass_client::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
@@ -60,11 +59,7 @@ struct Probe {
 impl Probe {
     async fn start() -> Self {
         let service = LocalService::start().await.unwrap();
-        let holder = Holder::new(&service.base_url, Some(service.api_key.clone()));
-        let trust = holder
-            .attested_trust(TrustAnchor::Pinned(service.root_key.clone()), &AttestationPolicy::unattested())
-            .await
-            .unwrap();
+        let (holder, trust) = service.trusting_holder().await.unwrap();
         Self { service, holder, trust, issuer: KeyPair::generate().unwrap(), verifier: KeyPair::generate().unwrap() }
     }
 
