@@ -12,7 +12,7 @@ use triton_vm::isa::instruction::AnInstruction;
 use triton_vm::prelude::{triton_asm, Digest, LabelledInstruction, Program};
 use zkpass_query::{QueryError, QueryErrorKind as K, StmtPos};
 
-use super::snippets::{Select, Snippet, Subroutine, ZeroWords};
+use super::snippets::{self, Select, Snippet, Subroutine, ZeroWords};
 use super::Gate;
 use crate::ZkvmError;
 
@@ -152,12 +152,12 @@ impl Emitter {
 
     /// `BEFORE: _` / `AFTER: _ mem[addr]`.
     pub(super) fn load(&mut self, addr: u64) {
-        self.emit(triton_asm!(push { addr } read_mem 1 pop 1));
+        self.emit(snippets::load(addr));
     }
 
     /// `BEFORE: _ w` / `AFTER: _`, `mem[addr] ← w`.
     pub(super) fn store(&mut self, addr: u64) {
-        self.emit(triton_asm!(push { addr } write_mem 1 pop 1));
+        self.emit(snippets::store(addr));
     }
 
     /// `mem[cell] += k`.
@@ -169,14 +169,12 @@ impl Emitter {
 
     /// `BEFORE: _ x` / `AFTER: _`, `mem[cell] += x`.
     pub(super) fn bump_by_top(&mut self, cell: u64) {
-        self.load(cell);
-        self.emit(triton_asm!(add));
-        self.store(cell);
+        self.emit(snippets::bump_by_top(cell));
     }
 
     /// `BEFORE: _ b` / `AFTER: _ (1 − b)`.
     pub(super) fn not(&mut self) {
-        self.emit(triton_asm!(push -1 mul push 1 add));
+        self.emit(snippets::not());
     }
 
     /// `BEFORE: _` / `AFTER: _ [mem[slot] = t]`: whether a value slot
@@ -200,15 +198,7 @@ impl Emitter {
 
     /// Writes `words` zeros from `addr`, inline.
     pub(super) fn zero(&mut self, addr: u64, words: u64) {
-        let mut a = addr;
-        while a < addr + words {
-            let n = (addr + words - a).min(5);
-            for _ in 0..n {
-                self.push(0);
-            }
-            self.emit(triton_asm!(push { a } write_mem { n } pop 1));
-            a += n;
-        }
+        self.write_cells(addr, &vec![0; words as usize]);
     }
 
     /// Writes `words` zeros from `addr` on: inline for a few words, with
@@ -274,13 +264,12 @@ impl Emitter {
 
     /// Pushes the digest stored at `addr..addr+5` (`st0 = mem[addr]`).
     pub(super) fn load_digest(&mut self, addr: u64) {
-        let last = addr + 4;
-        self.emit(triton_asm!(push { last } read_mem 5 pop 1));
+        self.emit(snippets::load_digest(addr));
     }
 
     /// Pops a digest (`st0` first) into `addr..addr+5`.
     pub(super) fn store_digest(&mut self, addr: u64) {
-        self.emit(triton_asm!(push { addr } write_mem 5 pop 1));
+        self.emit(snippets::store_digest(addr));
     }
 
     /// Records what a failure of the next assertion means; returns its

@@ -85,24 +85,41 @@ impl std::fmt::Display for StackEffect {
     }
 }
 
+// The instruction sequences every piece of code is built from; the
+// emitter ([`super::emitter::Emitter`]) writes the compiler's own code with
+// them too.
+
 /// `BEFORE: _` / `AFTER: _ mem[cell]`: pushes the word at `cell`.
-fn load(cell: u64) -> Vec<LabelledInstruction> {
+pub(super) fn load(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push {cell} read_mem 1 pop 1)
 }
 
 /// `BEFORE: _ w` / `AFTER: _`: pops `w` into `mem[cell]`.
-fn store(cell: u64) -> Vec<LabelledInstruction> {
+pub(super) fn store(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push {cell} write_mem 1 pop 1)
 }
 
 /// `BEFORE: _ x` / `AFTER: _ (1 − x)`: the negation of a bool.
-fn not() -> Vec<LabelledInstruction> {
+pub(super) fn not() -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!(push -1 mul push 1 add)
 }
 
 /// `BEFORE: _ x` / `AFTER: _`: `mem[cell] += x`.
-fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
+pub(super) fn bump_by_top(cell: u64) -> Vec<LabelledInstruction> {
     triton_vm::prelude::triton_asm!({&load(cell)} add {&store(cell)})
+}
+
+/// `BEFORE: _` / `AFTER: _ d4 d3 d2 d1 d0`: pushes the digest stored at
+/// `addr..addr+5` (`st0 = mem[addr]`).
+pub(super) fn load_digest(addr: u64) -> Vec<LabelledInstruction> {
+    let last = addr + 4;
+    triton_vm::prelude::triton_asm!(push {last} read_mem 5 pop 1)
+}
+
+/// `BEFORE: _ d4 d3 d2 d1 d0` / `AFTER: _`: pops a digest (`st0` first)
+/// into `addr..addr+5`.
+pub(super) fn store_digest(addr: u64) -> Vec<LabelledInstruction> {
+    triton_vm::prelude::triton_asm!(push {addr} write_mem 5 pop 1)
 }
 
 /// One routine of the runtime.

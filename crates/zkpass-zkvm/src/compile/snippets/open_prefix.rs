@@ -5,7 +5,7 @@
 use triton_vm::prelude::{triton_asm, LabelledInstruction};
 use zkpass_query::Segment;
 
-use super::{load, not, store, FieldAbsent, OpenScalar, StackEffect, Subroutine};
+use super::{load, load_digest, not, store, store_digest, FieldAbsent, OpenScalar, StackEffect, Subroutine};
 use crate::encoding::{field_digest, index_digest, tag};
 
 /// Words per segment in a [`segment_table`].
@@ -64,13 +64,12 @@ impl Subroutine for PrefixDigest {
 
     fn definition(&self) -> Vec<LabelledInstruction> {
         let Self { tab, k, acc, j } = *self;
-        let acc_last = acc + 4;
         triton_asm!(
             {self.label()}:
                 {&load(j)} {&load(k)} eq skiz return
-                push {acc_last} read_mem 5 pop 1
+                {&load_digest(acc)}
                 {&load(tab)} {&load(j)} push {ENTRY_WORDS} mul add addi 6 read_mem 5 pop 1 hash
-                push {acc} write_mem 5 pop 1
+                {&store_digest(acc)}
                 {&load(j)} addi 1 {&store(j)}
                 recurse
         )
@@ -142,7 +141,7 @@ impl Subroutine for OpenPrefix {
             {Self::FIELD}:
                 // the object's slot, then the name's digest
                 {&load(dest)} addi 7 read_mem 4 read_mem 4 pop 1 push {object} write_mem 4 write_mem 4 pop 1
-                {&load(entry)} addi 6 read_mem 5 pop 1 push {name} write_mem 5 pop 1
+                {&load(entry)} addi 6 read_mem 5 pop 1 {&store_digest(name)}
                 call {absent.label()}
                 return
         );
@@ -157,16 +156,15 @@ impl Subroutine for OpenPrefix {
                 {&load_at(entry, 1)} {&load_at(dest, 1)} swap 1 lt mul push 0 eq assert
                 return
         );
-        let acc_last = digest.acc + 4;
         let routine = triton_asm!(
             {Self::LABEL}:
                 divine 1 {&store(k)}
                 // k ≤ n
                 {&load(k)} {&load(n)} lt push 0 eq assert
-                push 0 push 0 push 0 push 0 push 0 push {digest.acc} write_mem 5 pop 1
+                push 0 push 0 push 0 push 0 push 0 {&store_digest(digest.acc)}
                 push 0 {&store(digest.j)} call {digest.label()}
                 {&load(dest)} {&store(open.dest)} {&load(root)} {&store(open.root)}
-                push {acc_last} read_mem 5 pop 1 push {open.path} write_mem 5 pop 1
+                {&load_digest(digest.acc)} {&store_digest(open.path)}
                 call {open.label()}
                 // k < n: segment k is absent
                 {&load(k)} {&load(n)} eq {&not()}
