@@ -11,10 +11,16 @@ impl Gen {
     /// Calls the shared subroutine `name`, emitting it (with `body`) the
     /// first time.
     pub(super) fn call_shared(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
+        self.define_shared(name, body);
+        self.asm.call(name);
+    }
+
+    /// Defines the shared subroutine `name` (with `body`) unless the
+    /// program already has it.
+    pub(super) fn define_shared(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
         if self.asm.first_use(name) {
             self.subroutine(name, body);
         }
-        self.asm.call(name);
     }
 
     /// Runs `body` as a subroutine named `name`, emitted after the main

@@ -314,12 +314,24 @@ impl Gen {
         }
     }
 
-    /// Calls the shared scalar operator on `curx`, `cury` (result in
-    /// `res_e`).
+    /// Calls the shared scalar operator on the current elements (result
+    /// in `res_e`).
     fn call_scalar(&mut self, op: CmpOp) {
-        let (cx, cy) = (CURRENT_X, CURRENT_Y);
-        self.call_shared(&format!("zk_scalar_{op:?}"), |g| {
-            g.scalar_op(op, cx, cy);
+        let label = Self::scalar_label(op);
+        self.define_scalar(op);
+        self.asm.call(&label);
+    }
+
+    /// The label of the shared scalar operator `op`.
+    fn scalar_label(op: CmpOp) -> String {
+        format!("zk_scalar_{op:?}")
+    }
+
+    /// Defines the shared scalar operator `op` on the current elements,
+    /// unless the program already has it.
+    fn define_scalar(&mut self, op: CmpOp) {
+        self.define_shared(&Self::scalar_label(op), |g| {
+            g.scalar_op(op, CURRENT_X, CURRENT_Y);
             g.asm.store(g.rt.res_e);
         });
     }
@@ -332,10 +344,7 @@ impl Gen {
         }
         let ops: Vec<CmpOp> = CmpOp::ALL.into_iter().filter(|op| self.elementwise_ops.contains(&op_key(*op))).collect();
         for op in &ops {
-            // emit the scalar subroutines (the call itself is discarded)
-            let mark = self.asm.mark();
-            self.call_scalar(*op);
-            drop(self.asm.take_since(mark));
+            self.define_scalar(*op);
         }
         self.elementwise(&ops);
     }
@@ -379,7 +388,7 @@ impl Gen {
     fn elementwise(&mut self, ops: &[CmpOp]) {
         let rt = self.rt;
         let loop_label = self.asm.label("loop");
-        let ops = ops.iter().map(|op| (op_key(*op), format!("zk_scalar_{op:?}"))).collect();
+        let ops = ops.iter().map(|op| (op_key(*op), Self::scalar_label(*op))).collect();
         self.asm.define(&Elementwise {
             cur: [CURRENT_X, CURRENT_Y],
             ok: rt.ok,
