@@ -186,20 +186,13 @@ struct Gen {
     witness: Vec<WitnessItem>,
     output_keys: Vec<String>,
     tags: Vec<String>,
-    need_chars: bool,
-    need_fold: bool,
-    /// Dvar texts that are the whole expression of an output or assign.
-    raw_dvars: HashSet<String>,
-    /// String literals that carry their characters.
-    char_literals: HashSet<String>,
+    /// What the query uses: characters, folding, dates, raw values.
+    features: Features,
     /// Operators compared element-wise, dispatched by the shared loop.
     elementwise_ops: BTreeSet<CmpOpKey>,
     /// Where the expression being compiled builds its value, when it
     /// builds a new slot ([`Gen::expr_into`]).
     result_slot: Option<u64>,
-    /// Whether the query has a date operator (which reads the evaluation
-    /// date).
-    uses_dates: bool,
     /// Variables whose type tag is the same on every run at this point
     /// of the program (assigned without a path condition, or with the
     /// same type on both sides of a select): their checks of being set
@@ -220,7 +213,8 @@ fn version_tag() -> u64 {
 pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmError> {
     let mut tags = tags.to_vec();
     tags.sort();
-    let Features { need_chars, need_fold, uses_dates, raw_dvars, char_literals } = Features::of(query);
+    let features = Features::of(query);
+    let (need_chars, need_fold) = (features.need_chars, features.need_fold);
     let mut mem = Layout::new(FIXED_SLOT_WORDS);
     let rt = Runtime::new(&mut mem);
     let mut g = Gen {
@@ -237,14 +231,10 @@ pub fn compile(query: &Query, tags: &[String]) -> Result<CompiledQuery, ZkvmErro
         witness: Vec::new(),
         output_keys: query.output_keys(),
         tags: tags.clone(),
-        need_chars,
-        need_fold,
-        raw_dvars,
-        char_literals,
+        features,
         elementwise_ops: BTreeSet::new(),
         var_tags: HashMap::new(),
         result_slot: None,
-        uses_dates,
     };
     let table_words = (g.output_keys.len() * OUTPUT_ENTRY_WORDS + 11) as u64;
     if table_words > HEAP - OUT {
@@ -293,7 +283,7 @@ impl Gen {
         // every public input word is read (Triton VM binds the claim's input
         // to the words read); the evaluation date is kept only when a date
         // operator uses it, the DVR digest is not used by the program
-        if self.uses_dates {
+        if self.features.uses_dates {
             self.asm.emit(triton_asm!(read_io 3 push {DATE} write_mem 3 pop 1));
         } else {
             self.asm.emit(triton_asm!(read_io 3 pop 3));

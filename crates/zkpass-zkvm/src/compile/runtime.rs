@@ -127,15 +127,15 @@ impl Gen {
     /// query reads characters).
     pub(super) fn expand(&self) -> Expand {
         let rt = self.rt;
-        let chars = self.need_chars.then_some(CHARS);
+        let chars = self.features.need_chars.then_some(CHARS);
         let open = OpenScalar { dest: rt.os_dest, root: rt.os_root, path: rt.os_path, chars };
         Expand { dest: rt.ov_dest, root: rt.ov_root, path: rt.ov_path, bad: rt.ov_bad, hp: rt.hp, open }
     }
 
     /// Emits the shared subroutines (after the main program).
     pub(super) fn emit_runtime(&mut self) {
-        let need_chars = self.need_chars;
-        let need_fold = self.need_fold;
+        let need_chars = self.features.need_chars;
+        let need_fold = self.features.need_fold;
         self.asm.define(&MerkleWalk);
 
         let expand = self.expand();

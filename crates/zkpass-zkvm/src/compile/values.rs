@@ -35,7 +35,8 @@ impl Gen {
     /// opened string.
     pub(super) fn literal(&mut self, v: &Value) -> u64 {
         let mut ptr = 0;
-        if let (Value::Str(s), true) = (v, self.need_chars && self.char_literals.contains(v_text(v))) {
+        if let (Value::Str(s), true) = (v, self.features.need_chars && self.features.char_literals.contains(v_text(v)))
+        {
             let chars: Vec<u64> = s.chars().map(|c| u64::from(u32::from(c))).collect();
             let folded: Vec<u64> = case_fold(s).chars().map(|c| u64::from(u32::from(c))).collect();
             let mut words = vec![0, chars.len() as u64];
@@ -238,7 +239,7 @@ impl Gen {
             return Err(ZkvmError::Unsupported(format!("{} is not a projection", p.text)));
         };
         let rt = self.rt;
-        let markers = self.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
+        let markers = self.features.raw_dvars.contains(&p.text) && !proj.rest.is_empty();
         self.witness.push(WitnessItem::Projection { base: base.clone(), projection: proj.clone(), markers, optional });
         self.asm.comment(format!("projection {}", p.text));
         let (result, arr, tmp) = (self.mem.alloc(), self.mem.alloc(), self.mem.alloc());
