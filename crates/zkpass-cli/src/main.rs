@@ -547,15 +547,37 @@ fn api_key(arg: Option<String>, file: Option<PathBuf>) -> Result<Option<(String,
     Ok(Some((k.to_string(), s.to_string())))
 }
 
-/// Prints what the DVR reveals and asks the holder to consent.
-fn consent(dvr_token: &str, yes: bool) -> Result<bool, ZkPassError> {
+/// Prints what the DVR reveals, per output and per field of the holder's
+/// data (bits spent against the service's default budget, and in what
+/// form), and asks the holder to consent.
+fn consent(dvr_token: &str, tokens: &BTreeMap<String, String>, yes: bool) -> Result<bool, ZkPassError> {
     use std::io::{BufRead as _, IsTerminal as _, Write as _};
-    let disclosures = zkpass_client::holder::disclosure_summary(dvr_token)?;
+    let report = zkpass_client::holder::disclosure_summary(dvr_token)?;
+    let data = zkpass_client::holder::user_data_of(tokens)?;
     eprintln!("This DVR asks the service to prove, and the verifier to learn:");
-    for d in &disclosures {
-        let kind = if d.raw { "RAW VALUE (only if your data marks it public)" } else { "computed" };
+    for d in &report.outputs {
         let from = if d.depends_on.is_empty() { "no data".to_string() } else { d.depends_on.join(", ") };
-        eprintln!("  {:<24} {kind}, from: {from}", d.key);
+        eprintln!("  {:<24} from: {from}", d.key);
+    }
+    eprintln!("About your data (budget: {} bits per private field):", zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS);
+    for f in &report.fields {
+        let public = f.field.is_public_in(&data);
+        let spent = match (f.exact, public) {
+            (true, true) => "exact value (public)".to_string(),
+            (true, false) => "EXACT VALUE of a private field: the service will refuse this DVR".to_string(),
+            (false, _) => {
+                let over = f.bits > f64::from(zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS) && !public;
+                let note = if public {
+                    " (public)"
+                } else if over {
+                    ", OVER THE BUDGET"
+                } else {
+                    ""
+                };
+                format!("{:.1} bits: {}{note}", f.bits, f.describe())
+            }
+        };
+        eprintln!("  {:<32} {spent}; in {}", f.field.to_string(), f.outputs().join(", "));
     }
     if yes {
         return Ok(true);
@@ -836,21 +858,28 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 write(out, &serde_json::to_string_pretty(&dvr).unwrap_or_default())?;
             }
             println!("{}", verifier.sign_dvr(&dvr).await?);
+            let budget = zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS;
+            for f in &Verifier::disclosure(&dvr)?.fields {
+                let revealed = if f.exact { f.describe() } else { format!("{:.1} bits: {}", f.bits, f.describe()) };
+                let over =
+                    if f.exact || f.bits > f64::from(budget) { " (needs the issuer's public marker)" } else { "" };
+                eprintln!("reveals about {}: {revealed}{over}", f.field);
+            }
             let place = keep.out.as_ref().or(keep.store.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();
             eprintln!("stored DVR {} in {place}", dvr.dvr_id);
         }
         Command::Prove { service, yes, dvr_token, user_data, date, no_wait, timeout } => {
             let dvr_token = read(&dvr_token)?.trim().to_string();
-            if !consent(&dvr_token, yes)? {
-                eprintln!("not sent: no consent");
-                return Ok(false);
-            }
-            let (holder, trust) = service.connect().await?;
             let mut tokens = BTreeMap::new();
             for arg in &user_data {
                 let (tag, file) = tagged(arg, ':');
                 tokens.insert(tag, read(Path::new(&file))?.trim().to_string());
             }
+            if !consent(&dvr_token, &tokens, yes)? {
+                eprintln!("not sent: no consent");
+                return Ok(false);
+            }
+            let (holder, trust) = service.connect().await?;
             use zkpass_client::job::Submission;
             match holder.submit_proof(&trust, &dvr_token, &tokens, date, true).await? {
                 Submission::Done(token) => println!("{token}"),

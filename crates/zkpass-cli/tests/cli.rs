@@ -66,7 +66,8 @@ fn dvr_token(dir: &Path) {
         "user_data_requests": {}, "dvr_verifying_key": null
     });
     std::fs::write(dir.join("dvr.jwt"), zkpass_jose::sign_data(&dvr, &key, None, None).unwrap()).unwrap();
-    std::fs::write(dir.join("data.jwt"), "x.y.z").unwrap();
+    let data = zkpass_jose::sign_data(&json!({"age": 30, "name": "A"}), &key, None, None).unwrap();
+    std::fs::write(dir.join("data.jwt"), data).unwrap();
 }
 
 #[test]
@@ -86,8 +87,9 @@ fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
     let out = zkpass(&args, dir.path());
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("adult") && err.contains("computed, from: age"), "{err}");
-    assert!(err.contains("name") && err.contains("RAW VALUE"), "{err}");
+    assert!(err.contains("adult") && err.contains("from: age"), "{err}");
+    assert!(err.contains("1.0 bits: yes/no; in adult"), "the bits spent on age and where: {err}");
+    assert!(err.contains("EXACT VALUE of a private field"), "name is not marked public: {err}");
     assert!(err.contains("consent needed"), "{err}");
     assert!(!err.contains("warning: --trust-on-first-use"), "refused before any contact: {err}");
 

@@ -130,8 +130,38 @@ async fn the_arithmetic_privacy_bypass_is_refused() {
     let token = p.dvr_token(&p.plain_dvr(query), &Map::new());
     let e = p.prove(&token, &p.user_data(&Map::new()), None).await;
     let m = service_error(&e);
-    assert!(m.contains("400") && m.contains("privacy rule") && m.contains("finance.savingsBalance"), "{m}");
+    assert!(m.contains("400") && m.contains("disclosure budget") && m.contains("finance.savingsBalance"), "{m}");
+    assert!(m.contains("its exact value") && m.contains("savings_balance"), "names what and where: {m}");
     assert!(!m.contains("87250000"), "no value in the error: {m}");
+    p.service.stop().await;
+}
+
+/// The implicit flows of the disclosure corpus (binary searches on a value
+/// and on a length, the digit set, nine thresholds, a raw private value)
+/// are refused before proving, naming the field; the city index, a small
+/// disclosure, proves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn implicit_flows_over_the_budget_are_refused_before_proving() {
+    let p = Probe::start().await;
+    let corpus: Value = serde_json::from_str(include_str!("../../../tests/golden/disclosure.json")).unwrap();
+    let data = p.user_data(&Map::new());
+    let mut refused = 0;
+    for case in corpus["cases"].as_array().unwrap().iter().filter(|c| c["data"] == "loan") {
+        let name = case["name"].as_str().unwrap();
+        let token = p.dvr_token(&p.plain_dvr(&case["query"].to_string()), &Map::new());
+        if let Some(expected) = case.get("refused") {
+            let e = p.prove(&token, &data, None).await;
+            let m = service_error(&e);
+            let field = expected["field"].as_str().unwrap();
+            assert!(m.contains("400") && m.contains("disclosure budget") && m.contains(field), "{name}: {m}");
+            assert!(m.contains(expected["revealed"].as_str().unwrap()), "{name}: {m}");
+            refused += 1;
+        } else if name.contains("city") {
+            let proof = p.holder.generate_proof(&p.trust, &token, &data, None).await.unwrap();
+            assert!(!proof.is_empty(), "{name}");
+        }
+    }
+    assert!(refused >= 5, "{refused}");
     p.service.stop().await;
 }
 
@@ -283,5 +313,45 @@ async fn health_answers_while_a_proof_is_made() {
     proof.unwrap();
     assert_eq!(status, 200);
     assert!(health_at < proof_at, "health at {health_at:?} waited for the proof at {proof_at:?}");
+    p.service.stop().await;
+}
+
+/// The holder's encrypted user data, replayed: beside a second DVR that
+/// searches the value (refused: bound to another DVR), and beside its own
+/// DVR again (refused: single use). The public SDK's unbound form still
+/// proves, and is bound to the first DVR it is used with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_data_is_bound_to_its_dvr_and_proves_once() {
+    use zkpass_client::job::Submission;
+    let p = Probe::start().await;
+    let data = p.user_data(&Map::new());
+    let honest = p.dvr_token(
+        &p.plain_dvr(r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},55000000]}}}]"#),
+        &Map::new(),
+    );
+    let mut searching = p.plain_dvr(r#"[{"output":{"city":{"~==":[{"dvar":"personalInfo.city"},"jakarta"]}}}]"#);
+    searching.dvr_id = "00000000-0000-4000-8000-000000000002".into();
+    let searching = p.dvr_token(&searching, &Map::new());
+    let encrypted_dvr =
+        |token: &str| p.holder.proof_request_body(&p.trust, token, None, None).unwrap()["dvr_token"].clone();
+
+    let body = p.holder.proof_request_body(&p.trust, &honest, Some(&data), None).unwrap();
+    assert!(matches!(p.holder.submit_body(&body).await.unwrap(), Submission::Done(_)), "the holder's request proves");
+    let again = p.holder.submit_body(&body).await.err().unwrap();
+    assert!(service_error(&again).contains("used already"), "{again}");
+    let mut replay = body.clone();
+    replay["dvr_token"] = encrypted_dvr(&searching);
+    let e = p.holder.submit_body(&replay).await.err().unwrap();
+    assert!(service_error(&e).contains("bound to another DVR"), "{e}");
+
+    // the public SDK's form: two independent JWEs
+    let key = p.trust.vouched_key(ENCRYPTION_KID).unwrap();
+    let unbound = zkpass_jose::encrypt_data(&data[""], &key).unwrap();
+    let legacy = json!({"dvr_token": encrypted_dvr(&honest), "user_data_token": unbound});
+    assert!(matches!(p.holder.submit_body(&legacy).await.unwrap(), Submission::Done(_)), "the unbound form proves");
+    let mut replay = legacy.clone();
+    replay["dvr_token"] = encrypted_dvr(&searching);
+    let e = p.holder.submit_body(&replay).await.err().unwrap();
+    assert!(service_error(&e).contains("another DVR"), "{e}");
     p.service.stop().await;
 }

@@ -26,6 +26,10 @@ pub struct Holder {
     api_key: Option<(String, String)>,
 }
 
+/// How long a bound user data JWE may be proved after it is made, seconds
+/// (one hour: the service's default queue timeout).
+pub const USER_DATA_TTL_SECS: u64 = 3600;
+
 impl Holder {
     /// A holder talking to the service at `base_url` (e.g.
     /// `http://127.0.0.1:10888`) with an API key pair.
@@ -194,8 +198,17 @@ impl Holder {
     }
 
     /// The body of a proof or cost request: the tokens encrypted to the
-    /// service key (a cost request may leave the user data out).
-    fn proof_request_body(
+    /// service key (a cost request may leave the user data out). The user
+    /// data JWE is bound to the DVR: it names the DVR's digest in its
+    /// protected header and carries `exp` ([`USER_DATA_TTL_SECS`] ahead)
+    /// and a random `jti`, so the service proves it for this DVR only, and
+    /// once (docs/WIRE.md, "Bound user data").
+    ///
+    /// # Errors
+    /// [`AttestationError::NotChecked`] on an unattested trust;
+    /// [`ZkPassError::MissingPublicKey`]; [`ZkPassError::InvalidToken`] or
+    /// [`ZkPassError::InvalidParams`] for a DVR token that cannot be read.
+    pub fn proof_request_body(
         &self,
         trust: &ServiceTrust,
         dvr_token: &str,
@@ -208,12 +221,30 @@ impl Holder {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
         let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
         if let Some(tokens) = user_data_tokens {
-            body["user_data_token"] = Value::String(encrypt_data(&user_data_bundle(tokens)?, &key)?);
+            let dvr: zkpass_core::DataVerificationRequest = serde_json::from_value(zkpass_jose::peek_data(dvr_token)?)
+                .map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))?;
+            let binding = zkpass_jose::UserDataBinding {
+                dvr_digest: dvr.digest(),
+                exp: zkpass_core::unix_now().saturating_add(USER_DATA_TTL_SECS),
+                jti: uuid::Uuid::new_v4().to_string(),
+            };
+            body["user_data_token"] =
+                Value::String(zkpass_jose::encrypt_bound(&user_data_bundle(tokens)?, &key, &binding)?);
         }
         if let Some(d) = evaluation_date {
             body["evaluation_date"] = Value::String(d.to_string());
         }
         Ok(body)
+    }
+
+    /// Submits a proof request body made by [`Self::proof_request_body`]
+    /// as it is (a synchronous answer, or the job's URL if the service
+    /// queues it).
+    ///
+    /// # Errors
+    /// [`ZkPassError::Service`] with the service's `status_code` and text.
+    pub async fn submit_body(&self, body: &Value) -> Result<Submission, ZkPassError> {
+        self.post_proof_request(body, false, None).await?.ready()
     }
 
     async fn post_proof_request(
@@ -472,21 +503,46 @@ impl<T> Reply<T> {
     }
 }
 
-/// What a DVR asks to learn, for the holder to read before consenting: one
-/// [`Disclosure`](zkpass_query::Disclosure) per output key (the data paths
-/// it depends on, and whether it can be a raw value). The DVR token is read
-/// without checking its signature; the service checks it before proving.
+/// What a DVR asks to learn, for the holder to read before consenting: per
+/// output key the fields it depends on, and per field of the user data the
+/// bits all outputs together reveal about it and in what form
+/// ([`DisclosureReport`](zkpass_query::DisclosureReport), docs/LANGUAGE.md
+/// "Disclosure"). The DVR token is read without checking its signature; the
+/// service checks it, and the disclosure budget, before proving.
 ///
 /// # Errors
 /// [`ZkPassError::InvalidToken`] for a malformed DVR token,
 /// [`ZkPassError::InvalidParams`] for a DVR of the wrong shape,
 /// [`ZkPassError::Query`] for a query that does not parse.
-pub fn disclosure_summary(dvr_token: &str) -> Result<Vec<zkpass_query::Disclosure>, ZkPassError> {
+pub fn disclosure_summary(dvr_token: &str) -> Result<zkpass_query::DisclosureReport, ZkPassError> {
     let data = zkpass_jose::peek_data(dvr_token)?;
     let dvr: zkpass_core::DataVerificationRequest =
         serde_json::from_value(data).map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))?;
     let query = zkpass_query::Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
-    Ok(query.disclosures())
+    Ok(query.disclosure())
+}
+
+/// The documents of the holder's user data tokens (by tag; a document
+/// opening's token is read inside it), read without checking signatures:
+/// the holder's own data, to tell which fields its issuer marked public
+/// ([`zkpass_query::FieldPath::is_public_in`]).
+///
+/// # Errors
+/// [`ZkPassError::InvalidToken`] for a token that is not a JWS with a
+/// `data` claim, [`ZkPassError::InvalidParams`] for a malformed opening.
+pub fn user_data_of(tokens: &BTreeMap<String, String>) -> Result<zkpass_query::UserData, ZkPassError> {
+    let mut data = zkpass_query::UserData::default();
+    for (tag, token) in tokens {
+        let jws = if token.trim_start().starts_with('{') {
+            let opening: zkpass_core::DocumentOpening = serde_json::from_str(token)
+                .map_err(|e| ZkPassError::InvalidParams(format!("user data {tag:?} (document opening): {e}")))?;
+            opening.user_data_token
+        } else {
+            token.clone()
+        };
+        data.documents.insert(tag.clone(), zkpass_jose::peek_data(&jws)?);
+    }
+    Ok(data)
 }
 
 #[cfg(test)]
@@ -503,8 +559,11 @@ mod tests {
         });
         let token = zkpass_jose::sign_data(&dvr, &key, None, None).unwrap();
         let d = disclosure_summary(&token).unwrap();
-        assert_eq!((d[0].key.as_str(), d[0].raw, d[0].depends_on.clone()), ("adult", false, vec!["age".to_string()]));
-        assert_eq!((d[1].key.as_str(), d[1].raw), ("name", true));
+        let o = &d.outputs;
+        assert_eq!((o[0].key.as_str(), o[0].raw, o[0].depends_on.clone()), ("adult", false, vec!["age".to_string()]));
+        assert_eq!((o[1].key.as_str(), o[1].raw), ("name", true));
+        assert_eq!(d.field("age").unwrap().describe(), "yes/no");
+        assert!(d.field("name").unwrap().exact);
         assert!(disclosure_summary("not a token").is_err());
     }
 }

@@ -269,6 +269,20 @@ impl Verifier {
         Ok(dvr)
     }
 
+    /// What `dvr`'s query reveals, per output and per field, with the same
+    /// figures the holder is shown and the service's disclosure budget
+    /// checks ([`zkpass_query::DisclosureReport`], docs/LANGUAGE.md
+    /// "Disclosure"). Which fields are public depends on the holder's
+    /// data; a field whose exact value or more than the budget's bits a
+    /// query reveals is refused unless its issuer marks it public.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Query`] for a query that does not parse.
+    pub fn disclosure(dvr: &DataVerificationRequest) -> Result<zkpass_query::DisclosureReport, ZkPassError> {
+        let parsed = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+        Ok(parsed.disclosure())
+    }
+
     /// Signs a DVR as a DVR token and stores the DVR.
     ///
     /// # Errors

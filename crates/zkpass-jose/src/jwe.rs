@@ -38,6 +38,47 @@ pub fn decrypt_data(token: &str, key: &KeyPair) -> Result<String, JoseError> {
     decrypt_data_at(token, key, &Freshness::now())
 }
 
+/// The protected-header parameter that binds a user data JWE to its DVR:
+/// the DVR digest (docs/WIRE.md, "Bound user data").
+pub const DVR_DIGEST_HEADER: &str = "zkpass_dvr_digest";
+
+/// What binds a user data JWE to one DVR and one use (docs/WIRE.md, "Bound
+/// user data"): the DVR's digest in the protected header (authenticated as
+/// the JWE's additional data, RFC 7516 §5.1), and `exp` and `jti` claims in
+/// the encrypted payload (RFC 7519 §4.1.4, §4.1.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDataBinding {
+    /// The DVR digest, 64 lowercase hex digits (as the proof's `dvr_digest`).
+    pub dvr_digest: String,
+    /// Expiry, unix seconds.
+    pub exp: u64,
+    /// A random identifier the service accepts once.
+    pub jti: String,
+}
+
+/// Encrypts `data` like [`encrypt_data`], bound by `binding`: the DVR
+/// digest in the protected header, `exp` and `jti` beside `data`.
+///
+/// # Errors
+/// As [`encrypt_data`].
+pub fn encrypt_bound(data: &str, recipient: &PublicKey, binding: &UserDataBinding) -> Result<String, JoseError> {
+    let mut header = JweHeader::new();
+    header.set_token_type("JWT");
+    header.set_content_encryption("A256GCM");
+    header
+        .set_claim(DVR_DIGEST_HEADER, Some(Value::String(binding.dvr_digest.clone())))
+        .map_err(|e| JoseError::Rejected(e.to_string()))?;
+    let mut payload = JwtPayload::new();
+    payload.set_claim("data", Some(Value::String(data.to_string()))).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    payload.set_claim("exp", Some(Value::from(binding.exp))).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    payload.set_jwt_id(&binding.jti);
+    let encrypter = ECDH_ES
+        .encrypter_from_pem(recipient.to_pem())
+        .map_err(|_| JoseError::InvalidKey("recipient is not a P-256 public key".into()))?;
+    jwt::encode_with_encrypter(&payload, &header, &encrypter)
+        .map_err(|e| JoseError::Rejected(format!("encryption failed: {e}")))
+}
+
 /// Decrypts a compact JWE made by [`encrypt_data`] and returns its `data`
 /// string. The token is size-checked and its header read before anything
 /// is decrypted; a `zip` header is refused, and decryption goes through
@@ -50,6 +91,22 @@ pub fn decrypt_data(token: &str, key: &KeyPair) -> Result<String, JoseError> {
 /// [`Freshness::check`], [`JoseError::MissingDataClaim`] when `data` is
 /// absent or not a string.
 pub fn decrypt_data_at(token: &str, key: &KeyPair, freshness: &Freshness) -> Result<String, JoseError> {
+    decrypt_bound_at(token, key, freshness).map(|(data, _)| data)
+}
+
+/// Decrypts a JWE made by [`encrypt_bound`] or [`encrypt_data`]: its
+/// `data` string and, when its protected header names a DVR digest, its
+/// binding. A bound token must carry a numeric `exp` and a string `jti` of
+/// 1 to 128 bytes.
+///
+/// # Errors
+/// As [`decrypt_data_at`]; [`JoseError::Rejected`] for a bound token
+/// without `exp` or `jti`, or with a malformed digest.
+pub fn decrypt_bound_at(
+    token: &str,
+    key: &KeyPair,
+    freshness: &Freshness,
+) -> Result<(String, Option<UserDataBinding>), JoseError> {
     let header = context::check_compact(token, Kind::Jwe)?;
     if header.get("enc").and_then(Value::as_str) != Some("A256GCM") {
         return Err(JoseError::Rejected("enc must be A256GCM".into()));
@@ -57,16 +114,33 @@ pub fn decrypt_data_at(token: &str, key: &KeyPair, freshness: &Freshness) -> Res
     let decrypter = ECDH_ES
         .decrypter_from_pem(key.private_pem())
         .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
-    let (bytes, _) = context::jwe()
+    let (bytes, protected) = context::jwe()
         .deserialize_compact(token, &decrypter)
         .map_err(|_| JoseError::Rejected("the JWE does not decrypt with the service key".into()))?;
     let claims: Map<String, Value> = serde_json::from_slice(&bytes)
         .map_err(|_| JoseError::Rejected("the JWE plaintext is not a JSON object".into()))?;
     freshness.check(&claims)?;
-    match claims.get("data") {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(JoseError::MissingDataClaim),
-    }
+    let data = match claims.get("data") {
+        Some(Value::String(s)) => s.clone(),
+        _ => return Err(JoseError::MissingDataClaim),
+    };
+    let binding = match protected.claim(DVR_DIGEST_HEADER) {
+        None => None,
+        Some(Value::String(digest))
+            if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+        {
+            let exp = claims.get("exp").and_then(Value::as_u64);
+            let jti = claims.get("jti").and_then(Value::as_str).filter(|j| (1..=128).contains(&j.len()));
+            match (exp, jti) {
+                (Some(exp), Some(jti)) => {
+                    Some(UserDataBinding { dvr_digest: digest.clone(), exp, jti: jti.to_string() })
+                }
+                _ => return Err(JoseError::Rejected("a bound token needs an exp and a jti of 1 to 128 bytes".into())),
+            }
+        }
+        Some(_) => return Err(JoseError::Rejected(format!("{DVR_DIGEST_HEADER} must be 64 lowercase hex digits"))),
+    };
+    Ok((data, binding))
 }
 
 #[cfg(test)]
@@ -119,5 +193,21 @@ mod tests {
         assert_eq!(decrypt_data_at(&with("exp", 1), &k, &at), Err(JoseError::Expired { exp: 1, now: at.now }));
         assert!(matches!(decrypt_data_at(&with("nbf", 4_102_444_800), &k, &at), Err(JoseError::NotYetValid { .. })));
         assert_eq!(decrypt_data_at(&with("exp", 1_800_000_000), &k, &at).unwrap(), "x");
+    }
+
+    #[test]
+    fn a_bound_token_carries_its_binding_and_a_plain_one_none() {
+        let k = KeyPair::generate().unwrap();
+        let now = 1_800_000_000;
+        let binding = UserDataBinding { dvr_digest: "ab".repeat(32), exp: now + 600, jti: "j-1".into() };
+        let t = encrypt_bound("doc", k.public_key(), &binding).unwrap();
+        assert_eq!(decrypt_bound_at(&t, &k, &Freshness::at(now)).unwrap(), ("doc".to_string(), Some(binding)));
+        assert_eq!(decrypt_data_at(&t, &k, &Freshness::at(now)).unwrap(), "doc");
+        assert!(matches!(decrypt_bound_at(&t, &k, &Freshness::at(now + 700)), Err(JoseError::Expired { .. })));
+        let plain = encrypt_data("doc", k.public_key()).unwrap();
+        assert_eq!(decrypt_bound_at(&plain, &k, &Freshness::at(now)).unwrap(), ("doc".to_string(), None));
+        let bad = UserDataBinding { dvr_digest: "XY".into(), exp: now + 600, jti: "j".into() };
+        let t = encrypt_bound("doc", k.public_key(), &bad).unwrap();
+        assert!(matches!(decrypt_bound_at(&t, &k, &Freshness::at(now)), Err(JoseError::Rejected(_))));
     }
 }

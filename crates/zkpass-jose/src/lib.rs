@@ -34,7 +34,9 @@ pub use context::{MAX_HEADER_BYTES, MAX_TOKEN_BYTES};
 pub use error::JoseError;
 pub use fetch::{is_public_address, FetchPolicy, KeySetFetcher, KeySetRelay, RelayFuture, MAX_JKU_BYTES};
 pub use freshness::{Freshness, DEFAULT_LEEWAY_SECS};
-pub use jwe::{decrypt_data, decrypt_data_at, encrypt_data};
+pub use jwe::{
+    decrypt_bound_at, decrypt_data, decrypt_data_at, encrypt_bound, encrypt_data, UserDataBinding, DVR_DIGEST_HEADER,
+};
 pub use jwks::{fetch_jwks, Jwk, Jwks, MAX_JWKS_BYTES};
 pub use jws::{
     decode_header, peek_claims, peek_data, sign_data, sign_data_with_claims, verify_data, verify_data_at, TokenHeader,

@@ -91,6 +91,21 @@ pub enum QueryErrorKind {
         /// The marker path that is missing.
         marker: String,
     },
+    /// The query reveals more about a private field than the disclosure
+    /// budget allows (docs/LANGUAGE.md, "Disclosure").
+    #[error(
+        "disclosure budget: the outputs {outputs} reveal {revealed} about {field}, which the issuer did not mark public (at most {limit} bits per private field)"
+    )]
+    Disclosure {
+        /// The field ([`crate::FieldPath`] text).
+        field: String,
+        /// `its exact value`, or `N.N bits`.
+        revealed: String,
+        /// The budget, bits.
+        limit: u32,
+        /// The output keys that spend it, comma-separated.
+        outputs: String,
+    },
     /// Integer arithmetic left the i64 range.
     #[error("integer overflow in {op:?}: the result is outside the i64 range")]
     Overflow {

@@ -38,7 +38,9 @@ mod value;
 
 pub use ast::{ArithOp, ArrayMode, CmpOp, Expr, Query, Stmt, StmtPos};
 pub use date::{DateFn, DateFormat};
-pub use disclosure::Disclosure;
+pub use disclosure::{
+    Disclosure, DisclosureReport, FieldDisclosure, FieldPath, Form, Spend, DEFAULT_MAX_DISCLOSURE_BITS,
+};
 pub use error::{QueryError, QueryErrorKind};
 pub use eval::{QueryLimits, UserData};
 pub use fold::case_fold;

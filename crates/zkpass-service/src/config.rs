@@ -106,6 +106,11 @@ pub struct Limits {
     /// taller execution is refused (400) before the STARK is computed.
     /// Time and memory grow with it: 32,768 ≈ 1.8 GiB, 65,536 ≈ 3.5 GiB.
     pub max_padded_height: usize,
+    /// Bits a query may reveal about one field the issuer did not mark
+    /// public, over all its outputs; a query that reveals more, or such a
+    /// field's exact value, is refused before proving (docs/LANGUAGE.md,
+    /// "Disclosure").
+    pub max_disclosure_bits: u32,
 }
 
 impl Default for Limits {
@@ -117,6 +122,7 @@ impl Default for Limits {
             max_statements: zkpass_query::QueryLimits::DEFAULT.max_statements,
             max_evaluation_days_ahead: 0,
             max_padded_height: 1 << 17,
+            max_disclosure_bits: zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS,
         }
     }
 }
@@ -288,6 +294,30 @@ pub struct ServiceConfig {
     /// `"aws-nitro"` (the Nitro Secure Module; refuses to start without it).
     #[serde(default)]
     pub attestation: AttestationMode,
+    /// How the enclave binds encrypted user data to its DVR and to one use
+    /// (docs/SECURITY.md, "User data binding").
+    #[serde(default)]
+    pub user_data: UserDataPolicy,
+}
+
+/// How the enclave treats encrypted user data (`[user_data]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserDataPolicy {
+    /// Refuse user data JWEs that do not name their DVR's digest (the
+    /// public zkPass SDK's wire form); default false: such a ciphertext is
+    /// bound to the first DVR it is used with.
+    pub require_bound: bool,
+    /// Prove each user data JWE once (a bound one by its `jti` until its
+    /// `exp`, an unbound one by its digest); default true. A failed proof
+    /// does not use it up.
+    pub single_use: bool,
+}
+
+impl Default for UserDataPolicy {
+    fn default() -> Self {
+        Self { require_bound: false, single_use: true }
+    }
 }
 
 fn default_stark() -> StarkParameters {
@@ -321,6 +351,7 @@ impl Default for ServiceConfig {
             enclave: EnclaveAddress::InProcess,
             jwks_file: None,
             attestation: AttestationMode::None,
+            user_data: UserDataPolicy::default(),
         }
     }
 }

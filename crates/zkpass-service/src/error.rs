@@ -152,7 +152,7 @@ impl From<ZkvmError> for ServiceError {
             ZkvmError::Unsupported(_) | ZkvmError::Commitment { .. } | ZkvmError::Statement(_) => {
                 Self::Custom(e.to_string())
             }
-            ZkvmError::TooLarge { .. } => Self::InvalidParams(e.to_string()),
+            ZkvmError::TooLarge { .. } | ZkvmError::TraceTooTall { .. } => Self::InvalidParams(e.to_string()),
             other => Self::Internal(ZkPassError::Proof(other.to_string()).to_string()),
         }
     }

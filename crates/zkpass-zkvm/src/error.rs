@@ -31,6 +31,20 @@ pub enum ZkvmError {
         /// Its capacity.
         limit: u64,
     },
+    /// The execution's trace would be taller than the proof system's
+    /// `max_padded_height`: the VM was stopped at the cycle where one table
+    /// passed it, before any trace was recorded.
+    #[error(
+        "the request needs a padded trace taller than the limit of {limit} rows (the {table} table passed it after {cycles} cycles)"
+    )]
+    TraceTooTall {
+        /// The limit, rows (`max_padded_height`).
+        limit: usize,
+        /// The table that passed it.
+        table: &'static str,
+        /// Cycles run before the VM was stopped.
+        cycles: usize,
+    },
     /// The VM stopped with an error while executing the program.
     #[error("the zkVM program failed: {0}")]
     Execution(String),

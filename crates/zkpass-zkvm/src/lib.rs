@@ -21,6 +21,7 @@ pub mod cost;
 pub mod encoding;
 mod error;
 pub mod fold_table;
+pub mod meter;
 pub mod statement;
 mod system;
 pub mod triton;

@@ -22,8 +22,13 @@ use crate::ZkvmError;
 pub struct Triton {
     stark: StarkParameters,
     trace_caching: TraceCaching,
-    max_padded_height: Option<usize>,
+    max_padded_height: usize,
 }
+
+/// The tallest padded trace a [`Triton`] proves or estimates unless
+/// [`Triton::with_max_padded_height`] says otherwise: 131,072 rows (about
+/// 7 GiB of proving memory at the default STARK parameters).
+pub const DEFAULT_MAX_PADDED_HEIGHT: usize = 1 << 17;
 
 /// The STARK parameters proofs are made with by default (docs/PROOF.md,
 /// "STARK parameters"): 128 bits and FRI expansion factor 8, the setting
@@ -34,7 +39,11 @@ pub const DEFAULT_STARK: StarkParameters = StarkParameters { security_level: 128
 
 impl Default for Triton {
     fn default() -> Self {
-        Self { stark: DEFAULT_STARK, trace_caching: TraceCaching::default(), max_padded_height: None }
+        Self {
+            stark: DEFAULT_STARK,
+            trace_caching: TraceCaching::default(),
+            max_padded_height: DEFAULT_MAX_PADDED_HEIGHT,
+        }
     }
 }
 
@@ -118,7 +127,7 @@ fn commit_all(
 
 /// A VM failure, described without the VM state (which holds private
 /// values): a failed runtime check becomes the query error it stands for.
-fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryError]) -> ZkvmError {
+pub(crate) fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryError]) -> ZkvmError {
     if let InstructionError::AssertionFailed(a) = source {
         if let Some(check) = a.id.and_then(|id| usize::try_from(id).ok()).and_then(|id| checks.get(id)) {
             return ZkvmError::Query(check.clone());
@@ -135,11 +144,34 @@ impl Triton {
         Self { trace_caching: caching, ..Self::default() }
     }
 
-    /// The same proof system refusing, before the STARK is computed, an
-    /// execution whose padded trace height exceeds `height` (proving time
-    /// and memory grow with it: docs/PROOF.md).
+    /// The same proof system refusing an execution whose padded trace
+    /// height exceeds `height` (proving time and memory grow with it:
+    /// docs/PROOF.md). The VM is stopped at the cycle where a table passes
+    /// it, before the trace is recorded ([`crate::meter`]), in proving and
+    /// in cost estimates alike.
     pub fn with_max_padded_height(self, height: usize) -> Self {
-        Self { max_padded_height: Some(height), ..self }
+        Self { max_padded_height: height, ..self }
+    }
+
+    /// The tallest padded trace this system proves.
+    pub fn max_padded_height(&self) -> usize {
+        self.max_padded_height
+    }
+
+    /// Runs `exec` under the padded-height budget, without recording the
+    /// trace, and checks that its output is the claimed one.
+    fn run_bounded(&self, exec: &Execution) -> Result<crate::meter::TraceHeights, ZkvmError> {
+        let (output, heights) = crate::meter::run_within(
+            &exec.compiled.program,
+            PublicInput::new(exec.claim.input.clone()),
+            exec.non_determinism.clone(),
+            self.max_padded_height,
+            &exec.compiled.checks,
+        )?;
+        if output != exec.claim.output {
+            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+        }
+        Ok(heights)
     }
 
     /// The same proof system proving with `stark` (checked when proving:
@@ -194,15 +226,14 @@ impl Triton {
         let (docs, commitments) = commit_all(input.user_data, input.committed)?;
         let witness = crate::witness::build(&compiled, &docs, input.user_data)?;
         let public = public_input(input.date, &input.dvr_digest, &compiled.tags, &commitments)?;
-        let mut state = triton_vm::prelude::VMState::new(
-            compiled.program,
+        let (output, _) = crate::meter::run_within(
+            &compiled.program,
             PublicInput::new(public),
             NonDeterminism::new(witness.tokens).with_digests(witness.digests),
-        );
-        if let Err(source) = state.run() {
-            return Err(instruction_failure(&source, state.instruction_pointer, &compiled.checks));
-        }
-        Ok(state.public_output)
+            self.max_padded_height,
+            &compiled.checks,
+        )?;
+        Ok(output)
     }
 
     /// Runs the program without proving and checks that its public output
@@ -212,18 +243,7 @@ impl Triton {
     /// [`ZkvmError::Execution`] when the VM fails or disagrees with the
     /// interpreter.
     pub fn run(&self, exec: &Execution) -> Result<usize, ZkvmError> {
-        let mut state = triton_vm::prelude::VMState::new(
-            exec.compiled.program.clone(),
-            PublicInput::new(exec.claim.input.clone()),
-            exec.non_determinism.clone(),
-        );
-        if let Err(source) = state.run() {
-            return Err(instruction_failure(&source, state.instruction_pointer, &exec.compiled.checks));
-        }
-        if state.public_output != exec.claim.output {
-            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
-        }
-        Ok(state.cycle_count as usize)
+        Ok(self.run_bounded(exec)?.processor)
     }
 
     /// Traces a prepared execution without proving and reports the height
@@ -233,6 +253,7 @@ impl Triton {
     /// # Errors
     /// [`ZkvmError::Execution`] (or the query error of a failed check).
     pub fn profile(&self, exec: &Execution) -> Result<TraceProfile, ZkvmError> {
+        self.run_bounded(exec)?;
         let (aet, _) = VM::trace_execution(
             exec.compiled.program.clone(),
             PublicInput::new(exec.claim.input.clone()),
@@ -265,6 +286,8 @@ impl Triton {
     /// [`ZkvmError::Execution`] or [`ZkvmError::Proving`].
     pub fn prove_prepared(&self, exec: &Execution) -> Result<(Vec<u8>, ProofStats), ZkvmError> {
         let start = Instant::now();
+        // count first, record only a trace that fits
+        self.run_bounded(exec)?;
         let (aet, out) = VM::trace_execution(
             exec.compiled.program.clone(),
             PublicInput::new(exec.claim.input.clone()),
@@ -275,10 +298,10 @@ impl Triton {
             return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
         }
         // the VM has run, the STARK not yet: refuse a trace too tall to prove
-        if let Some(limit) = self.max_padded_height {
-            if aet.padded_height() > limit {
-                return Err(ZkvmError::TooLarge { what: "the padded trace height", limit: limit as u64 });
-            }
+        if aet.padded_height() > self.max_padded_height {
+            // only the cascade table, at most 65,536 rows, is not counted ahead
+            let (table, cycles) = ("cascade", aet.height_of_table(TableId::Processor));
+            return Err(ZkvmError::TraceTooTall { limit: self.max_padded_height, table, cycles });
         }
         // the decision is per thread in triton_vm: set it on the proving one
         match self.trace_caching {

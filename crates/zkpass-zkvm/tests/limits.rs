@@ -50,5 +50,32 @@ fn a_trace_taller_than_the_limit_is_refused_before_proving() {
         committed: &Default::default(),
     };
     let err = Triton::default().with_max_padded_height(1024).prove(&input).unwrap_err();
-    assert!(matches!(err, ZkvmError::TooLarge { what: "the padded trace height", limit: 1024 }), "{err}");
+    assert!(matches!(err, ZkvmError::TraceTooTall { limit: 1024, cycles, .. } if cycles <= 1025), "{err}");
+    assert!(err.to_string().contains("limit of 1024 rows"), "{err}");
+}
+
+/// A small query over a large array once made a trace of gigabytes before
+/// its height was checked: now the VM stops at the budget, in proving and
+/// in cost estimates alike, having run no more cycles than the budget.
+#[test]
+fn a_run_over_the_budget_stops_at_the_budget_in_proofs_and_estimates() {
+    use zkpass_core::EvaluationDate;
+    use zkpass_query::{Query, UserData};
+    use zkpass_zkvm::{ProofSystem, ProveInput, Triton};
+    let query = Query::parse(r#"[{"output": {"any_big": {">": [{"dvar": "values"}, 5000]}}}]"#).unwrap();
+    let values: Vec<i64> = (0..16_000).collect();
+    let data = UserData::single(serde_json::json!({ "values": values }));
+    let input = ProveInput {
+        query: &query,
+        user_data: &data,
+        date: EvaluationDate::new(2026, 11, 23).unwrap(),
+        dvr_digest: [1; 32],
+        committed: &Default::default(),
+    };
+    let triton = Triton::default().with_max_padded_height(16_384);
+    for err in [triton.prove(&input).unwrap_err(), triton.estimate(&query, &data.tags(), Some(&input)).unwrap_err()] {
+        let ZkvmError::TraceTooTall { limit, cycles, table } = err else { panic!("{err}") };
+        assert_eq!(limit, 16_384);
+        assert!(cycles <= 16_385, "stopped at the budget, not after: {table} {cycles}");
+    }
 }

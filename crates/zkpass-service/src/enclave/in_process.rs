@@ -6,16 +6,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
+use sha2::Digest as _;
 use zkpass_core::{
     unix_now, DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof,
 };
-use zkpass_jose::{decode_header, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher};
+use zkpass_jose::{
+    decode_header, decrypt_bound_at, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher,
+};
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument};
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
 use zkpass_zkvm::{ProofSystem, ProveInput, TraceCaching};
 
+use super::replay::{ReplayGuard, UseTicket, MAX_BOUND_TTL_SECS, UNBOUND_MEMORY_SECS};
 use super::{CostRequest, Enclave, EnclaveFuture, ProofRequest};
 use crate::config::Limits;
 use crate::keys::{EnclavePublicKeys, ServiceKeys};
@@ -31,7 +35,16 @@ pub struct InProcessEnclave {
     fetcher: KeySetFetcher,
     limits: Limits,
     attester: Arc<dyn zkpass_attestation::Attester>,
+    /// Runs of the VM at once (proofs and cost estimates): the memory
+    /// plan's worker count.
+    provers: Arc<tokio::sync::Semaphore>,
+    user_data_policy: crate::config::UserDataPolicy,
+    replay: Arc<ReplayGuard>,
 }
+
+/// How long a proof or cost estimate waits for a free prover before the
+/// enclave refuses it as busy.
+const PROVER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn invalid(field: &str, e: impl std::fmt::Display) -> ServiceError {
     ServiceError::InvalidParams(format!("{field}: {e}"))
@@ -84,6 +97,8 @@ struct OpenedData {
     committed: BTreeMap<String, CommittedDocument>,
     /// Their commitment tokens, for the proof token.
     commitment_tokens: BTreeMap<String, String>,
+    /// The single use this request takes, committed when its proof is made.
+    ticket: Option<UseTicket>,
 }
 
 /// Checks an opening of `doc`: its commitment token verifies with the
@@ -137,6 +152,33 @@ impl InProcessEnclave {
             fetcher,
             limits,
             attester: Arc::new(zkpass_attestation::NoAttester),
+            provers: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2)),
+            )),
+            user_data_policy: crate::config::UserDataPolicy::default(),
+            replay: Arc::new(ReplayGuard::default()),
+        }
+    }
+
+    /// This enclave binding user data by `policy` (docs/SECURITY.md, "User
+    /// data binding").
+    pub fn with_user_data_policy(mut self, policy: crate::config::UserDataPolicy) -> Self {
+        self.user_data_policy = policy;
+        self
+    }
+
+    /// This enclave running at most `provers` proofs and cost estimates at
+    /// once (at least one); more wait up to 10 s, then are refused as busy.
+    pub fn with_provers(mut self, provers: usize) -> Self {
+        self.provers = Arc::new(tokio::sync::Semaphore::new(provers.max(1)));
+        self
+    }
+
+    /// A prover slot, or `busy` after [`PROVER_WAIT`].
+    async fn prover_slot(&self, busy: ServiceError) -> Result<tokio::sync::OwnedSemaphorePermit, ServiceError> {
+        match tokio::time::timeout(PROVER_WAIT, Arc::clone(&self.provers).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(busy),
         }
     }
 
@@ -156,6 +198,8 @@ impl InProcessEnclave {
         );
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
         Self::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone())
+            .with_provers(plan.workers)
+            .with_user_data_policy(config.user_data.clone())
     }
 
     /// This enclave attesting itself with `attester` (default: `none`).
@@ -250,17 +294,23 @@ impl InProcessEnclave {
     /// issuer key the DVR names and, for a document sent as a
     /// [`DocumentOpening`] (trustless mode), its commitment token (same
     /// key) and that the salts rebuild exactly the signed root.
+    ///
+    /// The bundle must be bound to `dvr` ([`Self::check_binding`]); with
+    /// `consume` (a proof, not a cost estimate) it takes its single use.
     async fn open_user_data(
         &self,
         token: String,
         dvr: &DataVerificationRequest,
         fetcher: &KeySetFetcher,
+        consume: bool,
     ) -> Result<OpenedData, ServiceError> {
         self.check_token_size("user_data_token", &token)?;
         let keys = Arc::clone(&self.keys);
         let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
-        let bundle = blocking(move || {
-            let inner = decrypt_data(&token, &keys.encryption).map_err(|e| invalid("user_data_token", e))?;
+        let (bundle, binding, ciphertext_digest) = blocking(move || {
+            let (inner, binding) = decrypt_bound_at(&token, &keys.encryption, &zkpass_jose::Freshness::now())
+                .map_err(|e| invalid("user_data_token", e))?;
+            let ciphertext_digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
             let bundle: BTreeMap<String, BundleEntry> = if inner.trim_start().starts_with('{') {
                 let entries: BTreeMap<String, Value> =
                     serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?;
@@ -278,9 +328,10 @@ impl InProcessEnclave {
                     ZkPassError::InvalidTag(format!("the bundle has tags {given:?}, the DVR asks for {wanted:?}")),
                 ));
             }
-            Ok(bundle)
+            Ok((bundle, binding, ciphertext_digest))
         })
         .await?;
+        let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
         let mut keys = BTreeMap::new();
         for (tag, req) in &dvr.user_data_requests {
             let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
@@ -293,6 +344,7 @@ impl InProcessEnclave {
                 keys: checked,
                 committed: BTreeMap::new(),
                 commitment_tokens: BTreeMap::new(),
+                ticket,
             };
             for (tag, entry) in bundle {
                 let key = &opened.keys[&tag];
@@ -316,6 +368,45 @@ impl InProcessEnclave {
         .await
     }
 
+    /// Checks that the user data is for `dvr`: a bound token names its
+    /// digest and an `exp` at most a day ahead; an unbound one (unless the
+    /// policy refuses those) is bound here to the first DVR it is used
+    /// with. With `consume` and single use on, takes the token's one use.
+    fn check_binding(
+        &self,
+        binding: Option<zkpass_jose::UserDataBinding>,
+        ciphertext_digest: &str,
+        dvr: &DataVerificationRequest,
+        consume: bool,
+    ) -> Result<Option<UseTicket>, ServiceError> {
+        let now = unix_now();
+        let (key, forget_at) = match binding {
+            Some(b) => {
+                if b.dvr_digest != dvr.digest() {
+                    return Err(invalid("user_data_token", "it is bound to another DVR"));
+                }
+                if b.exp > now.saturating_add(MAX_BOUND_TTL_SECS) {
+                    return Err(invalid("user_data_token", "exp lies more than a day ahead"));
+                }
+                (format!("jti {}", b.jti), b.exp.saturating_add(zkpass_jose::DEFAULT_LEEWAY_SECS))
+            }
+            None if self.user_data_policy.require_bound => {
+                return Err(invalid(
+                    "user_data_token",
+                    "this service accepts only user data bound to its DVR (zkpass_dvr_digest, exp, jti)",
+                ))
+            }
+            None => {
+                self.replay.bind_unbound(ciphertext_digest, &dvr.digest(), now)?;
+                (format!("ciphertext {ciphertext_digest}"), now.saturating_add(UNBOUND_MEMORY_SECS))
+            }
+        };
+        if !consume || !self.user_data_policy.single_use {
+            return Ok(None);
+        }
+        Ok(Some(self.replay.begin(key, forget_at, now)?))
+    }
+
     /// The evaluation date: the requested one, or today (UTC); a date more
     /// than `max_evaluation_days_ahead` after today is refused.
     fn evaluation_date(&self, requested: Option<EvaluationDate>, now: u64) -> Result<EvaluationDate, ServiceError> {
@@ -328,6 +419,16 @@ impl InProcessEnclave {
             .into());
         }
         Ok(date)
+    }
+
+    /// Refuses a query that reveals more than the disclosure budget about a
+    /// field the issuer did not mark public in `data` (docs/LANGUAGE.md,
+    /// "Disclosure"). Runs before any proving work.
+    fn check_disclosure(&self, query: &Query, data: &UserData) -> Result<(), ServiceError> {
+        query
+            .disclosure()
+            .check_budget(self.limits.max_disclosure_bits, |field| field.is_public_in(data))
+            .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))
     }
 
     /// Parses the DVR's query under the limits and checks that this backend
@@ -370,12 +471,18 @@ impl InProcessEnclave {
         let (dvr, _) = self.open_dvr(request.dvr_token, fetcher).await?;
         let query = self.checked_query(&dvr).await?;
         let opened = match request.user_data_token {
-            Some(token) => Some(self.open_user_data(token, &dvr, fetcher).await?),
+            Some(token) => Some(self.open_user_data(token, &dvr, fetcher, false).await?),
             None => None,
         };
+        if let Some(o) = &opened {
+            self.check_disclosure(&query, &o.data)?;
+        }
         let backend = Arc::clone(&self.backend);
         let (tags, dvr_digest) = (dvr.tags(), dvr.digest_bytes());
+        // the VM runs on the data: one of the provers' slots
+        let slot = self.prover_slot(ServiceError::QueueFull { retry_after_secs: 5 }).await?;
         blocking(move || {
+            let _slot = slot;
             let estimate = match &opened {
                 Some(o) => {
                     let input =
@@ -399,13 +506,18 @@ impl InProcessEnclave {
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
         let (dvr, dvr_key) = self.open_dvr(request.dvr_token, fetcher).await?;
         let query = self.checked_query(&dvr).await?;
-        let opened = self.open_user_data(request.user_data_token, &dvr, fetcher).await?;
-        let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens } = opened;
+        let opened = self.open_user_data(request.user_data_token, &dvr, fetcher, true).await?;
+        let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens, ticket } = opened;
+        self.check_disclosure(&query, &user_data)?;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
         let dvr_digest = dvr.digest_bytes();
+        let slot = self
+            .prover_slot(ServiceError::Unavailable("the enclave is running as many proofs as its memory allows".into()))
+            .await?;
         let proved = blocking(move || {
+            let _slot = slot;
             let input = ProveInput { query: &query, user_data: &user_data, date, dvr_digest, committed: &committed };
             Ok(backend.prove(&input)?)
         })
@@ -440,8 +552,12 @@ impl InProcessEnclave {
         };
         let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let kid = self.keys.public_keys().signing_kid();
-        sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+        let token = sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if let Some(ticket) = ticket {
+            ticket.commit();
+        }
+        Ok(token)
     }
 }
 

@@ -28,6 +28,7 @@ pub mod host;
 mod in_process;
 pub mod protocol;
 mod remote;
+pub mod replay;
 
 pub use in_process::InProcessEnclave;
 pub use remote::RemoteEnclave;
