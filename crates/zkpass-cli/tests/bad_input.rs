@@ -79,7 +79,7 @@ async fn bad_requests_get_clear_4xx_errors() {
         (r#"[{"output":{"x":{">":[{"dvar":"age"},1.5]}}}]"#, json!({"age": 3}), "float literal"),
         (r#"[{"output":{"x":{">":[{"dvar":"height"},1]}}}]"#, json!({"age": 3}), "\"height\" is not in the user data"),
         (r#"[{"output":{"x":{">":[{"dvar":"age"},1]}}}]"#, json!({"age": 3.25}), "a float"),
-        (r#"[{"output":{"x":{"dvar":"age"}}}]"#, json!({"age": 3}), "privacy rule"),
+        (r#"[{"output":{"x":{"dvar":"age"}}}]"#, json!({"age": 3}), "disclosure budget"),
     ];
     for (query, doc, needle) in cases {
         let dvr = dvr_with_query(query, &issuer, &verifier);
