@@ -30,8 +30,9 @@ pub struct AttestationArgs {
     #[arg(long, value_name = "PEM")]
     pub nitro_root: Option<PathBuf>,
     /// Accept a service that is not attested (outside a TEE): the operator
-    /// could then read your data. For development only.
-    #[arg(long)]
+    /// could then read your data. For development only; conflicts with
+    /// every expected PCR.
+    #[arg(long, conflicts_with_all = ["pcr0", "pcr1", "pcr2", "pcrs", "nitro_root"])]
     pub allow_unattested: bool,
 }
 
@@ -73,6 +74,9 @@ impl AttestationArgs {
             }
             (None, false) => Some(NitroPolicy::aws(pcrs)?),
         };
+        if nitro.is_some() && self.allow_unattested {
+            return Err(invalid("--allow-unattested conflicts with expected PCRs: an attested service is required"));
+        }
         if nitro.is_none() && !self.allow_unattested {
             return Err(invalid(
                 "say what the service must run: --pcr0/--pcrs for an AWS Nitro Enclave, or --allow-unattested \
@@ -121,5 +125,20 @@ mod tests {
         assert!(!policy.allow_unattested);
         let bad = AttestationArgs { pcr0: Some("00".into()), ..AttestationArgs::default() };
         assert!(bad.policy().unwrap_err().to_string().contains("--pcr0"));
+    }
+
+    #[test]
+    fn expected_pcrs_and_allow_unattested_conflict() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            attestation: AttestationArgs,
+        }
+        let pcr = "ab".repeat(48);
+        let e = Cli::try_parse_from(["t", "--pcr0", &pcr, "--allow-unattested"]).err().unwrap();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let both = AttestationArgs { pcr0: Some(pcr), allow_unattested: true, ..AttestationArgs::default() };
+        assert!(both.policy().unwrap_err().to_string().contains("conflicts"));
     }
 }
