@@ -566,7 +566,7 @@ fn consent(dvr_token: &str, tokens: &BTreeMap<String, String>, yes: bool) -> Res
             (true, true) => "exact value (public)".to_string(),
             (true, false) => "EXACT VALUE of a private field: the service will refuse this DVR".to_string(),
             (false, _) => {
-                let over = f.bits > f64::from(zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS) && !public;
+                let over = f.over_budget(zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS) && !public;
                 let note = if public {
                     " (public)"
                 } else if over {
@@ -858,11 +858,13 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 write(out, &serde_json::to_string_pretty(&dvr).unwrap_or_default())?;
             }
             println!("{}", verifier.sign_dvr(&dvr).await?);
-            let budget = zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS;
             for f in &Verifier::disclosure(&dvr)?.fields {
                 let revealed = if f.exact { f.describe() } else { format!("{:.1} bits: {}", f.bits, f.describe()) };
-                let over =
-                    if f.exact || f.bits > f64::from(budget) { " (needs the issuer's public marker)" } else { "" };
+                let over = if f.over_budget(zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS) {
+                    " (needs the issuer's public marker)"
+                } else {
+                    ""
+                };
                 eprintln!("reveals about {}: {revealed}{over}", f.field);
             }
             let place = keep.out.as_ref().or(keep.store.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();

@@ -221,8 +221,7 @@ impl Holder {
         let key = trust.vouched_key(ENCRYPTION_KID)?;
         let mut body = json!({"dvr_token": encrypt_data(dvr_token, &key)?});
         if let Some(tokens) = user_data_tokens {
-            let dvr: zkpass_core::DataVerificationRequest = serde_json::from_value(zkpass_jose::peek_data(dvr_token)?)
-                .map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))?;
+            let dvr = unverified_dvr(dvr_token)?;
             let binding = zkpass_jose::UserDataBinding {
                 dvr_digest: dvr.digest(),
                 exp: zkpass_core::unix_now().saturating_add(USER_DATA_TTL_SECS),
@@ -503,6 +502,13 @@ impl<T> Reply<T> {
     }
 }
 
+/// The DVR inside a DVR token, read without checking its signature (the
+/// service checks it).
+fn unverified_dvr(dvr_token: &str) -> Result<zkpass_core::DataVerificationRequest, ZkPassError> {
+    serde_json::from_value(zkpass_jose::peek_data(dvr_token)?)
+        .map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))
+}
+
 /// What a DVR asks to learn, for the holder to read before consenting: per
 /// output key the fields it depends on, and per field of the user data the
 /// bits all outputs together reveal about it and in what form
@@ -515,9 +521,7 @@ impl<T> Reply<T> {
 /// [`ZkPassError::InvalidParams`] for a DVR of the wrong shape,
 /// [`ZkPassError::Query`] for a query that does not parse.
 pub fn disclosure_summary(dvr_token: &str) -> Result<zkpass_query::DisclosureReport, ZkPassError> {
-    let data = zkpass_jose::peek_data(dvr_token)?;
-    let dvr: zkpass_core::DataVerificationRequest =
-        serde_json::from_value(data).map_err(|e| ZkPassError::InvalidParams(format!("dvr: {e}")))?;
+    let dvr = unverified_dvr(dvr_token)?;
     let query = zkpass_query::Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
     Ok(query.disclosure())
 }

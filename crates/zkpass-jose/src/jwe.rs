@@ -17,11 +17,23 @@ use crate::{Freshness, JoseError, KeyPair};
 ///
 /// [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518
 pub fn encrypt_data(data: &str, recipient: &PublicKey) -> Result<String, JoseError> {
+    encrypt(data, recipient, None)
+}
+
+/// The one encryption routine: `{"data": data}` to `recipient`, with the
+/// binding's header parameter and claims when there is one.
+fn encrypt(data: &str, recipient: &PublicKey, binding: Option<&UserDataBinding>) -> Result<String, JoseError> {
+    let rejected = |e: josekit::JoseError| JoseError::Rejected(e.to_string());
     let mut header = JweHeader::new();
     header.set_token_type("JWT");
     header.set_content_encryption("A256GCM");
     let mut payload = JwtPayload::new();
-    payload.set_claim("data", Some(Value::String(data.to_string()))).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    payload.set_claim("data", Some(Value::String(data.to_string()))).map_err(rejected)?;
+    if let Some(b) = binding {
+        header.set_claim(DVR_DIGEST_HEADER, Some(Value::String(b.dvr_digest.clone()))).map_err(rejected)?;
+        payload.set_claim("exp", Some(Value::from(b.exp))).map_err(rejected)?;
+        payload.set_jwt_id(&b.jti);
+    }
     let encrypter = ECDH_ES
         .encrypter_from_pem(recipient.to_pem())
         .map_err(|_| JoseError::InvalidKey("recipient is not a P-256 public key".into()))?;
@@ -62,21 +74,7 @@ pub struct UserDataBinding {
 /// # Errors
 /// As [`encrypt_data`].
 pub fn encrypt_bound(data: &str, recipient: &PublicKey, binding: &UserDataBinding) -> Result<String, JoseError> {
-    let mut header = JweHeader::new();
-    header.set_token_type("JWT");
-    header.set_content_encryption("A256GCM");
-    header
-        .set_claim(DVR_DIGEST_HEADER, Some(Value::String(binding.dvr_digest.clone())))
-        .map_err(|e| JoseError::Rejected(e.to_string()))?;
-    let mut payload = JwtPayload::new();
-    payload.set_claim("data", Some(Value::String(data.to_string()))).map_err(|e| JoseError::Rejected(e.to_string()))?;
-    payload.set_claim("exp", Some(Value::from(binding.exp))).map_err(|e| JoseError::Rejected(e.to_string()))?;
-    payload.set_jwt_id(&binding.jti);
-    let encrypter = ECDH_ES
-        .encrypter_from_pem(recipient.to_pem())
-        .map_err(|_| JoseError::InvalidKey("recipient is not a P-256 public key".into()))?;
-    jwt::encode_with_encrypter(&payload, &header, &encrypter)
-        .map_err(|e| JoseError::Rejected(format!("encryption failed: {e}")))
+    encrypt(data, recipient, Some(binding))
 }
 
 /// Decrypts a compact JWE made by [`encrypt_data`] and returns its `data`

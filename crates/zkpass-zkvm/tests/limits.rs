@@ -33,22 +33,29 @@ fn programs_past_the_word_limit_are_refused() {
     assert!(matches!(err, ZkvmError::TooLarge { what: "a program (words)", .. }), "{err}");
 }
 
+/// A proof request for `query` on `data`, with no openings, a fixed date
+/// and DVR digest.
+fn prove_input<'a>(query: &'a Query, data: &'a zkpass_query::UserData) -> zkpass_zkvm::ProveInput<'a> {
+    static NO_OPENINGS: std::collections::BTreeMap<String, zkpass_zkvm::commit::CommittedDocument> =
+        std::collections::BTreeMap::new();
+    zkpass_zkvm::ProveInput {
+        query,
+        user_data: data,
+        date: zkpass_core::EvaluationDate::new(2026, 11, 23).unwrap(),
+        dvr_digest: [1; 32],
+        committed: &NO_OPENINGS,
+    }
+}
+
 #[test]
 fn a_trace_taller_than_the_limit_is_refused_before_proving() {
-    use zkpass_core::EvaluationDate;
     use zkpass_query::UserData;
-    use zkpass_zkvm::{ProofSystem, ProveInput, Triton};
+    use zkpass_zkvm::{ProofSystem, Triton};
     let query = Query::parse(include_str!("../../../examples/bank-loan-approved/query.json")).unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
     let data = UserData::single(doc);
-    let input = ProveInput {
-        query: &query,
-        user_data: &data,
-        date: EvaluationDate::new(2026, 11, 23).unwrap(),
-        dvr_digest: [1; 32],
-        committed: &Default::default(),
-    };
+    let input = prove_input(&query, &data);
     let err = Triton::default().with_max_padded_height(1024).prove(&input).unwrap_err();
     assert!(matches!(err, ZkvmError::TraceTooTall { limit: 1024, cycles, .. } if cycles <= 1025), "{err}");
     assert!(err.to_string().contains("limit of 1024 rows"), "{err}");
@@ -59,19 +66,12 @@ fn a_trace_taller_than_the_limit_is_refused_before_proving() {
 /// in cost estimates alike, having run no more cycles than the budget.
 #[test]
 fn a_run_over_the_budget_stops_at_the_budget_in_proofs_and_estimates() {
-    use zkpass_core::EvaluationDate;
-    use zkpass_query::{Query, UserData};
-    use zkpass_zkvm::{ProofSystem, ProveInput, Triton};
+    use zkpass_query::UserData;
+    use zkpass_zkvm::{ProofSystem, Triton};
     let query = Query::parse(r#"[{"output": {"any_big": {">": [{"dvar": "values"}, 5000]}}}]"#).unwrap();
     let values: Vec<i64> = (0..16_000).collect();
     let data = UserData::single(serde_json::json!({ "values": values }));
-    let input = ProveInput {
-        query: &query,
-        user_data: &data,
-        date: EvaluationDate::new(2026, 11, 23).unwrap(),
-        dvr_digest: [1; 32],
-        committed: &Default::default(),
-    };
+    let input = prove_input(&query, &data);
     let triton = Triton::default().with_max_padded_height(16_384);
     for err in [triton.prove(&input).unwrap_err(), triton.estimate(&query, &data.tags(), Some(&input)).unwrap_err()] {
         let ZkvmError::TraceTooTall { limit, cycles, table } = err else { panic!("{err}") };

@@ -118,6 +118,12 @@ impl FieldDisclosure {
         counted.into_iter().map(|(t, n)| if n == 1 { t } else { format!("{t} ×{n}") }).collect::<Vec<_>>().join(", ")
     }
 
+    /// Whether this much disclosure exceeds a budget of `max_bits` bits
+    /// for a private field: an exact value, or more bits.
+    pub fn over_budget(&self, max_bits: u32) -> bool {
+        self.exact || self.bits > f64::from(max_bits) + 1e-9
+    }
+
     /// The output keys that spend this field's budget, sorted.
     pub fn outputs(&self) -> Vec<String> {
         let all: BTreeSet<&String> = self.spends.iter().flat_map(|s| &s.outputs).collect();
@@ -163,8 +169,7 @@ impl DisclosureReport {
             if is_public(&f.field) {
                 continue;
             }
-            let over = f.exact || f.bits > f64::from(max_bits) + 1e-9;
-            if over {
+            if f.over_budget(max_bits) {
                 return Err(QueryError {
                     at: None,
                     kind: QueryErrorKind::Disclosure {
