@@ -13,7 +13,7 @@ use zkpass_core::{
 use zkpass_jose::{
     decode_header, decrypt_bound_at, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher,
 };
-use zkpass_query::{Query, UserData};
+use zkpass_query::{DisclosureReport, Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument};
 use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
@@ -421,19 +421,20 @@ impl InProcessEnclave {
         Ok(date)
     }
 
-    /// Refuses a query that reveals more than the disclosure budget about a
-    /// field the issuer did not mark public in `data` (docs/LANGUAGE.md,
+    /// Refuses a query whose disclosure `report` exceeds the budget about
+    /// a field the issuer did not mark public in `data` (docs/LANGUAGE.md,
     /// "Disclosure"). Runs before any proving work.
-    fn check_disclosure(&self, query: &Query, data: &UserData) -> Result<(), ServiceError> {
-        query
-            .disclosure()
+    fn check_disclosure(&self, report: &DisclosureReport, data: &UserData) -> Result<(), ServiceError> {
+        report
             .check_budget(self.limits.max_disclosure_bits, |field| field.is_public_in(data))
             .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))
     }
 
     /// Parses the DVR's query under the limits and checks that this backend
-    /// serves its `zkvm` and that `query_method_ver` names its program.
-    async fn checked_query(&self, dvr: &DataVerificationRequest) -> Result<Query, ServiceError> {
+    /// serves its `zkvm` and that `query_method_ver` names its program;
+    /// returns the query and what it discloses (both CPU work, done here
+    /// on the blocking pool).
+    async fn checked_query(&self, dvr: &DataVerificationRequest) -> Result<(Query, DisclosureReport), ServiceError> {
         let backend = Arc::clone(&self.backend);
         let query_limits = self.limits.query();
         let (query_text, zkvm, tags, method) =
@@ -450,7 +451,8 @@ impl InProcessEnclave {
                     "query_method_ver {method} is not the program identifier of this query ({program_id})"
                 )));
             }
-            Ok(query)
+            let disclosure = query.disclosure();
+            Ok((query, disclosure))
         })
         .await
     }
@@ -469,13 +471,13 @@ impl InProcessEnclave {
     ) -> Result<CostEstimate, ServiceError> {
         let date = self.evaluation_date(request.evaluation_date, unix_now())?;
         let (dvr, _) = self.open_dvr(request.dvr_token, fetcher).await?;
-        let query = self.checked_query(&dvr).await?;
+        let (query, disclosure) = self.checked_query(&dvr).await?;
         let opened = match request.user_data_token {
             Some(token) => Some(self.open_user_data(token, &dvr, fetcher, false).await?),
             None => None,
         };
         if let Some(o) = &opened {
-            self.check_disclosure(&query, &o.data)?;
+            self.check_disclosure(&disclosure, &o.data)?;
         }
         let backend = Arc::clone(&self.backend);
         let (tags, dvr_digest) = (dvr.tags(), dvr.digest_bytes());
@@ -505,10 +507,10 @@ impl InProcessEnclave {
         let time_stamp = unix_now();
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
         let (dvr, dvr_key) = self.open_dvr(request.dvr_token, fetcher).await?;
-        let query = self.checked_query(&dvr).await?;
+        let (query, disclosure) = self.checked_query(&dvr).await?;
         let opened = self.open_user_data(request.user_data_token, &dvr, fetcher, true).await?;
         let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens, ticket } = opened;
-        self.check_disclosure(&query, &user_data)?;
+        self.check_disclosure(&disclosure, &user_data)?;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
