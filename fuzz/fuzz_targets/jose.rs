@@ -6,13 +6,13 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use zkpass_jose::{decode_header, decrypt_data, peek_data, verify_data, KeyPair};
+use zkpass_jose::{decode_header, decrypt_data, peek_data, verify_data, KeyPair, TokenType};
 
 static KEY: LazyLock<KeyPair> = LazyLock::new(|| KeyPair::generate().expect("key generation"));
 
 fuzz_target!(|token: &str| {
     let _ = decode_header(token);
     let _ = peek_data(token);
-    assert!(verify_data(token, KEY.public_key()).is_err(), "an arbitrary input verified");
+    assert!(verify_data(TokenType::UserData, token, KEY.public_key()).is_err(), "an arbitrary input verified");
     assert!(decrypt_data(token, &KEY).is_err(), "an arbitrary input decrypted");
 });

@@ -96,8 +96,8 @@ impl AttestationPolicy {
     /// `now` (Unix seconds).
     ///
     /// # Errors
-    /// [`AttestationError::Unattested`] for `none` unless allowed (and
-    /// then [`AttestationError::WrongNonce`] / [`AttestationError::JwksMismatch`]
+    /// [`AttestationError::Unattested`] for `none` unless allowed and no
+    /// PCRs are expected (and then [`AttestationError::WrongNonce`] / [`AttestationError::JwksMismatch`]
     /// if even its statements disagree); [`AttestationError::NoExpectedPcrs`]
     /// for a Nitro document without expected PCRs; the errors of
     /// [`verify_nitro_document`]; [`AttestationError::WrongPcr`],
@@ -111,7 +111,9 @@ impl AttestationPolicy {
     ) -> Result<Attested, AttestationError> {
         match report {
             AttestationReport::None { nonce: stated, public_keys_sha256 } => {
-                if !self.allow_unattested {
+                // expected PCRs mean an attested service is required, even
+                // when the policy also says unattested ones are allowed
+                if !self.allow_unattested || self.nitro.is_some() {
                     return Err(AttestationError::Unattested);
                 }
                 if *stated != hex::encode(nonce) {
@@ -160,6 +162,23 @@ mod tests {
             hex::encode(sha2::Sha256::digest(&policy.root_der)),
             "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b"
         );
+    }
+
+    /// A policy that expects PCRs refuses a `none` report even when it
+    /// also allows unattested services.
+    #[test]
+    fn expected_pcrs_refuse_a_none_report() {
+        let nonce = [7u8; 32];
+        let binding = [9u8; 32];
+        let none = AttestationReport::None { nonce: hex::encode(nonce), public_keys_sha256: hex::encode(binding) };
+        let open = AttestationPolicy::unattested();
+        assert_eq!(open.check(&none, &nonce, &binding, 0), Ok(Attested::Unattested));
+        let both = AttestationPolicy {
+            allow_unattested: true,
+            nitro: Some(NitroPolicy::aws(BTreeMap::from([(0, vec![0xab; 48])])).unwrap()),
+        };
+        assert_eq!(both.check(&none, &nonce, &binding, 0), Err(AttestationError::Unattested));
+        assert_eq!(AttestationPolicy::default().check(&none, &nonce, &binding, 0), Err(AttestationError::Unattested));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+use zkpass_attestation::{AttestationPolicy, AttestationReport, Attested};
 use zkpass_core::{unix_now, ZkPassError};
 use zkpass_jose::Jwks;
 use zkpass_service::config::ServiceConfig;
@@ -31,26 +33,101 @@ pub async fn enclave_public_keys(config: &ServiceConfig) -> Result<EnclavePublic
     }
 }
 
-/// `zkpass root sign`: signs the enclave keys of `request` with the root
-/// key in `key` and writes the key set to `out`; with `previous`, the
-/// retired signing keys stay listed until `retire_in` seconds from now.
+/// What `zkpass root request` writes and `zkpass root sign` checks: the
+/// enclave's public keys and its attestation report for a fresh nonce,
+/// binding those keys (docs/DEPLOY.md, "The root key ceremony").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRequest {
+    /// The enclave's encryption key.
+    pub encryption: zkpass_core::PublicKey,
+    /// The enclave's signing key.
+    pub signing: zkpass_core::PublicKey,
+    /// When the request was made, unix seconds: the time the report's
+    /// certificates are checked at (signing may happen later, offline).
+    pub requested_at: u64,
+    /// The nonce the report was asked for, hex (32 bytes).
+    pub nonce: String,
+    /// The enclave's attestation report.
+    pub attestation: AttestationReport,
+}
+
+/// `zkpass root request`: the enclave's public keys and its attestation
+/// for a fresh nonce, from the enclave `config` names.
+///
+/// # Errors
+/// [`ZkPassError::Service`] when the enclave does not answer or cannot
+/// attest.
+pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, ZkPassError> {
+    use rand::RngCore as _;
+    let mut nonce = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let keys = enclave_public_keys(config).await?;
+    let attestation = match &config.enclave {
+        EnclaveAddress::InProcess => {
+            let binding = zkpass_attestation::key_binding(&keys.encryption, &keys.signing);
+            zkpass_attestation::Attester::attest(&zkpass_attestation::NoAttester, &nonce, &binding).map_err(service)?
+        }
+        remote => {
+            let fetcher = zkpass_jose::KeySetFetcher::new(config.key_fetch.clone());
+            RemoteEnclave::new(remote.clone(), fetcher).attest(nonce.to_vec()).await.map_err(service)?
+        }
+    };
+    Ok(KeyRequest {
+        encryption: keys.encryption,
+        signing: keys.signing,
+        requested_at: unix_now(),
+        nonce: hex::encode(nonce),
+        attestation,
+    })
+}
+
+/// The enclave keys of the request file `request`, after checking its
+/// attestation under `policy`: the report carries the request's nonce and
+/// binds exactly these keys, and (for a Nitro document) the expected PCRs.
+///
+/// # Errors
+/// [`ZkPassError::InvalidParams`] naming the file; [`ZkPassError::Attestation`]
+/// naming the check that failed.
+pub fn checked_request(
+    request: &Path,
+    policy: &AttestationPolicy,
+) -> Result<(EnclavePublicKeys, Attested), ZkPassError> {
+    let text = std::fs::read_to_string(request)
+        .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", request.display())))?;
+    let parsed: KeyRequest = serde_json::from_str(&text).map_err(|e| {
+        ZkPassError::InvalidParams(format!(
+            "{}: not an attested key request (make it with this version's `zkpass root request`): {e}",
+            request.display()
+        ))
+    })?;
+    let nonce = zkpass_attestation::parse_nonce(&parsed.nonce)?;
+    let binding = zkpass_attestation::key_binding(&parsed.encryption, &parsed.signing);
+    let attested = policy.check(&parsed.attestation, &nonce, &binding, parsed.requested_at)?;
+    Ok((EnclavePublicKeys { encryption: parsed.encryption, signing: parsed.signing }, attested))
+}
+
+/// `zkpass root sign`: checks the attestation of `request` under `policy`,
+/// signs its enclave keys with the root key in `key` and writes the key
+/// set to `out`; with `previous`, the retired signing keys stay listed
+/// until `retire_in` seconds from now.
 ///
 /// # Errors
 /// [`ZkPassError::InvalidParams`] naming the file that cannot be read;
-/// [`ZkPassError::Service`] when the previous key set has another root or
-/// does not verify.
+/// [`ZkPassError::Attestation`] when the request's attestation fails the
+/// policy; [`ZkPassError::Service`] when the previous key set has another
+/// root or does not verify.
 pub fn sign(
     key: &Path,
     request: &Path,
+    policy: &AttestationPolicy,
     previous: Option<&Path>,
     retire_in: Option<u64>,
     out: &Path,
 ) -> Result<(), ZkPassError> {
     let root = zkpass_jose::read_private_key(key)?;
-    let text = std::fs::read_to_string(request)
-        .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", request.display())))?;
-    let keys: EnclavePublicKeys = serde_json::from_str(&text)
-        .map_err(|e| ZkPassError::InvalidParams(format!("{}: not an enclave key request: {e}", request.display())))?;
+    let (keys, attested) = checked_request(request, policy)?;
+    eprintln!("{}", crate::attestation::describe(&attested));
     let previous: Option<Jwks> = previous.map(read_key_set).transpose().map_err(service)?;
     let now = unix_now();
     let jwks = sign_key_set(&root, &keys, previous.as_ref(), retire_in.map(|s| now.saturating_add(s)), now)

@@ -387,8 +387,12 @@ enum JobCommand {
 
 #[derive(clap::Args)]
 struct JobArgs {
-    /// The job's status URL.
+    /// The job's status URL (as `zkpass prove --async` prints it) or its
+    /// path; it must be on --service, the only place the API key is sent.
     url: String,
+    /// Service base URL.
+    #[arg(long, default_value = "http://127.0.0.1:10888")]
+    service: String,
     #[command(flatten)]
     api_key: ApiKeyArgs,
 }
@@ -437,12 +441,12 @@ impl ApiKeyArgs {
 }
 
 impl JobArgs {
-    /// A holder for the job's service (the URL's origin).
+    /// A holder for --service; the job URL must be on it
+    /// ([`Holder::service_url`]).
     fn holder(&self) -> Result<Holder, ZkPassError> {
-        let parsed = reqwest::Url::parse(&self.url)
-            .map_err(|_| ZkPassError::InvalidParams(format!("{:?} is not a URL", self.url)))?;
-        let origin = parsed.origin().ascii_serialization();
-        Ok(Holder::new(&origin, self.api_key.pair()?))
+        let holder = Holder::new(&self.service, self.api_key.pair()?);
+        holder.service_url(&self.url)?;
+        Ok(holder)
     }
 }
 
@@ -497,8 +501,9 @@ enum RootCommand {
         #[arg(long)]
         force: bool,
     },
-    /// On the serving machine: ask the enclave for its public keys and
-    /// write them as the request for `root sign`.
+    /// On the serving machine: ask the enclave for its public keys and its
+    /// attestation of them (for a fresh nonce), and write both as the
+    /// request for `root sign`.
     Request {
         /// The service configuration (its `enclave` address).
         #[arg(long, value_name = "TOML")]
@@ -507,8 +512,10 @@ enum RootCommand {
         #[arg(long, value_name = "JSON")]
         out: PathBuf,
     },
-    /// On the offline machine: sign the enclave's keys with the root key
-    /// and write the key set to publish (`jwks_file`). For a key rotation,
+    /// On the offline machine: check the request's attestation (--pcr0 …
+    /// for an AWS Nitro Enclave, or --allow-unattested), sign the enclave's
+    /// keys with the root key and write the key set to publish
+    /// (`jwks_file`). For a key rotation,
     /// pass the key set published so far with --previous: its signing keys
     /// stay listed, so proof tokens they signed keep verifying, until
     /// --retire-in seconds from now.
@@ -529,6 +536,11 @@ enum RootCommand {
         /// Where to write the key set.
         #[arg(long, value_name = "JWKS")]
         out: PathBuf,
+        /// What the enclave must be: its attestation in the request is
+        /// checked (nonce, the keys it binds, the PCRs) before anything
+        /// is signed.
+        #[command(flatten)]
+        attestation: zkpass_cli::attestation::AttestationArgs,
     },
 }
 
@@ -887,7 +899,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
                 Submission::Done(token) => println!("{token}"),
                 Submission::Queued(url) if no_wait => {
                     println!("{url}");
-                    eprintln!("queued; wait for it with: zkpass job wait {url}");
+                    eprintln!("queued; wait for it with: zkpass job wait --service {} {url}", service.service);
                 }
                 Submission::Queued(url) => println!("{}", wait_with_progress(&holder, &url, timeout).await?),
             }
@@ -952,13 +964,14 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
         }
         Command::Root(RootCommand::Request { config, out }) => {
             let config = load_config(config)?;
-            let keys = zkpass_cli::ceremony::enclave_public_keys(&config).await?;
-            let json = serde_json::to_string_pretty(&keys).unwrap_or_default();
+            let request = zkpass_cli::ceremony::key_request(&config).await?;
+            let json = serde_json::to_string_pretty(&request).unwrap_or_default();
             write(&out, &(json + "\n"))?;
             eprintln!("wrote {}: sign it offline with `zkpass root sign`", out.display());
         }
-        Command::Root(RootCommand::Sign { key, request, previous, retire_in, out }) => {
-            zkpass_cli::ceremony::sign(&key, &request, previous.as_deref(), retire_in, &out)?;
+        Command::Root(RootCommand::Sign { key, request, previous, retire_in, out, attestation }) => {
+            let policy = attestation.policy()?;
+            zkpass_cli::ceremony::sign(&key, &request, &policy, previous.as_deref(), retire_in, &out)?;
         }
         Command::Enclave { config } => {
             let config = load_config(Some(config))?;

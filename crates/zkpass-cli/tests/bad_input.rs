@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use zkpass_cli::demo::LocalService;
 use zkpass_client::issuer::sign_user_data;
 use zkpass_core::{DataVerificationRequest, PublicKeyOption, UserDataRequest, ZkPassError};
-use zkpass_jose::{encrypt_data, sign_data, KeyPair};
+use zkpass_jose::{encrypt_data, sign_data, KeyPair, TokenType};
 
 async fn post(service: &LocalService, body: &str, auth: bool) -> (u16, Value) {
     let url = format!("{}/api/1.0/dvr/1.0/proof", service.base_url);
@@ -59,7 +59,7 @@ async fn bad_requests_get_clear_4xx_errors() {
 
     // a JWS where a JWE belongs
     let k = KeyPair::generate().unwrap();
-    let jws = sign_data(&json!({"a": 1}), &k, None, None).unwrap();
+    let jws = sign_data(TokenType::UserData, &json!({"a": 1}), &k, None, None).unwrap();
     let (status, body) = post(&service, &json!({"user_data_token": jws, "dvr_token": jws}).to_string(), true).await;
     assert_eq!(status, 400);
     assert!(body["status_text"].as_str().unwrap().contains("dvr_token"), "{body}");
@@ -83,7 +83,7 @@ async fn bad_requests_get_clear_4xx_errors() {
     ];
     for (query, doc, needle) in cases {
         let dvr = dvr_with_query(query, &issuer, &verifier);
-        let dvr_token = sign_data(&serde_json::to_value(&dvr).unwrap(), &verifier, None, None).unwrap();
+        let dvr_token = sign_data(TokenType::Dvr, &serde_json::to_value(&dvr).unwrap(), &verifier, None, None).unwrap();
         let user = BTreeMap::from([(String::new(), sign_user_data(&doc, &issuer, None).unwrap())]);
         let err = holder.generate_proof(&trust, &dvr_token, &user, None).await.unwrap_err();
         let ZkPassError::Service(msg) = &err else { panic!("{err}") };
@@ -94,7 +94,7 @@ async fn bad_requests_get_clear_4xx_errors() {
 
     let mut dvr = dvr_with_query(r#"[]"#, &issuer, &verifier);
     dvr.zkvm = "risc0".into();
-    let dvr_token = sign_data(&serde_json::to_value(&dvr).unwrap(), &verifier, None, None).unwrap();
+    let dvr_token = sign_data(TokenType::Dvr, &serde_json::to_value(&dvr).unwrap(), &verifier, None, None).unwrap();
     let user = BTreeMap::from([(String::new(), sign_user_data(&json!({}), &issuer, None).unwrap())]);
     let err = holder.generate_proof(&trust, &dvr_token, &user, None).await.unwrap_err();
     assert!(err.to_string().contains("InvalidZkVm"), "{err}");

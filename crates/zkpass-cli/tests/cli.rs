@@ -65,8 +65,14 @@ fn dvr_token(dir: &Path) {
         "query": r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}},{"output":{"name":{"dvar":"name"}}}]"#,
         "user_data_requests": {}, "dvr_verifying_key": null
     });
-    std::fs::write(dir.join("dvr.jwt"), zkpass_jose::sign_data(&dvr, &key, None, None).unwrap()).unwrap();
-    let data = zkpass_jose::sign_data(&json!({"age": 30, "name": "A"}), &key, None, None).unwrap();
+    std::fs::write(
+        dir.join("dvr.jwt"),
+        zkpass_jose::sign_data(zkpass_jose::TokenType::Dvr, &dvr, &key, None, None).unwrap(),
+    )
+    .unwrap();
+    let data =
+        zkpass_jose::sign_data(zkpass_jose::TokenType::UserData, &json!({"age": 30, "name": "A"}), &key, None, None)
+            .unwrap();
     std::fs::write(dir.join("data.jwt"), data).unwrap();
 }
 

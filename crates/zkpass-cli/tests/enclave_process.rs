@@ -131,7 +131,29 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     zkpass_ok(d, &["root", "keygen", "--out", "root"]).await;
     let mut enclave = start_enclave(d);
     zkpass_ok(d, &["root", "request", "--config", "serve.toml", "--out", "request.json"]).await;
-    zkpass_ok(d, &["root", "sign", "--key", "root.pem", "--request", "request.json", "--out", "jwks.json"]).await;
+    // the request carries the enclave's attestation of its keys: a request
+    // whose keys were swapped (an attacker on the unauthenticated socket)
+    // is refused before anything is signed
+    let request: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("request.json")).unwrap()).unwrap();
+    let mut swapped = request.clone();
+    swapped["signing"] = serde_json::to_value(zkpass_jose::KeyPair::generate().unwrap().public_key()).unwrap();
+    std::fs::write(d.join("swapped.json"), swapped.to_string()).unwrap();
+    let refused = zkpass(
+        &["root", "sign", "--key", "root.pem", "--request", "swapped.json", "--out", "x.json", "--allow-unattested"],
+        d,
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("binds other keys"), "{refused:?}");
+    assert!(!d.join("x.json").exists());
+    // an unattested enclave is signed for only on purpose
+    let unsaid = zkpass(&["root", "sign", "--key", "root.pem", "--request", "request.json", "--out", "x.json"], d);
+    assert!(!unsaid.status.success() && !d.join("x.json").exists());
+    zkpass_ok(
+        d,
+        &["root", "sign", "--key", "root.pem", "--request", "request.json", "--out", "jwks.json", "--allow-unattested"],
+    )
+    .await;
     let serve = spawn(d, &["serve", "--config", "serve.toml"], "serve.log");
     wait_ready(&base).await;
     assert_eq!(status(&format!("{base}/ready"), false).await.0, 200, "{}", log(d, "serve.log"));
@@ -222,7 +244,8 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     assert_eq!(code, 503, "a key set that does not vouch for the enclave is not ready: {body}");
     //    … signed with the previous set kept until it retires
     zkpass_ok(d, &["root", "request", "--config", "serve.toml", "--out", "request.json"]).await;
-    let sign = ["root", "sign", "--key", "root.pem", "--request", "request.json", "--out", "jwks.json"];
+    let sign =
+        ["root", "sign", "--key", "root.pem", "--request", "request.json", "--out", "jwks.json", "--allow-unattested"];
     zkpass_ok(d, &[&sign[..], &["--previous", "jwks.json", "--retire-in", "3600"]].concat()).await;
     assert_eq!(status(&format!("{base}/ready"), false).await.0, 200);
     let third = zkpass_ok(d, &prove).await;

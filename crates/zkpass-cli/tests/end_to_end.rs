@@ -11,7 +11,7 @@ use zkpass_cli::workflow::{run, Parties};
 use zkpass_client::issuer::sign_user_data;
 use zkpass_client::verifier::{DvrStore, MemoryDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{PublicKeyOption, UserDataRequest, ZkPassError, ZkPassProof};
-use zkpass_jose::{peek_data, sign_data, KeyPair};
+use zkpass_jose::{peek_data, sign_data, KeyPair, TokenType};
 
 /// Whether `value` stands in `text` as a value of its own: not inside a
 /// longer run of letters and digits. At TRACE level the logs are full of
@@ -138,8 +138,14 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let service_key = KeyPair::from_private_pem(&signing_pem).unwrap();
     let mut payload: ZkPassProof = serde_json::from_value(peek_data(&proof_token).unwrap()).unwrap();
     payload.output.insert("savings_at_least_55m".into(), json!(false));
-    let forged =
-        sign_data(&serde_json::to_value(&payload).unwrap(), &service_key, None, Some("ServiceSigningPubK")).unwrap();
+    let forged = sign_data(
+        TokenType::Proof,
+        &serde_json::to_value(&payload).unwrap(),
+        &service_key,
+        None,
+        Some("ServiceSigningPubK"),
+    )
+    .unwrap();
     let err = verifier.verify_proof(&forged, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
     assert!(matches!(err, ZkPassError::InvalidZkProof(_)), "{err}");
 
@@ -154,7 +160,7 @@ async fn every_example_verifies_and_every_forgery_fails() {
 
     // 4. A DVR signed by another key than the one it names.
     let impostor = KeyPair::generate().unwrap();
-    let bad_dvr_token = sign_data(&serde_json::to_value(&dvr).unwrap(), &impostor, None, None).unwrap();
+    let bad_dvr_token = sign_data(TokenType::Dvr, &serde_json::to_value(&dvr).unwrap(), &impostor, None, None).unwrap();
     let err = holder.generate_proof(&trust, &bad_dvr_token, &user_tokens, None).await.unwrap_err();
     assert!(matches!(&err, ZkPassError::Service(m) if m.contains("400") && m.contains("dvr_token")), "{err}");
 

@@ -17,7 +17,7 @@ use zkpass_client::trust::{ServiceTrust, TrustAnchor, ENCRYPTION_KID};
 use zkpass_core::{
     DataVerificationRequest, EvaluationDate, KeysetEndpoint, PublicKeyOption, UserDataRequest, ZkPassError,
 };
-use zkpass_jose::{sign_data_with_claims, KeyPair};
+use zkpass_jose::{sign_data_with_claims, KeyPair, TokenType};
 
 /// Everything the service logs in this test binary, at every level.
 fn captured_logs() -> Arc<std::sync::Mutex<Vec<u8>>> {
@@ -90,13 +90,14 @@ impl Probe {
     }
 
     fn dvr_token(&self, dvr: &DataVerificationRequest, claims: &Map<String, Value>) -> String {
-        sign_data_with_claims(&serde_json::to_value(dvr).unwrap(), &self.verifier, None, None, claims).unwrap()
+        sign_data_with_claims(TokenType::Dvr, &serde_json::to_value(dvr).unwrap(), &self.verifier, None, None, claims)
+            .unwrap()
     }
 
     fn user_data(&self, claims: &Map<String, Value>) -> BTreeMap<String, String> {
         let doc: Value =
             serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();
-        let token = sign_data_with_claims(&doc, &self.issuer, None, None, claims).unwrap();
+        let token = sign_data_with_claims(TokenType::UserData, &doc, &self.issuer, None, None, claims).unwrap();
         BTreeMap::from([(String::new(), token)])
     }
 
@@ -184,6 +185,17 @@ async fn stale_tokens_and_future_dates_are_refused() {
     let e = p.prove(&good_dvr, &p.user_data(&Map::new()), Some(later)).await;
     let m = service_error(&e);
     assert!(m.contains("400") && m.contains("evaluation_date"), "{m}");
+
+    // requests the verifier would refuse are not proved: a DVR past its
+    // expires_at, an evaluation date decades ago
+    let expired = DataVerificationRequest { expires_at: Some(1_000_000), ..p.plain_dvr(query) };
+    let e = p.prove(&p.dvr_token(&expired, &Map::new()), &p.user_data(&Map::new()), None).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("ExpiredDvr"), "{m}");
+    let long_ago = EvaluationDate::from_unix_seconds(86_400 * 365);
+    let e = p.prove(&good_dvr, &p.user_data(&Map::new()), Some(long_ago)).await;
+    let m = service_error(&e);
+    assert!(m.contains("400") && m.contains("before the service's date"), "{m}");
     p.service.stop().await;
 }
 

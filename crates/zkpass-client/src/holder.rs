@@ -264,7 +264,9 @@ impl Holder {
         let body = &answer.body;
         Ok(match (body.get("output").and_then(Value::as_str), body.get("queue_status_url").and_then(Value::as_str)) {
             (Some(token), _) if answer.status.is_success() => Reply::Ready(Submission::Done(token.to_string())),
-            (None, Some(path)) if answer.status.is_success() => Reply::Ready(Submission::Queued(self.absolute(path))),
+            (None, Some(path)) if answer.status.is_success() => {
+                Reply::Ready(Submission::Queued(self.service_url(path)?))
+            }
             _ => answer.failure(),
         })
     }
@@ -295,17 +297,20 @@ impl Holder {
             .map_err(|e| ZkPassError::Service(format!("the cost answer is not an estimate ({e})")))
     }
 
-    /// One look at a job's status URL.
+    /// One look at a job's status URL (absolute, or a path on the
+    /// service; [`Self::service_url`]).
     ///
     /// # Errors
-    /// [`ZkPassError::Service`] with the job's error (non-2xx; a rate limit
-    /// included: [`Self::wait_for_proof`] waits those out), or for an
-    /// answer this SDK does not understand.
+    /// [`ZkPassError::InvalidParams`] for a URL not on this holder's
+    /// service; [`ZkPassError::Service`] with the job's error (non-2xx; a
+    /// rate limit included: [`Self::wait_for_proof`] waits those out), or
+    /// for an answer this SDK does not understand.
     pub async fn job_status(&self, url: &str) -> Result<JobStatus, ZkPassError> {
         self.poll(url).await?.ready()
     }
 
     async fn poll(&self, url: &str) -> Result<Reply<JobStatus>, ZkPassError> {
+        let url = &self.service_url(url)?;
         let answer = self.send(self.authorized(self.http.get(url)), "GET", url).await?;
         if !answer.status.is_success() {
             return Ok(answer.failure());
@@ -381,9 +386,11 @@ impl Holder {
     /// Cancels a job that has not finished.
     ///
     /// # Errors
-    /// [`ZkPassError::Service`] with the service's answer (404 unknown,
-    /// 409 finished already).
+    /// [`ZkPassError::InvalidParams`] for a URL not on this holder's
+    /// service; [`ZkPassError::Service`] with the service's answer (404
+    /// unknown, 409 finished already).
     pub async fn cancel_job(&self, url: &str) -> Result<(), ZkPassError> {
+        let url = &self.service_url(url)?;
         let answer = self.send(self.authorized(self.http.delete(url)), "DELETE", url).await?;
         if answer.status.is_success() {
             Ok(())
@@ -392,12 +399,26 @@ impl Holder {
         }
     }
 
-    fn absolute(&self, path: &str) -> String {
-        if path.starts_with("http://") || path.starts_with("https://") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.base_url)
+    /// `url` (absolute, or a path on the service) when it names the
+    /// service this holder was made for: same scheme, host and port. The
+    /// API key is sent there only, never to an origin a job URL (an answer
+    /// of the service, or a user's argument) names.
+    ///
+    /// # Errors
+    /// [`ZkPassError::InvalidParams`] for a malformed URL or another origin.
+    pub fn service_url(&self, url: &str) -> Result<String, ZkPassError> {
+        let base = reqwest::Url::parse(&self.base_url)
+            .map_err(|_| ZkPassError::InvalidParams(format!("the service URL {:?} is not a URL", self.base_url)))?;
+        let full = if url.starts_with('/') { format!("{}{url}", self.base_url) } else { url.to_string() };
+        let parsed = reqwest::Url::parse(&full)
+            .map_err(|_| ZkPassError::InvalidParams(format!("the job URL {url:?} is not a URL or a path")))?;
+        if parsed.origin() != base.origin() {
+            return Err(ZkPassError::InvalidParams(format!(
+                "the job URL {url:?} is not on the service {}: the API key is sent to that service only",
+                base.origin().ascii_serialization()
+            )));
         }
+        Ok(full)
     }
 
     async fn send(&self, req: reqwest::RequestBuilder, method: &str, url: &str) -> Result<Answer, ZkPassError> {
@@ -553,6 +574,27 @@ pub fn user_data_of(tokens: &BTreeMap<String, String>) -> Result<zkpass_query::U
 mod tests {
     use super::*;
 
+    /// A job URL on another origin gets no request, so the API key never
+    /// leaves for it; paths and URLs on the service are accepted.
+    #[tokio::test]
+    async fn the_api_key_goes_to_the_configured_service_only() {
+        let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        elsewhere.set_nonblocking(true).unwrap();
+        let other = format!("http://{}/api/1.0/dvr/1.0/proof/j1", elsewhere.local_addr().unwrap());
+        let holder = Holder::new("http://127.0.0.1:10888", Some(("k".into(), "s".into())));
+        for url in [other.as_str(), "https://127.0.0.1:10888/x", "http://127.0.0.1:10889/x", "ftp://127.0.0.1:10888/x"]
+        {
+            assert!(matches!(holder.job_status(url).await, Err(ZkPassError::InvalidParams(_))), "{url}");
+            assert!(matches!(holder.cancel_job(url).await, Err(ZkPassError::InvalidParams(_))), "{url}");
+        }
+        assert!(elsewhere.accept().is_err(), "a request reached the other origin");
+        assert_eq!(
+            holder.service_url("/api/1.0/dvr/1.0/proof/j1").unwrap(),
+            "http://127.0.0.1:10888/api/1.0/dvr/1.0/proof/j1"
+        );
+        assert!(holder.service_url("http://127.0.0.1:10888/api/1.0/dvr/1.0/proof/j1").is_ok());
+    }
+
     #[test]
     fn the_summary_reads_the_dvr_query() {
         let key = zkpass_jose::KeyPair::generate().unwrap();
@@ -561,7 +603,7 @@ mod tests {
             "query": r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}},{"output":{"name":{"dvar":"name"}}}]"#,
             "user_data_requests": {}, "dvr_verifying_key": null
         });
-        let token = zkpass_jose::sign_data(&dvr, &key, None, None).unwrap();
+        let token = zkpass_jose::sign_data(zkpass_jose::TokenType::Dvr, &dvr, &key, None, None).unwrap();
         let d = disclosure_summary(&token).unwrap();
         let o = &d.outputs;
         assert_eq!((o[0].key.as_str(), o[0].raw, o[0].depends_on.clone()), ("adult", false, vec!["age".to_string()]));

@@ -4,11 +4,12 @@ use serde_json::Value;
 use zkpass_core::{
     CommitmentClaim, DocumentOpening, KeysetEndpoint, ZkPassError, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE,
 };
-use zkpass_jose::{sign_commitment, sign_data, KeyPair};
+use zkpass_jose::{sign_commitment, sign_data, KeyPair, TokenType};
 use zkpass_zkvm::commit::{salt_to_hex, CommittedDocument};
 use zkpass_zkvm::encoding::digest_to_hex;
 
-/// Signs a user-data document: a compact ES256 JWS, header `typ: JWT` (plus
+/// Signs a user-data document: a compact ES256 JWS, header `typ:
+/// zkpass-user-data+jwt` ([`TokenType::UserData`]) (plus
 /// `jku`/`kid` when the issuer publishes its key in a JWKS), payload
 /// `{"data": document}` (docs/WIRE.md, "Tokens").
 ///
@@ -19,7 +20,7 @@ pub fn sign_user_data(document: &Value, key: &KeyPair, keyset: Option<&KeysetEnd
     if !document.is_object() {
         return Err(ZkPassError::InvalidParams("user data must be a JSON object".into()));
     }
-    Ok(sign_data(document, key, keyset.map(|k| k.jku.as_str()), keyset.map(|k| k.kid.as_str()))?)
+    Ok(sign_data(TokenType::UserData, document, key, keyset.map(|k| k.jku.as_str()), keyset.map(|k| k.kid.as_str()))?)
 }
 
 /// Signs a document for trustless verification (docs/PROOF.md, "Trust
@@ -76,7 +77,10 @@ mod tests {
         let salts: Vec<_> = opening.salts.iter().map(|s| salt_from_hex("", s).unwrap()).collect();
         let rebuilt = CommittedDocument::commit_with_salts("", &doc, &salts).unwrap();
         assert_eq!((digest_to_hex(&rebuilt.root()), rebuilt.depth()), (claim.root, claim.depth));
-        assert_eq!(zkpass_jose::verify_data(&opening.user_data_token, issuer.public_key()).unwrap().0, doc);
+        assert_eq!(
+            zkpass_jose::verify_data(TokenType::UserData, &opening.user_data_token, issuer.public_key()).unwrap().0,
+            doc
+        );
         assert!(commit_user_data(&json!([1]), &issuer, None, None).is_err());
     }
 }

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
+use zkpass_attestation::Attested;
 use zkpass_core::{
-    unix_now, DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
-    ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
+    unix_now, AttestationError, DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest,
+    ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
 };
-use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher};
+use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
 use zkpass_store::{Consumed, DvrTable};
 use zkpass_zkvm::{ProofSystem, Triton, VerifyInput};
@@ -290,7 +291,7 @@ impl Verifier {
     /// [`ZkPassError::DvrStore`] if the store fails or has the id already.
     pub async fn sign_dvr(&self, dvr: &DataVerificationRequest) -> Result<String, ZkPassError> {
         let data = serde_json::to_value(dvr).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
-        let token = sign_data(&data, &self.key, None, None)?;
+        let token = sign_data(TokenType::Dvr, &data, &self.key, None, None)?;
         self.store.put(dvr.clone()).await?;
         Ok(token)
     }
@@ -306,7 +307,11 @@ impl Verifier {
     /// the output:
     ///
     /// 1. the token's signature with the service signing key, vouched for by
-    ///    the operator root key;
+    ///    the operator root key; `trust` must have been attested
+    ///    ([`crate::holder::Holder::attested_trust`]), and when the service
+    ///    is an attested enclave, the key must be the one the attestation
+    ///    bound (the JWKS's current signing key), not an earlier one it
+    ///    still lists;
     /// 2. `dvr_digest` against the stored DVR with this `dvr_id`, and the
     ///    DVR's `expires_at`;
     /// 3. the verifier and issuer keys the service used against the DVR's
@@ -324,7 +329,8 @@ impl Verifier {
     /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey`,
     /// `MissingCommitmentToken`, `MismatchedCommitment`, `InvalidZkProof`,
     /// `ExpiredZkPassProof`, `FutureZkPassProof`, `InvalidEvaluationDate`,
-    /// `DvrAlreadyUsed`, `DvrStore`.
+    /// `DvrAlreadyUsed`, `DvrStore`; `Attestation` (`NotChecked`,
+    /// `UnattestedSigningKey`).
     pub async fn verify_proof(
         &self,
         token: &str,
@@ -341,7 +347,16 @@ impl Verifier {
             )));
         }
         let signing = trust.vouched_key(&kid)?;
-        let (data, _) = verify_data(token, &signing)?;
+        // an attested enclave speaks only through the key its attestation
+        // bound: the current signing key of the JWKS the trust checked
+        match &trust.attested {
+            None => return Err(AttestationError::NotChecked.into()),
+            Some(Attested::Nitro { .. }) if signing != trust.vouched_key(SIGNING_KID)? => {
+                return Err(AttestationError::UnattestedSigningKey { kid: kid.escape_debug().to_string() }.into());
+            }
+            Some(_) => {}
+        }
+        let (data, _) = verify_data(TokenType::Proof, token, &signing)?;
         self.check(data, options).await
     }
 
@@ -510,7 +525,8 @@ mod tests {
             stark: zkpass_core::StarkParameters::LEGACY,
             commitment_tokens: BTreeMap::new(),
         };
-        sign_data(&serde_json::to_value(proof).unwrap(), &KeyPair::generate().unwrap(), None, None).unwrap()
+        sign_data(TokenType::Proof, &serde_json::to_value(proof).unwrap(), &KeyPair::generate().unwrap(), None, None)
+            .unwrap()
     }
 
     #[tokio::test]
@@ -528,6 +544,57 @@ mod tests {
         // before the expiry the next check speaks: this proof has no commitment token
         let err = verifier.verify_proof_trustless(&token, VerifyOptions::with_ttl(600)).await.unwrap_err();
         assert!(matches!(err, ZkPassError::MissingCommitmentToken { .. }), "{err}");
+    }
+
+    /// A key set after a rotation: the new signing key is current, the old
+    /// one still listed until it retires. Returns the trust (attested as
+    /// `attested`) and the old signing key pair with its kid.
+    fn rotated_trust(attested: Option<Attested>) -> (ServiceTrust, KeyPair, String) {
+        use zkpass_service::key_set::sign_key_set;
+        use zkpass_service::keys::EnclavePublicKeys;
+        let root = KeyPair::generate().unwrap();
+        let encryption = KeyPair::generate().unwrap().public_key().clone();
+        let old = KeyPair::generate().unwrap();
+        let old_keys = EnclavePublicKeys { encryption: encryption.clone(), signing: old.public_key().clone() };
+        let now = unix_now();
+        let first = sign_key_set(&root, &old_keys, None, None, now).unwrap();
+        let first = zkpass_jose::Jwks::parse(&serde_json::to_string(&first).unwrap()).unwrap();
+        let new_keys = EnclavePublicKeys { encryption, signing: KeyPair::generate().unwrap().public_key().clone() };
+        let second = sign_key_set(&root, &new_keys, Some(&first), Some(now + 3_600), now).unwrap();
+        let jwks = zkpass_jose::Jwks::parse(&serde_json::to_string(&second).unwrap()).unwrap();
+        let trust =
+            ServiceTrust { jwks, anchor: crate::trust::TrustAnchor::Pinned(root.public_key().clone()), attested };
+        (trust, old, old_keys.signing_kid())
+    }
+
+    /// An attested enclave's proofs must carry the attested key: a retired
+    /// key the JWKS still lists is not attested. Without attestation
+    /// checked at all, nothing is accepted.
+    #[tokio::test]
+    async fn only_the_attested_signing_key_speaks_for_an_attested_enclave() {
+        let (verifier, issuer) = verifier_with(Arc::new(MemoryDvrStore::default()));
+        let dvr = verifier.create_dvr("t", QUERY, requests(&issuer)).unwrap();
+        verifier.sign_dvr(&dvr).await.unwrap();
+        let payload = peek_payload(&token_for(&dvr, &verifier, &issuer));
+        let nitro = Attested::Nitro { module_id: "i-0".into(), pcrs: BTreeMap::new() };
+        let (trust, old, old_kid) = rotated_trust(Some(nitro));
+        let by_old = sign_data(TokenType::Proof, &payload, &old, None, Some(&old_kid)).unwrap();
+        let err = verifier.verify_proof(&by_old, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+        assert!(matches!(err, ZkPassError::Attestation(AttestationError::UnattestedSigningKey { .. })), "{err}");
+        // an unattested service (allowed on purpose) keeps the rotation grace:
+        // the signature passes and the next check speaks (this is no proof)
+        let (trust, old, old_kid) = rotated_trust(Some(Attested::Unattested));
+        let by_old = sign_data(TokenType::Proof, &payload, &old, None, Some(&old_kid)).unwrap();
+        let err = verifier.verify_proof(&by_old, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+        assert!(!matches!(err, ZkPassError::Attestation(_)), "{err}");
+        let (trust, old, old_kid) = rotated_trust(None);
+        let by_old = sign_data(TokenType::Proof, &payload, &old, None, Some(&old_kid)).unwrap();
+        let err = verifier.verify_proof(&by_old, &trust, VerifyOptions::with_ttl(600)).await.unwrap_err();
+        assert!(matches!(err, ZkPassError::Attestation(AttestationError::NotChecked)), "{err}");
+    }
+
+    fn peek_payload(token: &str) -> Value {
+        zkpass_jose::peek_data(token).unwrap()
     }
 
     #[tokio::test]

@@ -46,6 +46,14 @@ pub enum AttestationError {
     /// The SDK was asked to send data before the service was attested.
     #[error("the service's attestation was not checked before sending data")]
     NotChecked,
+    /// A proof token is signed by a service key other than the one the
+    /// attestation bound (an earlier key the JWKS still lists, say): only
+    /// the attested key speaks for the attested enclave.
+    #[error("the proof token's signing key {kid} is not the key the attestation bound")]
+    UnattestedSigningKey {
+        /// The token's `kid`, escaped.
+        kid: String,
+    },
     /// The enclave cannot make an attestation document.
     #[error("cannot attest: {0}")]
     Unavailable(String),

@@ -4,9 +4,10 @@
 use serde_json::{Map, Value};
 use zkpass_core::{CommitmentClaim, PublicKey, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE};
 
-use crate::{sign_data_with_claims, verify_data, JoseError, KeyPair};
+use crate::{sign_data_with_claims, verify_data, JoseError, KeyPair, TokenType};
 
-/// Signs `claim` as a commitment token: an ES256 JWS with `typ: JWT`,
+/// Signs `claim` as a commitment token: an ES256 JWS with `typ:
+/// zkpass-commitment+jwt` ([`TokenType::Commitment`]),
 /// optional `jku`/`kid` headers, and the claims `data` (the
 /// [`CommitmentClaim`]), `iat` and, when given, `exp` (unix seconds,
 /// [RFC 7519] §4.1).
@@ -32,7 +33,7 @@ pub fn sign_commitment(
         claims.insert("exp".into(), Value::from(exp));
     }
     let data = serde_json::to_value(claim).map_err(|e| JoseError::Rejected(e.to_string()))?;
-    sign_data_with_claims(&data, key, keyset.map(|k| k.0), keyset.map(|k| k.1), &claims)
+    sign_data_with_claims(TokenType::Commitment, &data, key, keyset.map(|k| k.0), keyset.map(|k| k.1), &claims)
 }
 
 /// Verifies a commitment token with the issuer's `key` and the system clock
@@ -43,7 +44,7 @@ pub fn sign_commitment(
 /// As [`verify_data`]; [`JoseError::Rejected`] for a token whose `data` is
 /// not a commitment claim (a user data token, say) or of another scheme.
 pub fn verify_commitment(token: &str, key: &PublicKey) -> Result<CommitmentClaim, JoseError> {
-    let (data, _) = verify_data(token, key)?;
+    let (data, _) = verify_data(TokenType::Commitment, token, key)?;
     let claim: CommitmentClaim = serde_json::from_value(data)
         .map_err(|_| JoseError::Rejected("the token's data is not a commitment claim".into()))?;
     if claim.token_type != COMMITMENT_TOKEN_TYPE {
@@ -93,8 +94,14 @@ mod tests {
         let expired = sign_commitment(&claim(), &issuer, None, t - 7_200, Some(t - 3_600)).unwrap();
         assert!(matches!(verify_commitment(&expired, issuer.public_key()), Err(JoseError::Expired { .. })));
         // a user data token by the same issuer is not a commitment
-        let user_data = sign_data(&serde_json::json!({"root": "00ff"}), &issuer, None, None).unwrap();
-        assert!(matches!(verify_commitment(&user_data, issuer.public_key()), Err(JoseError::Rejected(_))));
+        let user_data =
+            sign_data(TokenType::UserData, &serde_json::json!({"root": "00ff"}), &issuer, None, None).unwrap();
+        assert!(matches!(verify_commitment(&user_data, issuer.public_key()), Err(JoseError::WrongTyp { .. })));
+        // nor is user data that holds a commitment claim (an issuer signing
+        // whatever JSON a holder supplies): the typ tells them apart
+        let lookalike = serde_json::to_value(claim()).unwrap();
+        let forged = sign_data(TokenType::UserData, &lookalike, &issuer, None, None).unwrap();
+        assert!(matches!(verify_commitment(&forged, issuer.public_key()), Err(JoseError::WrongTyp { .. })));
         let other = CommitmentClaim { scheme: "zkpass-tip5-merkle/0".into(), ..claim() };
         let token = sign_commitment(&other, &issuer, None, t, None).unwrap();
         let e = verify_commitment(&token, issuer.public_key()).unwrap_err().to_string();

@@ -17,6 +17,15 @@ pub enum JoseError {
         /// How many parts the input had.
         parts: usize,
     },
+    /// The JWS's `typ` header names another kind of token (RFC 8725
+    /// §3.11).
+    #[error("the token's typ {found} is not that of a {expected}")]
+    WrongTyp {
+        /// The kind expected, e.g. "commitment token".
+        expected: &'static str,
+        /// The `typ` found, escaped and cut to 40 characters, or `none`.
+        found: String,
+    },
     /// The token is malformed, has the wrong algorithm, or its signature does
     /// not verify with the given key.
     #[error("token rejected: {0}")]

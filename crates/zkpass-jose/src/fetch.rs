@@ -72,8 +72,13 @@ pub struct FetchPolicy {
     pub timeout_ms: u64,
     /// Largest response body, bytes.
     pub max_bytes: usize,
-    /// How long an outcome (key set or failure) is reused, seconds.
+    /// How long a fetched key set is reused, seconds.
     pub cache_ttl_secs: u64,
+    /// How long a failed fetch is remembered, seconds: requests naming the
+    /// URL meanwhile fail at once instead of fetching again (at most one
+    /// fetch per URL per this long), but a passing outage of the issuer's
+    /// host does not refuse its holders for the whole `cache_ttl_secs`.
+    pub failure_cache_secs: u64,
 }
 
 impl Default for FetchPolicy {
@@ -86,6 +91,7 @@ impl Default for FetchPolicy {
             timeout_ms: 10_000,
             max_bytes: 64 * 1024,
             cache_ttl_secs: 300,
+            failure_cache_secs: 10,
         }
     }
 }
@@ -222,9 +228,12 @@ impl KeySetFetcher {
             Arc::clone(cache.entry(url.to_string()).or_default())
         };
         let mut entry = entry.lock().await;
-        let ttl = Duration::from_secs(self.policy.cache_ttl_secs);
         if let (Some(at), Some(outcome)) = (entry.at, &entry.outcome) {
-            if at.elapsed() < ttl {
+            let ttl = match outcome {
+                Ok(_) => self.policy.cache_ttl_secs,
+                Err(_) => self.policy.failure_cache_secs.min(self.policy.cache_ttl_secs),
+            };
+            if at.elapsed() < Duration::from_secs(ttl) {
                 return outcome.clone();
             }
         }
@@ -403,6 +412,31 @@ mod tests {
         let junk = Arc::new(Fixed("{\"keys\": 5}".into(), Default::default()));
         let f = KeySetFetcher::new(policy).relayed(junk);
         assert_eq!(f.fetch("https://keys.example/j").await.unwrap_err(), JoseError::KeySetUnavailable);
+    }
+
+    /// A failure is remembered for `failure_cache_secs`, not for the key
+    /// sets' whole TTL.
+    #[tokio::test]
+    async fn a_failure_is_remembered_briefly() {
+        let junk = "not a key set";
+        let policy = FetchPolicy { allowed_hosts: vec!["keys.example".into()], ..FetchPolicy::default() };
+        let relay = Arc::new(Fixed(junk.into(), Default::default()));
+        let f = KeySetFetcher::new(policy.clone()).relayed(relay.clone());
+        assert!(f.fetch("https://keys.example/j").await.is_err());
+        assert!(f.fetch("https://keys.example/j").await.is_err());
+        assert_eq!(relay.1.load(std::sync::atomic::Ordering::SeqCst), 1, "within failure_cache_secs: one fetch");
+        let brief = FetchPolicy { failure_cache_secs: 0, ..policy };
+        let relay = Arc::new(Fixed(junk.into(), Default::default()));
+        let f = KeySetFetcher::new(brief).relayed(relay.clone());
+        assert!(f.fetch("https://keys.example/j").await.is_err());
+        assert!(f.fetch("https://keys.example/j").await.is_err());
+        assert_eq!(
+            relay.1.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "a failure past failure_cache_secs is fetched again"
+        );
+        assert_eq!(FetchPolicy::default().failure_cache_secs, 10);
+        assert!(FetchPolicy::default().failure_cache_secs < FetchPolicy::default().cache_ttl_secs);
     }
 
     #[tokio::test]

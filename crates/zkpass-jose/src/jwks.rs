@@ -47,7 +47,7 @@ impl Jwk {
     /// otherwise ([`JoseError::Expired`] for a retired key).
     pub fn verify_statement(&self, root: &PublicKey, freshness: &Freshness) -> Result<Option<u64>, JoseError> {
         let jwt = self.jwt.as_deref().ok_or_else(|| JoseError::Rejected("the entry carries no jwt".into()))?;
-        let (data, _) = crate::verify_data_at(jwt, root, freshness)?;
+        let (data, _) = crate::verify_data_at(crate::TokenType::KeySet, jwt, root, freshness)?;
         let names = |field: &str, want: &str| data.get(field).and_then(serde_json::Value::as_str) == Some(want);
         if !(names("kid", &self.kid) && names("x", &self.x) && names("y", &self.y)) {
             return Err(JoseError::Rejected("the statement names another key".into()));

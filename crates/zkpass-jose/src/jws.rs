@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use zkpass_core::PublicKey;
 
 use crate::context::{self, Kind};
-use crate::{Freshness, JoseError, KeyPair};
+use crate::{Freshness, JoseError, KeyPair, TokenType};
 
 /// The header fields of a zkPass JWS that callers act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,15 +21,22 @@ pub struct TokenHeader {
     pub kid: Option<String>,
 }
 
-/// Signs `{"data": data}` as a compact ES256 JWS with `typ: JWT` and the
-/// optional `jku`/`kid` headers ([RFC 7515] §7.1).
+/// Signs `{"data": data}` as a compact ES256 JWS of `kind` (its `typ`
+/// header, [`TokenType::typ`]) with the optional `jku`/`kid` headers
+/// ([RFC 7515] §7.1).
 ///
 /// # Errors
 /// [`JoseError::InvalidKey`] if the key cannot sign.
 ///
 /// [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
-pub fn sign_data(data: &Value, key: &KeyPair, jku: Option<&str>, kid: Option<&str>) -> Result<String, JoseError> {
-    sign_data_with_claims(data, key, jku, kid, &Map::new())
+pub fn sign_data(
+    kind: TokenType,
+    data: &Value,
+    key: &KeyPair,
+    jku: Option<&str>,
+    kid: Option<&str>,
+) -> Result<String, JoseError> {
+    sign_data_with_claims(kind, data, key, jku, kid, &Map::new())
 }
 
 /// [`sign_data`] with further registered claims beside `data`, such as
@@ -43,6 +50,7 @@ pub fn sign_data(data: &Value, key: &KeyPair, jku: Option<&str>, kid: Option<&st
 ///
 /// [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
 pub fn sign_data_with_claims(
+    kind: TokenType,
     data: &Value,
     key: &KeyPair,
     jku: Option<&str>,
@@ -53,7 +61,7 @@ pub fn sign_data_with_claims(
         return Err(JoseError::Rejected("the extra claims must not hold \"data\"".into()));
     }
     let mut header = JwsHeader::new();
-    header.set_token_type("JWT");
+    header.set_token_type(kind.typ());
     if let Some(jku) = jku {
         header.set_jwk_set_url(jku);
     }
@@ -82,26 +90,40 @@ pub fn decode_header(token: &str) -> Result<TokenHeader, JoseError> {
     Ok(TokenHeader { alg: field("alg"), typ: field("typ"), jku: field("jku"), kid: field("kid") })
 }
 
-/// Verifies a compact ES256 JWS with `key` and the system clock; see
-/// [`verify_data_at`].
+/// Verifies a compact ES256 JWS of `kind` with `key` and the system clock;
+/// see [`verify_data_at`].
 ///
 /// # Errors
 /// As [`verify_data_at`].
-pub fn verify_data(token: &str, key: &PublicKey) -> Result<(Value, TokenHeader), JoseError> {
-    verify_data_at(token, key, &Freshness::now())
+pub fn verify_data(kind: TokenType, token: &str, key: &PublicKey) -> Result<(Value, TokenHeader), JoseError> {
+    verify_data_at(kind, token, key, &Freshness::now())
 }
 
-/// Verifies a compact ES256 JWS with `key`, checks its time claims
-/// (`exp`, `nbf`, `iat`) against `freshness`, and returns its `data` claim
-/// and header.
+/// Verifies a compact ES256 JWS with `key`, checks that its `typ` is one
+/// `kind` accepts ([`TokenType::accepts`]) and its time claims (`exp`,
+/// `nbf`, `iat`) against `freshness`, and returns its `data` claim and
+/// header.
 ///
 /// # Errors
 /// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`] for a non-JWS,
-/// [`JoseError::Compressed`], [`JoseError::Rejected`] for a bad signature or
-/// another algorithm, the time-claim errors of [`Freshness::check`],
+/// [`JoseError::Compressed`], [`JoseError::WrongTyp`] for another kind of
+/// token, [`JoseError::Rejected`] for a bad signature or another algorithm,
+/// the time-claim errors of [`Freshness::check`],
 /// [`JoseError::MissingDataClaim`] when there is no `data`.
-pub fn verify_data_at(token: &str, key: &PublicKey, freshness: &Freshness) -> Result<(Value, TokenHeader), JoseError> {
+pub fn verify_data_at(
+    kind: TokenType,
+    token: &str,
+    key: &PublicKey,
+    freshness: &Freshness,
+) -> Result<(Value, TokenHeader), JoseError> {
     let header = decode_header(token)?;
+    if !kind.accepts(header.typ.as_deref()) {
+        let found = header
+            .typ
+            .as_deref()
+            .map_or_else(|| "none".to_string(), |t| format!("{:?}", t.chars().take(40).collect::<String>()));
+        return Err(JoseError::WrongTyp { expected: kind.name(), found });
+    }
     if header.alg.as_deref() != Some("ES256") {
         return Err(JoseError::Rejected(format!(
             "alg must be ES256, found {:?}",
@@ -157,26 +179,49 @@ mod tests {
     #[test]
     fn sign_then_verify_returns_data_and_headers() {
         let k = KeyPair::generate().unwrap();
-        let t = sign_data(&json!({"a": 1}), &k, Some("http://x/jwks.json"), Some("k1")).unwrap();
-        let (data, header) = verify_data(&t, k.public_key()).unwrap();
+        let t = sign_data(TokenType::UserData, &json!({"a": 1}), &k, Some("http://x/jwks.json"), Some("k1")).unwrap();
+        let (data, header) = verify_data(TokenType::UserData, &t, k.public_key()).unwrap();
         assert_eq!(data, json!({"a": 1}));
         assert_eq!(header.kid.as_deref(), Some("k1"));
         assert_eq!(header.jku.as_deref(), Some("http://x/jwks.json"));
-        assert_eq!(header.typ.as_deref(), Some("JWT"));
+        assert_eq!(header.typ.as_deref(), Some("zkpass-user-data+jwt"));
+    }
+
+    /// A signature made for one kind of token does not verify as another.
+    #[test]
+    fn a_token_of_another_kind_is_refused() {
+        let k = KeyPair::generate().unwrap();
+        let user_data = sign_data(TokenType::UserData, &json!({"a": 1}), &k, None, None).unwrap();
+        let e = verify_data(TokenType::Commitment, &user_data, k.public_key()).unwrap_err();
+        assert!(matches!(e, JoseError::WrongTyp { expected: "commitment token", .. }), "{e:?}");
+        let proof = sign_data(TokenType::Proof, &json!({"a": 1}), &k, None, None).unwrap();
+        assert!(matches!(verify_data(TokenType::Dvr, &proof, k.public_key()), Err(JoseError::WrongTyp { .. })));
+        // the public SDK's generic typ is a user data token, never a proof
+        let mut header = JwsHeader::new();
+        header.set_token_type("JWT");
+        let mut payload = JwtPayload::new();
+        payload.set_claim("data", Some(json!({"a": 1}))).unwrap();
+        let signer = ES256.signer_from_pem(k.private_pem()).unwrap();
+        let generic = jwt::encode_with_signer(&payload, &header, &signer).unwrap();
+        assert!(verify_data(TokenType::UserData, &generic, k.public_key()).is_ok());
+        assert!(matches!(verify_data(TokenType::Proof, &generic, k.public_key()), Err(JoseError::WrongTyp { .. })));
     }
 
     #[test]
     fn wrong_key_and_tampering_are_rejected() {
         let k = KeyPair::generate().unwrap();
         let other = KeyPair::generate().unwrap();
-        let t = sign_data(&json!({"a": 1}), &k, None, None).unwrap();
-        assert!(matches!(verify_data(&t, other.public_key()), Err(JoseError::Rejected(_))));
+        let t = sign_data(TokenType::Dvr, &json!({"a": 1}), &k, None, None).unwrap();
+        assert!(matches!(verify_data(TokenType::Dvr, &t, other.public_key()), Err(JoseError::Rejected(_))));
         let mut bytes = t.into_bytes();
         let n = bytes.len() - 5;
         bytes[n] = if bytes[n] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(bytes).unwrap();
-        assert!(verify_data(&tampered, k.public_key()).is_err());
-        assert!(matches!(verify_data("a.b.c.d.e", k.public_key()), Err(JoseError::WrongTokenType { .. })));
+        assert!(verify_data(TokenType::Dvr, &tampered, k.public_key()).is_err());
+        assert!(matches!(
+            verify_data(TokenType::Dvr, "a.b.c.d.e", k.public_key()),
+            Err(JoseError::WrongTokenType { .. })
+        ));
     }
 
     #[test]
@@ -186,7 +231,7 @@ mod tests {
         payload.set_claim("other", Some(json!(1))).unwrap();
         let signer = ES256.signer_from_pem(k.private_pem()).unwrap();
         let t = jwt::encode_with_signer(&payload, &JwsHeader::new(), &signer).unwrap();
-        assert_eq!(verify_data(&t, k.public_key()).unwrap_err(), JoseError::MissingDataClaim);
+        assert_eq!(verify_data(TokenType::UserData, &t, k.public_key()).unwrap_err(), JoseError::MissingDataClaim);
     }
 
     fn signed_with(k: &KeyPair, claim: &str, v: u64) -> String {
@@ -201,24 +246,36 @@ mod tests {
     fn time_claims_are_honoured() {
         let k = KeyPair::generate().unwrap();
         let expired = signed_with(&k, "exp", 1);
-        assert!(matches!(verify_data(&expired, k.public_key()), Err(JoseError::Expired { exp: 1, .. })));
+        assert!(matches!(
+            verify_data(TokenType::UserData, &expired, k.public_key()),
+            Err(JoseError::Expired { exp: 1, .. })
+        ));
         let future = signed_with(&k, "nbf", 4_102_444_800);
-        assert!(matches!(verify_data(&future, k.public_key()), Err(JoseError::NotYetValid { .. })));
+        assert!(matches!(
+            verify_data(TokenType::UserData, &future, k.public_key()),
+            Err(JoseError::NotYetValid { .. })
+        ));
         let issued_later = signed_with(&k, "iat", 4_102_444_800);
-        assert!(matches!(verify_data(&issued_later, k.public_key()), Err(JoseError::IssuedInFuture { .. })));
+        assert!(matches!(
+            verify_data(TokenType::UserData, &issued_later, k.public_key()),
+            Err(JoseError::IssuedInFuture { .. })
+        ));
         let valid = signed_with(&k, "exp", 4_102_444_800);
-        assert_eq!(verify_data(&valid, k.public_key()).unwrap().0, json!({"a": 1}));
+        assert_eq!(verify_data(TokenType::UserData, &valid, k.public_key()).unwrap().0, json!({"a": 1}));
         // a clock before the expiry accepts the expired token
-        assert!(verify_data_at(&expired, k.public_key(), &Freshness::at(0)).is_ok());
+        assert!(verify_data_at(TokenType::UserData, &expired, k.public_key(), &Freshness::at(0)).is_ok());
     }
 
     #[test]
     fn compressed_jws_header_is_refused() {
         use base64::Engine as _;
         let k = KeyPair::generate().unwrap();
-        let t = sign_data(&json!({"a": 1}), &k, None, None).unwrap();
+        let t = sign_data(TokenType::UserData, &json!({"a": 1}), &k, None, None).unwrap();
         let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","zip":"DEF"}"#);
         let rest = t.split_once('.').unwrap().1;
-        assert_eq!(verify_data(&format!("{header}.{rest}"), k.public_key()), Err(JoseError::Compressed));
+        assert_eq!(
+            verify_data(TokenType::UserData, &format!("{header}.{rest}"), k.public_key()),
+            Err(JoseError::Compressed)
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! The JOSE layer of zkPass: a thin, typed wrapper over [`josekit`].
 //!
 //! - ES256 JWS with the `data` claim and optional `jku`/`kid` headers
-//!   ([RFC 7515], [RFC 7518] §3.4): [`sign_data`], [`verify_data`].
+//!   ([RFC 7515], [RFC 7518] §3.4): [`sign_data`], [`verify_data`]; each
+//!   kind of token has its own `typ`, checked on every verification
+//!   ([`TokenType`], RFC 8725 §3.11).
 //! - JWE compact, `alg: ECDH-ES` (direct key agreement), `enc: A256GCM`
 //!   ([RFC 7516], [RFC 7518] §4.6): [`encrypt_data`], [`decrypt_data`].
 //! - P-256 key pairs as PEM (PKCS#8 private, SPKI public) and the zkPass
@@ -28,6 +30,7 @@ mod jwks;
 mod jws;
 mod keyfile;
 mod keys;
+mod typ;
 
 pub use commitment::{sign_commitment, verify_commitment};
 pub use context::{MAX_HEADER_BYTES, MAX_TOKEN_BYTES};
@@ -43,4 +46,5 @@ pub use jws::{
 };
 pub use keyfile::{check_private_mode, read_private_key, write_private_key};
 pub use keys::KeyPair;
+pub use typ::TokenType;
 pub use zkpass_core::PublicKey;

@@ -80,14 +80,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&format!("{proof_route}/{{id}}"), get(job_status).delete(cancel_job))
         .route(&format!("/api/{}/dvr/{}/cost", crate::API_VERSION, crate::DVR_APP_VERSION), post(cost))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), authenticate));
-    Router::new()
+    let public = Router::new()
         .merge(protected)
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/attestation", get(attestation))
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi_json))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
+        .route("/ready", get(ready));
+    // with a separate metrics listener, /metrics is only there
+    let public =
+        if state.config.http.metrics_listen.is_some() { public } else { public.route("/metrics", get(metrics)) };
+    public
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
@@ -106,6 +109,15 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
+        .with_state(state)
+}
+
+/// The router of the separate metrics listener (`[http] metrics_listen`):
+/// `GET /metrics` only.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .with_state(state)
 }
 
@@ -144,7 +156,10 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Respon
         }
         m.workers.set(i64::try_from(state.plan.workers).unwrap_or(i64::MAX));
     }
-    let text = crate::metrics::render()?;
+    let text = crate::metrics::render().map_err(|e| {
+        tracing::warn!(error = %e, "rendering the metrics failed");
+        ServiceError::Internal("the metrics are not available".into())
+    })?;
     Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -211,7 +226,13 @@ pub(crate) async fn attestation(
     let axum::extract::Query(query) =
         query.map_err(|_| ServiceError::InvalidParams("nonce: a hex query parameter is required".into()))?;
     let nonce = zkpass_attestation::parse_nonce(&query.nonce)?;
-    Ok(Json(state.enclave.attest(nonce).await?))
+    match state.enclave.attest(nonce).await {
+        Ok(report) => Ok(Json(report)),
+        Err(e) => {
+            tracing::warn!(error = %e, "attestation failed");
+            Err(ServiceError::Unavailable("the enclave cannot attest now".into()))
+        }
+    }
 }
 
 /// `GET /health`: the process is alive.
@@ -275,13 +296,13 @@ async fn authenticate(
     next: Next,
 ) -> Result<Response, ServiceError> {
     let client = client.map(|Extension(c)| c);
-    if let Some(c) = &client {
-        state.rate_limits.check_blocked(c)?;
-    }
+    // valid credentials pass even from an address others made fail: only
+    // a failed attempt looks at (and adds to) the address's failures
     let key = match authorize(request.headers(), &state.api_keys) {
         Ok(key) => key,
         Err(e) => {
             if let Some(c) = &client {
+                state.rate_limits.check_blocked(c)?;
                 state.rate_limits.note_failure(c)?;
             }
             return Err(e);
@@ -351,6 +372,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ServiceError> 
 fn store_error(e: zkpass_store::StoreError) -> ServiceError {
     match e {
         zkpass_store::StoreError::QueueFull { .. } => ServiceError::QueueFull { retry_after_secs: 5 },
+        zkpass_store::StoreError::KeyQuotaFull { .. } => ServiceError::TooManyRequests { retry_after_secs: 5 },
         other => {
             tracing::error!(error = %other, "job store failed");
             ServiceError::Unavailable("the job store is not available".into())
@@ -482,7 +504,11 @@ pub(crate) async fn proof(
         dvr_token: body.dvr_token,
         evaluation_date: body.evaluation_date.map(|d| d.to_string()),
     };
-    let submitted = state.jobs.store.submit(&new, state.jobs.config.max_queued).await.map_err(store_error)?;
+    let limits = zkpass_store::QueueLimits {
+        total: state.jobs.config.max_queued,
+        per_key: state.jobs.config.max_queued_per_key,
+    };
+    let submitted = state.jobs.store.submit_within(&new, limits).await.map_err(store_error)?;
     let job = submitted.job;
     if submitted.created {
         tracing::info!(job_id = %job.id, api_key = ?key.0, "job queued");
@@ -569,12 +595,26 @@ pub(crate) async fn cancel_job(
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, description = "Ready", body = crate::openapi::Ready),
         (status = 503, description = "The store does not answer, or the process is stopping", body = crate::openapi::ErrorBody)))]
-pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ServiceError> {
-    state.jobs.store.ping().await.map_err(|_| ServiceError::Unavailable("the job store does not answer".into()))?;
+pub(crate) async fn ready(
+    State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
+) -> Result<Json<Value>, ServiceError> {
+    if let Some(Extension(c)) = &client {
+        state.rate_limits.check_ready(c)?;
+    }
+    if let Err(e) = state.jobs.store.ping().await {
+        tracing::warn!(error = %e, "not ready: the job store does not answer");
+        return Err(ServiceError::Unavailable("the job store does not answer".into()));
+    }
     if *state.stop.borrow() {
         return Err(ServiceError::Unavailable("the service is stopping".into()));
     }
-    state.enclave_ready().await?;
+    // the detail (socket path, OS error) goes to the log, not to the
+    // unauthenticated caller
+    if let Err(e) = state.enclave_ready().await {
+        tracing::warn!(error = %e, "not ready: the enclave is not ready");
+        return Err(ServiceError::Unavailable("the enclave is not ready".into()));
+    }
     Ok(Json(json!({"status": "ready", "workers": state.plan.workers})))
 }
 

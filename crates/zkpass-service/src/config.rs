@@ -22,6 +22,7 @@
 //! [jobs]
 //! workers = 1                # 0: API only
 //! max_queued = 64
+//! max_queued_per_key = 16
 //!
 //! [limits]
 //! max_query_bytes = 65536
@@ -102,6 +103,17 @@ pub struct Limits {
     /// How many days the requested evaluation date may lie after the
     /// service's own UTC date (0: not at all).
     pub max_evaluation_days_ahead: u32,
+    /// How many days the requested evaluation date may lie before the
+    /// service's own UTC date. A verifier refuses a proof whose evaluation
+    /// date is more than its date skew (1 day by default) from the proof's
+    /// time stamp, so the service does not prove such requests.
+    pub max_evaluation_days_behind: u32,
+    /// Most documents (`user_data_requests`) one DVR may ask for.
+    pub max_documents: usize,
+    /// Most distinct key-set URLs (`jku`) the user data keys of one DVR
+    /// may name. All of one request's key sets are fetched at once, under
+    /// one deadline (`[key_fetch] timeout_ms`), before any is used.
+    pub max_key_sets: usize,
     /// Tallest padded trace a proof may have; the VM runs first, and a
     /// taller execution is refused (400) before the STARK is computed.
     /// Time and memory grow with it: 32,768 ≈ 1.8 GiB, 65,536 ≈ 3.5 GiB.
@@ -121,6 +133,9 @@ impl Default for Limits {
             max_query_bytes: zkpass_query::QueryLimits::DEFAULT.max_bytes,
             max_statements: zkpass_query::QueryLimits::DEFAULT.max_statements,
             max_evaluation_days_ahead: 0,
+            max_evaluation_days_behind: 1,
+            max_documents: 16,
+            max_key_sets: 4,
             max_padded_height: 1 << 17,
             max_disclosure_bits: zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS,
         }
@@ -144,11 +159,42 @@ pub struct HttpConfig {
     pub body_timeout_secs: u64,
     /// Time for a whole request, proving included, seconds.
     pub request_timeout_secs: u64,
+    /// A connection with no request in flight is closed after this many
+    /// seconds without a new request (HTTP/1.1 keep-alive and HTTP/2
+    /// alike). Before its first request a connection has
+    /// `header_timeout_secs`.
+    pub idle_timeout_secs: u64,
+    /// HTTP/2 keep-alive: a PING every this many seconds; a peer that does
+    /// not answer within the same time is disconnected.
+    pub h2_keepalive_secs: u64,
+    /// Most connections open at once; more are closed on accept. Lowered
+    /// at start to leave room below the process's open-file limit.
+    pub max_connections: usize,
+    /// Most connections open at once from one client address (IPv6: one
+    /// /64); trusted proxies are exempt.
+    pub max_connections_per_client: usize,
+    /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client for rate limits and
+    /// connection caps. Empty (default): the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Serve `GET /metrics` on this separate address (e.g.
+    /// `127.0.0.1:9100`) instead of on `listen`.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { header_timeout_secs: 10, body_timeout_secs: 30, request_timeout_secs: 300 }
+        Self {
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            request_timeout_secs: 300,
+            idle_timeout_secs: 60,
+            h2_keepalive_secs: 20,
+            max_connections: 1024,
+            max_connections_per_client: 64,
+            trusted_proxies: Vec::new(),
+            metrics_listen: None,
+        }
     }
 }
 
@@ -168,6 +214,9 @@ pub struct RateLimitConfig {
     /// Attestation requests (`GET /.well-known/attestation`, no API key)
     /// per client address per minute.
     pub attestations_per_minute: u32,
+    /// Readiness probes (`GET /ready`, no API key) per client address per
+    /// minute.
+    pub ready_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -177,6 +226,7 @@ impl Default for RateLimitConfig {
             status_requests_per_minute: 7_680,
             auth_failures_per_minute: 10,
             attestations_per_minute: 60,
+            ready_per_minute: 60,
         }
     }
 }
@@ -197,6 +247,9 @@ pub struct JobsConfig {
     /// Most jobs waiting in the queue; a full queue answers 503 with
     /// `Retry-After`.
     pub max_queued: u64,
+    /// Most jobs of one API key waiting in the queue; more answer 429 with
+    /// `Retry-After`, so one key cannot fill the queue for the others.
+    pub max_queued_per_key: u64,
     /// A worker's lease on a job, seconds; renewed every third of it. A
     /// job whose worker died runs again after its lease ran out.
     pub lease_secs: u64,
@@ -219,6 +272,7 @@ impl Default for JobsConfig {
             workers: None,
             memory_budget_mib: None,
             max_queued: 64,
+            max_queued_per_key: 16,
             lease_secs: 30,
             max_attempts: 3,
             job_timeout_secs: 300,
@@ -298,6 +352,29 @@ pub struct ServiceConfig {
     /// (docs/SECURITY.md, "User data binding").
     #[serde(default)]
     pub user_data: UserDataPolicy,
+    /// Who may connect to `zkpass enclave` on a `unix:` address, and how
+    /// many at once (`[enclave_socket]`).
+    #[serde(default)]
+    pub enclave_socket: EnclaveSocketConfig,
+}
+
+/// The enclave's Unix socket (`[enclave_socket]`): the parent that may use
+/// it. Every connection gets the enclave's services, so only the parent's
+/// user may connect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnclaveSocketConfig {
+    /// The uid a connecting peer must have (checked with `SO_PEERCRED`);
+    /// default: the enclave process's own uid.
+    pub peer_uid: Option<u32>,
+    /// Most connections served at once; more are closed on accept.
+    pub max_connections: usize,
+}
+
+impl Default for EnclaveSocketConfig {
+    fn default() -> Self {
+        Self { peer_uid: None, max_connections: 64 }
+    }
 }
 
 /// How the enclave treats encrypted user data (`[user_data]`).
@@ -352,6 +429,7 @@ impl Default for ServiceConfig {
             jwks_file: None,
             attestation: AttestationMode::None,
             user_data: UserDataPolicy::default(),
+            enclave_socket: EnclaveSocketConfig::default(),
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum ServiceError {
     /// not answer, or it is stopping (503, `NOT_READY`).
     #[error("{0}")]
     Unavailable(String),
+    /// The enclave connection failed after the request was sent: the
+    /// enclave may have stopped while working on it (503, `NOT_READY`). A
+    /// job counts the attempt, so a request that stops the enclave fails
+    /// after `max_attempts` instead of blocking the queue.
+    #[error("{0}")]
+    EnclaveLost(String),
     /// The job finished already (409, `CONFLICT`).
     #[error("{0}")]
     Conflict(String),
@@ -70,7 +76,7 @@ impl ServiceError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::QueueFull { .. } | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::QueueFull { .. } | Self::Unavailable(_) | Self::EnclaveLost(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(..) => StatusCode::GONE,
             Self::Http(status) => *status,
@@ -89,7 +95,7 @@ impl ServiceError {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             Self::QueueFull { .. } => "QUEUE_FULL",
-            Self::Unavailable(_) => "NOT_READY",
+            Self::Unavailable(_) | Self::EnclaveLost(_) => "NOT_READY",
             Self::Conflict(_) => "CONFLICT",
             Self::Gone(code, _) => code,
             Self::Http(status) => match *status {

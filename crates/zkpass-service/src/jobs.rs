@@ -10,6 +10,9 @@
 //! When the enclave cannot be reached (a separate enclave process that is
 //! down or restarting), the worker gives the job back to the queue without
 //! counting the attempt and claims nothing until the enclave answers again.
+//! When the connection fails after the request was sent, the job may be
+//! what stopped the enclave: the attempt counts, and after `max_attempts`
+//! the job fails (500) instead of blocking the head of the queue.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,6 +246,25 @@ impl Worker {
                         }
                         return;
                     }
+                    Err(ServiceError::EnclaveLost(why)) => {
+                        heartbeat.abort();
+                        self.enclave_lost = true;
+                        if job.attempts < i64::from(config.max_attempts) {
+                            match self.jobs.store.requeue(&job.id, &self.id).await {
+                                Ok(_) => tracing::warn!(error = %why, "the enclave stopped during the job: it goes back to the queue, the attempt counted"),
+                                Err(e) => tracing::warn!(error = %e, "requeueing the job failed; it runs again after its lease"),
+                            }
+                            return;
+                        }
+                        Outcome::Error(JobError {
+                            http_status: 500,
+                            status_code: "INTERNAL_ERROR".into(),
+                            message: format!(
+                                "the enclave stopped while working on this job, {} times; it is not tried again",
+                                job.attempts
+                            ),
+                        })
+                    }
                     Err(e) => Outcome::Error(job_error(&e)),
                 };
                 self.finish(&job, outcome).await;
@@ -254,9 +276,11 @@ impl Worker {
                     message: format!("the proof took longer than the limit of {} s", config.job_timeout_secs),
                 };
                 self.finish(&job, Outcome::Error(error)).await;
-                // the prover cannot be interrupted: wait for it, so that this
-                // worker never runs two proofs at once
-                let _ = proving.await;
+                // dropping the request cancels its asynchronous part (key-set
+                // fetches, the enclave connection); a STARK already under way
+                // finishes on the enclave's blocking pool and keeps its
+                // prover slot until then, so the enclave never runs more
+                // proofs than its slots allow
             }
             () = &mut stopping => {
                 match self.jobs.store.release(&job.id, &self.id).await {

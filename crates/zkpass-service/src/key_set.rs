@@ -19,7 +19,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Map};
 use zkpass_core::PublicKey;
-use zkpass_jose::{sign_data_with_claims, Freshness, JoseError, Jwk, Jwks, KeyPair};
+use zkpass_jose::{sign_data_with_claims, Freshness, JoseError, Jwk, Jwks, KeyPair, TokenType};
 
 use crate::keys::{EnclavePublicKeys, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
 
@@ -70,7 +70,7 @@ fn statement(root: &KeyPair, kid: &str, key: &PublicKey, now: u64, exp: Option<u
         claims.insert("exp".into(), json!(exp));
     }
     let data = json!({"kid": kid, "x": key.x, "y": key.y});
-    let jwt = sign_data_with_claims(&data, root, None, Some(ROOT_KID), &claims)?;
+    let jwt = sign_data_with_claims(TokenType::KeySet, &data, root, None, Some(ROOT_KID), &claims)?;
     Ok(Jwk::new(kid, key, Some(jwt)))
 }
 

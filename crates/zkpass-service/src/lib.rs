@@ -62,9 +62,29 @@ pub async fn serve(
         tracing::info!("stopping: no new connections; running jobs get the grace period");
         let _ = stop.send(true);
     };
+    let metrics = match &http.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| ServiceError::Internal(format!("http.metrics_listen {address}: {e}")))?;
+            tracing::info!(address = %address, "metrics listening");
+            let app = api::metrics_router(Arc::clone(&state));
+            let mut stop = state.stop.subscribe();
+            Some(tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                axum::serve(listener, app).with_graceful_shutdown(stopped).await
+            }))
+        }
+        None => None,
+    };
     let served = server::run(listener, api::router(Arc::clone(&state)), &http, tls, stopping).await;
     let _ = state.stop.send(true);
     for task in background {
+        let _ = task.await;
+    }
+    if let Some(task) = metrics {
         let _ = task.await;
     }
     served

@@ -1,17 +1,21 @@
 //! The connection loop: TCP (optionally TLS with rustls), HTTP/1.1 and
-//! HTTP/2 through hyper, a header read timeout and a TLS handshake timeout
-//! per connection, the client address in every request, and graceful
-//! shutdown.
+//! HTTP/2 through hyper; per connection a header read timeout, a TLS
+//! handshake timeout, an idle timeout and HTTP/2 keep-alive; caps on open
+//! connections, global and per client address; the client address (behind
+//! trusted proxies, the forwarded one) in every request; graceful shutdown.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -19,7 +23,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use crate::config::{HttpConfig, TlsConfig};
-use crate::limits::ClientAddr;
+use crate::limits::{ClientAddr, TrustedProxies};
 use crate::ServiceError;
 
 /// Builds the TLS acceptor for `tls`: the certificate chain and key from
@@ -50,11 +54,124 @@ pub fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, ServiceError> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// What the server loop knows of one connection's requests: how many are
+/// in flight and when the last one began or ended.
+struct Activity {
+    opened: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds after `opened` of the last request start or end; 0:
+    /// no request yet.
+    last_ms: AtomicU64,
+}
+
+/// Marks a request in flight until dropped.
+struct InFlight(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Self> {
+        Arc::new(Self { opened: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) })
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX).max(1);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        InFlight(Arc::clone(self))
+    }
+
+    /// Whether the connection has idled past its limit: `first` before any
+    /// request, `idle` after one, never while a request is in flight.
+    fn expired(&self, first: Duration, idle: Duration) -> bool {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return false;
+        }
+        let last = self.last_ms.load(Ordering::Relaxed);
+        let since = self.opened.elapsed().saturating_sub(Duration::from_millis(last));
+        since > if last == 0 { first } else { idle }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Open connections per client address, for the per-client cap.
+#[derive(Default)]
+struct PerClient(Mutex<HashMap<ClientAddr, usize>>);
+
+/// One connection counted against its client until dropped.
+struct ClientSlot(Arc<PerClient>, ClientAddr);
+
+impl PerClient {
+    fn take(self: &Arc<Self>, client: ClientAddr, max: usize) -> Option<ClientSlot> {
+        let mut open = self.0.lock().ok()?;
+        let n = open.entry(client).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot(Arc::clone(self), client))
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.0 .0.lock() {
+            if let Some(n) = open.get_mut(&self.1) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&self.1);
+                }
+            }
+        }
+    }
+}
+
+/// The soft limit on open files of this process (Linux
+/// `/proc/self/limits`), if known.
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// `http.max_connections`, lowered to leave 64 descriptors (files, the
+/// job store, the enclave) below the open-file limit.
+fn connection_cap(http: &HttpConfig) -> usize {
+    let cap = match open_file_limit() {
+        Some(files) => http.max_connections.min(files.saturating_sub(64).max(1)),
+        None => http.max_connections,
+    };
+    if cap < http.max_connections {
+        tracing::warn!(
+            configured = http.max_connections,
+            serving = cap,
+            "http.max_connections is above the open-file limit: serving fewer connections"
+        );
+    }
+    cap.max(1)
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops
 /// accepting and waits for open connections to finish their requests.
 ///
+/// Each connection: at most `max_connections` open (more are closed on
+/// accept), at most `max_connections_per_client` from one client address
+/// (trusted proxies exempt); closed when it sends no request within
+/// `header_timeout_secs` of opening, or none for `idle_timeout_secs` after
+/// its last one ended; HTTP/2 pings every `h2_keepalive_secs`. The client
+/// address ([`TrustedProxies::client_of`]) goes into every request.
+///
 /// # Errors
-/// [`ServiceError::Internal`] when accepting fails for good.
+/// [`ServiceError::Internal`] for a malformed `trusted_proxies` entry, or
+/// when accepting fails for good.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -63,6 +180,12 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServiceError> {
     let header_timeout = Duration::from_secs(http.header_timeout_secs);
+    let idle_timeout = Duration::from_secs(http.idle_timeout_secs);
+    let keepalive = Duration::from_secs(http.h2_keepalive_secs.max(1));
+    let proxies = Arc::new(TrustedProxies::parse(&http.trusted_proxies)?);
+    let connections = Arc::new(Semaphore::new(connection_cap(http)));
+    let per_client = Arc::new(PerClient::default());
+    let per_client_max = http.max_connections_per_client.max(1);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -78,41 +201,85 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            tracing::debug!(peer = %peer, "closed a connection: the service has as many as it allows");
+            continue;
+        };
+        let slot = if proxies.contains(peer.ip()) {
+            None
+        } else {
+            match per_client.take(ClientAddr::of(peer.ip()), per_client_max) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(peer = %peer, "closed a connection: the client has as many as it may");
+                    continue;
+                }
+            }
+        };
         let app = app.clone();
         let tls = tls.clone();
         let watcher = graceful.watcher();
+        let proxies = Arc::clone(&proxies);
         tokio::spawn(async move {
-            let service = app.map_request(move |request: hyper::Request<hyper::body::Incoming>| {
+            let _held = (permit, slot);
+            let activity = Activity::new();
+            let counted = Arc::clone(&activity);
+            let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let in_flight = counted.begin();
                 let mut request = request.map(axum::body::Body::new);
-                request.extensions_mut().insert(ClientAddr(peer.ip()));
-                request
+                let client = proxies.client_of(peer.ip(), request.headers());
+                request.extensions_mut().insert(client);
+                let app = app.clone();
+                async move {
+                    let response = app.oneshot(request).await;
+                    drop(in_flight);
+                    response
+                }
             });
             let service = TowerToHyperService::new(service);
             let mut builder = Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-            builder.http2().timer(TokioTimer::new());
-            let result = match tls {
-                None => {
-                    watcher
-                        .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned())
-                        .await
-                }
-                Some(acceptor) => match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(tls_stream)) => {
+            builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(keepalive)).keep_alive_timeout(keepalive);
+            let served = async {
+                match tls {
+                    None => {
                         watcher
-                            .watch(
-                                builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service).into_owned(),
-                            )
+                            .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned())
                             .await
                     }
-                    _ => {
-                        tracing::debug!(peer = %peer, "TLS handshake failed or timed out");
+                    Some(acceptor) => match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            watcher
+                                .watch(
+                                    builder
+                                        .serve_connection_with_upgrades(TokioIo::new(tls_stream), service)
+                                        .into_owned(),
+                                )
+                                .await
+                        }
+                        _ => {
+                            tracing::debug!(peer = %peer, "TLS handshake failed or timed out");
+                            Ok(())
+                        }
+                    },
+                }
+            };
+            let idle = async {
+                loop {
+                    tokio::time::sleep(IDLE_CHECK).await;
+                    if activity.expired(header_timeout, idle_timeout) {
                         return;
                     }
-                },
+                }
             };
-            if let Err(e) = result {
-                tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+            tokio::select! {
+                result = served => {
+                    if let Err(e) = result {
+                        tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                    }
+                }
+                // dropping the connection closes it; no request is in flight
+                () = idle => tracing::debug!(peer = %peer, "closed an idle connection"),
             }
         });
     }
@@ -120,3 +287,6 @@ pub async fn run(
     graceful.shutdown().await;
     Ok(())
 }
+
+/// How often a connection's idleness is looked at.
+const IDLE_CHECK: Duration = Duration::from_millis(500);

@@ -36,7 +36,12 @@ fn config(rate: RateLimitConfig) -> ServiceConfig {
     ServiceConfig {
         data_dir: data.join("data"),
         api_keys: vec![ApiKey::from_secret("k", "s")],
-        http: HttpConfig { header_timeout_secs: 1, body_timeout_secs: 1, request_timeout_secs: 5 },
+        http: HttpConfig {
+            header_timeout_secs: 1,
+            body_timeout_secs: 1,
+            request_timeout_secs: 5,
+            ..HttpConfig::default()
+        },
         rate_limit: rate,
         ..ServiceConfig::default()
     }
@@ -169,13 +174,15 @@ async fn every_error_has_the_json_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_with_retry_after() {
-    let (addr, _stop) = start(config(RateLimitConfig {
+    let mut c = config(RateLimitConfig {
         requests_per_minute: 2,
         status_requests_per_minute: 100,
         auth_failures_per_minute: 2,
         attestations_per_minute: 2,
-    }))
-    .await;
+        ready_per_minute: 2,
+    });
+    c.api_keys.push(ApiKey::from_secret("k2", "s2"));
+    let (addr, _stop) = start(c).await;
     let url = format!("http://{addr}{PROOF}");
     let client = reqwest::Client::new();
     let body = r#"{"user_data_token":"a","dvr_token":"b"}"#;
@@ -187,11 +194,21 @@ async fn rate_limits_answer_429_with_retry_after() {
     assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(limited.json::<Value>().await.unwrap()["status_code"], "TOO_MANY_REQUESTS");
 
-    // guessing secrets: two failures, then even the right secret is refused
+    // guessing secrets: two failures, then the address is blocked for
+    // wrong credentials...
     assert_eq!(send("x:1").await.unwrap().status().as_u16(), 401);
     assert_eq!(send("x:2").await.unwrap().status().as_u16(), 401);
     assert_eq!(send("x:3").await.unwrap().status().as_u16(), 429);
-    assert_eq!(send("k:s").await.unwrap().status().as_u16(), 429, "blocked before the credentials are looked at");
+    assert_eq!(send("x:4").await.unwrap().status().as_u16(), 429);
+    // ...but never for valid ones: behind a NAT or a proxy the failures
+    // may be someone else's
+    assert_eq!(send("k2:s2").await.unwrap().status().as_u16(), 200, "valid credentials refused for others' failures");
+
+    // readiness probes need no API key: limited per address
+    let ready = || client.get(format!("http://{addr}/ready")).send();
+    assert_eq!(ready().await.unwrap().status().as_u16(), 200);
+    assert_eq!(ready().await.unwrap().status().as_u16(), 200);
+    assert_eq!(ready().await.unwrap().status().as_u16(), 429);
 
     // attestations need no API key: they are limited per address
     let attest = || client.get(format!("http://{addr}/.well-known/attestation?nonce=0011223344556677")).send();
@@ -241,4 +258,161 @@ async fn every_answer_carries_a_request_id() {
     assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id, "one per request");
     let given = client.get(format!("http://{addr}/nowhere")).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "abc-123", "the client's id is kept, errors included");
+}
+
+/// Reads until the server closes the connection or `wait` passes; returns
+/// whether it closed and the bytes read.
+async fn until_closed(s: &mut TcpStream, wait: Duration) -> (bool, Vec<u8>) {
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(wait, async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (closed, buf)
+}
+
+fn timeouts(idle: u64, header: u64) -> ServiceConfig {
+    let mut c = config(RateLimitConfig::default());
+    c.http.idle_timeout_secs = idle;
+    c.http.header_timeout_secs = header;
+    c
+}
+
+/// A connection that sends nothing, an HTTP/2 connection that only
+/// settles its settings, and a keep-alive connection after its request
+/// are all closed; none holds a descriptor forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed() {
+    let (addr, _stop) = start(timeouts(1, 1)).await;
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let (closed, _) = until_closed(&mut silent, Duration::from_secs(5)).await;
+    assert!(closed, "a connection that sent nothing is still open");
+
+    let mut h2c = TcpStream::connect(addr).await.unwrap();
+    h2c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00").await.unwrap();
+    let (closed, answer) = until_closed(&mut h2c, Duration::from_secs(5)).await;
+    assert!(!answer.is_empty(), "the server spoke HTTP/2 (its SETTINGS)");
+    assert!(closed, "an idle HTTP/2 connection is still open");
+
+    let mut keep_alive = TcpStream::connect(addr).await.unwrap();
+    keep_alive.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let started = Instant::now();
+    let (closed, answer) = until_closed(&mut keep_alive, Duration::from_secs(6)).await;
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    assert!(closed, "an idle keep-alive connection is still open");
+    assert!(started.elapsed() >= Duration::from_millis(900), "closed before its idle time: {:?}", started.elapsed());
+}
+
+/// Past the per-client cap a connection is closed at once; a closed one
+/// gives its slot back. The global cap does the same for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_caps_are_closed() {
+    for (per_client, global) in [(2, 64), (64, 2)] {
+        let mut c = timeouts(30, 30);
+        c.http.max_connections_per_client = per_client;
+        c.http.max_connections = global;
+        let (addr, _stop) = start(c).await;
+        let first = TcpStream::connect(addr).await.unwrap();
+        let _second = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (response, took) = raw(addr, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", Duration::from_secs(5)).await;
+        assert!(response.is_empty(), "a third connection was served ({per_client}, {global}): {response}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        drop(first);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (response, _) = raw(addr, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", Duration::from_secs(5)).await;
+        assert!(response.starts_with("HTTP/1.1 200"), "the slot was not given back: {response}");
+    }
+}
+
+/// Behind a trusted proxy, the forwarded address is the client: one
+/// client's failures do not block another behind the same proxy. From an
+/// untrusted peer the header is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_behind_a_trusted_proxy_are_told_apart() {
+    let limits = RateLimitConfig { auth_failures_per_minute: 2, ..RateLimitConfig::default() };
+    for trusted in [true, false] {
+        let mut c = config(limits.clone());
+        if trusted {
+            c.http.trusted_proxies = vec!["127.0.0.0/8".into()];
+        }
+        let (addr, _stop) = start(c).await;
+        let client = reqwest::Client::new();
+        let send = |forwarded: &'static str| {
+            client
+                .post(format!("http://{addr}{PROOF}"))
+                .header("authorization", auth("x:wrong"))
+                .header("x-forwarded-for", forwarded)
+                .body("{}")
+                .send()
+        };
+        for _ in 0..2 {
+            assert_eq!(send("192.0.2.1").await.unwrap().status().as_u16(), 401);
+        }
+        assert_eq!(send("192.0.2.1").await.unwrap().status().as_u16(), 429);
+        let other = send("192.0.2.2").await.unwrap().status().as_u16();
+        if trusted {
+            assert_eq!(other, 401, "another client behind the proxy was blocked");
+        } else {
+            assert_eq!(other, 429, "an untrusted peer chose its own address");
+        }
+    }
+}
+
+/// `/ready` and the attestation route answer without an API key: their
+/// errors name no socket path or OS error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_routes_do_not_tell_internals() {
+    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
+    let secret_path = std::env::temp_dir().join("zkpass-internal-socket-name-7731.sock");
+    let config = config(RateLimitConfig::default());
+    let enclave = RemoteEnclave::new(
+        EnclaveAddress::Unix(secret_path),
+        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
+    );
+    let state = AppState::new(&config, Arc::new(enclave), KeySource::Local(Vec::new())).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(zkpass_service::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    for path in ["/ready", "/.well-known/attestation?nonce=0011223344556677"] {
+        let resp = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 503, "{path}");
+        let text = resp.text().await.unwrap();
+        for internal in ["zkpass-internal-socket-name", "No such file", "os error", "unix:"] {
+            assert!(!text.contains(internal), "{path} told {internal:?}: {text}");
+        }
+    }
+}
+
+/// With `metrics_listen`, `/metrics` is served there and not on the API
+/// listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_live_on_their_own_listener() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut c = config(RateLimitConfig::default());
+    c.http.metrics_listen = Some(format!("127.0.0.1:{port}"));
+    let (addr, _stop) = start(c).await;
+    let api = reqwest::get(format!("http://{addr}/metrics")).await.unwrap();
+    assert_eq!(api.status().as_u16(), 404);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await {
+            Ok(r) => {
+                assert_eq!(r.status().as_u16(), 200);
+                break;
+            }
+            Err(e) => assert!(Instant::now() < deadline, "the metrics listener did not answer: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

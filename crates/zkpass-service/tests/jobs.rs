@@ -206,6 +206,27 @@ async fn a_full_queue_answers_503_with_retry_after() {
     assert_eq!(ready["workers"], 0);
 }
 
+/// One API key cannot take the whole queue: past its quota it gets 429,
+/// and another key still gets in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_key_cannot_fill_the_queue() {
+    let s = start(JobsConfig { workers: Some(0), max_queued: 8, max_queued_per_key: 2, ..JobsConfig::default() }, true)
+        .await;
+    assert_eq!(s.post("u1", "d", &[]).await.0, 202);
+    assert_eq!(s.post("u2", "d", &[]).await.0, 202);
+    let (status, body, _) = s.post("u3", "d", &[]).await;
+    assert_eq!((status, body["status_code"].as_str()), (429, Some("TOO_MANY_REQUESTS")), "{body}");
+    let resp = s
+        .client
+        .post(format!("{}{PROOF}", s.base))
+        .basic_auth("other", Some("t"))
+        .json(&json!({"user_data_token": "u4", "dvr_token": "d"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 202, "another key is not held back by the first key's burst");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_jobs_and_requests_by_route() {
     let s = start(one_worker(), true).await;
@@ -265,4 +286,172 @@ async fn the_openapi_document_names_every_route() {
     for status in ["200", "202", "400", "401", "429", "503"] {
         assert!(post_errors.contains_key(status), "POST answers {status}");
     }
+}
+
+/// An enclave process on a real Unix socket that answers key questions
+/// and, on every proof request, either stops (closes the connection, as a
+/// process killed by its request would) or answers a token. Counts the
+/// proof requests it received.
+fn fake_enclave(path: &std::path::Path, crash: bool) -> Arc<std::sync::atomic::AtomicUsize> {
+    use zkpass_service::enclave::protocol::{Channel, EnclaveMessage, ParentMessage};
+    let proofs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&proofs);
+    let listener = tokio::net::UnixListener::bind(path).unwrap();
+    let keys = ServiceKeys::ephemeral().unwrap().public_keys();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut channel = Channel::new(Box::new(stream));
+            match channel.recv::<ParentMessage>().await {
+                Ok(ParentMessage::PublicKeys) => {
+                    let _ = channel.send(&EnclaveMessage::PublicKeys { keys: keys.clone() }).await;
+                }
+                Ok(ParentMessage::Prove { request }) => {
+                    seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if !crash {
+                        let token = format!("proof-of-{}", request.user_data_token);
+                        let _ = channel.send(&EnclaveMessage::Proof { token }).await;
+                    }
+                    // else the enclave "dies" mid-request: the connection drops
+                }
+                _ => {}
+            }
+        }
+    });
+    proofs
+}
+
+async fn start_with(config: ServiceConfig, enclave: Arc<dyn Enclave>) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let state = AppState::new(&config, enclave, KeySource::Local(Vec::new())).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(zkpass_service::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    (base, tx)
+}
+
+/// A job that stops the enclave each time counts an attempt each time
+/// and fails after `max_attempts`, so the jobs behind it run; a job whose
+/// connection could not even be made keeps its attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_stops_the_enclave_fails_after_max_attempts() {
+    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("enclave.sock");
+    let proofs = fake_enclave(&socket, true);
+    let config = ServiceConfig {
+        data_dir: dir.path().join("data"),
+        api_keys: vec![ApiKey::from_secret("k", "s")],
+        respond_async: true,
+        jobs: JobsConfig { workers: Some(1), max_attempts: 3, ..JobsConfig::default() },
+        ..ServiceConfig::default()
+    };
+    let enclave = RemoteEnclave::new(
+        EnclaveAddress::Unix(socket.clone()),
+        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
+    );
+    let (base, _stop) = start_with(config, Arc::new(enclave)).await;
+    let client = reqwest::Client::new();
+    let mut urls = Vec::new();
+    for user in ["poison", "next"] {
+        let resp = client
+            .post(format!("{base}{PROOF}"))
+            .basic_auth("k", Some("s"))
+            .json(&json!({"user_data_token": user, "dvr_token": "d"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202);
+        let body: Value = resp.json().await.unwrap();
+        urls.push(body["queue_status_url"].as_str().unwrap().to_string());
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut finished = Vec::new();
+    for url in &urls {
+        loop {
+            let resp = client.get(format!("{base}{url}")).basic_auth("k", Some("s")).send().await.unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap();
+            if status >= 400 {
+                finished.push((status, body));
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the job never finished: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let (status, body) = &finished[0];
+    assert_eq!(*status, 500, "{body}");
+    assert_eq!(body["status_code"], "INTERNAL_ERROR");
+    assert!(body["status_text"].as_str().unwrap().contains("3 times"), "{body}");
+    // the job behind it was tried too (and stopped the enclave in turn)
+    assert_eq!(finished[1].0, 500);
+    assert_eq!(proofs.load(std::sync::atomic::Ordering::SeqCst), 6, "three attempts per job, no more");
+}
+
+/// An enclave that cannot be reached before the request is sent does not
+/// use up a job's attempts: the job waits and proves once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_enclave_does_not_use_up_attempts() {
+    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("absent.sock");
+    let config = ServiceConfig {
+        data_dir: dir.path().join("data"),
+        api_keys: vec![ApiKey::from_secret("k", "s")],
+        respond_async: true,
+        jobs: JobsConfig { workers: Some(1), max_attempts: 1, ..JobsConfig::default() },
+        ..ServiceConfig::default()
+    };
+    let enclave = RemoteEnclave::new(
+        EnclaveAddress::Unix(socket.clone()),
+        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
+    );
+    let (base, _stop) = start_with(config, Arc::new(enclave)).await;
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(format!("{base}{PROOF}"))
+        .basic_auth("k", Some("s"))
+        .json(&json!({"user_data_token": "u", "dvr_token": "d"}))
+        .send()
+        .await
+        .unwrap();
+    let url = resp.json::<Value>().await.unwrap()["queue_status_url"].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let get = || async {
+        let resp = client.get(format!("{base}{url}")).basic_auth("k", Some("s")).send().await.unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    };
+    let (status, body) = get().await;
+    assert_eq!((status, body["status_code"].as_str()), (202, Some("QUEUED")), "the job waits: {body}");
+    // the enclave comes up: the one allowed attempt is still there
+    let proofs = fake_enclave(&socket, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = get().await;
+        if status != 202 {
+            assert_eq!((status, body["output"].as_str()), (200, Some("proof-of-u")), "{body}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the job never ran: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(proofs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// A job past its time limit fails with 504 and its worker moves on at
+/// once: the request's asynchronous part is dropped, not waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_job_frees_its_worker() {
+    let s = start(JobsConfig { workers: Some(1), job_timeout_secs: 1, ..JobsConfig::default() }, true).await;
+    let (_, first, _) = s.post("u1", "d", &[]).await;
+    let (_, second, _) = s.post("u2", "d", &[]).await;
+    let (status, failed, _) = s.poll(first["queue_status_url"].as_str().unwrap()).await;
+    assert_eq!((status, failed["status_code"].as_str()), (504, Some("JOB_TIMEOUT")), "{failed}");
+    // one permit: the second job gets it, not the abandoned first
+    s.gate.add_permits(1);
+    let (status, done, _) = s.poll(second["queue_status_url"].as_str().unwrap()).await;
+    assert_eq!((status, done["output"].as_str()), (200, Some("proof-of-u2")), "{done}");
 }

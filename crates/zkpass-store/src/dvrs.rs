@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
@@ -28,16 +27,15 @@ pub struct DvrTable {
 }
 
 impl DvrTable {
-    /// Opens (creating if absent) the SQLite database file `path` and
-    /// applies the migrations. Several processes may share the file:
+    /// Opens (creating if absent, mode 0600) the SQLite database file
+    /// `path`, with deleted content overwritten (`PRAGMA secure_delete`),
+    /// and applies the migrations. Several processes may share the file:
     /// consumption is one conditional `UPDATE`.
     ///
     /// # Errors
     /// [`StoreError::Database`], [`StoreError::Migration`].
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
+        let pool = crate::sqlite::open_file(path).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }

@@ -18,6 +18,12 @@ pub enum StoreError {
         /// The configured limit.
         limit: u64,
     },
+    /// The queue holds as many jobs of this API key as one key may have.
+    #[error("this API key has {limit} jobs waiting, the most one key may have")]
+    KeyQuotaFull {
+        /// The configured limit.
+        limit: u64,
+    },
     /// A row holds a value this version does not know (e.g. a state).
     #[error("corrupt job row: {0}")]
     Corrupt(String),

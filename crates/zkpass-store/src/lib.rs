@@ -8,7 +8,9 @@
 //! plaintext user data. The tokens are erased when the job finishes.
 //!
 //! States ([`JobState`]): `queued → running → succeeded | failed |
-//! cancelled | expired`. Workers [`JobStore::claim`] the oldest queued job
+//! cancelled | expired`. Each API key may have a quota of queued jobs
+//! ([`QueueLimits`]). Workers [`JobStore::claim`] queued jobs fairly
+//! across API keys (fewest running, least recently served, then oldest)
 //! (PostgreSQL: `FOR UPDATE SKIP LOCKED`) under a lease they renew with
 //! [`JobStore::heartbeat`]; a job whose lease ran out is claimed again, up
 //! to a number of attempts, then failed.
@@ -21,12 +23,13 @@
 mod dvrs;
 mod error;
 mod job;
+mod sqlite;
 mod store;
 
 pub use dvrs::{Consumed, DvrTable};
 pub use error::StoreError;
 pub use job::{Job, JobError, JobState, NewJob, Outcome};
-pub use store::{JobStore, Submitted};
+pub use store::{JobStore, QueueLimits, Submitted};
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {

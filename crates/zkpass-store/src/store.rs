@@ -23,6 +23,15 @@ pub struct JobStore {
     dialect: Dialect,
 }
 
+/// How many jobs may wait in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// Queued jobs of all API keys together.
+    pub total: u64,
+    /// Queued jobs of one API key.
+    pub per_key: u64,
+}
+
 /// What [`JobStore::submit`] did.
 #[derive(Debug, Clone)]
 pub struct Submitted {
@@ -34,6 +43,14 @@ pub struct Submitted {
 
 const COLUMNS: &str = "id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, created_at, \
      started_at, finished_at, attempts, lease_owner, lease_until, proof_token, error_status, error_code, error_text";
+
+/// The order in which queued jobs `j` are claimed: first the API key with
+/// the fewest jobs running now, then the key served least recently (its
+/// latest start), then the oldest job. One key's burst thus does not hold
+/// up the next key's job behind all of its own.
+const FAIR_ORDER: &str = "(SELECT COUNT(*) FROM jobs r WHERE r.api_key = j.api_key AND r.state = 'running' \
+     AND r.lease_until >= $3), \
+     COALESCE((SELECT MAX(s.started_at) FROM jobs s WHERE s.api_key = j.api_key), 0), j.created_at, j.id";
 
 /// What finishing a job writes besides its state: the tokens are erased.
 const FINISH: &str = "lease_owner = NULL, lease_until = NULL, user_data_token = '', dvr_token = ''";
@@ -69,7 +86,9 @@ fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
 
 impl JobStore {
     /// Connects to `url` (`sqlite:PATH`, `sqlite://PATH?mode=rwc`,
-    /// `postgres://…`) and applies the migrations.
+    /// `postgres://…`) and applies the migrations. A SQLite file is
+    /// restricted to its owner (mode 0600) and opened with
+    /// `PRAGMA secure_delete = ON`, as in [`Self::open_sqlite_in`].
     ///
     /// # Errors
     /// [`StoreError::UnsupportedUrl`], [`StoreError::Database`],
@@ -85,20 +104,27 @@ impl JobStore {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StoreError::UnsupportedUrl(format!("{scheme}:…")));
         };
-        // SQLite serialises writers; one connection per process avoids
-        // "database is locked" between this process's own tasks.
-        let max = if dialect == Dialect::Sqlite { 1 } else { 8 };
-        let pool = AnyPoolOptions::new().max_connections(max).connect(url).await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, dialect })
+        let pool = match dialect {
+            Dialect::Sqlite => crate::sqlite::open_url(url).await?,
+            Dialect::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await?,
+        };
+        Self::migrated(pool, dialect).await
     }
 
-    /// The embedded SQLite database `jobs.db` in `dir` (created if absent).
+    /// The embedded SQLite database `jobs.db` in `dir`, created if absent
+    /// with mode 0600, with deleted content overwritten
+    /// (`PRAGMA secure_delete`). Any character may appear in `dir`.
     ///
     /// # Errors
     /// As [`Self::connect`].
     pub async fn open_sqlite_in(dir: &Path) -> Result<Self, StoreError> {
-        Self::connect(&format!("sqlite://{}?mode=rwc", dir.join("jobs.db").display())).await
+        let pool = crate::sqlite::open_file(&dir.join("jobs.db")).await?;
+        Self::migrated(pool, Dialect::Sqlite).await
+    }
+
+    async fn migrated(pool: AnyPool, dialect: Dialect) -> Result<Self, StoreError> {
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, dialect })
     }
 
     /// Whether the database answers.
@@ -111,22 +137,42 @@ impl JobStore {
     }
 
     /// Stores a new queued job, unless `new.idempotency_key` names an
-    /// existing job of the same API key, which is returned instead.
+    /// existing job of the same API key, which is returned instead. As
+    /// [`Self::submit_within`] with `max_queued` for the whole queue and
+    /// for each key.
     ///
     /// # Errors
-    /// [`StoreError::QueueFull`] when `max_queued` jobs wait already;
-    /// [`StoreError::Database`].
+    /// As [`Self::submit_within`].
     pub async fn submit(&self, new: &NewJob, max_queued: u64) -> Result<Submitted, StoreError> {
+        self.submit_within(new, QueueLimits { total: max_queued, per_key: max_queued }).await
+    }
+
+    /// Stores a new queued job within `limits`, unless
+    /// `new.idempotency_key` names an existing job of the same API key,
+    /// which is returned instead.
+    ///
+    /// # Errors
+    /// [`StoreError::QueueFull`] when `limits.total` jobs wait already;
+    /// [`StoreError::KeyQuotaFull`] when `limits.per_key` jobs of this API
+    /// key wait already; [`StoreError::Database`].
+    pub async fn submit_within(&self, new: &NewJob, limits: QueueLimits) -> Result<Submitted, StoreError> {
         if let Some(existing) = self.find_idempotent(new).await? {
             return Ok(Submitted { job: existing, created: false });
         }
         let mut tx = self.pool.begin().await?;
-        let queued: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if u64::try_from(queued).unwrap_or_default() >= max_queued {
-            return Err(StoreError::QueueFull { limit: max_queued });
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN api_key = $1 THEN 1 ELSE 0 END), 0) AS mine \
+             FROM jobs WHERE state = 'queued'",
+        )
+        .bind(&new.api_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (queued, mine): (i64, i64) = (row.try_get("n")?, row.try_get("mine")?);
+        if u64::try_from(queued).unwrap_or_default() >= limits.total {
+            return Err(StoreError::QueueFull { limit: limits.total });
+        }
+        if u64::try_from(mine).unwrap_or_default() >= limits.per_key {
+            return Err(StoreError::KeyQuotaFull { limit: limits.per_key });
         }
         // time-ordered and, within this process, strictly increasing: jobs
         // submitted in the same millisecond keep their order (FIFO claims
@@ -201,8 +247,10 @@ impl JobStore {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    /// Claims the oldest job that is queued, or running under a lease that
-    /// ran out, for `worker` until `now + lease_ms`. A job whose lease ran
+    /// Claims a job that is queued, or running under a lease that ran out,
+    /// for `worker` until `now + lease_ms`: of the API key with the fewest
+    /// running jobs and, among those, served least recently; that key's
+    /// oldest job. A job whose lease ran
     /// out after `max_attempts` claims is failed instead (500).
     ///
     /// # Errors
@@ -225,8 +273,8 @@ impl JobStore {
         let row = sqlx::query(&format!(
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
              started_at = COALESCE(started_at, $3) \
-             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) \
-             ORDER BY created_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
+             WHERE id = (SELECT id FROM jobs j WHERE j.state = 'queued' OR (j.state = 'running' AND j.lease_until < $3) \
+             ORDER BY {FAIR_ORDER} LIMIT 1 {lock}) RETURNING {COLUMNS}"
         ))
         .bind(worker)
         .bind(now + lease_ms)
@@ -280,16 +328,31 @@ impl JobStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Gives job `id` back to the queue (a worker stopping before it
-    /// finished), without counting the attempt. Returns whether it did.
+    /// Gives job `id` back to the queue without counting the attempt (a
+    /// worker stopping, or an enclave that could not be reached, before the
+    /// job was worked on). Returns whether it did.
     ///
     /// # Errors
     /// [`StoreError::Database`].
     pub async fn release(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1 \
-             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-        )
+        self.give_back(id, worker, "attempts - 1").await
+    }
+
+    /// Gives job `id` back to the queue counting the attempt (the enclave
+    /// stopped while working on it). A worker fails the job instead once it
+    /// has been attempted `max_attempts` times. Returns whether it did.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn requeue(&self, id: &str, worker: &str) -> Result<bool, StoreError> {
+        self.give_back(id, worker, "attempts").await
+    }
+
+    async fn give_back(&self, id: &str, worker: &str, attempts: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = {attempts} \
+             WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+        ))
         .bind(id)
         .bind(worker)
         .execute(&self.pool)

@@ -81,9 +81,10 @@ async fn lifecycle(store: JobStore) {
     assert!(done.user_data_token.is_empty() && done.dvr_token.is_empty(), "ciphertext erased when finished");
     assert!(!store.finish(&c1.id, "w1", &Outcome::Proof("again".into())).await.unwrap(), "finished once");
 
-    // a failure keeps its error body
+    // a failure keeps its error body; k2 has not been served yet, so its
+    // job goes before k1's second (fair claims)
     let c2 = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
-    assert_eq!(c2.id, b.job.id);
+    assert_eq!(c2.id, other_key.job.id);
     let err = JobError { http_status: 400, status_code: "CUSTOM_ERROR".into(), message: "query[0]: …".into() };
     assert!(store.finish(&c2.id, "w1", &Outcome::Error(err.clone())).await.unwrap());
     let failed = store.get(&c2.id).await.unwrap().unwrap();
@@ -91,9 +92,9 @@ async fn lifecycle(store: JobStore) {
 
     // cancel: only the owner's API key; a cancelled running job loses its lease
     let c3 = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
-    assert_eq!(c3.id, other_key.job.id);
-    assert!(store.cancel(&c3.id, "k1").await.unwrap().is_none(), "another key does not see it");
-    let cancelled = store.cancel(&c3.id, "k2").await.unwrap().unwrap();
+    assert_eq!(c3.id, b.job.id);
+    assert!(store.cancel(&c3.id, "k2").await.unwrap().is_none(), "another key does not see it");
+    let cancelled = store.cancel(&c3.id, "k1").await.unwrap().unwrap();
     assert_eq!(cancelled.state, JobState::Cancelled);
     assert!(!store.heartbeat(&c3.id, "w1", 60_000).await.unwrap());
     assert!(!store.finish(&c3.id, "w1", &Outcome::Proof("late".into())).await.unwrap());
@@ -204,4 +205,108 @@ async fn unsupported_urls_do_not_echo_credentials() {
     let e = JobStore::connect("mysql://user:hunter2@db/x").await.unwrap_err();
     assert!(matches!(e, StoreError::UnsupportedUrl(_)));
     assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+/// The bytes of every file in `dir` (the database and any journal).
+fn bytes_under(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_file() {
+            out.extend(std::fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A finished job's tokens are gone from the file, not only from the
+/// table: SQLite's free pages are overwritten (`secure_delete`).
+#[tokio::test]
+async fn erased_tokens_cannot_be_read_back_from_the_sqlite_file() {
+    let (store, dir) = sqlite().await;
+    let marker = "ERASE-ME-7f3a9c";
+    // large enough to spill into overflow pages, which are freed whole
+    let mut job = new_job("k", None);
+    job.user_data_token = marker.repeat(2_000);
+    job.dvr_token = marker.repeat(100);
+    let id = store.submit(&job, 10).await.unwrap().job.id;
+    assert!(contains(&bytes_under(dir.path()), marker.as_bytes()), "the queued token is stored");
+    store.claim("w", 60_000, 3).await.unwrap().unwrap();
+    let error = JobError { http_status: 400, status_code: "CUSTOM_ERROR".into(), message: "no".into() };
+    assert!(store.finish(&id, "w", &Outcome::Error(error)).await.unwrap());
+    assert!(
+        !contains(&bytes_under(dir.path()), marker.as_bytes()),
+        "a finished job's token is still readable in the database file"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_files_are_readable_by_their_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    JobStore::open_sqlite_in(dir.path()).await.unwrap();
+    assert_eq!(mode(&dir.path().join("jobs.db")), 0o600);
+    // an operator's URL outside the data directory, over an existing file
+    let own = dir.path().join("own.db");
+    std::fs::write(&own, b"").unwrap();
+    std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    JobStore::connect(&format!("sqlite://{}?mode=rwc", own.display())).await.unwrap();
+    assert_eq!(mode(&own), 0o600);
+    let dvrs = dir.path().join("dvrs.db");
+    zkpass_store::DvrTable::open(&dvrs).await.unwrap();
+    assert_eq!(mode(&dvrs), 0o600);
+}
+
+/// A directory named with URL syntax (`?`, `#`, `%`) holds the database;
+/// nothing is created elsewhere.
+#[tokio::test]
+async fn a_sqlite_path_with_url_characters_names_that_file() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data?mode=ro#x%20y");
+    std::fs::create_dir(&dir).unwrap();
+    let store = JobStore::open_sqlite_in(&dir).await.unwrap();
+    store.submit(&new_job("k", None), 10).await.unwrap();
+    assert!(dir.join("jobs.db").is_file(), "jobs.db is in the named directory");
+    let made: Vec<_> = std::fs::read_dir(parent.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(made.len(), 1, "only the named directory exists beside it: {made:?}");
+}
+
+async fn fair_across_keys(store: JobStore) {
+    use zkpass_store::QueueLimits;
+    let limits = QueueLimits { total: 10, per_key: 3 };
+    let mut burst = Vec::new();
+    for _ in 0..3 {
+        burst.push(store.submit_within(&new_job("busy", None), limits).await.unwrap().job.id);
+    }
+    let e = store.submit_within(&new_job("busy", None), limits).await.unwrap_err();
+    assert!(matches!(e, StoreError::KeyQuotaFull { limit: 3 }), "{e:?}");
+    // another key still gets in, behind the burst
+    let late = store.submit_within(&new_job("quiet", None), limits).await.unwrap().job.id;
+    let first = store.claim("w1", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!(first.id, burst[0], "the oldest job first");
+    let second = store.claim("w2", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!(second.id, late, "the key with nothing running goes before the burst's second job");
+    let third = store.claim("w3", 60_000, 3).await.unwrap().unwrap();
+    assert_eq!(third.id, burst[1]);
+}
+
+#[tokio::test]
+async fn claims_are_fair_across_keys_on_sqlite() {
+    fair_across_keys(sqlite().await.0).await;
+}
+
+#[tokio::test]
+async fn claims_are_fair_across_keys_on_postgres() {
+    if let Some(store) = postgres().await {
+        fair_across_keys(store).await;
+    }
 }

@@ -2,14 +2,16 @@
 //! [`InProcessEnclave`] to its parent on a Unix socket or vsock.
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use zkpass_jose::{JoseError, KeySetRelay, RelayFuture};
 
 use super::protocol::{Channel, EnclaveMessage, Io, ParentMessage, ProtocolError};
 use super::{EnclaveAddress, InProcessEnclave};
+use crate::config::EnclaveSocketConfig;
 use crate::ServiceError;
 
 /// How long a parent may take to send its request once connected.
@@ -18,82 +20,141 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the parent may take to answer a key set question.
 const KEY_SET_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where the enclave listens.
+/// Where the enclave listens, and who may connect.
+///
+/// On a Unix socket (docs/SECURITY.md, "The enclave socket"):
+/// - the socket file is created mode 0600 inside a fresh 0700 directory
+///   and only then moved to its path, so no other user can connect in
+///   between (no bind-then-chmod window);
+/// - an existing path is replaced only when it is a socket nothing answers
+///   on; any other file is refused, never deleted;
+/// - each peer's uid (`SO_PEERCRED`) must be the configured one (default:
+///   the enclave's own); other peers are closed before a byte is read;
+/// - at most `max_connections` are served at once; more are closed.
 #[derive(Debug)]
-pub enum EnclaveListener {
-    /// A Unix domain socket (mode 0600: only the enclave's user connects).
-    Unix(tokio::net::UnixListener, std::path::PathBuf),
-    /// A vsock port.
+pub struct EnclaveListener {
+    socket: Socket,
+    connections: Arc<Semaphore>,
+}
+
+#[derive(Debug)]
+enum Socket {
+    Unix { listener: tokio::net::UnixListener, path: PathBuf, peer_uid: u32 },
     Vsock(tokio_vsock::VsockListener),
 }
 
+/// A connection accepted, or why it was closed at once.
+enum Accepted {
+    Peer(Box<dyn Io>, OwnedSemaphorePermit),
+    Refused(&'static str),
+}
+
 impl EnclaveListener {
-    /// Binds `address`. A Unix socket file left by an earlier run is
-    /// replaced when nothing answers on it.
+    /// Binds `address` under `policy`.
     ///
     /// # Errors
     /// [`ServiceError::Internal`] naming the address: `in-process`, a
-    /// socket in use, or a bind failure.
-    pub async fn bind(address: &EnclaveAddress) -> Result<Self, ServiceError> {
+    /// socket in use, a path that is not a socket, or a bind failure.
+    pub async fn bind(address: &EnclaveAddress, policy: &EnclaveSocketConfig) -> Result<Self, ServiceError> {
         let fail = |e: String| ServiceError::Internal(format!("enclave address {address}: {e}"));
-        match address {
-            EnclaveAddress::InProcess => Err(fail("an enclave process needs unix:PATH or vsock:CID:PORT".into())),
+        let socket = match address {
+            EnclaveAddress::InProcess => {
+                return Err(fail("an enclave process needs unix:PATH or vsock:CID:PORT".into()))
+            }
             EnclaveAddress::Unix(path) => {
-                if path.exists() {
-                    if tokio::net::UnixStream::connect(path).await.is_ok() {
-                        return Err(fail("another enclave is listening there".into()));
-                    }
-                    std::fs::remove_file(path).map_err(|e| fail(e.to_string()))?;
-                }
-                let listener = tokio::net::UnixListener::bind(path).map_err(|e| fail(e.to_string()))?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-                Ok(Self::Unix(listener, path.clone()))
+                let (listener, owner) = bind_unix(path).await.map_err(fail)?;
+                Socket::Unix { listener, path: path.clone(), peer_uid: policy.peer_uid.unwrap_or(owner) }
             }
-            EnclaveAddress::Vsock { cid, port } => {
-                let listener = tokio_vsock::VsockListener::bind(tokio_vsock::VsockAddr::new(*cid, *port))
-                    .map_err(|e| fail(e.to_string()))?;
-                Ok(Self::Vsock(listener))
-            }
-        }
+            EnclaveAddress::Vsock { cid, port } => Socket::Vsock(
+                tokio_vsock::VsockListener::bind(tokio_vsock::VsockAddr::new(*cid, *port))
+                    .map_err(|e| fail(e.to_string()))?,
+            ),
+        };
+        Ok(Self { socket, connections: Arc::new(Semaphore::new(policy.max_connections.max(1))) })
     }
 
-    async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
-        Ok(match self {
-            Self::Unix(l, _) => Box::new(l.accept().await?.0),
-            Self::Vsock(l) => Box::new(l.accept().await?.0),
+    async fn accept(&self) -> std::io::Result<Accepted> {
+        let stream: Box<dyn Io> = match &self.socket {
+            Socket::Unix { listener, peer_uid, .. } => {
+                let (stream, _) = listener.accept().await?;
+                match stream.peer_cred() {
+                    Ok(cred) if cred.uid() == *peer_uid => Box::new(stream),
+                    _ => return Ok(Accepted::Refused("the peer's uid is not the configured parent's")),
+                }
+            }
+            Socket::Vsock(l) => Box::new(l.accept().await?.0),
+        };
+        Ok(match Arc::clone(&self.connections).try_acquire_owned() {
+            Ok(permit) => Accepted::Peer(stream, permit),
+            Err(_) => Accepted::Refused("the enclave serves as many connections as it allows"),
         })
     }
 }
 
+/// Binds a Unix socket at `path`, mode 0600 from its creation; returns the
+/// listener and the socket file's owner (this process's uid).
+async fn bind_unix(path: &Path) -> Result<(tokio::net::UnixListener, u32), String> {
+    use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_socket() {
+            return Err("the path exists and is not a socket; refusing to replace it".into());
+        }
+        if tokio::net::UnixStream::connect(path).await.is_ok() {
+            return Err("another enclave is listening there".into());
+        }
+        std::fs::remove_file(path).map_err(|e| e.to_string())?;
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let staging = parent.join(format!(".zkpass-enclave-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::DirBuilder::new().mode(0o700).create(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
+    let staged = staging.join("enclave.sock");
+    let bound = (|| {
+        let listener = tokio::net::UnixListener::bind(&staged).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+        let owner = std::fs::metadata(&staged).map_err(|e| e.to_string())?.uid();
+        std::fs::rename(&staged, path).map_err(|e| e.to_string())?;
+        Ok((listener, owner))
+    })();
+    let _ = std::fs::remove_file(&staged);
+    let _ = std::fs::remove_dir(&staging);
+    bound
+}
+
 impl Drop for EnclaveListener {
     fn drop(&mut self) {
-        if let Self::Unix(_, path) = self {
-            let _ = std::fs::remove_file(path);
+        if let Socket::Unix { path, .. } = &self.socket {
+            use std::os::unix::fs::FileTypeExt as _;
+            // only our socket: the path may have been replaced meanwhile
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
 
 /// Serves `enclave` on `listener` until `shutdown` completes: one task per
 /// connection, one request per connection. Running requests finish (or
-/// are dropped with the process).
+/// are dropped with the process). Errors are logged with peer-supplied
+/// text escaped.
 pub async fn serve(listener: EnclaveListener, enclave: Arc<InProcessEnclave>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(stream) => {
+                Ok(Accepted::Peer(stream, permit)) => {
                     let enclave = Arc::clone(&enclave);
                     tokio::spawn(async move {
                         if let Err(e) = answer(Channel::new(stream), &enclave).await {
-                            tracing::warn!(error = %e, "enclave request failed");
+                            // Debug formatting escapes control characters
+                            tracing::warn!(error = ?e.to_string(), "enclave request failed");
                         }
+                        drop(permit);
                     });
                 }
+                Ok(Accepted::Refused(why)) => tracing::warn!(reason = why, "closed a parent connection"),
                 Err(e) => {
                     tracing::warn!(error = %e, "accepting a parent connection failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -193,7 +254,7 @@ pub async fn run(
         super::AttestationMode::AwsNitro => Arc::new(zkpass_attestation::NsmAttester::open()?),
     };
     let enclave = Arc::new(InProcessEnclave::from_config(config, keys, &plan).with_attester(attester));
-    let listener = EnclaveListener::bind(&config.enclave).await?;
+    let listener = EnclaveListener::bind(&config.enclave, &config.enclave_socket).await?;
     tracing::info!(
         address = %config.enclave,
         signing_kid = %public.signing_kid(),
@@ -205,4 +266,109 @@ pub async fn run(
     serve(listener, enclave, shutdown).await;
     tracing::info!("enclave stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+    use crate::config::{Limits, ServiceConfig};
+
+    fn enclave() -> Arc<InProcessEnclave> {
+        let keys = crate::keys::ServiceKeys::ephemeral().unwrap();
+        let config = ServiceConfig::default();
+        let backend: Arc<dyn zkpass_zkvm::ProofSystem> = Arc::new(zkpass_zkvm::Triton::default());
+        let fetcher = zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default());
+        Arc::new(InProcessEnclave::new(keys, backend, config.jwks_url(), fetcher, Limits::default()))
+    }
+
+    /// Serves a fresh enclave at `path` under `policy` until the returned
+    /// sender is dropped.
+    async fn serving(path: &Path, policy: &EnclaveSocketConfig) -> oneshot::Sender<()> {
+        let listener = EnclaveListener::bind(&EnclaveAddress::Unix(path.to_path_buf()), policy).await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(listener, enclave(), async move {
+            let _ = stopped.await;
+        }));
+        stop
+    }
+
+    /// Asks for the enclave's public keys; `false` when the connection is
+    /// closed without an answer.
+    async fn answers(path: &Path) -> bool {
+        let Ok(mut channel) = Channel::connect(&EnclaveAddress::Unix(path.to_path_buf())).await else { return false };
+        if channel.send(&ParentMessage::PublicKeys).await.is_err() {
+            return false;
+        }
+        matches!(channel.recv::<EnclaveMessage>().await, Ok(EnclaveMessage::PublicKeys { .. }))
+    }
+
+    fn own_uid(dir: &Path) -> u32 {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(dir).unwrap().uid()
+    }
+
+    #[tokio::test]
+    async fn the_socket_is_private_and_answers_its_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enclave.sock");
+        let _stop = serving(&path, &EnclaveSocketConfig::default()).await;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(answers(&path).await);
+        // nothing staged is left beside it
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("enclave.sock")]);
+    }
+
+    #[tokio::test]
+    async fn a_peer_of_another_uid_is_closed_unanswered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enclave.sock");
+        let other = own_uid(dir.path()).wrapping_add(1);
+        let _stop =
+            serving(&path, &EnclaveSocketConfig { peer_uid: Some(other), ..EnclaveSocketConfig::default() }).await;
+        assert!(!answers(&path).await, "a peer whose uid is not the parent's got an answer");
+    }
+
+    #[tokio::test]
+    async fn connections_past_the_cap_are_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enclave.sock");
+        let _stop = serving(&path, &EnclaveSocketConfig { max_connections: 1, ..EnclaveSocketConfig::default() }).await;
+        // one idle connection holds the only slot
+        let idle = tokio::net::UnixStream::connect(&path).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!answers(&path).await, "a connection past the cap was served");
+        drop(idle);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // the slot is back once the idle connection is gone; the server
+        // notices when its read of the idle connection ends
+        assert!(answers(&path).await, "the slot was not given back");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_socket_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enclave.sock");
+        std::fs::write(&path, b"precious").unwrap();
+        let e = EnclaveListener::bind(&EnclaveAddress::Unix(path.clone()), &EnclaveSocketConfig::default())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("not a socket"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+    }
+
+    #[tokio::test]
+    async fn a_stale_socket_is_replaced_and_a_live_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enclave.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // stale: nobody answers
+        let _stop = serving(&path, &EnclaveSocketConfig::default()).await;
+        assert!(answers(&path).await);
+        let e = EnclaveListener::bind(&EnclaveAddress::Unix(path.clone()), &EnclaveSocketConfig::default())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("another enclave"), "{e}");
+    }
 }

@@ -12,6 +12,7 @@ use zkpass_core::{
 };
 use zkpass_jose::{
     decode_header, decrypt_bound_at, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher,
+    TokenType,
 };
 use zkpass_query::{DisclosureReport, Query, UserData};
 use zkpass_zkvm::commit::{salt_from_hex, CommittedDocument};
@@ -232,12 +233,58 @@ impl InProcessEnclave {
         &self.fetcher
     }
 
+    /// The key `option` names, fetched by `fetcher` before `deadline`.
     async fn key(
         fetcher: &KeySetFetcher,
         field: &str,
         option: &zkpass_core::PublicKeyOption,
+        deadline: tokio::time::Instant,
     ) -> Result<PublicKey, ServiceError> {
-        fetcher.resolve(option).await.map_err(|e| invalid(field, ZkPassError::from(e)))
+        match tokio::time::timeout_at(deadline, fetcher.resolve(option)).await {
+            Ok(resolved) => resolved.map_err(|e| invalid(field, ZkPassError::from(e))),
+            Err(_) => Err(invalid(field, ZkPassError::from(zkpass_jose::JoseError::KeySetUnavailable))),
+        }
+    }
+
+    /// The deadline for all key-set fetches of one request: the fetch
+    /// policy's `timeout_ms` from now.
+    fn key_deadline(fetcher: &KeySetFetcher) -> tokio::time::Instant {
+        tokio::time::Instant::now() + std::time::Duration::from_millis(fetcher.policy().timeout_ms)
+    }
+
+    /// Refuses a DVR the verifier would refuse (past `expires_at` at
+    /// `now`) or that asks for more documents or distinct key sets than
+    /// the limits allow. Runs before any user data key is fetched.
+    fn admit_dvr(&self, dvr: &DataVerificationRequest, now: u64) -> Result<(), ServiceError> {
+        if let Some(expires_at) = dvr.expires_at.filter(|e| now > *e) {
+            return Err(ZkPassError::ExpiredDvr { dvr_id: dvr.dvr_id.clone(), expires_at, now }.into());
+        }
+        let documents = dvr.user_data_requests.len();
+        if documents > self.limits.max_documents {
+            return Err(invalid(
+                "dvr.user_data_requests",
+                format!("{documents} documents; at most {} (limits.max_documents)", self.limits.max_documents),
+            ));
+        }
+        let key_sets: std::collections::BTreeSet<&str> = dvr
+            .user_data_requests
+            .values()
+            .filter_map(|r| match &r.user_data_verifying_key {
+                zkpass_core::PublicKeyOption::KeysetEndpoint(e) => Some(e.jku.as_str()),
+                zkpass_core::PublicKeyOption::PublicKey(_) => None,
+            })
+            .collect();
+        if key_sets.len() > self.limits.max_key_sets {
+            return Err(invalid(
+                "dvr.user_data_requests",
+                format!(
+                    "the keys name {} distinct key sets (jku); at most {} (limits.max_key_sets)",
+                    key_sets.len(),
+                    self.limits.max_key_sets
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn check_token_size(&self, field: &str, token: &str) -> Result<(), ServiceError> {
@@ -251,6 +298,7 @@ impl InProcessEnclave {
         &self,
         token: String,
         fetcher: &KeySetFetcher,
+        deadline: tokio::time::Instant,
     ) -> Result<(DataVerificationRequest, PublicKey), ServiceError> {
         self.check_token_size("dvr_token", &token)?;
         let keys = Arc::clone(&self.keys);
@@ -279,10 +327,10 @@ impl InProcessEnclave {
             Ok(SealedDvr { jws, key, field })
         })
         .await?;
-        let key = Self::key(fetcher, sealed.field, &sealed.key).await?;
+        let key = Self::key(fetcher, sealed.field, &sealed.key, deadline).await?;
         let jws = sealed.jws;
         blocking(move || {
-            let (data, _) = verify_data(&jws, &key).map_err(|e| invalid("dvr_token", e))?;
+            let (data, _) = verify_data(TokenType::Dvr, &jws, &key).map_err(|e| invalid("dvr_token", e))?;
             let dvr: DataVerificationRequest = serde_json::from_value(data).map_err(|e| invalid("dvr", e))?;
             dvr.validate()?;
             Ok((dvr, key))
@@ -303,6 +351,7 @@ impl InProcessEnclave {
         dvr: &DataVerificationRequest,
         fetcher: &KeySetFetcher,
         consume: bool,
+        deadline: tokio::time::Instant,
     ) -> Result<OpenedData, ServiceError> {
         self.check_token_size("user_data_token", &token)?;
         let keys = Arc::clone(&self.keys);
@@ -332,10 +381,21 @@ impl InProcessEnclave {
         })
         .await?;
         let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
-        let mut keys = BTreeMap::new();
+        // every document's key at once, under the request's one deadline;
+        // the first failure cancels the rest (dropping the set aborts them)
+        let mut fetches = tokio::task::JoinSet::new();
         for (tag, req) in &dvr.user_data_requests {
-            let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
-            keys.insert(tag.clone(), Self::key(fetcher, &field, &req.user_data_verifying_key).await?);
+            let (fetcher, tag, option) = (fetcher.clone(), tag.clone(), req.user_data_verifying_key.clone());
+            fetches.spawn(async move {
+                let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
+                let key = Self::key(&fetcher, &field, &option, deadline).await;
+                (tag, key)
+            });
+        }
+        let mut keys = BTreeMap::new();
+        while let Some(joined) = fetches.join_next().await {
+            let (tag, key) = joined.map_err(|e| ServiceError::Internal(format!("a key fetch failed: {e}")))?;
+            keys.insert(tag, key?);
         }
         let checked = keys.clone();
         blocking(move || {
@@ -352,7 +412,8 @@ impl InProcessEnclave {
                     BundleEntry::Token(t) => t,
                     BundleEntry::Opening(o) => &o.user_data_token,
                 };
-                let (doc, _) = verify_data(token, key).map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
+                let (doc, _) = verify_data(TokenType::UserData, token, key)
+                    .map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
                 if !doc.is_object() {
                     return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
                 }
@@ -408,13 +469,23 @@ impl InProcessEnclave {
     }
 
     /// The evaluation date: the requested one, or today (UTC); a date more
-    /// than `max_evaluation_days_ahead` after today is refused.
+    /// than `max_evaluation_days_ahead` after today or more than
+    /// `max_evaluation_days_behind` before it is refused (a verifier would
+    /// refuse the proof).
     fn evaluation_date(&self, requested: Option<EvaluationDate>, now: u64) -> Result<EvaluationDate, ServiceError> {
         let today = EvaluationDate::from_unix_seconds(now);
         let Some(date) = requested else { return Ok(today) };
-        if date.days_since_epoch() - today.days_since_epoch() > i64::from(self.limits.max_evaluation_days_ahead) {
+        let ahead = date.days_since_epoch() - today.days_since_epoch();
+        if ahead > i64::from(self.limits.max_evaluation_days_ahead) {
             return Err(ZkPassError::InvalidEvaluationDate(format!(
                 "evaluation_date {date} lies after the service's date {today}"
+            ))
+            .into());
+        }
+        if -ahead > i64::from(self.limits.max_evaluation_days_behind) {
+            return Err(ZkPassError::InvalidEvaluationDate(format!(
+                "evaluation_date {date} lies more than {} day(s) before the service's date {today}",
+                self.limits.max_evaluation_days_behind
             ))
             .into());
         }
@@ -469,11 +540,14 @@ impl InProcessEnclave {
         request: CostRequest,
         fetcher: &KeySetFetcher,
     ) -> Result<CostEstimate, ServiceError> {
-        let date = self.evaluation_date(request.evaluation_date, unix_now())?;
-        let (dvr, _) = self.open_dvr(request.dvr_token, fetcher).await?;
+        let now = unix_now();
+        let deadline = Self::key_deadline(fetcher);
+        let date = self.evaluation_date(request.evaluation_date, now)?;
+        let (dvr, _) = self.open_dvr(request.dvr_token, fetcher, deadline).await?;
+        self.admit_dvr(&dvr, now)?;
         let (query, disclosure) = self.checked_query(&dvr).await?;
         let opened = match request.user_data_token {
-            Some(token) => Some(self.open_user_data(token, &dvr, fetcher, false).await?),
+            Some(token) => Some(self.open_user_data(token, &dvr, fetcher, false, deadline).await?),
             None => None,
         };
         if let Some(o) = &opened {
@@ -506,9 +580,11 @@ impl InProcessEnclave {
     pub async fn prove_with(&self, request: ProofRequest, fetcher: &KeySetFetcher) -> Result<String, ServiceError> {
         let time_stamp = unix_now();
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
-        let (dvr, dvr_key) = self.open_dvr(request.dvr_token, fetcher).await?;
+        let deadline = Self::key_deadline(fetcher);
+        let (dvr, dvr_key) = self.open_dvr(request.dvr_token, fetcher, deadline).await?;
+        self.admit_dvr(&dvr, time_stamp)?;
         let (query, disclosure) = self.checked_query(&dvr).await?;
-        let opened = self.open_user_data(request.user_data_token, &dvr, fetcher, true).await?;
+        let opened = self.open_user_data(request.user_data_token, &dvr, fetcher, true, deadline).await?;
         let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens, ticket } = opened;
         self.check_disclosure(&disclosure, &user_data)?;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
@@ -554,7 +630,7 @@ impl InProcessEnclave {
         };
         let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let kid = self.keys.public_keys().signing_kid();
-        let token = sign_data(&payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
+        let token = sign_data(TokenType::Proof, &payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         if let Some(ticket) = ticket {
             ticket.commit();

@@ -126,7 +126,7 @@ impl From<ServiceError> for EnclaveError {
         match e {
             ServiceError::InvalidParams(m) => Self::InvalidParams(m),
             ServiceError::Custom(m) => Self::Custom(m),
-            ServiceError::Unavailable(m) => Self::Unavailable(m),
+            ServiceError::Unavailable(m) | ServiceError::EnclaveLost(m) => Self::Unavailable(m),
             other => Self::Internal(other.to_string()),
         }
     }

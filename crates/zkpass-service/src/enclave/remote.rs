@@ -13,9 +13,12 @@ use crate::ServiceError;
 /// connection ([`super::protocol`]). The parent fetches the key sets the
 /// enclave asks for with its own `fetcher` (allow-list, timeouts, caps).
 ///
-/// Every failure of the connection itself, before or during a call, is
-/// [`ServiceError::Unavailable`] (503 `NOT_READY`): a job waits for the
-/// enclave to come back rather than failing.
+/// A connection that cannot be made is [`ServiceError::Unavailable`]: the
+/// request was not sent, and a job waits for the enclave to come back
+/// without counting an attempt. A connection that fails once the request
+/// is on its way is [`ServiceError::EnclaveLost`]: the enclave may have
+/// stopped because of the request, and a job counts the attempt. Both are
+/// 503 `NOT_READY` to an HTTP client.
 #[derive(Debug, Clone)]
 pub struct RemoteEnclave {
     address: EnclaveAddress,
@@ -31,15 +34,21 @@ impl RemoteEnclave {
     /// The error of a failed connection. Logged at debug level only: a
     /// worker waiting for a lost enclave asks every second, and the
     /// callers log what the failure means to them.
-    fn lost(&self, e: &ProtocolError) -> ServiceError {
+    fn unreachable(&self, e: &ProtocolError) -> ServiceError {
         tracing::debug!(enclave = %self.address, error = %e, "the enclave connection failed");
         ServiceError::Unavailable(format!("the enclave at {} is not available: {e}", self.address))
+    }
+
+    /// The error of a connection that failed after the request was sent.
+    fn lost(&self, e: &ProtocolError) -> ServiceError {
+        tracing::debug!(enclave = %self.address, error = %e, "the enclave connection failed during a request");
+        ServiceError::EnclaveLost(format!("the enclave at {} stopped answering during the request: {e}", self.address))
     }
 
     /// Sends `msg` and answers the enclave's key set questions until its
     /// final answer.
     async fn call(&self, msg: ParentMessage) -> Result<EnclaveMessage, ServiceError> {
-        let mut channel = Channel::connect(&self.address).await.map_err(|e| self.lost(&e))?;
+        let mut channel = Channel::connect(&self.address).await.map_err(|e| self.unreachable(&e))?;
         channel.send(&msg).await.map_err(|e| self.lost(&e))?;
         loop {
             match channel.recv::<EnclaveMessage>().await.map_err(|e| self.lost(&e))? {
