@@ -21,6 +21,7 @@ use zkpass_client::holder::Holder;
 use zkpass_client::job::{JobStatus, Submission, WaitOptions};
 use zkpass_client::trust::TrustAnchor;
 use zkpass_core::PublicKey;
+use zkpass_service::enclave::{EnclaveAddress, ProofRequest};
 
 const QUERY: &str = r#"[{"output":{"rich":{">=":[{"dvar":"finance.savingsBalance"},55000000]}}}]"#;
 
@@ -57,6 +58,60 @@ fn log(dir: &Path, name: &str) -> String {
 fn kill(mut child: Child) {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+}
+
+/// Sends `request` straight to the enclave socket, as a local process
+/// with a foothold on the parent would.
+async fn over_the_socket(socket: &Path, request: ProofRequest) -> Result<String, String> {
+    use zkpass_service::enclave::protocol::{Channel, EnclaveMessage, ParentMessage};
+    let mut channel = Channel::connect(&EnclaveAddress::Unix(socket.to_path_buf())).await.unwrap();
+    channel.send(&ParentMessage::Prove { request }).await.unwrap();
+    match channel.recv::<EnclaveMessage>().await.unwrap() {
+        EnclaveMessage::Proof { token } => Ok(token),
+        EnclaveMessage::Failed { error } => Err(error.to_string()),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+async fn replays_are_refused(d: &Path, base: &str, socket: &Path) {
+    let holder = Holder::new(base, Some(("k".into(), "s".into())));
+    let root = PublicKey::from_pem(&std::fs::read_to_string(d.join("root.pub.pem")).unwrap()).unwrap();
+    let trust = holder.attested_trust(TrustAnchor::Pinned(root), &AttestationPolicy::unattested()).await.unwrap();
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap().trim().to_string();
+    let data = BTreeMap::from([(String::new(), read("user_data.jwt"))]);
+    let body = holder.proof_request_body(&trust, &read("dvr.jwt"), Some(&data), None).unwrap();
+    let request = |body: &Value| ProofRequest {
+        user_data_token: body["user_data_token"].as_str().unwrap().to_string(),
+        dvr_token: body["dvr_token"].as_str().unwrap().to_string(),
+        evaluation_date: None,
+    };
+    over_the_socket(socket, request(&body)).await.expect("the holder's request proves once");
+    let again = over_the_socket(socket, request(&body)).await.unwrap_err();
+    assert!(again.contains("used already"), "{again}");
+    let other_key = Holder::new(base, Some(("k2".into(), "s2".into())));
+    let e = other_key.submit_body(&body).await.err().unwrap().to_string();
+    assert!(e.contains("used already"), "{e}");
+    // an attacker's DVR that reads the value, beside the holder's data
+    let searching = r#"[{"output":{"savings":{"dvar":"finance.savingsBalance"}}}]"#;
+    std::fs::write(d.join("searching.json"), searching).unwrap();
+    zkpass_ok(d, &["keygen", "--out", "attacker"]).await;
+    let args = [
+        "dvr",
+        "--key",
+        "attacker.pem",
+        "--query",
+        "searching.json",
+        "--issuer-key",
+        "issuer.pub.pem",
+        "--out",
+        "a.json",
+    ];
+    let attacker_dvr = zkpass_ok(d, &args).await;
+    let attacker_dvr = String::from_utf8_lossy(&attacker_dvr.stdout).trim().to_string();
+    let mut replay = body.clone();
+    replay["dvr_token"] = holder.proof_request_body(&trust, &attacker_dvr, None, None).unwrap()["dvr_token"].clone();
+    let e = over_the_socket(socket, request(&replay)).await.unwrap_err();
+    assert!(e.contains("bound to another DVR"), "{e}");
 }
 
 /// Every file under `dir`, recursively.
@@ -110,11 +165,13 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     )
     .unwrap();
     let hash = zkpass_service::config::hash_secret("s");
+    let hash2 = zkpass_service::config::hash_secret("s2");
     std::fs::write(
         d.join("serve.toml"),
         format!(
             "listen = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\nenclave = \"unix:{}\"\njwks_file = \"{}\"\n\
-             [[api_keys]]\nkey = \"k\"\nsecret_sha256 = \"{hash}\"\n[jobs]\nworkers = 1\n",
+             [[api_keys]]\nkey = \"k\"\nsecret_sha256 = \"{hash}\"\n\
+             [[api_keys]]\nkey = \"k2\"\nsecret_sha256 = \"{hash2}\"\n[jobs]\nworkers = 1\n",
             d.join("api-data").display(),
             socket.display(),
             d.join("jwks.json").display()
@@ -205,6 +262,12 @@ async fn an_api_process_without_private_keys_proves_through_an_enclave_process()
     let out = verify("first.jwt");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), serde_json::json!({"rich": true}));
+
+    // 1b. a holder's encrypted request, replayed by whoever carried it: the
+    //     enclave socket itself (no API key) proves it once; a second use,
+    //     over the socket or over HTTP under another API key, is refused,
+    //     and so is its user data beside another DVR
+    replays_are_refused(d, &base, &socket).await;
 
     // 2. the enclave dies after a holder checked its attestation:
     //    synchronous requests are refused at once, an asynchronous job
