@@ -154,20 +154,10 @@ async fn a_job_survives_kill_9_of_the_service() {
     kill(&mut serve);
 }
 
-/// A fresh PostgreSQL schema for this test, or `None` when
-/// `ZKPASS_TEST_DATABASE_URL` is not set.
+/// A fresh PostgreSQL schema for this test (`zkpass_store::testing`) and
+/// a pool on it, or `None` when skipped on request.
 async fn postgres_schema() -> Option<(String, sqlx::AnyPool)> {
-    let Ok(base) = std::env::var("ZKPASS_TEST_DATABASE_URL") else {
-        eprintln!("ZKPASS_TEST_DATABASE_URL is not set: skipping the PostgreSQL scale-out test");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let schema = format!("zkpass_scale_{}", std::process::id());
-    let admin = sqlx::AnyPool::connect(&base).await.expect("PostgreSQL at ZKPASS_TEST_DATABASE_URL");
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let url = zkpass_store::testing::fresh_schema("zkpass_scale", "the PostgreSQL scale-out test").await?;
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     Some((url, pool))
 }

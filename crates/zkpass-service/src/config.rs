@@ -118,6 +118,14 @@ pub struct Limits {
     /// taller execution is refused (400) before the STARK is computed.
     /// Time and memory grow with it: 32,768 ≈ 1.8 GiB, 65,536 ≈ 3.5 GiB.
     pub max_padded_height: usize,
+    /// JSON nodes one document may hold (each is a leaf of its
+    /// commitment); checked before the data is evaluated or committed.
+    pub max_document_nodes: usize,
+    /// Elements of one array a query reads (whole or through a
+    /// projection); checked before any work on them.
+    pub max_projection_elements: usize,
+    /// Bytes of one string a query reads.
+    pub max_string_bytes: usize,
     /// Bits a query may reveal about one field the issuer did not mark
     /// public, over all its outputs; a query that reveals more, or such a
     /// field's exact value, is refused before proving (docs/LANGUAGE.md,
@@ -137,6 +145,9 @@ impl Default for Limits {
             max_documents: 16,
             max_key_sets: 4,
             max_padded_height: 1 << 17,
+            max_document_nodes: zkpass_zkvm::DataLimits::DEFAULT.max_document_nodes,
+            max_projection_elements: zkpass_zkvm::DataLimits::DEFAULT.max_projection_elements,
+            max_string_bytes: zkpass_zkvm::DataLimits::DEFAULT.max_string_bytes,
             max_disclosure_bits: zkpass_query::DEFAULT_MAX_DISCLOSURE_BITS,
         }
     }
@@ -146,6 +157,15 @@ impl Limits {
     /// The query limits these settings imply.
     pub fn query(&self) -> zkpass_query::QueryLimits {
         zkpass_query::QueryLimits { max_bytes: self.max_query_bytes, max_statements: self.max_statements }
+    }
+
+    /// The user data limits these settings imply.
+    pub fn data(&self) -> zkpass_zkvm::DataLimits {
+        zkpass_zkvm::DataLimits {
+            max_document_nodes: self.max_document_nodes,
+            max_projection_elements: self.max_projection_elements,
+            max_string_bytes: self.max_string_bytes,
+        }
     }
 }
 

@@ -158,7 +158,9 @@ impl From<ZkvmError> for ServiceError {
             ZkvmError::Unsupported(_) | ZkvmError::Commitment { .. } | ZkvmError::Statement(_) => {
                 Self::Custom(e.to_string())
             }
-            ZkvmError::TooLarge { .. } | ZkvmError::TraceTooTall { .. } => Self::InvalidParams(e.to_string()),
+            ZkvmError::TooLarge { .. } | ZkvmError::TraceTooTall { .. } | ZkvmError::DataTooLarge { .. } => {
+                Self::InvalidParams(e.to_string())
+            }
             other => Self::Internal(ZkPassError::Proof(other.to_string()).to_string()),
         }
     }

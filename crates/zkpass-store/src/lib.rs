@@ -25,6 +25,7 @@ mod error;
 mod job;
 mod sqlite;
 mod store;
+pub mod testing;
 
 pub use dvrs::{Consumed, DvrTable};
 pub use error::StoreError;

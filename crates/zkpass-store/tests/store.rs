@@ -1,11 +1,9 @@
-//! The job store's contract, on embedded SQLite and, when
-//! `ZKPASS_TEST_DATABASE_URL` names one, on PostgreSQL (each test in a
-//! fresh schema).
+//! The job store's contract, on embedded SQLite and on PostgreSQL
+//! (`ZKPASS_TEST_DATABASE_URL`, else the local server; each test in a
+//! fresh schema; see `zkpass_store::testing`).
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sqlx::Executor as _;
 use zkpass_store::{JobError, JobState, JobStore, NewJob, Outcome, StoreError};
 
 fn new_job(api_key: &str, idempotency_key: Option<&str>) -> NewJob {
@@ -18,34 +16,10 @@ fn new_job(api_key: &str, idempotency_key: Option<&str>) -> NewJob {
     }
 }
 
-/// A fresh PostgreSQL schema, or `None` (with a note) when the variable is
-/// not set.
+/// A fresh PostgreSQL schema (`zkpass_store::testing`), or `None` when
+/// skipped on request.
 async fn postgres() -> Option<JobStore> {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let Ok(base) = std::env::var("ZKPASS_TEST_DATABASE_URL") else {
-        eprintln!("ZKPASS_TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let schema = format!("zkpass_test_{}_{n}", std::process::id());
-    let admin = sqlx::AnyPool::connect(&base).await.expect("PostgreSQL at ZKPASS_TEST_DATABASE_URL");
-    if n == 0 {
-        // schemas left by earlier runs of this test binary
-        let old = sqlx::query_scalar::<_, String>(
-            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'zkpass_test_%' AND nspname NOT LIKE $1",
-        )
-        .bind(format!("zkpass_test_{}_%", std::process::id()))
-        .fetch_all(&admin)
-        .await
-        .unwrap_or_default();
-        for s in old {
-            let _ = admin.execute(format!("DROP SCHEMA IF EXISTS {s} CASCADE").as_str()).await;
-        }
-    }
-    admin.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}").as_str()).await.unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let url = zkpass_store::testing::fresh_schema("zkpass_test", "the PostgreSQL half of this test").await?;
     Some(JobStore::connect(&url).await.expect("connect to the test schema"))
 }
 

@@ -1,13 +1,13 @@
 //! What the privacy checks cost before proving: the disclosure analysis
 //! of the largest bundled query and of the disclosure corpus's longest
-//! probe, and the peak memory of a request refused because its trace would
-//! pass `max_padded_height` (the VM stops at the budget before any trace is
-//! recorded).
+//! probe, and the peak memory of a request refused by the default limits:
+//! the data limits (before any work on the data) or `max_padded_height`
+//! (the VM stops at the budget before any trace is recorded).
 //!
 //! `cargo bench -p zkpass-zkvm --bench privacy` prints the analysis
 //! timings; `cargo bench -p zkpass-zkvm --bench privacy -- refuse N`
 //! runs one cost estimate over an array of `N` integers under the default
-//! budget (131,072 rows) and prints its outcome, time and the process's
+//! limits and prints its outcome, time and the process's
 //! peak memory (one size per process, so the peak is that request's).
 
 use std::time::{Duration, Instant};

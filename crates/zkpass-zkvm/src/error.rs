@@ -31,6 +31,18 @@ pub enum ZkvmError {
         /// Its capacity.
         limit: u64,
     },
+    /// The user data is larger than the proof system's [`crate::DataLimits`]
+    /// allow: refused before the data is evaluated, committed or opened.
+    #[error("the user data is too large: {what} at {at} are limited to {limit}")]
+    DataTooLarge {
+        /// What is counted: `JSON nodes of one document`, `elements of an
+        /// array read`, `bytes of a string read`.
+        what: &'static str,
+        /// Where: a document's tag or the query's path (never a value).
+        at: String,
+        /// The limit.
+        limit: usize,
+    },
     /// The execution's trace would be taller than the proof system's
     /// `max_padded_height`: the VM was stopped at the cycle where one table
     /// passed it, before any trace was recorded.

@@ -18,6 +18,7 @@
 pub mod commit;
 pub mod compile;
 pub mod cost;
+pub mod data_limits;
 pub mod encoding;
 mod error;
 pub mod fold_table;
@@ -27,6 +28,7 @@ mod system;
 pub mod triton;
 mod witness;
 
+pub use data_limits::DataLimits;
 pub use error::ZkvmError;
 pub use system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
 pub use triton::{TraceCaching, Triton};

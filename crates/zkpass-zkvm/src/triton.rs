@@ -10,6 +10,7 @@ use zkpass_query::{Query, QueryError};
 
 use crate::commit::CommittedDocument;
 use crate::compile::{compile, CompiledQuery};
+use crate::data_limits::DataLimits;
 use crate::encoding::digest_to_hex;
 use crate::statement::{output_digest, public_input};
 use crate::system::{ProofStats, ProofSystem, ProveInput, ProveOutput, VerifyInput};
@@ -23,6 +24,7 @@ pub struct Triton {
     stark: StarkParameters,
     trace_caching: TraceCaching,
     max_padded_height: usize,
+    data_limits: DataLimits,
 }
 
 /// The tallest padded trace a [`Triton`] proves or estimates unless
@@ -43,6 +45,7 @@ impl Default for Triton {
             stark: DEFAULT_STARK,
             trace_caching: TraceCaching::default(),
             max_padded_height: DEFAULT_MAX_PADDED_HEIGHT,
+            data_limits: DataLimits::DEFAULT,
         }
     }
 }
@@ -153,6 +156,12 @@ impl Triton {
         Self { max_padded_height: height, ..self }
     }
 
+    /// The same proof system refusing user data past `limits` before it is
+    /// evaluated, committed or opened ([`DataLimits`]).
+    pub fn with_data_limits(self, limits: DataLimits) -> Self {
+        Self { data_limits: limits, ..self }
+    }
+
     /// The tallest padded trace this system proves.
     pub fn max_padded_height(&self) -> usize {
         self.max_padded_height
@@ -200,6 +209,7 @@ impl Triton {
     /// The interpreter's errors; a missing path or privacy marker that the
     /// program must open.
     pub fn prepare(&self, input: &ProveInput<'_>) -> Result<Execution, ZkvmError> {
+        self.data_limits.check(input.query, input.user_data)?;
         let output = input.query.evaluate(input.user_data, to_time(input.date)?)?;
         let tags = input.user_data.tags();
         let compiled = compile(input.query, &tags)?;
@@ -222,6 +232,7 @@ impl Triton {
     /// [`ZkvmError::Execution`] when the VM stops with an error; witness
     /// errors for data missing a leaf the program opens.
     pub fn run_unchecked(&self, input: &ProveInput<'_>) -> Result<Vec<BFieldElement>, ZkvmError> {
+        self.data_limits.check(input.query, input.user_data)?;
         let compiled = compile(input.query, &input.user_data.tags())?;
         let (docs, commitments) = commit_all(input.user_data, input.committed)?;
         let witness = crate::witness::build(&compiled, &docs, input.user_data)?;

@@ -61,21 +61,43 @@ fn a_trace_taller_than_the_limit_is_refused_before_proving() {
     assert!(err.to_string().contains("limit of 1024 rows"), "{err}");
 }
 
+/// A small query over 16,000 integers, and its data.
+fn large_array() -> (Query, zkpass_query::UserData) {
+    let query = Query::parse(r#"[{"output": {"any_big": {">": [{"dvar": "values"}, 5000]}}}]"#).unwrap();
+    let values: Vec<i64> = (0..16_000).collect();
+    (query, zkpass_query::UserData::single(serde_json::json!({ "values": values })))
+}
+
+/// The errors of a proof and of a cost estimate of `query` on `data` by
+/// `triton`.
+fn both_refusals(triton: zkpass_zkvm::Triton, query: &Query, data: &zkpass_query::UserData) -> [ZkvmError; 2] {
+    use zkpass_zkvm::ProofSystem;
+    let input = prove_input(query, data);
+    [triton.prove(&input).unwrap_err(), triton.estimate(query, &data.tags(), Some(&input)).unwrap_err()]
+}
+
 /// A small query over a large array once made a trace of gigabytes before
 /// its height was checked: now the VM stops at the budget, in proving and
 /// in cost estimates alike, having run no more cycles than the budget.
 #[test]
 fn a_run_over_the_budget_stops_at_the_budget_in_proofs_and_estimates() {
-    use zkpass_query::UserData;
-    use zkpass_zkvm::{ProofSystem, Triton};
-    let query = Query::parse(r#"[{"output": {"any_big": {">": [{"dvar": "values"}, 5000]}}}]"#).unwrap();
-    let values: Vec<i64> = (0..16_000).collect();
-    let data = UserData::single(serde_json::json!({ "values": values }));
-    let input = prove_input(&query, &data);
-    let triton = Triton::default().with_max_padded_height(16_384);
-    for err in [triton.prove(&input).unwrap_err(), triton.estimate(&query, &data.tags(), Some(&input)).unwrap_err()] {
+    let (query, data) = large_array();
+    // data limits wide enough to let the run start: the VM budget is tested
+    let wide = zkpass_zkvm::DataLimits { max_projection_elements: 1 << 20, ..zkpass_zkvm::DataLimits::DEFAULT };
+    let triton = zkpass_zkvm::Triton::default().with_max_padded_height(16_384).with_data_limits(wide);
+    for err in both_refusals(triton, &query, &data) {
         let ZkvmError::TraceTooTall { limit, cycles, table } = err else { panic!("{err}") };
         assert_eq!(limit, 16_384);
         assert!(cycles <= 16_385, "stopped at the budget, not after: {table} {cycles}");
+    }
+}
+
+/// Under the default data limits the same request is refused before the
+/// data is evaluated, committed or opened, naming the query's path.
+#[test]
+fn an_array_past_the_projection_limit_is_refused_before_any_work() {
+    let (query, data) = large_array();
+    for err in both_refusals(zkpass_zkvm::Triton::default(), &query, &data) {
+        assert!(matches!(&err, ZkvmError::DataTooLarge { at, limit: 4_096, .. } if at == "values"), "{err}");
     }
 }

@@ -195,6 +195,7 @@ impl InProcessEnclave {
         let backend: Arc<dyn ProofSystem> = Arc::new(
             zkpass_zkvm::Triton::with_trace_caching(caching)
                 .with_max_padded_height(config.limits.max_padded_height)
+                .with_data_limits(config.limits.data())
                 .with_stark_parameters(config.proof),
         );
         let fetcher = KeySetFetcher::new(config.key_fetch.clone());
