@@ -14,14 +14,14 @@ use zkpass_service::key_set::{read_key_set, sign_key_set};
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 
 fn service(e: impl std::fmt::Display) -> ZkPassError {
-    ZkPassError::Service(e.to_string())
+    ZkPassError::LocalService(e.to_string())
 }
 
 /// The enclave's public keys, from the enclave `config` names (or, for an
 /// in-process enclave, from the key files in its data directory).
 ///
 /// # Errors
-/// [`ZkPassError::Service`] when the enclave does not answer or the keys
+/// [`ZkPassError::LocalService`] when the enclave does not answer or the keys
 /// cannot be read.
 pub async fn enclave_public_keys(config: &ServiceConfig) -> Result<EnclavePublicKeys, ZkPassError> {
     match &config.enclave {
@@ -56,7 +56,7 @@ pub struct KeyRequest {
 /// for a fresh nonce, from the enclave `config` names.
 ///
 /// # Errors
-/// [`ZkPassError::Service`] when the enclave does not answer or cannot
+/// [`ZkPassError::LocalService`] when the enclave does not answer or cannot
 /// attest.
 pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, ZkPassError> {
     use rand::RngCore as _;
@@ -115,7 +115,7 @@ pub fn checked_request(
 /// # Errors
 /// [`ZkPassError::InvalidParams`] naming the file that cannot be read;
 /// [`ZkPassError::Attestation`] when the request's attestation fails the
-/// policy; [`ZkPassError::Service`] when the previous key set has another
+/// policy; [`ZkPassError::LocalService`] when the previous key set has another
 /// root or does not verify.
 pub fn sign(
     key: &Path,

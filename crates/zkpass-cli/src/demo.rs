@@ -36,9 +36,9 @@ impl LocalService {
     /// temporary data directory.
     ///
     /// # Errors
-    /// [`ZkPassError::Service`] when binding or key creation fails.
+    /// [`ZkPassError::LocalService`] when binding or key creation fails.
     pub async fn start() -> Result<Self, ZkPassError> {
-        let fail = |e: String| ZkPassError::Service(e);
+        let fail = |e: String| ZkPassError::LocalService(e);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| fail(format!("bind: {e}")))?;
         let addr = listener.local_addr().map_err(|e| fail(e.to_string()))?;
         let data_dir = tempfile::tempdir().map_err(|e| fail(format!("data dir: {e}")))?;

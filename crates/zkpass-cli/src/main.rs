@@ -618,8 +618,9 @@ fn load_config(path: Option<PathBuf>) -> Result<zkpass_service::config::ServiceC
 async fn service_state(
     config: &zkpass_service::config::ServiceConfig,
 ) -> Result<zkpass_service::api::AppState, ZkPassError> {
-    let state =
-        zkpass_service::api::AppState::from_config(config).await.map_err(|e| ZkPassError::Service(e.to_string()))?;
+    let state = zkpass_service::api::AppState::from_config(config)
+        .await
+        .map_err(|e| ZkPassError::LocalService(e.to_string()))?;
     if let zkpass_service::api::KeySource::Local(_) = state.key_set {
         tracing::info!(
             file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
@@ -954,13 +955,13 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             let state = service_state(&config).await?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
-                .map_err(|e| ZkPassError::Service(format!("bind {}: {e}", config.listen)))?;
+                .map_err(|e| ZkPassError::LocalService(format!("bind {}: {e}", config.listen)))?;
             if config.api_keys.is_empty() {
                 tracing::warn!("no api_keys configured: every proof request will be refused");
             }
             zkpass_service::serve(listener, state, shutdown_signal())
                 .await
-                .map_err(|e| ZkPassError::Service(e.to_string()))?;
+                .map_err(|e| ZkPassError::LocalService(e.to_string()))?;
         }
         Command::Root(RootCommand::Request { config, out }) => {
             let config = load_config(config)?;
@@ -977,7 +978,7 @@ async fn execute(cmd: Command) -> Result<bool, ZkPassError> {
             let config = load_config(Some(config))?;
             zkpass_service::enclave::host::run(&config, shutdown_signal())
                 .await
-                .map_err(|e| ZkPassError::Service(e.to_string()))?;
+                .map_err(|e| ZkPassError::LocalService(e.to_string()))?;
         }
         Command::Worker { config } => {
             let config = load_config(config)?;

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use zkpass_cli::demo::LocalService;
 use zkpass_client::issuer::sign_user_data;
-use zkpass_core::{DataVerificationRequest, PublicKeyOption, UserDataRequest, ZkPassError};
+use zkpass_core::{DataVerificationRequest, ErrorCode, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_jose::{encrypt_data, sign_data, KeyPair, TokenType};
 
 async fn post(service: &LocalService, body: &str, auth: bool) -> (u16, Value) {
@@ -86,8 +86,8 @@ async fn bad_requests_get_clear_4xx_errors() {
         let dvr_token = sign_data(TokenType::Dvr, &serde_json::to_value(&dvr).unwrap(), &verifier, None, None).unwrap();
         let user = BTreeMap::from([(String::new(), sign_user_data(&doc, &issuer, None).unwrap())]);
         let err = holder.generate_proof(&trust, &dvr_token, &user, None).await.unwrap_err();
-        let ZkPassError::Service(msg) = &err else { panic!("{err}") };
-        assert!(msg.contains("400"), "{query}: {msg}");
+        let ZkPassError::Service { status: 400, code, text: msg, .. } = &err else { panic!("{err}") };
+        assert!(matches!(code, ErrorCode::CustomError | ErrorCode::InvalidParams), "{query}: {code}");
         assert!(msg.contains(needle), "{query}: {msg}");
         assert!(!msg.contains("3.25"), "no data value in errors");
     }

@@ -115,9 +115,11 @@ fn claims(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
 
-fn service_error(e: &ZkPassError) -> &str {
+/// The text of a service's error answer, with its status and code in
+/// front (`"400 INVALID_PARAMS: …"`), for the probes' needles.
+fn service_error(e: &ZkPassError) -> String {
     match e {
-        ZkPassError::Service(m) => m,
+        ZkPassError::Service { status, code, text, .. } => format!("{status} {code}: {text}"),
         other => panic!("expected a service error, got {other}"),
     }
 }

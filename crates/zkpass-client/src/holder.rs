@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use zkpass_core::{DocumentOpening, EvaluationDate, ZkPassError};
+use zkpass_core::{routes, DocumentOpening, ErrorCode, EvaluationDate, ZkPassError};
 use zkpass_jose::encrypt_data;
 
 use zkpass_zkvm::cost::CostEstimate;
@@ -39,7 +39,7 @@ impl Holder {
 
     /// The service JWKS URL.
     pub fn jwks_url(&self) -> String {
-        format!("{}/.well-known/jwks.json", self.base_url)
+        format!("{}{}", self.base_url, routes::JWKS)
     }
 
     /// Fetches the service keys and checks them against `anchor`.
@@ -74,14 +74,14 @@ impl Holder {
     ///
     /// # Errors
     /// [`ZkPassError::Attestation`] naming the check that failed;
-    /// [`ZkPassError::Service`] when the service does not answer;
+    /// [`ZkPassError::Unreachable`] when the service does not answer;
     /// [`ZkPassError::MissingPublicKey`] when its keys are not vouched for.
     pub async fn attest(&self, trust: &ServiceTrust, policy: &AttestationPolicy) -> Result<Attested, ZkPassError> {
         use rand::RngCore as _;
         let mut nonce = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let url = format!("{}/.well-known/attestation?nonce={}", self.base_url, hex::encode(nonce));
-        let fail = |e: String| ZkPassError::Service(format!("GET /.well-known/attestation: {e}"));
+        let url = format!("{}{}?nonce={}", self.base_url, routes::ATTESTATION, hex::encode(nonce));
+        let fail = |e: String| ZkPassError::Unreachable(format!("GET /.well-known/attestation: {e}"));
         let resp = self.http.get(&url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
         if !resp.status().is_success() {
             return Err(fail(format!("HTTP {}", resp.status())));
@@ -252,7 +252,7 @@ impl Holder {
         prefer_async: bool,
         idempotency_key: Option<&str>,
     ) -> Result<Reply<Submission>, ZkPassError> {
-        let url = format!("{}/api/1.0/dvr/1.0/proof", self.base_url);
+        let url = format!("{}{}", self.base_url, routes::PROOF);
         let mut req = self.authorized(self.http.post(&url).json(body));
         if prefer_async {
             req = req.header("Prefer", "respond-async");
@@ -261,14 +261,13 @@ impl Holder {
             req = req.header("Idempotency-Key", key);
         }
         let answer = self.send(req, "POST", &url).await?;
-        let body = &answer.body;
-        Ok(match (body.get("output").and_then(Value::as_str), body.get("queue_status_url").and_then(Value::as_str)) {
-            (Some(token), _) if answer.status.is_success() => Reply::Ready(Submission::Done(token.to_string())),
-            (None, Some(path)) if answer.status.is_success() => {
-                Reply::Ready(Submission::Queued(self.service_url(path)?))
-            }
-            _ => answer.failure(),
-        })
+        if !answer.status.is_success() {
+            return Ok(answer.failure());
+        }
+        Ok(Reply::Ready(match answer.read::<zkpass_core::ProofOrJob>()? {
+            zkpass_core::ProofOrJob::Proof(p) => Submission::Done(p.output),
+            zkpass_core::ProofOrJob::Job(job) => Submission::Queued(self.service_url(&job.queue_status_url)?),
+        }))
     }
 
     /// Asks the service what proving would cost, without proving
@@ -288,13 +287,12 @@ impl Holder {
         evaluation_date: Option<EvaluationDate>,
     ) -> Result<CostEstimate, ZkPassError> {
         let body = self.proof_request_body(trust, dvr_token, user_data, evaluation_date)?;
-        let url = format!("{}/api/1.0/dvr/1.0/cost", self.base_url);
+        let url = format!("{}{}", self.base_url, routes::COST);
         let answer = self.send(self.authorized(self.http.post(&url).json(&body)), "POST", &url).await?;
         if !answer.status.is_success() {
             return Err(answer.error());
         }
-        serde_json::from_value(answer.body["cost"].clone())
-            .map_err(|e| ZkPassError::Service(format!("the cost answer is not an estimate ({e})")))
+        Ok(answer.read::<zkpass_core::CostAnswer>()?.cost)
     }
 
     /// One look at a job's status URL (absolute, or a path on the
@@ -315,12 +313,12 @@ impl Holder {
         if !answer.status.is_success() {
             return Ok(answer.failure());
         }
-        if let Some(token) = answer.body.get("output").and_then(Value::as_str) {
-            return Ok(Reply::Ready(JobStatus::Done(token.to_string())));
-        }
-        Ok(Reply::Ready(match answer.body.get("status_code").and_then(Value::as_str) {
-            Some("RUNNING") => JobStatus::Running,
-            _ => JobStatus::Queued { position: answer.body.get("queue_position").and_then(Value::as_u64).unwrap_or(0) },
+        Ok(Reply::Ready(match answer.read::<zkpass_core::JobAnswer>()? {
+            zkpass_core::JobAnswer::Done(p) => JobStatus::Done(p.output),
+            zkpass_core::JobAnswer::Pending(p) => match p.status_code {
+                zkpass_core::PendingState::Running => JobStatus::Running,
+                zkpass_core::PendingState::Queued => JobStatus::Queued { position: p.queue_position },
+            },
         }))
     }
 
@@ -333,7 +331,7 @@ impl Holder {
     ///
     /// # Errors
     /// The job's error ([`ZkPassError::Service`]); a time-out or a
-    /// cancellation (the job is then cancelled) as [`ZkPassError::Service`].
+    /// cancellation (the job is then cancelled) as [`ZkPassError::JobUnfinished`].
     pub async fn wait_for_proof(
         &self,
         url: &str,
@@ -342,13 +340,16 @@ impl Holder {
     ) -> Result<String, ZkPassError> {
         let started = std::time::Instant::now();
         let timed_out = || {
-            ZkPassError::Service(format!("no proof after {} s; the job goes on at {url}", options.timeout.as_secs()))
+            ZkPassError::JobUnfinished(format!(
+                "no proof after {} s; the job goes on at {url}",
+                options.timeout.as_secs()
+            ))
         };
         let mut last = None;
         loop {
             if options.cancelled() {
                 self.cancel_job(url).await?;
-                return Err(ZkPassError::Service("cancelled: the job was cancelled at the service".into()));
+                return Err(ZkPassError::JobUnfinished("cancelled: the job was cancelled at the service".into()));
             }
             let (now, pause) = match self.poll(url).await? {
                 Reply::Failed(e) => return Err(e),
@@ -423,7 +424,7 @@ impl Holder {
 
     async fn send(&self, req: reqwest::RequestBuilder, method: &str, url: &str) -> Result<Answer, ZkPassError> {
         let resp =
-            req.send().await.map_err(|e| ZkPassError::Service(format!("{method} {url}: {}", e.without_url())))?;
+            req.send().await.map_err(|e| ZkPassError::Unreachable(format!("{method} {url}: {}", e.without_url())))?;
         let status = resp.status();
         // delay-seconds only (RFC 9110, section 10.2.3), as the service sends it
         let retry_after = resp
@@ -435,7 +436,7 @@ impl Holder {
         let body: Value = resp
             .json()
             .await
-            .map_err(|e| ZkPassError::Service(format!("HTTP {status}: the answer is not JSON ({e})")))?;
+            .map_err(|e| ZkPassError::Unreachable(format!("HTTP {status}: the answer is not JSON ({e})")))?;
         Ok(Answer { status, body, retry_after })
     }
 }
@@ -478,13 +479,27 @@ struct Answer {
 }
 
 impl Answer {
+    /// The body as `T`.
+    ///
+    /// # Errors
+    /// [`ZkPassError::Unreachable`] naming `T` when the body is not one.
+    fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, ZkPassError> {
+        serde_json::from_value(self.body.clone()).map_err(|e| {
+            let what = std::any::type_name::<T>().rsplit("::").next().unwrap_or("answer");
+            ZkPassError::Unreachable(format!("HTTP {}: the answer is not a {what} ({e})", self.status))
+        })
+    }
+
+    /// The error body as a [`ZkPassError::Service`]; a body that is not an
+    /// error body keeps the status with code `UNKNOWN`.
     fn error(&self) -> ZkPassError {
-        ZkPassError::Service(format!(
-            "HTTP {} {}: {}",
-            self.status,
-            self.body["status_code"].as_str().unwrap_or("?"),
-            self.body["status_text"].as_str().unwrap_or("no message")
-        ))
+        let body: Option<zkpass_core::ErrorBody> = serde_json::from_value(self.body.clone()).ok();
+        ZkPassError::Service {
+            status: self.status.as_u16(),
+            code: body.as_ref().map_or(ErrorCode::Unknown, |b| b.status_code),
+            text: body.map_or_else(|| "no error body".to_string(), |b| b.status_text),
+            retry_after_secs: self.retry_after.map(|d| d.as_secs()),
+        }
     }
 
     /// A failed answer: worth retrying after a pause when the service is

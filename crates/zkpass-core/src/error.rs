@@ -84,9 +84,32 @@ pub enum ZkPassError {
     /// The zkVM proof does not verify against the expected statement.
     #[error("InvalidZkProof: {0}")]
     InvalidZkProof(String),
-    /// A network or service call failed.
+    /// The zkPass Service answered with an error (docs/API.md, "Errors").
+    /// Match on `code`; `code.is_retryable()` says whether the same request
+    /// may succeed later, after `retry_after_secs` when the service sent it.
+    #[error("ServiceError: HTTP {status} {code}: {text}")]
+    Service {
+        /// The HTTP status.
+        status: u16,
+        /// The answer's `status_code`.
+        code: crate::ErrorCode,
+        /// The answer's `status_text`.
+        text: String,
+        /// `Retry-After`, seconds, when the service sent it.
+        retry_after_secs: Option<u64>,
+    },
+    /// The service could not be reached, or its answer could not be read
+    /// (connection, TLS, a body that is not the expected JSON).
     #[error("ServiceError: {0}")]
-    Service(String),
+    Unreachable(String),
+    /// A proof job did not finish while the caller waited: the wait timed
+    /// out, or the caller cancelled it.
+    #[error("JobUnfinished: {0}")]
+    JobUnfinished(String),
+    /// A service this process runs (the demo, `zkpass serve`) could not
+    /// start or serve.
+    #[error("LocalService: {0}")]
+    LocalService(String),
     /// Trustless verification found no commitment token for a document.
     #[error("MissingCommitmentToken: the proof carries no issuer commitment token for document {tag:?}")]
     MissingCommitmentToken {

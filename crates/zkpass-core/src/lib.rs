@@ -13,18 +13,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answers;
 mod attestation;
 mod commitment;
 mod dvr;
 mod error;
+mod error_code;
 mod keys;
 mod proof;
+pub mod routes;
 mod wire;
 
+pub use answers::{
+    Accepted, Cancelled, CostAnswer, CostEstimate, ErrorBody, Health, JobAnswer, JobPending, PendingState, ProofAnswer,
+    ProofOrJob, Ready,
+};
 pub use attestation::AttestationError;
 pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS};
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::ZkPassError;
+pub use error_code::ErrorCode;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{
     DocumentCommitment, EvaluationDate, StarkParameters, ZkPassProof, MAX_FRI_EXPANSION_FACTOR, MAX_SECURITY_LEVEL,

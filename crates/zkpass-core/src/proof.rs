@@ -114,7 +114,7 @@ pub const MAX_FRI_EXPANSION_FACTOR: u32 = 32;
 /// parameters"): a setting of the prover, carried in the proof token so
 /// that the verifier checks the proof with the same parameters, after
 /// checking they meet its own minimum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StarkParameters {
     /// Conjectured security, bits: the soundness error is at most

@@ -18,11 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine as _;
-use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use zkpass_core::{CostRequestBody, ProofRequestBody};
+use zkpass_core::{routes, CostRequestBody, ProofRequestBody};
 use zkpass_jose::{Jwk, KeySetFetcher};
 use zkpass_store::{Job, JobState, JobStore, NewJob};
 
@@ -73,23 +72,22 @@ pub struct ApiKeyId(pub String);
 /// `GET /health`; anything else answers 404 (unknown route) or 405 (known
 /// route, other method) with the error body.
 pub fn router(state: Arc<AppState>) -> Router {
-    let proof_route = format!("/api/{}/dvr/{}/proof", crate::API_VERSION, crate::DVR_APP_VERSION);
     let http = state.config.http.clone();
     let protected = Router::new()
-        .route(&proof_route, post(proof))
-        .route(&format!("{proof_route}/{{id}}"), get(job_status).delete(cancel_job))
-        .route(&format!("/api/{}/dvr/{}/cost", crate::API_VERSION, crate::DVR_APP_VERSION), post(cost))
+        .route(routes::PROOF, post(proof))
+        .route(routes::JOB, get(job_status).delete(cancel_job))
+        .route(routes::COST, post(cost))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), authenticate));
     let public = Router::new()
         .merge(protected)
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/attestation", get(attestation))
-        .route("/health", get(health))
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/ready", get(ready));
+        .route(routes::JWKS, get(jwks))
+        .route(routes::ATTESTATION, get(attestation))
+        .route(routes::HEALTH, get(health))
+        .route(routes::OPENAPI, get(openapi_json))
+        .route(routes::READY, get(ready));
     // with a separate metrics listener, /metrics is only there
     let public =
-        if state.config.http.metrics_listen.is_some() { public } else { public.route("/metrics", get(metrics)) };
+        if state.config.http.metrics_listen.is_some() { public } else { public.route(routes::METRICS, get(metrics)) };
     public
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
@@ -116,7 +114,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// `GET /metrics` only.
 pub fn metrics_router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/metrics", get(metrics))
+        .route(routes::METRICS, get(metrics))
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .with_state(state)
 }
@@ -147,7 +145,7 @@ async fn count_requests(request: Request, next: Next) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format 0.0.4: jobs by state, finished jobs, proving \
         seconds and padded height histograms, HTTP requests by route and status", content_type = "text/plain"),
-        (status = 503, description = "The job store does not answer", body = crate::openapi::ErrorBody)))]
+        (status = 503, description = "The job store does not answer", body = zkpass_core::ErrorBody)))]
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ServiceError> {
     if let Some(m) = crate::metrics::get() {
         let counts = state.jobs.store.counts().await.map_err(store_error)?;
@@ -198,6 +196,7 @@ pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Result<Json<Vec<
 
 /// The query of `GET /.well-known/attestation`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AttestationQuery {
     /// The client's nonce: 8 to 64 bytes, hex.
     nonce: String,
@@ -211,9 +210,9 @@ pub(crate) struct AttestationQuery {
     responses(
         (status = 200, description = "`{\"type\":\"aws-nitro\",\"document\":<base64 COSE_Sign1>}` in an AWS Nitro \
             Enclave, else `{\"type\":\"none\",\"nonce\",\"public_keys_sha256\"}`", body = crate::openapi::Attestation),
-        (status = 400, description = "The nonce is missing, not hex, or not 8 to 64 bytes", body = crate::openapi::ErrorBody),
-        (status = 429, description = "Too many attestation requests from this address; see `Retry-After`", body = crate::openapi::ErrorBody),
-        (status = 503, description = "The enclave does not answer (`NOT_READY`)", body = crate::openapi::ErrorBody),
+        (status = 400, description = "The nonce is missing, not hex, or not 8 to 64 bytes", body = zkpass_core::ErrorBody),
+        (status = 429, description = "Too many attestation requests from this address; see `Retry-After`", body = zkpass_core::ErrorBody),
+        (status = 503, description = "The enclave does not answer (`NOT_READY`)", body = zkpass_core::ErrorBody),
     ))]
 pub(crate) async fn attestation(
     State(state): State<Arc<AppState>>,
@@ -237,9 +236,9 @@ pub(crate) async fn attestation(
 
 /// `GET /health`: the process is alive.
 #[utoipa::path(get, path = "/health", tag = "operations",
-    responses((status = 200, description = "Alive", body = crate::openapi::Health)))]
-pub(crate) async fn health() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+    responses((status = 200, description = "Alive", body = zkpass_core::Health)))]
+pub(crate) async fn health() -> Json<zkpass_core::Health> {
+    Json(zkpass_core::Health { status: "ok".into() })
 }
 
 /// `GET /api/openapi.json`: this document.
@@ -349,7 +348,7 @@ fn unreadable_body(rejection: BytesRejection) -> ServiceError {
 
 /// The path a job's status is polled at.
 pub fn job_url(id: &str) -> String {
-    format!("/api/{}/dvr/{}/proof/{id}", crate::API_VERSION, crate::DVR_APP_VERSION)
+    routes::job(id)
 }
 
 /// Whether the request asks for an asynchronous answer (`Prefer:
@@ -383,8 +382,8 @@ fn store_error(e: zkpass_store::StoreError) -> ServiceError {
 /// `202 {"status":202,"queue_status_url":…}` with `Location`.
 fn accepted(job: &Job) -> Response {
     let url = job_url(&job.id);
-    let mut r =
-        (StatusCode::ACCEPTED, Json(json!({"status": 202, "queue_status_url": url, "job_id": job.id}))).into_response();
+    let body = zkpass_core::Accepted { status: 202, queue_status_url: url.clone(), job_id: job.id.clone() };
+    let mut r = (StatusCode::ACCEPTED, Json(body)).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
         r.headers_mut().insert(axum::http::header::LOCATION, v);
     }
@@ -396,7 +395,8 @@ fn accepted(job: &Job) -> Response {
 async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
     Ok(match job.state {
         JobState::Succeeded => {
-            Json(json!({"status": 200, "output": job.proof_token.clone().unwrap_or_default()})).into_response()
+            Json(zkpass_core::ProofAnswer { status: 200, output: job.proof_token.clone().unwrap_or_default() })
+                .into_response()
         }
         JobState::Queued | JobState::Running => {
             let position = if job.state == JobState::Queued {
@@ -404,22 +404,25 @@ async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
             } else {
                 0
             };
-            let code = if job.state == JobState::Queued { "QUEUED" } else { "RUNNING" };
-            (
-                StatusCode::ACCEPTED,
-                Json(json!({
-                    "status": 202,
-                    "status_code": code,
-                    "job_id": job.id,
-                    "queue_position": position,
-                    "attempts": job.attempts,
-                    "created_at": job.created_at,
-                    "started_at": job.started_at,
-                })),
-            )
-                .into_response()
+            let state = if job.state == JobState::Queued {
+                zkpass_core::PendingState::Queued
+            } else {
+                zkpass_core::PendingState::Running
+            };
+            let body = zkpass_core::JobPending {
+                status: 202,
+                status_code: state,
+                job_id: job.id.clone(),
+                queue_position: position,
+                attempts: job.attempts,
+                created_at: job.created_at,
+                started_at: job.started_at,
+            };
+            (StatusCode::ACCEPTED, Json(body)).into_response()
         }
-        JobState::Cancelled => ServiceError::Gone("CANCELLED", "the job was cancelled".into()).into_response(),
+        JobState::Cancelled => {
+            ServiceError::Gone(zkpass_core::ErrorCode::Cancelled, "the job was cancelled".into()).into_response()
+        }
         JobState::Failed | JobState::Expired => match &job.error {
             Some(e) => {
                 let status = StatusCode::from_u16(e.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -437,12 +440,12 @@ async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
 #[utoipa::path(post, path = "/api/1.0/dvr/1.0/cost", tag = "proofs", request_body = zkpass_core::CostRequestBody,
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The estimate", body = crate::openapi::CostAnswer),
-        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = crate::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong API key", body = crate::openapi::ErrorBody),
-        (status = 413, description = "The body is too large", body = crate::openapi::ErrorBody),
-        (status = 429, description = "Rate limit (shared with proof requests); see `Retry-After`", body = crate::openapi::ErrorBody),
-        (status = 503, description = "The enclave cannot estimate now (`NOT_READY`)", body = crate::openapi::ErrorBody),
+        (status = 200, description = "The estimate", body = zkpass_core::CostAnswer),
+        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = zkpass_core::ErrorBody),
+        (status = 401, description = "Missing or wrong API key", body = zkpass_core::ErrorBody),
+        (status = 413, description = "The body is too large", body = zkpass_core::ErrorBody),
+        (status = 429, description = "Rate limit (shared with proof requests); see `Retry-After`", body = zkpass_core::ErrorBody),
+        (status = 503, description = "The enclave cannot estimate now (`NOT_READY`)", body = zkpass_core::ErrorBody),
     ))]
 pub(crate) async fn cost(
     State(state): State<Arc<AppState>>,
@@ -455,7 +458,7 @@ pub(crate) async fn cost(
         evaluation_date: body.evaluation_date,
     };
     let estimate = state.enclave.estimate_cost(request).await?;
-    Ok(Json(json!({"status": 200, "cost": estimate})).into_response())
+    Ok(Json(zkpass_core::CostAnswer { status: 200, cost: estimate }).into_response())
 }
 
 /// `POST /api/1.0/dvr/1.0/proof`: the request becomes a job. Answered
@@ -470,17 +473,17 @@ pub(crate) async fn cost(
         ("X-zkPass-Client" = Option<String>, Header, description = "The client's semantic version; major.minor must match the server's"),
     ),
     responses(
-        (status = 200, description = "The proof token", body = crate::openapi::ProofAnswer),
-        (status = 202, description = "Accepted as a job; poll `queue_status_url` (also in `Location`)", body = crate::openapi::Accepted),
-        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = crate::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong API key", body = crate::openapi::ErrorBody),
-        (status = 403, description = "Client version mismatch", body = crate::openapi::ErrorBody),
-        (status = 408, description = "The body or the request took too long", body = crate::openapi::ErrorBody),
-        (status = 413, description = "The body is too large", body = crate::openapi::ErrorBody),
-        (status = 429, description = "Rate limit; see `Retry-After`", body = crate::openapi::ErrorBody),
-        (status = 500, description = "The service failed", body = crate::openapi::ErrorBody),
-        (status = 503, description = "The queue is full (`QUEUE_FULL`, see `Retry-After`) or the store is unreachable (`NOT_READY`)", body = crate::openapi::ErrorBody),
-        (status = 504, description = "The proof took longer than the job time limit", body = crate::openapi::ErrorBody),
+        (status = 200, description = "The proof token", body = zkpass_core::ProofAnswer),
+        (status = 202, description = "Accepted as a job; poll `queue_status_url` (also in `Location`)", body = zkpass_core::Accepted),
+        (status = 400, description = "Malformed request or tokens (`INVALID_PARAMS`), or the query rejects the data (`CUSTOM_ERROR`)", body = zkpass_core::ErrorBody),
+        (status = 401, description = "Missing or wrong API key", body = zkpass_core::ErrorBody),
+        (status = 403, description = "Client version mismatch", body = zkpass_core::ErrorBody),
+        (status = 408, description = "The body or the request took too long", body = zkpass_core::ErrorBody),
+        (status = 413, description = "The body is too large", body = zkpass_core::ErrorBody),
+        (status = 429, description = "Rate limit; see `Retry-After`", body = zkpass_core::ErrorBody),
+        (status = 500, description = "The service failed", body = zkpass_core::ErrorBody),
+        (status = 503, description = "The queue is full (`QUEUE_FULL`, see `Retry-After`) or the store is unreachable (`NOT_READY`)", body = zkpass_core::ErrorBody),
+        (status = 504, description = "The proof took longer than the job time limit", body = zkpass_core::ErrorBody),
     ))]
 pub(crate) async fn proof(
     State(state): State<Arc<AppState>>,
@@ -545,14 +548,14 @@ async fn own_job(state: &AppState, id: &str, key: &ApiKeyId) -> Result<Job, Serv
 #[utoipa::path(get, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
     params(("id" = String, Path, description = "The job id")),
     responses(
-        (status = 200, description = "Succeeded: the proof token", body = crate::openapi::ProofAnswer),
-        (status = 202, description = "Queued or running", body = crate::openapi::JobPending),
-        (status = 400, description = "Failed through the request's fault (the job's error)", body = crate::openapi::ErrorBody),
-        (status = 404, description = "No such job for this API key", body = crate::openapi::ErrorBody),
-        (status = 410, description = "Cancelled", body = crate::openapi::ErrorBody),
-        (status = 500, description = "Failed through the service's fault", body = crate::openapi::ErrorBody),
-        (status = 503, description = "Expired in the queue", body = crate::openapi::ErrorBody),
-        (status = 504, description = "Took longer than the job time limit", body = crate::openapi::ErrorBody),
+        (status = 200, description = "Succeeded: the proof token", body = zkpass_core::ProofAnswer),
+        (status = 202, description = "Queued or running", body = zkpass_core::JobPending),
+        (status = 400, description = "Failed through the request's fault (the job's error)", body = zkpass_core::ErrorBody),
+        (status = 404, description = "No such job for this API key", body = zkpass_core::ErrorBody),
+        (status = 410, description = "Cancelled", body = zkpass_core::ErrorBody),
+        (status = 500, description = "Failed through the service's fault", body = zkpass_core::ErrorBody),
+        (status = 503, description = "Expired in the queue", body = zkpass_core::ErrorBody),
+        (status = 504, description = "Took longer than the job time limit", body = zkpass_core::ErrorBody),
     ))]
 pub(crate) async fn job_status(
     State(state): State<Arc<AppState>>,
@@ -568,9 +571,9 @@ pub(crate) async fn job_status(
 #[utoipa::path(delete, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
     params(("id" = String, Path, description = "The job id")),
     responses(
-        (status = 200, description = "Cancelled", body = crate::openapi::Cancelled),
-        (status = 404, description = "No such job for this API key", body = crate::openapi::ErrorBody),
-        (status = 409, description = "The job has finished already", body = crate::openapi::ErrorBody),
+        (status = 200, description = "Cancelled", body = zkpass_core::Cancelled),
+        (status = 404, description = "No such job for this API key", body = zkpass_core::ErrorBody),
+        (status = 409, description = "The job has finished already", body = zkpass_core::ErrorBody),
     ))]
 pub(crate) async fn cancel_job(
     State(state): State<Arc<AppState>>,
@@ -582,7 +585,9 @@ pub(crate) async fn cancel_job(
     match job {
         Some(j) if j.state == JobState::Cancelled => {
             tracing::info!(job_id = %j.id, "job cancelled");
-            Ok(Json(json!({"status": 200, "status_code": "CANCELLED", "job_id": j.id})).into_response())
+            let body =
+                zkpass_core::Cancelled { status: 200, status_code: zkpass_core::ErrorCode::Cancelled, job_id: j.id };
+            Ok(Json(body).into_response())
         }
         Some(j) => Err(ServiceError::Conflict(format!("the job has finished already ({})", j.state))),
         None => Err(ServiceError::NotFound("no such job".into())),
@@ -593,12 +598,12 @@ pub(crate) async fn cancel_job(
 /// (provers in this process, or an API-only process whose workers run
 /// elsewhere); else 503.
 #[utoipa::path(get, path = "/ready", tag = "operations",
-    responses((status = 200, description = "Ready", body = crate::openapi::Ready),
-        (status = 503, description = "The store does not answer, or the process is stopping", body = crate::openapi::ErrorBody)))]
+    responses((status = 200, description = "Ready", body = zkpass_core::Ready),
+        (status = 503, description = "The store does not answer, or the process is stopping", body = zkpass_core::ErrorBody)))]
 pub(crate) async fn ready(
     State(state): State<Arc<AppState>>,
     client: Option<Extension<ClientAddr>>,
-) -> Result<Json<Value>, ServiceError> {
+) -> Result<Json<zkpass_core::Ready>, ServiceError> {
     if let Some(Extension(c)) = &client {
         state.rate_limits.check_ready(c)?;
     }
@@ -615,7 +620,7 @@ pub(crate) async fn ready(
         tracing::warn!(error = %e, "not ready: the enclave is not ready");
         return Err(ServiceError::Unavailable("the enclave is not ready".into()));
     }
-    Ok(Json(json!({"status": "ready", "workers": state.plan.workers})))
+    Ok(Json(zkpass_core::Ready { status: "ready".into(), workers: state.plan.workers }))
 }
 
 impl AppState {

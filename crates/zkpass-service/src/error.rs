@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use zkpass_core::ZkPassError;
+use zkpass_core::{ErrorCode, ZkPassError};
 use zkpass_zkvm::ZkvmError;
 
 /// Why a request failed. Each maps to an HTTP status and a `status_code`;
@@ -57,7 +57,7 @@ pub enum ServiceError {
     Conflict(String),
     /// The job is gone: cancelled (410, with its code).
     #[error("{1}")]
-    Gone(&'static str, String),
+    Gone(ErrorCode, String),
     /// Another HTTP-level failure (timeouts, body too large, …), by status.
     #[error("{}", .0.canonical_reason().unwrap_or("HTTP error"))]
     Http(StatusCode),
@@ -84,29 +84,29 @@ impl ServiceError {
         }
     }
 
-    /// The `status_code` string.
-    pub fn code(&self) -> &'static str {
+    /// The `status_code` (docs/API.md, "Status codes").
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidParams(_) => "INVALID_PARAMS",
-            Self::Custom(_) => "CUSTOM_ERROR",
-            Self::Unauthorized(_) => "UNAUTHORIZED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
-            Self::QueueFull { .. } => "QUEUE_FULL",
-            Self::Unavailable(_) | Self::EnclaveLost(_) => "NOT_READY",
-            Self::Conflict(_) => "CONFLICT",
-            Self::Gone(code, _) => code,
+            Self::InvalidParams(_) => ErrorCode::InvalidParams,
+            Self::Custom(_) => ErrorCode::CustomError,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            Self::QueueFull { .. } => ErrorCode::QueueFull,
+            Self::Unavailable(_) | Self::EnclaveLost(_) => ErrorCode::NotReady,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Gone(code, _) => *code,
             Self::Http(status) => match *status {
-                StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
-                StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-                StatusCode::SERVICE_UNAVAILABLE => "NOT_READY",
-                s if s.is_client_error() => "INVALID_PARAMS",
-                _ => "INTERNAL_ERROR",
+                StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+                StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+                StatusCode::SERVICE_UNAVAILABLE => ErrorCode::NotReady,
+                s if s.is_client_error() => ErrorCode::InvalidParams,
+                _ => ErrorCode::InternalError,
             },
-            Self::Internal(_) => "INTERNAL_ERROR",
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -122,21 +122,26 @@ impl ServiceError {
 
     /// The JSON error body: `{"status", "status_code", "status_text"}`.
     pub fn body(&self) -> serde_json::Value {
-        error_body(self.status().as_u16(), self.code(), &self.to_string())
+        error_body(self.status().as_u16(), self.code().as_str(), &self.to_string())
     }
 }
 
-/// The error body of docs/API.md: `{"status", "status_code",
-/// "status_text"}`, for a live error or one stored with a job.
+/// The error body of docs/API.md ([`zkpass_core::ErrorBody`]), for a live
+/// error or one stored with a job (its code as stored).
 pub fn error_body(status: u16, code: &str, text: &str) -> serde_json::Value {
-    serde_json::json!({"status": status, "status_code": code, "status_text": text})
+    let body = zkpass_core::ErrorBody { status, status_code: ErrorCode::parse(code), status_text: text.to_string() };
+    serde_json::to_value(body).unwrap_or_default()
 }
 
 impl From<ZkPassError> for ServiceError {
     fn from(e: ZkPassError) -> Self {
         match e {
             ZkPassError::Query(_) | ZkPassError::InvalidZkVm(_) => Self::Custom(e.to_string()),
-            ZkPassError::Proof(_) | ZkPassError::Service(_) => Self::Internal(e.to_string()),
+            ZkPassError::Proof(_)
+            | ZkPassError::Service { .. }
+            | ZkPassError::Unreachable(_)
+            | ZkPassError::JobUnfinished(_)
+            | ZkPassError::LocalService(_) => Self::Internal(e.to_string()),
             _ => Self::InvalidParams(e.to_string()),
         }
     }

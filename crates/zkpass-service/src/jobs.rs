@@ -93,7 +93,7 @@ impl ProverPlan {
 
 /// The stored form of a request error.
 pub fn job_error(e: &ServiceError) -> JobError {
-    JobError { http_status: e.status().as_u16(), status_code: e.code().to_string(), message: e.to_string() }
+    JobError { http_status: e.status().as_u16(), status_code: e.code().as_str().into(), message: e.to_string() }
 }
 
 fn ms(secs: u64) -> i64 {
@@ -258,7 +258,7 @@ impl Worker {
                         }
                         Outcome::Error(JobError {
                             http_status: 500,
-                            status_code: "INTERNAL_ERROR".into(),
+                            status_code: zkpass_core::ErrorCode::InternalError.as_str().into(),
                             message: format!(
                                 "the enclave stopped while working on this job, {} times; it is not tried again",
                                 job.attempts
@@ -272,7 +272,7 @@ impl Worker {
             () = &mut deadline => {
                 let error = JobError {
                     http_status: 504,
-                    status_code: "JOB_TIMEOUT".into(),
+                    status_code: zkpass_core::ErrorCode::JobTimeout.as_str().into(),
                     message: format!("the proof took longer than the limit of {} s", config.job_timeout_secs),
                 };
                 self.finish(&job, Outcome::Error(error)).await;

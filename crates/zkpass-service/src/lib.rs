@@ -25,10 +25,7 @@ pub mod server;
 
 pub use error::ServiceError;
 
-/// The API version of the routes (`/api/{api_version}/…`).
-pub const API_VERSION: &str = "1.0";
-/// The DVR app version (`/api/1.0/dvr/{app_version}/…`).
-pub const DVR_APP_VERSION: &str = "1.0";
+pub use zkpass_core::routes::{API_VERSION, DVR_APP_VERSION};
 /// The server's semantic version, matched against `X-zkPass-Client`.
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -277,10 +277,18 @@ async fn the_openapi_document_names_every_route() {
         "Jwk",
         "CostRequestBody",
         "CostAnswer",
+        "CostEstimate",
+        "ErrorCode",
         "Attestation",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }
+    // the nonce is a query parameter, as clients send it
+    let nonce = &paths["/.well-known/attestation"]["get"]["parameters"][0];
+    assert_eq!((nonce["name"].as_str(), nonce["in"].as_str()), (Some("nonce"), Some("query")), "{nonce}");
+    // the error codes are listed, as the service writes them
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
+    assert!(codes.iter().any(|c| c == "QUEUE_FULL") && codes.iter().any(|c| c == "JOB_TIMEOUT"), "{codes:?}");
     assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "basic");
     let post_errors = paths[PROOF]["post"]["responses"].as_object().unwrap();
     for status in ["200", "202", "400", "401", "429", "503"] {

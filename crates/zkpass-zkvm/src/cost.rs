@@ -9,7 +9,6 @@
 //! predicted from measurements on a reference machine (BENCHMARKS.md:
 //! 2 cores, release build) and scale with the machine.
 
-use serde::{Deserialize, Serialize};
 use zkpass_core::StarkParameters;
 
 /// Distinct 16-bit limbs a Tip5 permutation adds to the cascade table, at
@@ -37,32 +36,7 @@ pub const REFERENCE_MIB_PER_1K_ROWS_UNCACHED: f64 = 18.0;
 /// Memory besides the trace (program, tables, the process), MiB.
 const BASE_MIB: f64 = 40.0;
 
-/// The estimated cost of proving one query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CostEstimate {
-    /// Words of the compiled program.
-    pub program_words: usize,
-    /// Whether the trace figures come from running the VM on the data
-    /// (`true`) or are lower bounds from the program alone.
-    pub exact: bool,
-    /// Processor cycles (with data only).
-    pub cycles: Option<usize>,
-    /// Tip5 permutations: all of them with data; without, those that hash
-    /// the program (a lower bound).
-    pub permutations: usize,
-    /// Padded trace height (a power of two); a lower bound without data.
-    pub padded_height: usize,
-    /// The table that sets the padded height and its rows (with data).
-    pub tallest_table: Option<(String, usize)>,
-    /// The STARK parameters the prediction is for.
-    pub stark: StarkParameters,
-    /// Predicted proving time on the reference machine, seconds.
-    pub prove_seconds: f64,
-    /// Predicted peak memory of one proof with the trace cached, MiB.
-    pub peak_mib_cached: u64,
-    /// Predicted peak memory without the trace cache, MiB.
-    pub peak_mib_uncached: u64,
-}
+pub use zkpass_core::CostEstimate;
 
 /// Predicted (seconds, MiB cached, MiB uncached) of a proof of padded
 /// height `rows` with `stark`. Fitted to the release measurements of

@@ -1,0 +1,53 @@
+//! The zkPass Service's route paths (docs/API.md, "Routes"): one
+//! definition for the router, the SDK and the tests.
+
+/// The API version in `/api/{version}/…`.
+pub const API_VERSION: &str = "1.0";
+
+/// The DVR application's version in `/api/1.0/dvr/{version}/…`.
+pub const DVR_APP_VERSION: &str = "1.0";
+
+/// `POST`: a proof request (docs/API.md, "Proof requests and jobs").
+pub const PROOF: &str = "/api/1.0/dvr/1.0/proof";
+
+/// `GET` / `DELETE`: one job, `{PROOF}/{id}` (the router's pattern).
+pub const JOB: &str = "/api/1.0/dvr/1.0/proof/{id}";
+
+/// `POST`: a cost estimate.
+pub const COST: &str = "/api/1.0/dvr/1.0/cost";
+
+/// `GET`: the service key set.
+pub const JWKS: &str = "/.well-known/jwks.json";
+
+/// `GET ?nonce=<hex>`: the enclave's attestation report.
+pub const ATTESTATION: &str = "/.well-known/attestation";
+
+/// `GET`: liveness.
+pub const HEALTH: &str = "/health";
+
+/// `GET`: readiness.
+pub const READY: &str = "/ready";
+
+/// `GET`: Prometheus metrics.
+pub const METRICS: &str = "/metrics";
+
+/// `GET`: the OpenAPI document.
+pub const OPENAPI: &str = "/api/openapi.json";
+
+/// The path of job `id`: `{PROOF}/{id}`.
+pub fn job(id: &str) -> String {
+    format!("{PROOF}/{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_versioned_paths_carry_their_versions() {
+        assert_eq!(PROOF, format!("/api/{API_VERSION}/dvr/{DVR_APP_VERSION}/proof"));
+        assert_eq!(COST, format!("/api/{API_VERSION}/dvr/{DVR_APP_VERSION}/cost"));
+        assert_eq!(JOB, format!("{PROOF}/{{id}}"));
+        assert_eq!(job("j1"), "/api/1.0/dvr/1.0/proof/j1");
+    }
+}
