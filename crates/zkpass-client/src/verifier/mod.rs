@@ -5,19 +5,20 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
 use serde_json::{Map, Value};
 use zkpass_attestation::Attested;
 use zkpass_core::{
-    unix_now, AttestationError, DataVerificationRequest, EvaluationDate, PublicKey, PublicKeyOption, UserDataRequest,
-    ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
+    unix_now, AttestationError, DataVerificationRequest, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
+    ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
 };
-use zkpass_jose::{sign_data, verify_commitment, verify_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
+use zkpass_jose::{sign_data, verify_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
 use zkpass_store::{Consumed, DvrTable};
-use zkpass_zkvm::{ProofSystem, Triton, VerifyInput};
+use zkpass_zkvm::{ProofSystem, Triton};
 
 use crate::trust::{ServiceTrust, SIGNING_KID};
+
+mod checks;
 
 /// The future a [`DvrStore`] returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ZkPassError>> + Send + 'a>>;
@@ -206,7 +207,7 @@ pub struct VerifiedProof {
 pub struct Verifier {
     key: KeyPair,
     store: Arc<dyn DvrStore>,
-    backend: Triton,
+    backend: Arc<dyn ProofSystem>,
     keys: KeySetFetcher,
 }
 
@@ -215,7 +216,15 @@ impl Verifier {
     /// issuer key sets named by `jku` are fetched under the default
     /// [`FetchPolicy`] (https, public addresses only).
     pub fn new(key: KeyPair, store: Arc<dyn DvrStore>) -> Self {
-        Self { key, store, backend: Triton::default(), keys: KeySetFetcher::new(FetchPolicy::default()) }
+        Self { key, store, backend: Arc::new(Triton::default()), keys: KeySetFetcher::new(FetchPolicy::default()) }
+    }
+
+    /// The same verifier computing program identifiers and checking zkVM
+    /// proofs with `backend` (default: Triton VM with its default
+    /// parameters).
+    pub fn with_backend(mut self, backend: Arc<dyn ProofSystem>) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// The same verifier fetching key sets under `policy`.
@@ -377,87 +386,16 @@ impl Verifier {
         self.check(data, options.trustless()).await
     }
 
+    /// Steps 2–6 of [`Self::verify_proof`] on the token's payload, one
+    /// named check each ([`checks`]), in the order of docs/WIRE.md.
     async fn check(&self, data: Value, options: VerifyOptions) -> Result<VerifiedProof, ZkPassError> {
         let proof: ZkPassProof = serde_json::from_value(data)
             .map_err(|e| ZkPassError::InvalidParams(format!("proof token payload: {e}")))?;
-        // 2
         let dvr = self.store.get(&proof.dvr_id).await?.ok_or_else(|| ZkPassError::UnknownDvr(proof.dvr_id.clone()))?;
-        let expected_digest = dvr.digest();
-        if proof.dvr_digest != expected_digest {
-            return Err(ZkPassError::MismatchedDvrDigest { expected: expected_digest, found: proof.dvr_digest });
-        }
-        if let Some(expires_at) = dvr.expires_at.filter(|e| options.now > *e) {
-            return Err(ZkPassError::ExpiredDvr { dvr_id: dvr.dvr_id.clone(), expires_at, now: options.now });
-        }
-        // 3
-        if proof.dvr_verifying_key != self.expected_key(dvr.dvr_verifying_key.as_ref()).await? {
-            return Err(ZkPassError::MismatchedDvrVerifyingKey);
-        }
-        for (tag, req) in &dvr.user_data_requests {
-            let expected = self.expected_key(Some(&req.user_data_verifying_key)).await?;
-            if proof.user_data_verifying_keys.get(tag) != Some(&expected) {
-                return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
-            }
-            if options.trustless {
-                check_commitment_token(tag, &proof, &expected)?;
-            }
-        }
-        if proof.user_data_verifying_keys.len() != dvr.user_data_requests.len() {
-            let extra = proof
-                .user_data_verifying_keys
-                .keys()
-                .find(|t| !dvr.user_data_requests.contains_key(*t))
-                .cloned()
-                .unwrap_or_default();
-            return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra });
-        }
-        // 5 (cheap, before the proof)
-        if proof.time_stamp > options.now.saturating_add(options.max_clock_skew_secs) {
-            return Err(ZkPassError::FutureZkPassProof {
-                time_stamp: proof.time_stamp,
-                now: options.now,
-                skew: options.max_clock_skew_secs,
-            });
-        }
-        if options.now.saturating_sub(proof.time_stamp) > options.ttl {
-            return Err(ZkPassError::ExpiredZkPassProof {
-                time_stamp: proof.time_stamp,
-                now: options.now,
-                ttl: options.ttl,
-            });
-        }
-        let stamp_day = EvaluationDate::from_unix_seconds(proof.time_stamp).days_since_epoch();
-        if (proof.evaluation_date.days_since_epoch() - stamp_day).abs() > options.max_date_skew_days {
-            return Err(ZkPassError::InvalidEvaluationDate(format!(
-                "evaluation date {} is more than {} day(s) from the proof time stamp",
-                proof.evaluation_date, options.max_date_skew_days
-            )));
-        }
-        // 4
-        let floor = options.min_security_level.max(MIN_SECURITY_LEVEL);
-        if proof.stark.security_level < floor {
-            return Err(ZkPassError::InvalidZkProof(format!(
-                "the proof's STARK security level ({} bits) is below the {floor} bits this verifier accepts",
-                proof.stark.security_level
-            )));
-        }
-        proof.stark.check().map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
-        let query = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
-        let zkproof = base64::engine::general_purpose::STANDARD
-            .decode(&proof.zkproof)
-            .map_err(|_| ZkPassError::InvalidZkProof("zkproof is not base64".into()))?;
-        let tags = dvr.tags();
-        let statement = VerifyInput {
-            query: &query,
-            tags: &tags,
-            output: &proof.output,
-            commitments: &proof.commitments,
-            date: proof.evaluation_date,
-            dvr_digest: dvr.digest_bytes(),
-            stark: proof.stark,
-        };
-        self.backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
-        // 6
+        checks::dvr(&proof, &dvr, options.now)?;
+        self.check_keys(&proof, &dvr, options.trustless).await?;
+        checks::freshness(&proof, &options)?;
+        checks::zk_proof(self.backend.as_ref(), &proof, &dvr, &options)?;
         if options.single_use {
             self.store.consume(&dvr.dvr_id, options.now).await?;
         }
@@ -465,31 +403,10 @@ impl Verifier {
     }
 }
 
-/// Trustless mode: the document's commitment token is signed by the
-/// issuer key the DVR names and commits to the root and depth the proof
-/// opens.
-fn check_commitment_token(tag: &str, proof: &ZkPassProof, issuer: &PublicKey) -> Result<(), ZkPassError> {
-    let token =
-        proof.commitment_tokens.get(tag).ok_or_else(|| ZkPassError::MissingCommitmentToken { tag: tag.into() })?;
-    let claim = verify_commitment(token, issuer).map_err(|e| ZkPassError::MismatchedCommitment {
-        tag: tag.into(),
-        detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
-    })?;
-    let proved = proof.commitments.get(tag).ok_or_else(|| ZkPassError::MismatchedCommitment {
-        tag: tag.into(),
-        detail: "the proof has no commitment for this document".into(),
-    })?;
-    if proved.root != claim.root || proved.depth != claim.depth {
-        return Err(ZkPassError::MismatchedCommitment {
-            tag: tag.into(),
-            detail: "the proof opens another root than the issuer signed".into(),
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use zkpass_core::EvaluationDate;
+
     use super::*;
 
     const QUERY: &str = r#"[{"output":{"adult":{">=":[{"dvar":"age"},18]}}}]"#;

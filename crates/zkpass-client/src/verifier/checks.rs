@@ -1,0 +1,156 @@
+//! The checks of a proof token's payload, one function each, in the order
+//! docs/WIRE.md "Verifying a proof" lists them. Step 1 (the signature) is
+//! [`super::Verifier::verify_proof`]'s; step 6 (consuming the DVR) is the
+//! store's.
+
+use base64::Engine as _;
+use zkpass_core::{DataVerificationRequest, EvaluationDate, PublicKey, ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL};
+use zkpass_jose::verify_commitment;
+use zkpass_query::Query;
+use zkpass_zkvm::{ProofSystem, VerifyInput};
+
+use super::{Verifier, VerifyOptions};
+
+/// Step 2: the proof names the stored DVR by its digest, and the DVR has
+/// not expired at `now`.
+///
+/// # Errors
+/// `MismatchedDvrDigest`, `ExpiredDvr`.
+pub(super) fn dvr(proof: &ZkPassProof, dvr: &DataVerificationRequest, now: u64) -> Result<(), ZkPassError> {
+    let expected = dvr.digest();
+    if proof.dvr_digest != expected {
+        return Err(ZkPassError::MismatchedDvrDigest { expected, found: proof.dvr_digest.clone() });
+    }
+    if let Some(expires_at) = dvr.expires_at.filter(|e| now > *e) {
+        return Err(ZkPassError::ExpiredDvr { dvr_id: dvr.dvr_id.clone(), expires_at, now });
+    }
+    Ok(())
+}
+
+impl Verifier {
+    /// Step 3: the verifier key and every document's issuer key the
+    /// service used are the ones the stored DVR names, tag for tag; in
+    /// trustless mode each document also carries its issuer's commitment
+    /// token ([`commitment_token`]).
+    ///
+    /// # Errors
+    /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey`;
+    /// in trustless mode `MissingCommitmentToken`, `MismatchedCommitment`;
+    /// a key set that cannot be fetched.
+    pub(super) async fn check_keys(
+        &self,
+        proof: &ZkPassProof,
+        dvr: &DataVerificationRequest,
+        trustless: bool,
+    ) -> Result<(), ZkPassError> {
+        if proof.dvr_verifying_key != self.expected_key(dvr.dvr_verifying_key.as_ref()).await? {
+            return Err(ZkPassError::MismatchedDvrVerifyingKey);
+        }
+        for (tag, req) in &dvr.user_data_requests {
+            let expected = self.expected_key(Some(&req.user_data_verifying_key)).await?;
+            if proof.user_data_verifying_keys.get(tag) != Some(&expected) {
+                return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
+            }
+            if trustless {
+                commitment_token(tag, proof, &expected)?;
+            }
+        }
+        if let Some(extra) = proof.user_data_verifying_keys.keys().find(|t| !dvr.user_data_requests.contains_key(*t)) {
+            return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra.clone() });
+        }
+        Ok(())
+    }
+}
+
+/// Step 4: the time stamp lies within the TTL and no further ahead than
+/// the clock skew; the evaluation date within the date skew of it.
+///
+/// # Errors
+/// `FutureZkPassProof`, `ExpiredZkPassProof`, `InvalidEvaluationDate`.
+pub(super) fn freshness(proof: &ZkPassProof, options: &VerifyOptions) -> Result<(), ZkPassError> {
+    if proof.time_stamp > options.now.saturating_add(options.max_clock_skew_secs) {
+        return Err(ZkPassError::FutureZkPassProof {
+            time_stamp: proof.time_stamp,
+            now: options.now,
+            skew: options.max_clock_skew_secs,
+        });
+    }
+    if options.now.saturating_sub(proof.time_stamp) > options.ttl {
+        return Err(ZkPassError::ExpiredZkPassProof {
+            time_stamp: proof.time_stamp,
+            now: options.now,
+            ttl: options.ttl,
+        });
+    }
+    let stamp_day = EvaluationDate::from_unix_seconds(proof.time_stamp).days_since_epoch();
+    if (proof.evaluation_date.days_since_epoch() - stamp_day).abs() > options.max_date_skew_days {
+        return Err(ZkPassError::InvalidEvaluationDate(format!(
+            "evaluation date {} is more than {} day(s) from the proof time stamp",
+            proof.evaluation_date, options.max_date_skew_days
+        )));
+    }
+    Ok(())
+}
+
+/// Step 5: the STARK, made with parameters at least as strong as this
+/// verifier accepts, verifies with `backend` against the program
+/// recompiled from the stored DVR and the public inputs.
+///
+/// # Errors
+/// `InvalidZkProof`; `Query` for a stored query that no longer parses.
+pub(super) fn zk_proof(
+    backend: &dyn ProofSystem,
+    proof: &ZkPassProof,
+    dvr: &DataVerificationRequest,
+    options: &VerifyOptions,
+) -> Result<(), ZkPassError> {
+    let floor = options.min_security_level.max(MIN_SECURITY_LEVEL);
+    if proof.stark.security_level < floor {
+        return Err(ZkPassError::InvalidZkProof(format!(
+            "the proof's STARK security level ({} bits) is below the {floor} bits this verifier accepts",
+            proof.stark.security_level
+        )));
+    }
+    proof.stark.check().map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
+    let query = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+    let zkproof = base64::engine::general_purpose::STANDARD
+        .decode(&proof.zkproof)
+        .map_err(|_| ZkPassError::InvalidZkProof("zkproof is not base64".into()))?;
+    let tags = dvr.tags();
+    let statement = VerifyInput {
+        query: &query,
+        tags: &tags,
+        output: &proof.output,
+        commitments: &proof.commitments,
+        date: proof.evaluation_date,
+        dvr_digest: dvr.digest_bytes(),
+        stark: proof.stark,
+    };
+    backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))
+}
+
+/// Trustless mode, within step 3: the document's commitment token is
+/// signed by the issuer key the DVR names and commits to the root and
+/// depth the proof opens.
+///
+/// # Errors
+/// `MissingCommitmentToken`, `MismatchedCommitment`.
+fn commitment_token(tag: &str, proof: &ZkPassProof, issuer: &PublicKey) -> Result<(), ZkPassError> {
+    let token =
+        proof.commitment_tokens.get(tag).ok_or_else(|| ZkPassError::MissingCommitmentToken { tag: tag.into() })?;
+    let claim = verify_commitment(token, issuer).map_err(|e| ZkPassError::MismatchedCommitment {
+        tag: tag.into(),
+        detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
+    })?;
+    let proved = proof.commitments.get(tag).ok_or_else(|| ZkPassError::MismatchedCommitment {
+        tag: tag.into(),
+        detail: "the proof has no commitment for this document".into(),
+    })?;
+    if proved.root != claim.root || proved.depth != claim.depth {
+        return Err(ZkPassError::MismatchedCommitment {
+            tag: tag.into(),
+            detail: "the proof opens another root than the issuer signed".into(),
+        });
+    }
+    Ok(())
+}
