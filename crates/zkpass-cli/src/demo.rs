@@ -11,9 +11,9 @@ use zkpass_client::trust::{ServiceTrust, TrustAnchor};
 use zkpass_client::verifier::{MemoryDvrStore, Verifier};
 use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
-use zkpass_service::api::AppState;
 use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::keys::LocalRoot;
+use zkpass_service::state::AppState;
 
 use crate::examples::EXAMPLES;
 use crate::workflow::{run, Parties, Scenario};

@@ -617,11 +617,11 @@ fn load_config(path: Option<PathBuf>) -> Result<zkpass_service::config::ServiceC
 /// enclave, local or published key set).
 async fn service_state(
     config: &zkpass_service::config::ServiceConfig,
-) -> Result<zkpass_service::api::AppState, ZkPassError> {
-    let state = zkpass_service::api::AppState::from_config(config)
+) -> Result<zkpass_service::state::AppState, ZkPassError> {
+    let state = zkpass_service::state::AppState::from_config(config)
         .await
         .map_err(|e| ZkPassError::LocalService(e.to_string()))?;
-    if let zkpass_service::api::KeySource::Local(_) = state.key_set {
+    if let zkpass_service::state::KeySource::Local(_) = state.key_set {
         tracing::info!(
             file = %config.data_dir.join(zkpass_service::keys::ROOT_PUBLIC_FILE).display(),
             "operator root public key (kept in the data directory: for single-machine use; see `zkpass root`): \

@@ -1,8 +1,11 @@
 //! The zkPass Service: a REST front end (axum) and the enclave side that
 //! decrypts, checks signatures, evaluates, proves and signs.
 //!
-//! - [`api::router`] serves `POST /api/1.0/dvr/1.0/proof`,
-//!   `GET /.well-known/jwks.json` and `GET /health` (docs/API.md).
+//! - [`state::AppState`] composes a service from its configuration: the
+//!   job store, the enclave, the key set, the rate limits and the provers.
+//!   `serve`, `work` and the CLI start there.
+//! - [`api::router`] serves the REST API (docs/API.md), one module per
+//!   resource: proofs, jobs, keys, operations, and the authentication.
 //! - [`enclave::Enclave`] is the enclave boundary; [`enclave::InProcessEnclave`]
 //!   runs it in this process. The web layer only ever holds ciphertext.
 //! - [`keys::ServiceKeys`] are created on first start and kept in the data
@@ -22,6 +25,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod server;
+pub mod state;
 
 pub use error::ServiceError;
 
@@ -44,7 +48,7 @@ use std::sync::Arc;
 /// serving fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: api::AppState,
+    state: state::AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServiceError> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
@@ -89,7 +93,7 @@ pub async fn serve(
 
 /// Runs only this process's provers and the job upkeep (`zkpass worker`)
 /// until `shutdown`, then lets running jobs finish within the grace period.
-pub async fn work(state: api::AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+pub async fn work(state: state::AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
     let state = Arc::new(state);
     let background = spawn_provers(&state);
     shutdown.await;
@@ -100,7 +104,7 @@ pub async fn work(state: api::AppState, shutdown: impl std::future::Future<Outpu
     }
 }
 
-fn spawn_provers(state: &Arc<api::AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+fn spawn_provers(state: &Arc<state::AppState>) -> Vec<tokio::task::JoinHandle<()>> {
     let plan = state.plan;
     tracing::info!(
         workers = plan.workers,
