@@ -4,6 +4,7 @@
 /// Why an attestation report is refused: one variant per check, so that a
 /// caller (and a test) can tell them apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AttestationError {
     /// The service is not attested (`none`) and the caller did not allow
     /// unattested services.

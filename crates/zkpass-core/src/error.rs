@@ -6,6 +6,7 @@
 /// "Verifying a proof"). Messages name the field or path at fault and never
 /// carry a private user-data value, a key or a salt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ZkPassError {
     /// The DVR names a proof backend this service does not have.
     #[error("InvalidZkVm: unknown zkvm {0:?} (this service proves with \"triton\")")]

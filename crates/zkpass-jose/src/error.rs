@@ -5,6 +5,7 @@ use zkpass_core::ZkPassError;
 /// Why a JOSE operation failed. Messages never include key material or the
 /// token payload.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum JoseError {
     /// A PEM or JWK could not be read as a P-256 key.
     #[error("invalid key: {0}")]

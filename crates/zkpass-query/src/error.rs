@@ -7,6 +7,7 @@ use crate::StmtPos;
 /// What went wrong in a query. Messages name paths, names and operators,
 /// never a user-data value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum QueryErrorKind {
     /// The query text is not JSON, or not an array of statement objects.
     #[error("malformed query: {0}")]

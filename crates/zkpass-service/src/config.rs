@@ -45,7 +45,6 @@ use zkpass_core::StarkParameters;
 use zkpass_jose::FetchPolicy;
 
 use crate::enclave::{AttestationMode, EnclaveAddress};
-use crate::ServiceError;
 
 /// One API key for `Authorization: Basic base64(key:secret)`. Only the
 /// SHA-256 of the secret is kept; secrets are generated with 256 bits of
@@ -454,36 +453,92 @@ impl Default for ServiceConfig {
     }
 }
 
+/// Why a configuration cannot be used. Messages name the file (when read
+/// from one) and the field.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read config {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, or a field is unknown or of the wrong type
+    /// (the message names the field and the line).
+    #[error("config{}: {source}", in_file(path.as_deref()))]
+    Toml {
+        /// The file, when read from one.
+        path: Option<PathBuf>,
+        /// The TOML error.
+        source: Box<toml::de::Error>,
+    },
+    /// `[[api_keys]]` holds a plaintext `secret`.
+    #[error(
+        "config{}: api_keys: a plaintext `secret` is not accepted; store `secret_sha256` instead \
+         (`zkpass apikey new` prints a new key and its hash)",
+        in_file(path.as_deref())
+    )]
+    PlaintextSecret {
+        /// The file, when read from one.
+        path: Option<PathBuf>,
+    },
+    /// `[proof]` is out of range (docs/PROOF.md, "STARK parameters").
+    #[error("config{}: [proof]: {source}", in_file(path.as_deref()))]
+    Stark {
+        /// The file, when read from one.
+        path: Option<PathBuf>,
+        /// The check that failed.
+        source: zkpass_core::ZkPassError,
+    },
+}
+
+/// ` PATH` for a message about a file, empty for text.
+fn in_file(path: Option<&Path>) -> String {
+    path.map(|p| format!(" {}", p.display())).unwrap_or_default()
+}
+
+impl ConfigError {
+    /// The same error, naming the file `path`.
+    fn in_file(self, path: &Path) -> Self {
+        let path = Some(path.to_path_buf());
+        match self {
+            Self::Toml { source, .. } => Self::Toml { path, source },
+            Self::PlaintextSecret { .. } => Self::PlaintextSecret { path },
+            Self::Stark { source, .. } => Self::Stark { path, source },
+            read @ Self::Read { .. } => read,
+        }
+    }
+}
+
 impl ServiceConfig {
     /// Reads a TOML configuration file.
     ///
     /// # Errors
-    /// [`ServiceError::InvalidParams`] naming the file and the TOML error
-    /// (which names the field); a plaintext `secret` in `[[api_keys]]` is
-    /// refused with a hint to store its hash.
-    pub fn load(path: &Path) -> Result<Self, ServiceError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ServiceError::InvalidParams(format!("cannot read config {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| ServiceError::InvalidParams(format!("config {}: {e}", path.display())))
+    /// [`ConfigError::Read`]; the errors of [`Self::parse`], naming the
+    /// file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::parse(&text).map_err(|e| e.in_file(path))
     }
 
     /// Parses TOML text.
     ///
     /// # Errors
-    /// The TOML error as text (it names the field and line); STARK
-    /// parameters out of range.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// [`ConfigError::Toml`] (naming the field and line),
+    /// [`ConfigError::PlaintextSecret`], [`ConfigError::Stark`].
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let config: Self = toml::from_str(text).map_err(|e: toml::de::Error| {
-            let m = e.to_string();
-            if m.contains("unknown field `secret`") {
-                "api_keys: a plaintext `secret` is not accepted; store `secret_sha256` instead \
-                 (`zkpass apikey new` prints a new key and its hash)"
-                    .to_string()
+            if e.to_string().contains("unknown field `secret`") {
+                ConfigError::PlaintextSecret { path: None }
             } else {
-                m
+                ConfigError::Toml { path: None, source: Box::new(e) }
             }
         })?;
-        config.proof.check().map_err(|e| format!("[proof]: {e}"))?;
+        config.proof.check().map_err(|source| ConfigError::Stark { path: None, source })?;
         Ok(config)
     }
 
@@ -505,9 +560,11 @@ mod tests {
         assert_eq!(c.proof, zkpass_zkvm::triton::DEFAULT_STARK);
         let c = ServiceConfig::parse("[proof]\nsecurity_level = 160\nfri_expansion_factor = 8\n").unwrap();
         assert_eq!((c.proof.security_level, c.proof.fri_expansion_factor), (160, 8));
-        let e = ServiceConfig::parse("[proof]\nsecurity_level = 100\nfri_expansion_factor = 4\n").unwrap_err();
+        let e =
+            ServiceConfig::parse("[proof]\nsecurity_level = 100\nfri_expansion_factor = 4\n").unwrap_err().to_string();
         assert!(e.contains("[proof]") && e.contains("security_level"), "{e}");
-        let e = ServiceConfig::parse("[proof]\nsecurity_level = 128\nfri_expansion_factor = 6\n").unwrap_err();
+        let e =
+            ServiceConfig::parse("[proof]\nsecurity_level = 128\nfri_expansion_factor = 6\n").unwrap_err().to_string();
         assert!(e.contains("fri_expansion_factor"), "{e}");
     }
 
@@ -524,16 +581,30 @@ mod tests {
 
     #[test]
     fn plaintext_secrets_and_unknown_fields_are_refused_by_name() {
-        let e = ServiceConfig::parse("[[api_keys]]\nkey = \"k\"\nsecret = \"s\"\n").unwrap_err();
+        let e = ServiceConfig::parse("[[api_keys]]\nkey = \"k\"\nsecret = \"s\"\n").unwrap_err().to_string();
         assert!(e.contains("secret_sha256"), "{e}");
-        let e = ServiceConfig::parse("[limits]\nmax_querry_bytes = 5\n").unwrap_err();
+        let e = ServiceConfig::parse("[limits]\nmax_querry_bytes = 5\n").unwrap_err().to_string();
         assert!(e.contains("max_querry_bytes"), "{e}");
-        let e = ServiceConfig::parse("enclave = \"tcp:1.2.3.4:5\"\n").unwrap_err();
+        let e = ServiceConfig::parse("enclave = \"tcp:1.2.3.4:5\"\n").unwrap_err().to_string();
         assert!(e.contains("enclave") && e.contains("unix:PATH"), "{e}");
         let c = ServiceConfig::parse("enclave = \"unix:/run/e.sock\"\njwks_file = \"k.json\"\n").unwrap();
         assert_eq!(c.enclave, EnclaveAddress::Unix("/run/e.sock".into()));
         let c = ServiceConfig::parse("[limits]\nmax_query_bytes = 5\n[key_fetch]\nallow_http = true\n").unwrap();
         assert_eq!(c.limits.max_query_bytes, 5);
         assert!(c.key_fetch.allow_http);
+    }
+
+    /// A file's errors are typed and name the file; a missing file is a
+    /// read error, not a parse error.
+    #[test]
+    fn load_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("serve.toml");
+        std::fs::write(&path, "[limits]\nmax_querry_bytes = 5\n").unwrap();
+        let e = ServiceConfig::load(&path).unwrap_err();
+        assert!(matches!(&e, ConfigError::Toml { path: Some(p), .. } if *p == path), "{e:?}");
+        assert!(e.to_string().contains("serve.toml") && e.to_string().contains("max_querry_bytes"), "{e}");
+        let e = ServiceConfig::load(&dir.path().join("absent.toml")).unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }), "{e:?}");
     }
 }

@@ -9,6 +9,7 @@ use zkpass_zkvm::ZkvmError;
 /// Why a request failed. Each maps to an HTTP status and a `status_code`;
 /// messages never carry user-data values or key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServiceError {
     /// Bad request body or tokens (400, `INVALID_PARAMS`).
     #[error("{0}")]

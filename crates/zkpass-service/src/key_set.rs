@@ -25,6 +25,7 @@ use crate::keys::{EnclavePublicKeys, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
 
 /// Why a key set cannot be signed, read or published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeySetError {
     /// The key set has no entry with this `kid`.
     #[error("the key set has no {0} entry")]

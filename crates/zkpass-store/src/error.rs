@@ -2,6 +2,7 @@
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The database URL is not `sqlite:…` or `postgres://…`.
     #[error("unsupported database URL (use sqlite:PATH or postgres://…): {0}")]

@@ -5,6 +5,7 @@ use zkpass_query::QueryError;
 /// Why compiling, proving or verifying failed. Messages name paths and
 /// fields, never private values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ZkvmError {
     /// The query cannot be evaluated on this data (the interpreter's error).
     #[error("{0}")]

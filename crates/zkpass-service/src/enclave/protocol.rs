@@ -145,6 +145,7 @@ impl From<EnclaveError> for ServiceError {
 
 /// Why a frame could not be sent or received.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// The connection failed.
     #[error("enclave connection: {0}")]
