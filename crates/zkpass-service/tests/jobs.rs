@@ -340,27 +340,37 @@ async fn start_with(config: ServiceConfig, enclave: Arc<dyn Enclave>) -> (String
     (base, tx)
 }
 
+/// An asynchronous service with one worker and `max_attempts`, reaching
+/// its enclave over the Unix socket `socket` (which may not exist yet).
+async fn start_remote(
+    dir: &std::path::Path,
+    socket: &std::path::Path,
+    max_attempts: u32,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
+    let config = ServiceConfig {
+        data_dir: dir.join("data"),
+        api_keys: vec![ApiKey::from_secret("k", "s")],
+        respond_async: true,
+        jobs: JobsConfig { workers: Some(1), max_attempts, ..JobsConfig::default() },
+        ..ServiceConfig::default()
+    };
+    let enclave = RemoteEnclave::new(
+        EnclaveAddress::Unix(socket.to_path_buf()),
+        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
+    );
+    start_with(config, Arc::new(enclave)).await
+}
+
 /// A job that stops the enclave each time counts an attempt each time
 /// and fails after `max_attempts`, so the jobs behind it run; a job whose
 /// connection could not even be made keeps its attempts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_stops_the_enclave_fails_after_max_attempts() {
-    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("enclave.sock");
     let proofs = fake_enclave(&socket, true);
-    let config = ServiceConfig {
-        data_dir: dir.path().join("data"),
-        api_keys: vec![ApiKey::from_secret("k", "s")],
-        respond_async: true,
-        jobs: JobsConfig { workers: Some(1), max_attempts: 3, ..JobsConfig::default() },
-        ..ServiceConfig::default()
-    };
-    let enclave = RemoteEnclave::new(
-        EnclaveAddress::Unix(socket.clone()),
-        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
-    );
-    let (base, _stop) = start_with(config, Arc::new(enclave)).await;
+    let (base, _stop) = start_remote(dir.path(), &socket, 3).await;
     let client = reqwest::Client::new();
     let mut urls = Vec::new();
     for user in ["poison", "next"] {
@@ -403,21 +413,9 @@ async fn a_job_that_stops_the_enclave_fails_after_max_attempts() {
 /// use up a job's attempts: the job waits and proves once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_enclave_does_not_use_up_attempts() {
-    use zkpass_service::enclave::{EnclaveAddress, RemoteEnclave};
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("absent.sock");
-    let config = ServiceConfig {
-        data_dir: dir.path().join("data"),
-        api_keys: vec![ApiKey::from_secret("k", "s")],
-        respond_async: true,
-        jobs: JobsConfig { workers: Some(1), max_attempts: 1, ..JobsConfig::default() },
-        ..ServiceConfig::default()
-    };
-    let enclave = RemoteEnclave::new(
-        EnclaveAddress::Unix(socket.clone()),
-        zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::default()),
-    );
-    let (base, _stop) = start_with(config, Arc::new(enclave)).await;
+    let (base, _stop) = start_remote(dir.path(), &socket, 1).await;
     let client = reqwest::Client::new();
     let resp = client
         .post(format!("{base}{PROOF}"))
