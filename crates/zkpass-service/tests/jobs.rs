@@ -10,32 +10,14 @@ use tokio::sync::Semaphore;
 use zkpass_service::api::AppState;
 use zkpass_service::api::KeySource;
 use zkpass_service::config::{ApiKey, JobsConfig, ServiceConfig};
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
-use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
-use zkpass_service::ServiceError;
+use zkpass_service::enclave::Enclave;
+use zkpass_service::keys::ServiceKeys;
+
+mod gate;
+
+use gate::Gate;
 
 const PROOF: &str = "/api/1.0/dvr/1.0/proof";
-
-/// Proves only when the test adds a permit; a DVR token `"fail"` fails
-/// with a 400 error.
-struct Gate(Arc<Semaphore>);
-
-impl Enclave for Gate {
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
-        let gate = Arc::clone(&self.0);
-        Box::pin(async move {
-            gate.acquire().await.expect("gate open").forget();
-            if request.dvr_token == "fail" {
-                return Err(ServiceError::Custom("query[0]: the query rejects the data".into()));
-            }
-            Ok(format!("proof-of-{}", request.user_data_token))
-        })
-    }
-
-    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
-        Box::pin(async { ServiceKeys::ephemeral().map(|k| k.public_keys()) })
-    }
-}
 
 struct Service {
     base: String,

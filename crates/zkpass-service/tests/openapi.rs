@@ -3,6 +3,8 @@
 //! Schema 2020-12, the dialect of OpenAPI 3.1) against the schema the
 //! document declares for its route, method and status.
 
+mod gate;
+
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -10,25 +12,8 @@ use tokio::sync::Semaphore;
 use zkpass_core::routes;
 use zkpass_service::api::{AppState, KeySource};
 use zkpass_service::config::{ApiKey, JobsConfig, ServiceConfig};
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
-use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 
-/// Proves only when the test adds a permit.
-struct Gate(Arc<Semaphore>);
-
-impl Enclave for Gate {
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
-        let gate = Arc::clone(&self.0);
-        Box::pin(async move {
-            gate.acquire().await.expect("gate open").forget();
-            Ok(format!("proof-of-{}", request.user_data_token))
-        })
-    }
-
-    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
-        Box::pin(async { ServiceKeys::ephemeral().map(|k| k.public_keys()) })
-    }
-}
+use gate::Gate;
 
 /// The schema the document declares for `method path` answering `status`,
 /// as a JSON Schema whose root is the whole document (so that its
