@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use zkpass_attestation::{parse_pcr, AttestationPolicy, Attested, NitroPolicy};
-use zkpass_core::ZkPassError;
+use zkpass_core::AttestationError;
+
+use crate::error::CliError;
+use crate::files::{read, read_json};
 
 /// What a service must show about its enclave.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -36,55 +39,63 @@ pub struct AttestationArgs {
     pub allow_unattested: bool,
 }
 
-fn invalid(what: impl std::fmt::Display) -> ZkPassError {
-    ZkPassError::InvalidParams(what.to_string())
-}
-
 impl AttestationArgs {
     /// The policy these arguments describe.
     ///
     /// # Errors
-    /// [`ZkPassError::InvalidParams`] naming the argument or file at fault.
-    pub fn policy(&self) -> Result<AttestationPolicy, ZkPassError> {
+    /// [`CliError::Read`]/[`CliError::Json`] for a `--pcrs` or
+    /// `--nitro-root` file that cannot be read; [`CliError::Attestation`]
+    /// naming the argument or file of a malformed PCR or root;
+    /// [`CliError::Usage`] when nothing or too much is said.
+    pub fn policy(&self) -> Result<AttestationPolicy, CliError> {
         let mut pcrs = BTreeMap::new();
         if let Some(path) = &self.pcrs {
-            let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-            let json: Value = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            let json = read_json(path)?;
             let map = json.get("Measurements").unwrap_or(&json);
             for index in 0..=8u16 {
                 if let Some(v) = map.get(format!("PCR{index}")).and_then(Value::as_str) {
-                    let pcr = parse_pcr(v).map_err(|e| invalid(format!("{} PCR{index}: {e}", path.display())))?;
+                    let pcr = parse_pcr(v).map_err(|e| argument(format!("{} PCR{index}", path.display()), e))?;
                     pcrs.insert(index, pcr);
                 }
             }
             if pcrs.is_empty() {
-                return Err(invalid(format!("{}: no PCR0…PCR8 entries", path.display())));
+                return Err(CliError::Usage(format!("{}: no PCR0…PCR8 entries", path.display())));
             }
         }
         for (index, arg) in [(0u16, &self.pcr0), (1, &self.pcr1), (2, &self.pcr2)] {
             if let Some(hex) = arg {
-                pcrs.insert(index, parse_pcr(hex).map_err(|e| invalid(format!("--pcr{index}: {e}")))?);
+                pcrs.insert(index, parse_pcr(hex).map_err(|e| argument(format!("--pcr{index}"), e))?);
             }
         }
         let nitro = match (&self.nitro_root, pcrs.is_empty()) {
             (_, true) => None,
             (Some(path), false) => {
-                let pem = std::fs::read(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-                Some(NitroPolicy::with_root_pem(&pem, pcrs).map_err(|e| invalid(format!("{}: {e}", path.display())))?)
+                let pem = read(path)?;
+                Some(
+                    NitroPolicy::with_root_pem(pem.as_bytes(), pcrs)
+                        .map_err(|e| argument(path.display().to_string(), e))?,
+                )
             }
-            (None, false) => Some(NitroPolicy::aws(pcrs)?),
+            (None, false) => Some(NitroPolicy::aws(pcrs).map_err(|e| argument("the AWS Nitro root".into(), e))?),
         };
         if nitro.is_some() && self.allow_unattested {
-            return Err(invalid("--allow-unattested conflicts with expected PCRs: an attested service is required"));
+            return Err(CliError::Usage(
+                "--allow-unattested conflicts with expected PCRs: an attested service is required".into(),
+            ));
         }
         if nitro.is_none() && !self.allow_unattested {
-            return Err(invalid(
+            return Err(CliError::Usage(
                 "say what the service must run: --pcr0/--pcrs for an AWS Nitro Enclave, or --allow-unattested \
-                 for a service outside a TEE",
+                 for a service outside a TEE"
+                    .into(),
             ));
         }
         Ok(AttestationPolicy { allow_unattested: self.allow_unattested, nitro })
     }
+}
+
+fn argument(argument: String, source: AttestationError) -> CliError {
+    CliError::Attestation { argument, source }
 }
 
 /// One line saying what was attested, for standard error.

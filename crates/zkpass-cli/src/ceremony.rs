@@ -7,28 +7,27 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use zkpass_attestation::{AttestationPolicy, AttestationReport, Attested};
 use zkpass_core::{unix_now, ZkPassError};
+
+use crate::error::CliError;
+use crate::files::{read_as, write};
 use zkpass_jose::Jwks;
 use zkpass_service::config::ServiceConfig;
 use zkpass_service::enclave::{Enclave as _, EnclaveAddress, RemoteEnclave};
 use zkpass_service::key_set::{read_key_set, sign_key_set};
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 
-fn service(e: impl std::fmt::Display) -> ZkPassError {
-    ZkPassError::LocalService(e.to_string())
-}
-
 /// The enclave's public keys, from the enclave `config` names (or, for an
 /// in-process enclave, from the key files in its data directory).
 ///
 /// # Errors
-/// [`ZkPassError::LocalService`] when the enclave does not answer or the keys
-/// cannot be read.
-pub async fn enclave_public_keys(config: &ServiceConfig) -> Result<EnclavePublicKeys, ZkPassError> {
+/// [`CliError::Service`] when the enclave does not answer;
+/// [`CliError::Start`] when the key files cannot be read.
+pub async fn enclave_public_keys(config: &ServiceConfig) -> Result<EnclavePublicKeys, CliError> {
     match &config.enclave {
-        EnclaveAddress::InProcess => Ok(ServiceKeys::load_or_create(&config.data_dir).map_err(service)?.public_keys()),
+        EnclaveAddress::InProcess => Ok(ServiceKeys::load_or_create(&config.data_dir)?.public_keys()),
         remote => {
             let fetcher = zkpass_jose::KeySetFetcher::new(config.key_fetch.clone());
-            RemoteEnclave::new(remote.clone(), fetcher).public_keys().await.map_err(service)
+            Ok(RemoteEnclave::new(remote.clone(), fetcher).public_keys().await?)
         }
     }
 }
@@ -56,9 +55,9 @@ pub struct KeyRequest {
 /// for a fresh nonce, from the enclave `config` names.
 ///
 /// # Errors
-/// [`ZkPassError::LocalService`] when the enclave does not answer or cannot
+/// [`CliError::Service`] when the enclave does not answer or cannot
 /// attest.
-pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, ZkPassError> {
+pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, CliError> {
     use rand::RngCore as _;
     let mut nonce = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -66,11 +65,12 @@ pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, ZkPassErr
     let attestation = match &config.enclave {
         EnclaveAddress::InProcess => {
             let binding = zkpass_attestation::key_binding(&keys.encryption, &keys.signing);
-            zkpass_attestation::Attester::attest(&zkpass_attestation::NoAttester, &nonce, &binding).map_err(service)?
+            zkpass_attestation::Attester::attest(&zkpass_attestation::NoAttester, &nonce, &binding)
+                .map_err(|e| CliError::Trust(e.into()))?
         }
         remote => {
             let fetcher = zkpass_jose::KeySetFetcher::new(config.key_fetch.clone());
-            RemoteEnclave::new(remote.clone(), fetcher).attest(nonce.to_vec()).await.map_err(service)?
+            RemoteEnclave::new(remote.clone(), fetcher).attest(nonce.to_vec()).await?
         }
     };
     Ok(KeyRequest {
@@ -87,23 +87,15 @@ pub async fn key_request(config: &ServiceConfig) -> Result<KeyRequest, ZkPassErr
 /// binds exactly these keys, and (for a Nitro document) the expected PCRs.
 ///
 /// # Errors
-/// [`ZkPassError::InvalidParams`] naming the file; [`ZkPassError::Attestation`]
-/// naming the check that failed.
-pub fn checked_request(
-    request: &Path,
-    policy: &AttestationPolicy,
-) -> Result<(EnclavePublicKeys, Attested), ZkPassError> {
-    let text = std::fs::read_to_string(request)
-        .map_err(|e| ZkPassError::InvalidParams(format!("{}: {e}", request.display())))?;
-    let parsed: KeyRequest = serde_json::from_str(&text).map_err(|e| {
-        ZkPassError::InvalidParams(format!(
-            "{}: not an attested key request (make it with this version's `zkpass root request`): {e}",
-            request.display()
-        ))
-    })?;
-    let nonce = zkpass_attestation::parse_nonce(&parsed.nonce)?;
+/// [`CliError::Read`] or [`CliError::Json`] naming the file (not an
+/// attested key request of this version's `zkpass root request`);
+/// [`CliError::Trust`] naming the attestation check that failed.
+pub fn checked_request(request: &Path, policy: &AttestationPolicy) -> Result<(EnclavePublicKeys, Attested), CliError> {
+    let parsed: KeyRequest = read_as(request)?;
+    let trust = |e: zkpass_core::AttestationError| CliError::Trust(ZkPassError::from(e));
+    let nonce = zkpass_attestation::parse_nonce(&parsed.nonce).map_err(trust)?;
     let binding = zkpass_attestation::key_binding(&parsed.encryption, &parsed.signing);
-    let attested = policy.check(&parsed.attestation, &nonce, &binding, parsed.requested_at)?;
+    let attested = policy.check(&parsed.attestation, &nonce, &binding, parsed.requested_at).map_err(trust)?;
     Ok((EnclavePublicKeys { encryption: parsed.encryption, signing: parsed.signing }, attested))
 }
 
@@ -113,10 +105,10 @@ pub fn checked_request(
 /// until `retire_in` seconds from now.
 ///
 /// # Errors
-/// [`ZkPassError::InvalidParams`] naming the file that cannot be read;
-/// [`ZkPassError::Attestation`] when the request's attestation fails the
-/// policy; [`ZkPassError::LocalService`] when the previous key set has another
-/// root or does not verify.
+/// [`CliError::Read`]/[`CliError::Jose`] naming the file that cannot be
+/// read; [`CliError::Trust`] when the request's attestation fails the
+/// policy; [`CliError::KeySet`] when the previous key set has another root
+/// or does not verify; [`CliError::Write`] naming `out`.
 pub fn sign(
     key: &Path,
     request: &Path,
@@ -124,21 +116,19 @@ pub fn sign(
     previous: Option<&Path>,
     retire_in: Option<u64>,
     out: &Path,
-) -> Result<(), ZkPassError> {
+) -> Result<(), CliError> {
     let root = zkpass_jose::read_private_key(key)?;
     let (keys, attested) = checked_request(request, policy)?;
     eprintln!("{}", crate::attestation::describe(&attested));
-    let previous: Option<Jwks> = previous.map(read_key_set).transpose().map_err(service)?;
+    let previous: Option<Jwks> = previous.map(read_key_set).transpose()?;
     let now = unix_now();
-    let jwks = sign_key_set(&root, &keys, previous.as_ref(), retire_in.map(|s| now.saturating_add(s)), now)
-        .map_err(service)?;
-    let json = serde_json::to_string_pretty(&jwks).map_err(service)?;
+    let jwks = sign_key_set(&root, &keys, previous.as_ref(), retire_in.map(|s| now.saturating_add(s)), now)?;
+    let json = serde_json::to_string_pretty(&jwks).map_err(|_| CliError::Internal("a key set serialises"))?;
     // written beside and renamed over `out`: a service re-reading the key
     // set never sees half a file
-    let fail = |e: std::io::Error| ZkPassError::InvalidParams(format!("{}: {e}", out.display()));
     let partial = out.with_extension("partial");
-    std::fs::write(&partial, json + "\n").map_err(fail)?;
-    std::fs::rename(&partial, out).map_err(fail)?;
+    write(&partial, &(json + "\n"))?;
+    std::fs::rename(&partial, out).map_err(|source| CliError::Write { path: out.to_path_buf(), source })?;
     for entry in &jwks {
         eprintln!("  {}", entry.kid);
     }

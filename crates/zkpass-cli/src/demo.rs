@@ -9,12 +9,12 @@ use serde_json::Value;
 use zkpass_client::holder::Holder;
 use zkpass_client::trust::{ServiceTrust, TrustAnchor};
 use zkpass_client::verifier::{MemoryDvrStore, Verifier};
-use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
 use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::keys::LocalRoot;
 use zkpass_service::state::AppState;
 
+use crate::error::CliError;
 use crate::examples::EXAMPLES;
 use crate::workflow::{run, Parties, Scenario};
 
@@ -36,12 +36,14 @@ impl LocalService {
     /// temporary data directory.
     ///
     /// # Errors
-    /// [`ZkPassError::LocalService`] when binding or key creation fails.
-    pub async fn start() -> Result<Self, ZkPassError> {
-        let fail = |e: String| ZkPassError::LocalService(e);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| fail(format!("bind: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| fail(e.to_string()))?;
-        let data_dir = tempfile::tempdir().map_err(|e| fail(format!("data dir: {e}")))?;
+    /// [`CliError::Bind`] when no loopback port can be bound;
+    /// [`CliError::Write`] when the temporary data directory cannot be
+    /// made; [`CliError::Start`] when the service cannot start.
+    pub async fn start() -> Result<Self, CliError> {
+        let bind = |source| CliError::Bind { address: "127.0.0.1:0".into(), source };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
+        let data_dir = tempfile::tempdir().map_err(|source| CliError::Write { path: std::env::temp_dir(), source })?;
         let api_key = ("demo-api-key".to_string(), "demo-api-secret".to_string());
         let config = ServiceConfig {
             listen: addr.to_string(),
@@ -50,9 +52,8 @@ impl LocalService {
             api_keys: vec![ApiKey::from_secret(&api_key.0, &api_key.1)],
             ..ServiceConfig::default()
         };
-        let state = AppState::from_config(&config).await.map_err(|e| fail(e.to_string()))?;
-        let root_key =
-            LocalRoot::load_or_create(&config.data_dir).map_err(|e| fail(e.to_string()))?.key.public_key().clone();
+        let state = AppState::from_config(&config).await?;
+        let root_key = LocalRoot::load_or_create(&config.data_dir)?.key.public_key().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -77,12 +78,15 @@ impl LocalService {
     /// TEE, so the trust accepts it unattested.
     ///
     /// # Errors
-    /// [`ZkPassError`] when the service's key set cannot be fetched or
+    /// [`CliError::Trust`] when the service's key set cannot be fetched or
     /// does not verify under its root key.
-    pub async fn trusting_holder(&self) -> Result<(Holder, ServiceTrust), ZkPassError> {
+    pub async fn trusting_holder(&self) -> Result<(Holder, ServiceTrust), CliError> {
         let holder = Holder::new(&self.base_url, Some(self.api_key.clone()));
         let policy = zkpass_attestation::AttestationPolicy::unattested();
-        let trust = holder.attested_trust(TrustAnchor::Pinned(self.root_key.clone()), &policy).await?;
+        let trust = holder
+            .attested_trust(TrustAnchor::Pinned(self.root_key.clone()), &policy)
+            .await
+            .map_err(CliError::trust)?;
         Ok((holder, trust))
     }
 
@@ -103,26 +107,26 @@ impl LocalService {
 /// The bundled examples as scenarios.
 ///
 /// # Errors
-/// [`ZkPassError::InvalidParams`] if an embedded file is not JSON.
-pub fn bundled_scenarios() -> Result<Vec<Scenario>, ZkPassError> {
+/// [`CliError::Internal`] if an embedded file is not JSON (the crate's
+/// tests parse every one).
+pub fn bundled_scenarios() -> Result<Vec<Scenario>, CliError> {
     EXAMPLES
         .iter()
         .map(|e| {
-            let json = |what: &str, text: &str| {
-                serde_json::from_str::<Value>(text)
-                    .map_err(|err| ZkPassError::InvalidParams(format!("example {} {what}: {err}", e.name)))
+            let json = |text: &str| {
+                serde_json::from_str::<Value>(text).map_err(|_| CliError::Internal("an embedded example is not JSON"))
             };
             let documents = e
                 .documents
                 .iter()
-                .map(|(tag, text)| Ok((tag.to_string(), json("document", text)?)))
-                .collect::<Result<_, ZkPassError>>()?;
+                .map(|(tag, text)| Ok((tag.to_string(), json(text)?)))
+                .collect::<Result<_, CliError>>()?;
             Ok(Scenario {
                 name: e.name.into(),
                 title: e.title.into(),
                 documents,
                 query: e.query.into(),
-                expected: Some(json("expected output", e.expected_output)?),
+                expected: Some(json(e.expected_output)?),
             })
         })
         .collect()
@@ -138,12 +142,13 @@ fn fmt_duration(d: Duration) -> String {
 
 /// Runs the demo. With `json`, prints only each verified output as one
 /// line of JSON on stdout; otherwise prints every step with its time, the
-/// output, and PASS/FAIL. Returns whether every scenario passed.
+/// output, and PASS/FAIL.
 ///
 /// # Errors
-/// [`ZkPassError`] when the service cannot start; scenario failures are
-/// reported and counted, except with `json`, where the first is returned.
-pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPassError> {
+/// [`CliError`] when the service cannot start; scenario failures are
+/// reported and counted ([`CliError::Failed`]), except with `json`, where
+/// the first is returned.
+pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<(), CliError> {
     let service = LocalService::start().await?;
     // the demo started the service itself, so it knows the root key to pin;
     // it runs outside a TEE, so it accepts an unattested service, and says so
@@ -188,7 +193,7 @@ pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPass
             }
             Err(e) if json => {
                 service.stop().await;
-                return Err(e);
+                return Err(e.into());
             }
             Err(e) => println!("  FAIL: {e}\n"),
         }
@@ -203,5 +208,9 @@ pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<bool, ZkPass
             fmt_duration(started.elapsed())
         );
     }
-    Ok(all)
+    if all {
+        Ok(())
+    } else {
+        Err(CliError::Failed { failed: scenarios.len() - passed, what: "demo scenario(s)" })
+    }
 }

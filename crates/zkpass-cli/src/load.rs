@@ -24,6 +24,7 @@ use zkpass_client::verifier::{MemoryDvrStore, Verifier};
 use zkpass_core::ZkPassError;
 use zkpass_jose::KeyPair;
 
+use crate::error::CliError;
 use crate::workflow::{run, Parties, Scenario};
 
 /// Most concurrent holders one run may simulate.
@@ -48,19 +49,19 @@ impl LoadPlan {
     /// Checks the sizes.
     ///
     /// # Errors
-    /// [`ZkPassError::InvalidParams`] naming the option out of range.
-    pub fn check(&self) -> Result<(), ZkPassError> {
+    /// [`CliError::Usage`] naming the option out of range.
+    pub fn check(&self) -> Result<(), CliError> {
         if !(1..=MAX_CLIENTS).contains(&self.clients) {
-            return Err(ZkPassError::InvalidParams(format!("--clients must be 1 to {MAX_CLIENTS}")));
+            return Err(CliError::Usage(format!("--clients must be 1 to {MAX_CLIENTS}")));
         }
         let total = self.clients.saturating_mul(self.requests_per_client);
         if self.requests_per_client == 0 || total > MAX_REQUESTS {
-            return Err(ZkPassError::InvalidParams(format!(
+            return Err(CliError::Usage(format!(
                 "--requests must be at least 1, and --clients × --requests at most {MAX_REQUESTS}"
             )));
         }
         if self.baseline_requests > MAX_REQUESTS {
-            return Err(ZkPassError::InvalidParams(format!("--baseline must be at most {MAX_REQUESTS}")));
+            return Err(CliError::Usage(format!("--baseline must be at most {MAX_REQUESTS}")));
         }
         Ok(())
     }

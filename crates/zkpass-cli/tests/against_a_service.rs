@@ -109,7 +109,7 @@ async fn a_refused_api_key_fails_every_request_and_the_exit_code() {
     wait_ready(&base).await;
 
     let out = load(dir.path(), &base, "k:wrong", &["--clients", "2", "--requests", "1"]).await;
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1), "the load ran to its end with failed requests");
     let report: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     let load = &report["phases"][0];
     assert_eq!(load["succeeded"].as_u64(), Some(0));
@@ -209,6 +209,7 @@ async fn a_trustless_proof_verifies_once_without_trusting_the_service() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("without trusting the service"));
     let err = String::from_utf8_lossy(&refused[0].stderr);
     assert!(err.contains("DvrAlreadyUsed"), "{err}");
+    assert_eq!(refused[0].status.code(), Some(6), "a rejected proof exits 6");
     // the store remembers: the same proof again is a replay, also from a new process
     let again = zkpass(&verify, d);
     assert!(!again.status.success());

@@ -25,7 +25,7 @@ fn keygen_writes_a_private_key_0600_and_never_overwrites_it() {
     let before = std::fs::read(&key).unwrap();
 
     let again = zkpass(&["keygen", "--out", "issuer"], dir.path());
-    assert!(!again.status.success());
+    assert_eq!(again.status.code(), Some(2), "a usage error");
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
     assert_eq!(std::fs::read(&key).unwrap(), before, "the key is untouched");
 
@@ -37,7 +37,7 @@ fn keygen_writes_a_private_key_0600_and_never_overwrites_it() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(dir.path().join("doc.json"), r#"{"a": 1}"#).unwrap();
     let issue = zkpass(&["issue", "--key", "issuer.pem", "--data", "doc.json"], dir.path());
-    assert!(!issue.status.success());
+    assert_eq!(issue.status.code(), Some(3), "an input error");
     assert!(stderr(&issue).contains("chmod 600"), "{}", stderr(&issue));
 }
 
@@ -84,14 +84,14 @@ fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
 
     // no anchor: refused by the argument parser, naming both choices
     let out = zkpass(&base, dir.path());
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--root") && stderr(&out).contains("--trust-on-first-use"), "{}", stderr(&out));
 
     // no terminal and no --yes: the disclosure is shown, nothing is sent
     let mut args = base.to_vec();
     args.push("--trust-on-first-use");
     let out = zkpass(&args, dir.path());
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2), "no way to ask for consent: a usage error");
     let err = stderr(&out);
     assert!(err.contains("adult") && err.contains("from: age"), "{err}");
     assert!(err.contains("1.0 bits: yes/no; in adult"), "the bits spent on age and where: {err}");
@@ -104,13 +104,13 @@ fn prove_shows_the_disclosure_and_needs_consent_and_a_trust_anchor() {
     args.push("--yes");
     // without saying what attestation to expect, nothing is sent either
     let out = zkpass(&args, dir.path());
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("--pcr0") && err.contains("--allow-unattested"), "{err}");
     assert!(!err.contains("127.0.0.1:9"), "refused before any contact: {err}");
     args.push("--allow-unattested");
     let out = zkpass(&args, dir.path());
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(5), "an unreachable service");
     let err = stderr(&out);
     assert!(err.contains("warning: --trust-on-first-use"), "{err}");
     assert!(err.contains("127.0.0.1:9"), "{err}");
@@ -152,10 +152,10 @@ fn cost_estimates_exactly_with_data_and_as_a_lower_bound_without() {
         zkpass(&["cost", "--query", query.to_str().unwrap(), "--fri-expansion-factor", "16", "--json"], dir.path());
     assert!(json(&wide)["prove_seconds"].as_f64().unwrap() > bound["prove_seconds"].as_f64().unwrap());
     let weak = zkpass(&["cost", "--query", query.to_str().unwrap(), "--security-level", "80"], dir.path());
-    assert!(!weak.status.success());
+    assert_eq!(weak.status.code(), Some(3));
     assert!(stderr(&weak).contains("security_level"), "{}", stderr(&weak));
     // data the query cannot read is refused, naming the path
     std::fs::write(dir.path().join("empty.json"), "{}").unwrap();
     let missing = zkpass(&["cost", "--query", query.to_str().unwrap(), "--user-data", "empty.json"], dir.path());
-    assert!(!missing.status.success());
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
 }

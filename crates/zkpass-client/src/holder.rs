@@ -558,7 +558,7 @@ fn unverified_dvr(dvr_token: &str) -> Result<zkpass_core::DataVerificationReques
 /// [`ZkPassError::Query`] for a query that does not parse.
 pub fn disclosure_summary(dvr_token: &str) -> Result<zkpass_query::DisclosureReport, ZkPassError> {
     let dvr = unverified_dvr(dvr_token)?;
-    let query = zkpass_query::Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+    let query = zkpass_query::Query::parse(&dvr.query)?;
     Ok(query.disclosure())
 }
 

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 use zkpass_core::{
-    CommitmentClaim, DocumentOpening, KeysetEndpoint, ZkPassError, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE,
+    CommitmentClaim, DocumentOpening, ErrorSource, KeysetEndpoint, ZkPassError, COMMITMENT_SCHEME,
+    COMMITMENT_TOKEN_TYPE,
 };
 use zkpass_jose::{sign_commitment, sign_data, KeyPair, TokenType};
 use zkpass_zkvm::commit::{salt_to_hex, CommittedDocument};
@@ -41,7 +42,7 @@ pub fn commit_user_data(
     expires_at: Option<u64>,
 ) -> Result<DocumentOpening, ZkPassError> {
     let user_data_token = sign_user_data(document, key, keyset)?;
-    let committed = CommittedDocument::commit("", document).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?;
+    let committed = CommittedDocument::commit("", document).map_err(|e| ZkPassError::Proof(ErrorSource::new(e)))?;
     let claim = CommitmentClaim {
         token_type: COMMITMENT_TOKEN_TYPE.into(),
         scheme: COMMITMENT_SCHEME.into(),
@@ -51,8 +52,7 @@ pub fn commit_user_data(
     };
     let now = zkpass_core::unix_now();
     let commitment_token =
-        sign_commitment(&claim, key, keyset.map(|k| (k.jku.as_str(), k.kid.as_str())), now, expires_at)
-            .map_err(|e| ZkPassError::InvalidParams(format!("commitment token: {e}")))?;
+        sign_commitment(&claim, key, keyset.map(|k| (k.jku.as_str(), k.kid.as_str())), now, expires_at)?;
     Ok(DocumentOpening {
         user_data_token,
         commitment_token,

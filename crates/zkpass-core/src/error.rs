@@ -34,10 +34,12 @@ pub enum ZkPassError {
     Attestation(#[from] crate::AttestationError),
     /// The query failed to parse, check or evaluate.
     #[error("QueryError: {0}")]
-    Query(String),
-    /// Proving or proof verification failed in the backend.
+    Query(#[from] zkpass_query::QueryError),
+    /// The proof backend could not compile the query, make its program
+    /// digest or commit to a document (the backend's own error is the
+    /// source).
     #[error("ProofError: {0}")]
-    Proof(String),
+    Proof(ErrorSource),
     /// The proof's `dvr_digest` differs from the stored DVR's digest.
     #[error("MismatchedDvrDigest: the proof is for DVR digest {found}, the stored DVR has {expected}")]
     MismatchedDvrDigest {
@@ -82,9 +84,11 @@ pub enum ZkPassError {
     /// The evaluation date is too far from the proof time stamp.
     #[error("InvalidEvaluationDate: {0}")]
     InvalidEvaluationDate(String),
-    /// The zkVM proof does not verify against the expected statement.
+    /// The zkVM proof does not verify against the expected statement: its
+    /// STARK parameters, its encoding, or the backend's verification (the
+    /// backend's error is the source).
     #[error("InvalidZkProof: {0}")]
-    InvalidZkProof(String),
+    InvalidZkProof(ErrorSource),
     /// The zkPass Service answered with an error (docs/API.md, "Errors").
     /// Match on `code`; `code.is_retryable()` says whether the same request
     /// may succeed later, after `retry_after_secs` when the service sent it.
@@ -142,5 +146,82 @@ pub enum ZkPassError {
     },
     /// The verifier's DVR store failed.
     #[error("DvrStore: {0}")]
-    DvrStore(String),
+    DvrStore(ErrorSource),
+}
+
+/// The typed error of another crate (the proof backend's, say), kept as its
+/// source so that [`ZkPassError`] stays `Clone + Eq` and crate-neutral:
+/// `source()` returns it and [`ErrorSource::downcast_ref`] recovers its
+/// type. Two sources are equal when their messages are.
+#[derive(Debug, Clone)]
+pub struct ErrorSource(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ErrorSource {
+    /// Keeps `error` as a source.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(error))
+    }
+
+    /// A source that is only a message: a check of this crate's own, with
+    /// no error of another crate behind it.
+    pub fn message(text: impl Into<String>) -> Self {
+        Self::new(Message(text.into()))
+    }
+
+    /// The source as its own type, if it is a `T`.
+    pub fn downcast_ref<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Display for ErrorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ErrorSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+impl PartialEq for ErrorSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for ErrorSource {}
+
+/// A message as an error, for [`ErrorSource::message`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Message(String);
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, thiserror::Error)]
+    #[error("backend said no")]
+    struct Backend;
+
+    #[test]
+    fn a_source_keeps_its_type_and_its_message() {
+        let e = ZkPassError::InvalidZkProof(ErrorSource::new(Backend));
+        assert_eq!(e.to_string(), "InvalidZkProof: backend said no");
+        let ZkPassError::InvalidZkProof(source) = &e else { panic!() };
+        assert_eq!(source.downcast_ref::<Backend>(), Some(&Backend));
+        assert!(source.downcast_ref::<Message>().is_none());
+        assert_eq!(e.clone(), ZkPassError::InvalidZkProof(ErrorSource::message("backend said no")));
+    }
+
+    #[test]
+    fn a_query_error_is_kept_as_itself() {
+        let q = zkpass_query::Query::parse("[").unwrap_err();
+        let e = ZkPassError::from(q.clone());
+        assert_eq!(e, ZkPassError::Query(q.clone()));
+        assert_eq!(e.to_string(), format!("QueryError: {q}"));
+    }
 }

@@ -31,7 +31,7 @@ pub use answers::{
 pub use attestation::AttestationError;
 pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS};
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
-pub use error::ZkPassError;
+pub use error::{ErrorSource, ZkPassError};
 pub use error_code::ErrorCode;
 pub use keys::{KeysetEndpoint, PublicKey, PublicKeyOption};
 pub use proof::{

@@ -37,6 +37,10 @@ pub enum JoseError {
     /// A JWKS document is malformed or lacks the requested `kid`.
     #[error("JWKS: {0}")]
     Jwks(String),
+    /// The service's JWKS could not be fetched: the connection failed, or
+    /// the service answered with an HTTP error (the message names the URL).
+    #[error("JWKS: {0}")]
+    JwksUnreachable(String),
     /// The key-fetch policy forbids this `jku` (scheme, host, length); no
     /// request was made.
     #[error("key set refused: {0}")]
@@ -96,6 +100,7 @@ impl From<JoseError> for ZkPassError {
             JoseError::InvalidKey(m) => ZkPassError::InvalidPublicKey(m),
             JoseError::MissingDataClaim => ZkPassError::MissingDataClaim("JOSE".into()),
             JoseError::Jwks(m) => ZkPassError::MissingPublicKey(m),
+            JoseError::JwksUnreachable(m) => ZkPassError::Unreachable(m),
             e @ JoseError::KeyFile(_) => ZkPassError::InvalidParams(e.to_string()),
             e @ (JoseError::KeySetRefused(_) | JoseError::KeySetUnavailable) => {
                 ZkPassError::MissingPublicKey(e.to_string())

@@ -100,15 +100,18 @@ pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// `client` allows; the body is capped at [`MAX_JWKS_BYTES`].
 ///
 /// # Errors
-/// [`JoseError::Jwks`] naming the URL when the fetch or the parse fails.
+/// [`JoseError::JwksUnreachable`] naming the URL when the fetch fails or
+/// answers with an HTTP error; [`JoseError::Jwks`] when the document is too
+/// large or does not parse.
 pub async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<Jwks, JoseError> {
+    let unreachable = |e: String| JoseError::JwksUnreachable(format!("cannot fetch JWKS {url}: {e}"));
     let fail = |e: String| JoseError::Jwks(format!("cannot fetch JWKS {url}: {e}"));
-    let resp = client.get(url).send().await.map_err(|e| fail(e.without_url().to_string()))?;
+    let resp = client.get(url).send().await.map_err(|e| unreachable(e.without_url().to_string()))?;
     if !resp.status().is_success() {
-        return Err(fail(format!("HTTP {}", resp.status())));
+        return Err(unreachable(format!("HTTP {}", resp.status())));
     }
     let body = read_capped(resp, MAX_JWKS_BYTES).await.map_err(|e| match e {
-        BodyError::Network(e) => fail(e.without_url().to_string()),
+        BodyError::Network(e) => unreachable(e.without_url().to_string()),
         BodyError::TooLarge => fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")),
     })?;
     Jwks::parse(&String::from_utf8_lossy(&body))

@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 use time::Date;
 
 use crate::ast::{ArrayMode, CmpOp, Expr, Query, Stmt};
+use crate::date::{DateFn, DateFormat};
 use crate::error::{QueryError, QueryErrorKind as K};
 use crate::fold::case_fold;
 use crate::path::{privacy_marker, DvarPath, Filter, Projection, ResolvedPath, Segment};
@@ -139,6 +140,13 @@ struct Val {
     /// a projection), and the operands of `len`, `+`, `-`, `*`. Such a value
     /// may be output only when every one of these paths is marked public.
     raw: Vec<ResolvedPath>,
+}
+
+impl Val {
+    /// A value computed from others, carrying no raw source.
+    fn computed(v: Value) -> Self {
+        Self { v, raw: Vec::new() }
+    }
 }
 
 /// Size limits on a query, checked by [`Query::parse_with_limits`].
@@ -304,6 +312,40 @@ impl Run<'_> {
         })
     }
 
+    /// `value in list` (`not_in` with `negate`): the value must be a scalar
+    /// of the list's type.
+    fn in_list(&mut self, negate: bool, value: &Expr, list: &[Value]) -> Result<Val, K> {
+        let op = if negate { "not_in" } else { "in" };
+        let v = self.expr(value)?.v;
+        let mismatch = match (&v, list.first()) {
+            (Value::Array(_), _) => true,
+            (v, Some(first)) => v.ty() != first.ty(),
+            (_, None) => false,
+        };
+        if mismatch {
+            let want = list.first().map_or(Type::Unknown, Value::ty);
+            return Err(K::Type { op: op.into(), detail: format!("the value is {}, the list holds {want}", v.ty()) });
+        }
+        Ok(Val::computed(Value::Bool(list.contains(&v) != negate)))
+    }
+
+    /// `get_age` / `get_day_diff` of a date string in `format`, at the
+    /// evaluation date.
+    fn date_fn(&mut self, func: DateFn, date: &Expr, format: DateFormat) -> Result<Val, K> {
+        let d = self.expr(date)?;
+        let Value::Str(s) = &d.v else {
+            return Err(K::Type {
+                op: func.name().into(),
+                detail: format!("the date is {}, expected string", d.v.ty()),
+            });
+        };
+        let parsed = format.parse(s).ok_or_else(|| K::InvalidDate {
+            path: d.raw.first().map_or_else(|| "the date operand".to_string(), ToString::to_string),
+            format: format.name(),
+        })?;
+        Ok(Val::computed(Value::Int(crate::date::apply(func, parsed, self.today))))
+    }
+
     fn expr_inner(&mut self, e: &Expr) -> Result<Val, K> {
         let computed = |v| Ok(Val { v, raw: Vec::new() });
         match e {
@@ -361,37 +403,8 @@ impl Run<'_> {
                 let (hi, _) = self.int_operand("between", "the high bound", high)?;
                 computed(Value::Bool(lo <= v && v <= hi))
             }
-            Expr::In { negate, value, list } => {
-                let op = if *negate { "not_in" } else { "in" };
-                let v = self.expr(value)?.v;
-                let mismatch = match (&v, list.first()) {
-                    (Value::Array(_), _) => true,
-                    (v, Some(first)) => v.ty() != first.ty(),
-                    (_, None) => false,
-                };
-                if mismatch {
-                    let want = list.first().map_or(Type::Unknown, Value::ty);
-                    return Err(K::Type {
-                        op: op.into(),
-                        detail: format!("the value is {}, the list holds {want}", v.ty()),
-                    });
-                }
-                computed(Value::Bool(list.contains(&v) != *negate))
-            }
-            Expr::Date { func, date, format } => {
-                let d = self.expr(date)?;
-                let Value::Str(s) = &d.v else {
-                    return Err(K::Type {
-                        op: func.name().into(),
-                        detail: format!("the date is {}, expected string", d.v.ty()),
-                    });
-                };
-                let parsed = format.parse(s).ok_or_else(|| K::InvalidDate {
-                    path: d.raw.first().map_or_else(|| "the date operand".to_string(), ToString::to_string),
-                    format: format.name(),
-                })?;
-                computed(Value::Int(crate::date::apply(*func, parsed, self.today)))
-            }
+            Expr::In { negate, value, list } => self.in_list(*negate, value, list),
+            Expr::Date { func, date, format } => self.date_fn(*func, date, *format),
             Expr::Cmp { op, left, right, mode } => {
                 let (a, b) = (self.expr(left)?.v, self.expr(right)?.v);
                 compare(*op, &a, &b, *mode).and_then(|r| computed(Value::Bool(r)))

@@ -485,13 +485,21 @@ pub enum ConfigError {
         /// The file, when read from one.
         path: Option<PathBuf>,
     },
+    /// A setting is missing, out of range or inconsistent with another.
+    #[error("config: {setting}: {reason}")]
+    Setting {
+        /// The setting (`jwks_file`, `rate_limit.requests_per_minute`, …).
+        setting: &'static str,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// `[proof]` is out of range (docs/PROOF.md, "STARK parameters").
     #[error("config{}: [proof]: {source}", in_file(path.as_deref()))]
     Stark {
         /// The file, when read from one.
         path: Option<PathBuf>,
         /// The check that failed.
-        source: zkpass_core::ZkPassError,
+        source: Box<zkpass_core::ZkPassError>,
     },
 }
 
@@ -508,7 +516,7 @@ impl ConfigError {
             Self::Toml { source, .. } => Self::Toml { path, source },
             Self::PlaintextSecret { .. } => Self::PlaintextSecret { path },
             Self::Stark { source, .. } => Self::Stark { path, source },
-            read @ Self::Read { .. } => read,
+            other @ (Self::Read { .. } | Self::Setting { .. }) => other,
         }
     }
 }
@@ -538,7 +546,7 @@ impl ServiceConfig {
                 ConfigError::Toml { path: None, source: Box::new(e) }
             }
         })?;
-        config.proof.check().map_err(|source| ConfigError::Stark { path: None, source })?;
+        config.proof.check().map_err(|source| ConfigError::Stark { path: None, source: Box::new(source) })?;
         Ok(config)
     }
 

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zkpass_core::{ErrorCode, ZkPassError};
+use zkpass_query::QueryError;
 use zkpass_zkvm::ZkvmError;
 
 /// Why a request failed. Each maps to an HTTP status and a `status_code`;
@@ -17,6 +18,19 @@ pub enum ServiceError {
     /// The query rejects the data or request (400, `CUSTOM_ERROR`).
     #[error("{0}")]
     Custom(String),
+    /// The query does not parse or check, or fails on the data (400,
+    /// `CUSTOM_ERROR`).
+    #[error("QueryError: {0}")]
+    Query(#[from] QueryError),
+    /// The proof backend refused or failed: by kind, 400 `CUSTOM_ERROR`
+    /// (the query cannot run on the data), 400 `INVALID_PARAMS` (over a
+    /// size limit) or 500 `INTERNAL_ERROR`.
+    #[error("{}", proof_text(.0))]
+    Proof(#[from] ZkvmError),
+    /// A token, key or document of the request is refused: by kind, 400
+    /// `INVALID_PARAMS` or `CUSTOM_ERROR`, or 500.
+    #[error(transparent)]
+    Request(#[from] ZkPassError),
     /// Missing or wrong API key (401, `UNAUTHORIZED`).
     #[error("{0}")]
     Unauthorized(String),
@@ -62,16 +76,67 @@ pub enum ServiceError {
     /// Another HTTP-level failure (timeouts, body too large, …), by status.
     #[error("{}", .0.canonical_reason().unwrap_or("HTTP error"))]
     Http(StatusCode),
-    /// Anything else (500, `INTERNAL_ERROR`).
+    /// The enclave process failed; its message (500, `INTERNAL_ERROR`).
     #[error("{0}")]
-    Internal(String),
+    Enclave(String),
+    /// A case that cannot happen did: a bug (500, `INTERNAL_ERROR`).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// For a failure that cannot happen: logs `error` and gives
+/// [`ServiceError::Internal`] saying `what`, so that the answer carries no
+/// text of another crate's error.
+pub(crate) fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ServiceError {
+    move |error| {
+        tracing::error!(%error, "{what}");
+        ServiceError::Internal(what)
+    }
+}
+
+/// How a backend error reads in an answer: the query error as the query
+/// error it is, a failure of the backend itself as a `ProofError`.
+fn proof_text(e: &ZkvmError) -> String {
+    match e {
+        ZkvmError::Query(q) => format!("QueryError: {q}"),
+        e if proof_status(e) == StatusCode::INTERNAL_SERVER_ERROR => format!("ProofError: {e}"),
+        e => e.to_string(),
+    }
+}
+
+/// The status of a backend error.
+fn proof_status(e: &ZkvmError) -> StatusCode {
+    match e {
+        ZkvmError::Query(_)
+        | ZkvmError::Unsupported(_)
+        | ZkvmError::Commitment { .. }
+        | ZkvmError::Statement(_)
+        | ZkvmError::TooLarge { .. }
+        | ZkvmError::TraceTooTall { .. }
+        | ZkvmError::DataTooLarge { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status of an SDK-level error met while serving a request.
+fn request_status(e: &ZkPassError) -> StatusCode {
+    match e {
+        ZkPassError::Proof(_)
+        | ZkPassError::Service { .. }
+        | ZkPassError::Unreachable(_)
+        | ZkPassError::JobUnfinished(_)
+        | ZkPassError::LocalService(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
 }
 
 impl ServiceError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidParams(_) | Self::Custom(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidParams(_) | Self::Custom(_) | Self::Query(_) => StatusCode::BAD_REQUEST,
+            Self::Proof(e) => proof_status(e),
+            Self::Request(e) => request_status(e),
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -81,7 +146,7 @@ impl ServiceError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(..) => StatusCode::GONE,
             Self::Http(status) => *status,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Enclave(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -89,7 +154,19 @@ impl ServiceError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::InvalidParams(_) => ErrorCode::InvalidParams,
-            Self::Custom(_) => ErrorCode::CustomError,
+            Self::Custom(_) | Self::Query(_) => ErrorCode::CustomError,
+            Self::Proof(e) => match e {
+                ZkvmError::TooLarge { .. } | ZkvmError::TraceTooTall { .. } | ZkvmError::DataTooLarge { .. } => {
+                    ErrorCode::InvalidParams
+                }
+                e if proof_status(e).is_client_error() => ErrorCode::CustomError,
+                _ => ErrorCode::InternalError,
+            },
+            Self::Request(e) => match e {
+                ZkPassError::Query(_) | ZkPassError::InvalidZkVm(_) => ErrorCode::CustomError,
+                e if request_status(e).is_client_error() => ErrorCode::InvalidParams,
+                _ => ErrorCode::InternalError,
+            },
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -107,7 +184,7 @@ impl ServiceError {
                 s if s.is_client_error() => ErrorCode::InvalidParams,
                 _ => ErrorCode::InternalError,
             },
-            Self::Internal(_) => ErrorCode::InternalError,
+            Self::Enclave(_) | Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -134,40 +211,11 @@ pub fn error_body(status: u16, code: &str, text: &str) -> serde_json::Value {
     serde_json::to_value(body).unwrap_or_default()
 }
 
-impl From<ZkPassError> for ServiceError {
-    fn from(e: ZkPassError) -> Self {
-        match e {
-            ZkPassError::Query(_) | ZkPassError::InvalidZkVm(_) => Self::Custom(e.to_string()),
-            ZkPassError::Proof(_)
-            | ZkPassError::Service { .. }
-            | ZkPassError::Unreachable(_)
-            | ZkPassError::JobUnfinished(_)
-            | ZkPassError::LocalService(_) => Self::Internal(e.to_string()),
-            _ => Self::InvalidParams(e.to_string()),
-        }
-    }
-}
-
 impl From<zkpass_core::AttestationError> for ServiceError {
     fn from(e: zkpass_core::AttestationError) -> Self {
         match e {
             zkpass_core::AttestationError::Malformed(_) => Self::InvalidParams(e.to_string()),
             _ => Self::Unavailable(e.to_string()),
-        }
-    }
-}
-
-impl From<ZkvmError> for ServiceError {
-    fn from(e: ZkvmError) -> Self {
-        match e {
-            ZkvmError::Query(q) => Self::Custom(ZkPassError::Query(q.to_string()).to_string()),
-            ZkvmError::Unsupported(_) | ZkvmError::Commitment { .. } | ZkvmError::Statement(_) => {
-                Self::Custom(e.to_string())
-            }
-            ZkvmError::TooLarge { .. } | ZkvmError::TraceTooTall { .. } | ZkvmError::DataTooLarge { .. } => {
-                Self::InvalidParams(e.to_string())
-            }
-            other => Self::Internal(ZkPassError::Proof(other.to_string()).to_string()),
         }
     }
 }
@@ -182,4 +230,65 @@ impl IntoResponse for ServiceError {
         }
         response
     }
+}
+
+/// Why a service process (API, worker or enclave) could not start. Each
+/// variant keeps its source and names the setting or file at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The job store cannot be opened or migrated.
+    #[error("job store: {0}")]
+    Store(#[from] zkpass_store::StoreError),
+    /// The published key set (`jwks_file`) cannot be read or does not
+    /// verify, or a local one cannot be signed.
+    #[error(transparent)]
+    KeySet(#[from] crate::key_set::KeySetError),
+    /// A key file cannot be read, made or written.
+    #[error("key file {}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: zkpass_jose::JoseError,
+    },
+    /// A file or directory cannot be used: the data directory, a TLS file.
+    #[error("{what} {}: {source}", path.display())]
+    File {
+        /// Which setting it is (`data_dir`, `tls.cert`, …).
+        what: &'static str,
+        /// The path.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is not PEM, or they do not make a
+    /// server configuration.
+    #[error("tls {}: {source}", path.display())]
+    Tls {
+        /// The certificate or key file.
+        path: std::path::PathBuf,
+        /// The PEM parser's or rustls' error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An address cannot be listened on (`http.metrics_listen`, the
+    /// enclave's `unix:`/`vsock:` address).
+    #[error("{setting} {address}: {source}")]
+    Listen {
+        /// The setting.
+        setting: &'static str,
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The attestation device cannot be opened.
+    #[error(transparent)]
+    Attestation(#[from] zkpass_core::AttestationError),
+    /// A part the process starts refused (the enclave, say).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
 }

@@ -210,19 +210,9 @@ impl Worker {
             evaluation_date: date,
         };
         tracing::info!("job started");
-        let store = self.jobs.store.clone();
-        let (id, worker, lease) = (job.id.clone(), self.id.clone(), ms(config.lease_secs));
-        let heartbeat = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(100))).await;
-                match store.heartbeat(&id, &worker, lease).await {
-                    Ok(true) => {}
-                    Ok(false) => return, // cancelled, or taken over
-                    Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
-                }
-            }
-        });
-        let proving = self.enclave.generate_proof(request);
+        let heartbeat = self.heartbeat(&job);
+        let enclave = Arc::clone(&self.enclave);
+        let proving = enclave.generate_proof(request);
         tokio::pin!(proving);
         let deadline = tokio::time::sleep(Duration::from_secs(config.job_timeout_secs));
         tokio::pin!(deadline);
@@ -235,39 +225,9 @@ impl Worker {
         tokio::pin!(stopping);
         tokio::select! {
             result = &mut proving => {
-                let outcome = match result {
-                    Ok(token) => Outcome::Proof(token),
-                    Err(ServiceError::Unavailable(why)) => {
-                        heartbeat.abort();
-                        self.enclave_lost = true;
-                        match self.jobs.store.release(&job.id, &self.id).await {
-                            Ok(_) => tracing::warn!(error = %why, "the enclave is not available: the job goes back to the queue"),
-                            Err(e) => tracing::warn!(error = %e, "releasing the job failed; it runs again after its lease"),
-                        }
-                        return;
-                    }
-                    Err(ServiceError::EnclaveLost(why)) => {
-                        heartbeat.abort();
-                        self.enclave_lost = true;
-                        if job.attempts < i64::from(config.max_attempts) {
-                            match self.jobs.store.requeue(&job.id, &self.id).await {
-                                Ok(_) => tracing::warn!(error = %why, "the enclave stopped during the job: it goes back to the queue, the attempt counted"),
-                                Err(e) => tracing::warn!(error = %e, "requeueing the job failed; it runs again after its lease"),
-                            }
-                            return;
-                        }
-                        Outcome::Error(JobError {
-                            http_status: 500,
-                            status_code: zkpass_core::ErrorCode::InternalError.as_str().into(),
-                            message: format!(
-                                "the enclave stopped while working on this job, {} times; it is not tried again",
-                                job.attempts
-                            ),
-                        })
-                    }
-                    Err(e) => Outcome::Error(job_error(&e)),
-                };
-                self.finish(&job, outcome).await;
+                if let Some(outcome) = self.outcome(&job, result, &heartbeat).await {
+                    self.finish(&job, outcome).await;
+                }
             }
             () = &mut deadline => {
                 let error = JobError {
@@ -290,6 +250,73 @@ impl Worker {
             }
         }
         heartbeat.abort();
+    }
+
+    /// Renews `job`'s lease every third of it until the job is no longer
+    /// this worker's; abort the task when the job ends.
+    fn heartbeat(&self, job: &Job) -> tokio::task::JoinHandle<()> {
+        let store = self.jobs.store.clone();
+        let (id, worker, lease) = (job.id.clone(), self.id.clone(), ms(self.jobs.config.lease_secs));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(100))).await;
+                match store.heartbeat(&id, &worker, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => return, // cancelled, or taken over
+                    Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+                }
+            }
+        })
+    }
+
+    /// What the enclave's answer makes of `job`: its outcome, or `None`
+    /// when the job went back to the queue (the enclave was unavailable,
+    /// or stopped during the job with attempts left; its `heartbeat` is
+    /// stopped first).
+    async fn outcome(
+        &mut self,
+        job: &Job,
+        result: Result<String, ServiceError>,
+        heartbeat: &tokio::task::JoinHandle<()>,
+    ) -> Option<Outcome> {
+        match result {
+            Ok(token) => Some(Outcome::Proof(token)),
+            Err(ServiceError::Unavailable(why)) => {
+                heartbeat.abort();
+                self.enclave_lost = true;
+                match self.jobs.store.release(&job.id, &self.id).await {
+                    Ok(_) => {
+                        tracing::warn!(error = %why, "the enclave is not available: the job goes back to the queue")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "releasing the job failed; it runs again after its lease"),
+                }
+                None
+            }
+            Err(ServiceError::EnclaveLost(why)) => {
+                heartbeat.abort();
+                self.enclave_lost = true;
+                if job.attempts < i64::from(self.jobs.config.max_attempts) {
+                    match self.jobs.store.requeue(&job.id, &self.id).await {
+                        Ok(_) => {
+                            tracing::warn!(error = %why, "the enclave stopped during the job: it goes back to the queue, the attempt counted")
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "requeueing the job failed; it runs again after its lease")
+                        }
+                    }
+                    return None;
+                }
+                Some(Outcome::Error(JobError {
+                    http_status: 500,
+                    status_code: zkpass_core::ErrorCode::InternalError.as_str().into(),
+                    message: format!(
+                        "the enclave stopped while working on this job, {} times; it is not tried again",
+                        job.attempts
+                    ),
+                }))
+            }
+            Err(e) => Some(Outcome::Error(job_error(&e))),
+        }
     }
 
     async fn finish(&self, job: &Job, outcome: Outcome) {

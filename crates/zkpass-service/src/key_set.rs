@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use serde_json::{json, Map};
-use zkpass_core::PublicKey;
+use zkpass_core::{ErrorSource, PublicKey};
 use zkpass_jose::{sign_data_with_claims, Freshness, JoseError, Jwk, Jwks, KeyPair, TokenType};
 
 use crate::keys::{EnclavePublicKeys, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
@@ -32,12 +32,12 @@ pub enum KeySetError {
     Missing(String),
     /// An entry's statement is not a valid root signature over exactly
     /// this entry.
-    #[error("the key set entry {kid} is not vouched for by its root key: {reason}")]
+    #[error("the key set entry {kid} is not vouched for by its root key: {source}")]
     NotVouched {
         /// The entry.
         kid: String,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong with its statement.
+        source: JoseError,
     },
     /// The enclave's keys are not (all) in the key set: it was signed for
     /// another enclave, or before a key rotation.
@@ -47,12 +47,12 @@ pub enum KeySetError {
     #[error("the previous key set was signed by another root key")]
     OtherRoot,
     /// The key set file cannot be read or parsed.
-    #[error("key set file {path}: {reason}")]
+    #[error("key set file {}: {source}", path.display())]
     File {
         /// The file.
         path: PathBuf,
-        /// What went wrong.
-        reason: String,
+        /// What went wrong: the I/O or JWKS error, or a size over the limit.
+        source: ErrorSource,
     },
     /// Signing failed.
     #[error("signing a key statement failed: {0}")]
@@ -86,7 +86,7 @@ pub fn check_statement(entry: &Jwk, root: &PublicKey, now: u64) -> Result<Option
 }
 
 fn not_vouched(entry: &Jwk, e: &JoseError) -> KeySetError {
-    KeySetError::NotVouched { kid: entry.kid.clone(), reason: e.to_string() }
+    KeySetError::NotVouched { kid: entry.kid.clone(), source: e.clone() }
 }
 
 /// The ceremony: signs the statements of the enclave's `keys` with `root`
@@ -194,13 +194,13 @@ fn require_enclave(published: &[Jwk], keys: &EnclavePublicKeys) -> Result<(), Ke
 /// # Errors
 /// [`KeySetError::File`] naming the file.
 pub fn read_key_set(path: &Path) -> Result<Jwks, KeySetError> {
-    let fail = |reason: String| KeySetError::File { path: path.to_path_buf(), reason };
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    let fail = |source: ErrorSource| KeySetError::File { path: path.to_path_buf(), source };
+    let meta = std::fs::metadata(path).map_err(|e| fail(ErrorSource::new(e)))?;
     if meta.len() > zkpass_jose::MAX_JWKS_BYTES as u64 {
-        return Err(fail(format!("larger than {} bytes", zkpass_jose::MAX_JWKS_BYTES)));
+        return Err(fail(ErrorSource::message(format!("larger than {} bytes", zkpass_jose::MAX_JWKS_BYTES))));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    Jwks::parse(&text).map_err(|e| fail(e.to_string()))
+    let text = std::fs::read_to_string(path).map_err(|e| fail(ErrorSource::new(e)))?;
+    Jwks::parse(&text).map_err(|e| fail(ErrorSource::new(e)))
 }
 
 /// The key set a service publishes from a file the operator's ceremony
@@ -253,7 +253,7 @@ impl PublishedKeySet {
                 }
             }
             let Some(entry) = cached.as_mut() else {
-                return Err(KeySetError::File { path: self.path.clone(), reason: "not read".into() });
+                return Err(KeySetError::File { path: self.path.clone(), source: ErrorSource::message("not read") });
             };
             let stale = match &entry.verified {
                 Some((_, Some(until))) => now >= *until,

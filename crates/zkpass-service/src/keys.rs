@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use zkpass_core::PublicKey;
 use zkpass_jose::KeyPair;
 
-use crate::ServiceError;
+use crate::StartError;
 
 pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
@@ -59,13 +59,14 @@ impl EnclavePublicKeys {
     }
 }
 
-fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, ServiceError> {
+fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, StartError> {
     let path = dir.join(name);
+    let fail = |source| StartError::Key { path: path.clone(), source };
     if path.exists() {
-        return zkpass_jose::read_private_key(&path).map_err(|e| ServiceError::Internal(e.to_string()));
+        return zkpass_jose::read_private_key(&path).map_err(fail);
     }
-    let key = KeyPair::generate().map_err(|e| ServiceError::Internal(e.to_string()))?;
-    zkpass_jose::write_private_key(&path, &key, false).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let key = KeyPair::generate().map_err(fail)?;
+    zkpass_jose::write_private_key(&path, &key, false).map_err(fail)?;
     tracing::info!(file = ?path.display().to_string(), "created service key");
     Ok(key)
 }
@@ -74,9 +75,9 @@ fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, ServiceError> {
 /// existing one is not open to group or others.
 ///
 /// # Errors
-/// [`ServiceError::Internal`] naming the directory.
-pub fn private_dir(dir: &Path) -> Result<(), ServiceError> {
-    let fail = |e: String| ServiceError::Internal(format!("data dir {}: {e}", dir.display()));
+/// [`StartError::File`] naming the directory.
+pub fn private_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |source| StartError::File { what: "data_dir", path: dir.to_path_buf(), source };
     if !dir.exists() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -85,14 +86,17 @@ pub fn private_dir(dir: &Path) -> Result<(), ServiceError> {
             use std::os::unix::fs::DirBuilderExt;
             builder.mode(0o700);
         }
-        builder.create(dir).map_err(|e| fail(e.to_string()))?;
+        builder.create(dir).map_err(fail)?;
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir).map_err(|e| fail(e.to_string()))?.permissions().mode();
+        let mode = std::fs::metadata(dir).map_err(fail)?.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(fail(format!("mode {:04o} lets group or others in; run chmod 700 on it", mode & 0o7777)));
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("mode {:04o} lets group or others in; run chmod 700 on it", mode & 0o7777),
+            )));
         }
     }
     Ok(())
@@ -103,9 +107,10 @@ impl ServiceKeys {
     /// any missing key (mode 0600 from creation on).
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] naming the file or directory on I/O or
-    /// parse failure, or when either is open to group or others.
-    pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
+    /// [`StartError::Key`] or [`StartError::File`] naming the file or
+    /// directory on I/O or parse failure, or when either is open to group
+    /// or others.
+    pub fn load_or_create(dir: &Path) -> Result<Self, StartError> {
         private_dir(dir)?;
         Ok(Self {
             encryption: load_or_create(dir, "encryption-key.pem")?,
@@ -116,10 +121,9 @@ impl ServiceKeys {
     /// Fresh keys held only in memory.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] if key generation fails.
-    pub fn ephemeral() -> Result<Self, ServiceError> {
-        let gen = || KeyPair::generate().map_err(|e| ServiceError::Internal(e.to_string()));
-        Ok(Self { encryption: gen()?, signing: gen()? })
+    /// [`zkpass_jose::JoseError`] if key generation fails.
+    pub fn ephemeral() -> Result<Self, zkpass_jose::JoseError> {
+        Ok(Self { encryption: KeyPair::generate()?, signing: KeyPair::generate()? })
     }
 
     /// The public halves.
@@ -146,14 +150,17 @@ impl LocalRoot {
     ///
     /// # Errors
     /// As [`ServiceKeys::load_or_create`].
-    pub fn load_or_create(dir: &Path) -> Result<Self, ServiceError> {
+    pub fn load_or_create(dir: &Path) -> Result<Self, StartError> {
         private_dir(dir)?;
         let key = load_or_create(dir, "root-key.pem")?;
         let public = dir.join(ROOT_PUBLIC_FILE);
         let pem = key.public_key().to_pem();
         if std::fs::read_to_string(&public).ok().as_deref() != Some(pem.as_str()) {
-            std::fs::write(&public, &pem)
-                .map_err(|e| ServiceError::Internal(format!("key file {}: {e}", public.display())))?;
+            std::fs::write(&public, &pem).map_err(|source| StartError::File {
+                what: "root public key",
+                path: public.clone(),
+                source,
+            })?;
         }
         Ok(Self { key })
     }

@@ -27,7 +27,7 @@ pub mod openapi;
 pub mod server;
 pub mod state;
 
-pub use error::ServiceError;
+pub use error::{ServiceError, StartError};
 
 pub use zkpass_core::routes::{API_VERSION, DVR_APP_VERSION};
 /// The server's semantic version, matched against `X-zkPass-Client`.
@@ -44,13 +44,14 @@ use std::sync::Arc;
 /// within the grace period and leaves the rest queued.
 ///
 /// # Errors
-/// [`ServiceError::Internal`] when the TLS files cannot be loaded or
-/// serving fails.
+/// [`StartError::Tls`]/[`StartError::Key`] when the TLS files cannot be
+/// loaded; [`StartError::Listen`] when `http.metrics_listen` cannot be
+/// bound; [`StartError::Service`] when serving fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: state::AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), ServiceError> {
+) -> Result<(), StartError> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     let tls = state.config.tls.as_ref().map(server::tls_acceptor).transpose()?;
     let http = state.config.http.clone();
@@ -65,9 +66,11 @@ pub async fn serve(
     };
     let metrics = match &http.metrics_listen {
         Some(address) => {
-            let listener = tokio::net::TcpListener::bind(address)
-                .await
-                .map_err(|e| ServiceError::Internal(format!("http.metrics_listen {address}: {e}")))?;
+            let listener = tokio::net::TcpListener::bind(address).await.map_err(|source| StartError::Listen {
+                setting: "http.metrics_listen",
+                address: address.clone(),
+                source,
+            })?;
             tracing::info!(address = %address, "metrics listening");
             let app = api::metrics_router(Arc::clone(&state));
             let mut stop = state.stop.subscribe();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::config::RateLimitConfig;
+use crate::config::{ConfigError, RateLimitConfig};
 use crate::ServiceError;
 
 /// The client address of a request, as the rate limits count it: an IPv4
@@ -53,13 +53,16 @@ impl TrustedProxies {
     /// network (`10.0.0.0/8`, `fd00::/8`).
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] naming the entry that is neither.
-    pub fn parse(entries: &[String]) -> Result<Self, ServiceError> {
+    /// [`ConfigError::Setting`] naming the entry that is neither.
+    pub fn parse(entries: &[String]) -> Result<Self, ConfigError> {
         entries
             .iter()
             .map(|e| {
                 e.parse::<ipnet::IpNet>().or_else(|_| e.parse::<IpAddr>().map(ipnet::IpNet::from)).map_err(|_| {
-                    ServiceError::Internal(format!("http.trusted_proxies: {e:?} is not an IP address or network"))
+                    ConfigError::Setting {
+                        setting: "http.trusted_proxies",
+                        reason: format!("{e:?} is not an IP address or network"),
+                    }
                 })
             })
             .collect::<Result<_, _>>()
@@ -153,24 +156,33 @@ impl std::fmt::Debug for RateLimits {
     }
 }
 
-fn quota(per_minute: u32, field: &str) -> Result<Quota, ServiceError> {
+fn quota(per_minute: u32, setting: &'static str) -> Result<Quota, ConfigError> {
     NonZeroU32::new(per_minute)
         .map(Quota::per_minute)
-        .ok_or_else(|| ServiceError::Internal(format!("rate_limit.{field} must be at least 1")))
+        .ok_or_else(|| ConfigError::Setting { setting, reason: "must be at least 1".into() })
 }
 
 impl RateLimits {
     /// Limiters for `config`.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] naming a limit of zero.
-    pub fn new(config: &RateLimitConfig) -> Result<Self, ServiceError> {
+    /// [`ConfigError::Setting`] naming a limit of zero.
+    pub fn new(config: &RateLimitConfig) -> Result<Self, ConfigError> {
         Ok(Self {
-            per_key: RateLimiter::keyed(quota(config.requests_per_minute, "requests_per_minute")?),
-            status: RateLimiter::keyed(quota(config.status_requests_per_minute, "status_requests_per_minute")?),
-            failures: RateLimiter::keyed(quota(config.auth_failures_per_minute, "auth_failures_per_minute")?),
-            attestations: RateLimiter::keyed(quota(config.attestations_per_minute, "attestations_per_minute")?),
-            probes: RateLimiter::keyed(quota(config.ready_per_minute, "ready_per_minute")?),
+            per_key: RateLimiter::keyed(quota(config.requests_per_minute, "rate_limit.requests_per_minute")?),
+            status: RateLimiter::keyed(quota(
+                config.status_requests_per_minute,
+                "rate_limit.status_requests_per_minute",
+            )?),
+            failures: RateLimiter::keyed(quota(
+                config.auth_failures_per_minute,
+                "rate_limit.auth_failures_per_minute",
+            )?),
+            attestations: RateLimiter::keyed(quota(
+                config.attestations_per_minute,
+                "rate_limit.attestations_per_minute",
+            )?),
+            probes: RateLimiter::keyed(quota(config.ready_per_minute, "rate_limit.ready_per_minute")?),
             blocked: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         })
@@ -238,7 +250,7 @@ impl RateLimits {
     /// # Errors
     /// [`ServiceError::TooManyRequests`] while the client is blocked.
     pub fn check_blocked(&self, client: &ClientAddr) -> Result<(), ServiceError> {
-        let mut blocked = self.blocked.lock().map_err(|_| ServiceError::Internal("rate limiter poisoned".into()))?;
+        let mut blocked = self.blocked.lock().map_err(|_| ServiceError::Internal("rate limiter poisoned"))?;
         match blocked.get(&client.0) {
             Some(until) if *until > Instant::now() => Err(Self::too_many(*until - Instant::now())),
             Some(_) => {
@@ -262,8 +274,7 @@ impl RateLimits {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                let mut blocked =
-                    self.blocked.lock().map_err(|_| ServiceError::Internal("rate limiter poisoned".into()))?;
+                let mut blocked = self.blocked.lock().map_err(|_| ServiceError::Internal("rate limiter poisoned"))?;
                 if blocked.len() > PRUNE_AT {
                     let now = Instant::now();
                     blocked.retain(|_, until| *until > now);

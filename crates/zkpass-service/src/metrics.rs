@@ -95,7 +95,7 @@ pub fn get() -> Option<&'static Metrics> {
 /// # Errors
 /// [`ServiceError::Internal`] if encoding fails.
 pub fn render() -> Result<String, ServiceError> {
-    let m = get().ok_or_else(|| ServiceError::Internal("metrics are not available".into()))?;
+    let m = get().ok_or_else(|| ServiceError::Internal("metrics are not available"))?;
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         let (now, peak) = process_memory(&status);
         m.resident_bytes.set(now.unwrap_or(0));
@@ -104,8 +104,8 @@ pub fn render() -> Result<String, ServiceError> {
     let mut out = Vec::new();
     TextEncoder::new()
         .encode(&m.registry.gather(), &mut out)
-        .map_err(|e| ServiceError::Internal(format!("metrics: {e}")))?;
-    String::from_utf8(out).map_err(|e| ServiceError::Internal(format!("metrics: {e}")))
+        .map_err(crate::error::internal("the metrics cannot be encoded"))?;
+    String::from_utf8(out).map_err(crate::error::internal("the metrics are not UTF-8"))
 }
 
 /// `VmRSS` and `VmHWM` of a Linux `/proc/PID/status` text, in bytes

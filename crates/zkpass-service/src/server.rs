@@ -24,32 +24,35 @@ use tower::ServiceExt as _;
 
 use crate::config::{HttpConfig, TlsConfig};
 use crate::limits::{ClientAddr, TrustedProxies};
-use crate::ServiceError;
+use crate::StartError;
 
 /// Builds the TLS acceptor for `tls`: the certificate chain and key from
 /// PEM files, TLS 1.2 and 1.3 with rustls' safe defaults (ring provider).
 ///
 /// # Errors
-/// [`ServiceError::Internal`] naming the file that cannot be read, is not
-/// PEM, or (the key) is open to group or others.
-pub fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, ServiceError> {
-    let fail = |path: &Path, e: String| ServiceError::Internal(format!("tls {}: {e}", path.display()));
+/// [`StartError::Tls`] naming the file that cannot be read or is not PEM;
+/// [`StartError::Key`] for a key open to group or others.
+pub fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, StartError> {
+    let fail = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: Box<dyn std::error::Error + Send + Sync>| StartError::Tls { path, source: e }
+    };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&tls.cert)
-        .map_err(|e| fail(&tls.cert, e.to_string()))?
+        .map_err(|e| fail(&tls.cert)(e.into()))?
         .collect::<Result<_, _>>()
-        .map_err(|e| fail(&tls.cert, e.to_string()))?;
+        .map_err(|e| fail(&tls.cert)(e.into()))?;
     if certs.is_empty() {
-        return Err(fail(&tls.cert, "no certificate in the file".into()));
+        return Err(fail(&tls.cert)("no certificate in the file".into()));
     }
-    zkpass_jose::check_private_mode(&tls.key).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| fail(&tls.key, e.to_string()))?;
+    zkpass_jose::check_private_mode(&tls.key).map_err(|source| StartError::Key { path: tls.key.clone(), source })?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| fail(&tls.key)(e.into()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| fail(&tls.cert, e.to_string()))?
+        .map_err(|e| fail(&tls.cert)(e.into()))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| fail(&tls.cert, e.to_string()))?;
+        .map_err(|e| fail(&tls.cert)(e.into()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
@@ -170,7 +173,7 @@ fn connection_cap(http: &HttpConfig) -> usize {
 /// address ([`TrustedProxies::client_of`]) goes into every request.
 ///
 /// # Errors
-/// [`ServiceError::Internal`] for a malformed `trusted_proxies` entry, or
+/// [`StartError::Config`] for a malformed `trusted_proxies` entry, or
 /// when accepting fails for good.
 pub async fn run(
     listener: tokio::net::TcpListener,
@@ -178,11 +181,13 @@ pub async fn run(
     http: &HttpConfig,
     tls: Option<TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), ServiceError> {
-    let header_timeout = Duration::from_secs(http.header_timeout_secs);
-    let idle_timeout = Duration::from_secs(http.idle_timeout_secs);
-    let keepalive = Duration::from_secs(http.h2_keepalive_secs.max(1));
-    let proxies = Arc::new(TrustedProxies::parse(&http.trusted_proxies)?);
+) -> Result<(), StartError> {
+    let settings = ConnectionSettings {
+        header_timeout: Duration::from_secs(http.header_timeout_secs),
+        idle_timeout: Duration::from_secs(http.idle_timeout_secs),
+        keepalive: Duration::from_secs(http.h2_keepalive_secs.max(1)),
+        proxies: Arc::new(TrustedProxies::parse(&http.trusted_proxies)?),
+    };
     let connections = Arc::new(Semaphore::new(connection_cap(http)));
     let per_client = Arc::new(PerClient::default());
     let per_client_max = http.max_connections_per_client.max(1);
@@ -205,7 +210,7 @@ pub async fn run(
             tracing::debug!(peer = %peer, "closed a connection: the service has as many as it allows");
             continue;
         };
-        let slot = if proxies.contains(peer.ip()) {
+        let slot = if settings.proxies.contains(peer.ip()) {
             None
         } else {
             match per_client.take(ClientAddr::of(peer.ip()), per_client_max) {
@@ -216,76 +221,98 @@ pub async fn run(
                 }
             }
         };
-        let app = app.clone();
-        let tls = tls.clone();
-        let watcher = graceful.watcher();
-        let proxies = Arc::clone(&proxies);
+        let connection = serve_connection(stream, peer, app.clone(), tls.clone(), settings.clone(), graceful.watcher());
         tokio::spawn(async move {
             let _held = (permit, slot);
-            let activity = Activity::new();
-            let counted = Arc::clone(&activity);
-            let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let in_flight = counted.begin();
-                let mut request = request.map(axum::body::Body::new);
-                let client = proxies.client_of(peer.ip(), request.headers());
-                request.extensions_mut().insert(client);
-                let app = app.clone();
-                async move {
-                    let response = app.oneshot(request).await;
-                    drop(in_flight);
-                    response
-                }
-            });
-            let service = TowerToHyperService::new(service);
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-            builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(keepalive)).keep_alive_timeout(keepalive);
-            let served = async {
-                match tls {
-                    None => {
-                        watcher
-                            .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned())
-                            .await
-                    }
-                    Some(acceptor) => match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => {
-                            watcher
-                                .watch(
-                                    builder
-                                        .serve_connection_with_upgrades(TokioIo::new(tls_stream), service)
-                                        .into_owned(),
-                                )
-                                .await
-                        }
-                        _ => {
-                            tracing::debug!(peer = %peer, "TLS handshake failed or timed out");
-                            Ok(())
-                        }
-                    },
-                }
-            };
-            let idle = async {
-                loop {
-                    tokio::time::sleep(IDLE_CHECK).await;
-                    if activity.expired(header_timeout, idle_timeout) {
-                        return;
-                    }
-                }
-            };
-            tokio::select! {
-                result = served => {
-                    if let Err(e) = result {
-                        tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
-                    }
-                }
-                // dropping the connection closes it; no request is in flight
-                () = idle => tracing::debug!(peer = %peer, "closed an idle connection"),
-            }
+            connection.await;
         });
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// What every connection is served with.
+#[derive(Clone)]
+struct ConnectionSettings {
+    /// For the request head, and the TLS handshake.
+    header_timeout: Duration,
+    /// Without a request in flight, after the last one.
+    idle_timeout: Duration,
+    /// HTTP/2 PING interval and timeout.
+    keepalive: Duration,
+    /// Whose `X-Forwarded-For` is believed.
+    proxies: Arc<TrustedProxies>,
+}
+
+/// Serves one accepted connection (TLS first when `tls` is set) until it
+/// ends, idles past its timeout, or the graceful shutdown closes it. Each
+/// request carries the client address.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    app: Router,
+    tls: Option<TlsAcceptor>,
+    settings: ConnectionSettings,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let activity = Activity::new();
+    let counted = Arc::clone(&activity);
+    let proxies = Arc::clone(&settings.proxies);
+    let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let in_flight = counted.begin();
+        let mut request = request.map(axum::body::Body::new);
+        let client = proxies.client_of(peer.ip(), request.headers());
+        request.extensions_mut().insert(client);
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await;
+            drop(in_flight);
+            response
+        }
+    });
+    let service = TowerToHyperService::new(service);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(settings.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(settings.keepalive))
+        .keep_alive_timeout(settings.keepalive);
+    let served = async {
+        match tls {
+            None => {
+                watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
+            }
+            Some(acceptor) => match tokio::time::timeout(settings.header_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => {
+                    let connection = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
+                    watcher.watch(connection.into_owned()).await
+                }
+                _ => {
+                    tracing::debug!(peer = %peer, "TLS handshake failed or timed out");
+                    Ok(())
+                }
+            },
+        }
+    };
+    let idle = async {
+        loop {
+            tokio::time::sleep(IDLE_CHECK).await;
+            if activity.expired(settings.header_timeout, settings.idle_timeout) {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        result = served => {
+            if let Err(e) = result {
+                tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+            }
+        }
+        // dropping the connection closes it; no request is in flight
+        () = idle => tracing::debug!(peer = %peer, "closed an idle connection"),
+    }
 }
 
 /// How often a connection's idleness is looked at.

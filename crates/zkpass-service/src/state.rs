@@ -3,12 +3,13 @@
 //! serve`, `zkpass worker` and the CLI's local services all start here;
 //! the HTTP routes ([`crate::api`]) only read it.
 
+use crate::config::ConfigError;
 use crate::config::{ApiKey, ServiceConfig};
 use crate::enclave::{Enclave, EnclaveAddress, InProcessEnclave, RemoteEnclave};
 use crate::jobs::{Jobs, ProverPlan};
 use crate::key_set::PublishedKeySet;
 use crate::limits::RateLimits;
-use crate::ServiceError;
+use crate::{ServiceError, StartError};
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
 use zkpass_jose::{Jwk, KeySetFetcher};
@@ -52,13 +53,13 @@ impl AppState {
     /// SQLite in the data directory) and plans the provers.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] if the store cannot be opened or a rate
-    /// limit is zero.
+    /// [`StartError::Store`] if the store cannot be opened;
+    /// [`StartError::Config`] for a rate limit of zero.
     pub async fn new(
         config: &ServiceConfig,
         enclave: Arc<dyn Enclave>,
         key_set: KeySource,
-    ) -> Result<Self, ServiceError> {
+    ) -> Result<Self, StartError> {
         Self::with_plan(config, enclave, key_set, ProverPlan::for_this_machine(&config.jobs)).await
     }
 
@@ -67,15 +68,14 @@ impl AppState {
         enclave: Arc<dyn Enclave>,
         key_set: KeySource,
         plan: ProverPlan,
-    ) -> Result<Self, ServiceError> {
+    ) -> Result<Self, StartError> {
         let store = match &config.database_url {
             Some(url) => JobStore::connect(url).await,
             None => {
                 crate::keys::private_dir(&config.data_dir)?;
                 JobStore::open_sqlite_in(&config.data_dir).await
             }
-        }
-        .map_err(|e| ServiceError::Internal(format!("job store: {e}")))?;
+        }?;
         Ok(Self {
             api_keys: config.api_keys.clone(),
             enclave,
@@ -97,7 +97,7 @@ impl AppState {
         config: &ServiceConfig,
         keys: crate::keys::ServiceKeys,
         key_set: KeySource,
-    ) -> Result<Self, ServiceError> {
+    ) -> Result<Self, StartError> {
         let plan = ProverPlan::for_this_machine(&config.jobs);
         let enclave = InProcessEnclave::from_config(config, keys, &plan);
         Self::with_plan(config, Arc::new(enclave), key_set, plan).await
@@ -110,13 +110,11 @@ impl AppState {
     /// key and publishes `jwks_file`, which it requires.
     ///
     /// # Errors
-    /// As [`Self::new`]; [`ServiceError::InvalidParams`] for a remote
-    /// enclave without `jwks_file`; [`ServiceError::Internal`] for a key
-    /// set that cannot be read or does not verify.
-    pub async fn from_config(config: &ServiceConfig) -> Result<Self, ServiceError> {
-        let published = |path: &std::path::Path| {
-            PublishedKeySet::open(path).map(KeySource::Published).map_err(|e| ServiceError::Internal(e.to_string()))
-        };
+    /// As [`Self::new`]; [`StartError::Config`] for a remote enclave
+    /// without `jwks_file`; [`StartError::KeySet`] for a key set that
+    /// cannot be read or does not verify; [`StartError::Key`] for key files.
+    pub async fn from_config(config: &ServiceConfig) -> Result<Self, StartError> {
+        let published = |path: &std::path::Path| PublishedKeySet::open(path).map(KeySource::Published);
         match &config.enclave {
             EnclaveAddress::InProcess => {
                 let keys = crate::keys::ServiceKeys::load_or_create(&config.data_dir)?;
@@ -130,19 +128,19 @@ impl AppState {
                             None,
                             None,
                             zkpass_core::unix_now(),
-                        )
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                        )?;
                         KeySource::Local(jwks)
                     }
                 };
                 Self::in_process(config, keys, key_set).await
             }
             remote => {
-                let path = config.jwks_file.as_deref().ok_or_else(|| {
-                    ServiceError::InvalidParams(format!(
-                        "enclave = \"{remote}\" needs jwks_file: the key set the operator root key signed \
+                let path = config.jwks_file.as_deref().ok_or_else(|| ConfigError::Setting {
+                    setting: "jwks_file",
+                    reason: format!(
+                        "enclave = \"{remote}\" needs it: the key set the operator root key signed \
                          (`zkpass root sign`)"
-                    ))
+                    ),
                 })?;
                 let key_set = published(path)?;
                 let fetcher = KeySetFetcher::new(config.key_fetch.clone());

@@ -58,6 +58,16 @@ pub enum ZkvmError {
         /// Cycles run before the VM was stopped.
         cycles: usize,
     },
+    /// A compiler invariant failed: the generated program is malformed, or
+    /// it disagrees with the interpreter. A bug in this crate, never bad
+    /// input; the service answers 500 `INTERNAL_ERROR`.
+    #[error("internal error: {invariant} ({detail})")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+        /// Which label, line or value (compiler output, never user data).
+        detail: String,
+    },
     /// The VM stopped with an error while executing the program.
     #[error("the zkVM program failed: {0}")]
     Execution(String),

@@ -178,7 +178,10 @@ impl Triton {
             &exec.compiled.checks,
         )?;
         if output != exec.claim.output {
-            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+            return Err(ZkvmError::Internal {
+                invariant: "the program's output is the interpreter's",
+                detail: format!("{} output elements", exec.claim.output.len()),
+            });
         }
         Ok(heights)
     }
@@ -251,7 +254,7 @@ impl Triton {
     /// is the commitment to the interpreter's output. Returns the cycle count.
     ///
     /// # Errors
-    /// [`ZkvmError::Execution`] when the VM fails or disagrees with the
+    /// [`ZkvmError::Execution`] when the VM fails; [`ZkvmError::Internal`] when it disagrees with the
     /// interpreter.
     pub fn run(&self, exec: &Execution) -> Result<usize, ZkvmError> {
         Ok(self.run_bounded(exec)?.processor)
@@ -306,7 +309,10 @@ impl Triton {
         )
         .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
         if out != exec.claim.output {
-            return Err(ZkvmError::Execution("the program's output differs from the interpreter's".into()));
+            return Err(ZkvmError::Internal {
+                invariant: "the program's output is the interpreter's",
+                detail: format!("{} output elements", exec.claim.output.len()),
+            });
         }
         // the VM has run, the STARK not yet: refuse a trace too tall to prove
         if aet.padded_height() > self.max_padded_height {

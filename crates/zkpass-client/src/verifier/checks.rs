@@ -4,7 +4,9 @@
 //! store's.
 
 use base64::Engine as _;
-use zkpass_core::{DataVerificationRequest, EvaluationDate, PublicKey, ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL};
+use zkpass_core::{
+    DataVerificationRequest, ErrorSource, EvaluationDate, PublicKey, ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL,
+};
 use zkpass_jose::verify_commitment;
 use zkpass_query::Query;
 use zkpass_zkvm::{ProofSystem, VerifyInput};
@@ -106,16 +108,16 @@ pub(super) fn zk_proof(
 ) -> Result<(), ZkPassError> {
     let floor = options.min_security_level.max(MIN_SECURITY_LEVEL);
     if proof.stark.security_level < floor {
-        return Err(ZkPassError::InvalidZkProof(format!(
+        return Err(ZkPassError::InvalidZkProof(ErrorSource::message(format!(
             "the proof's STARK security level ({} bits) is below the {floor} bits this verifier accepts",
             proof.stark.security_level
-        )));
+        ))));
     }
-    proof.stark.check().map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))?;
-    let query = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+    proof.stark.check().map_err(|e| ZkPassError::InvalidZkProof(ErrorSource::new(e)))?;
+    let query = Query::parse(&dvr.query)?;
     let zkproof = base64::engine::general_purpose::STANDARD
         .decode(&proof.zkproof)
-        .map_err(|_| ZkPassError::InvalidZkProof("zkproof is not base64".into()))?;
+        .map_err(|e| ZkPassError::InvalidZkProof(ErrorSource::new(e)))?;
     let tags = dvr.tags();
     let statement = VerifyInput {
         query: &query,
@@ -126,7 +128,7 @@ pub(super) fn zk_proof(
         dvr_digest: dvr.digest_bytes(),
         stark: proof.stark,
     };
-    backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(e.to_string()))
+    backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(ErrorSource::new(e)))
 }
 
 /// Trustless mode, within step 3: the document's commitment token is

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 use zkpass_attestation::Attested;
 use zkpass_core::{
-    unix_now, AttestationError, DataVerificationRequest, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
-    ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
+    unix_now, AttestationError, DataVerificationRequest, ErrorSource, PublicKey, PublicKeyOption, UserDataRequest,
+    ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
 };
 use zkpass_jose::{sign_data, verify_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
@@ -50,14 +50,17 @@ pub trait DvrStore: Send + Sync {
 pub struct MemoryDvrStore(Mutex<HashMap<String, (DataVerificationRequest, bool)>>);
 
 fn poisoned() -> ZkPassError {
-    ZkPassError::DvrStore("the in-memory store is poisoned".into())
+    ZkPassError::DvrStore(ErrorSource::message("the in-memory store is poisoned"))
 }
 
 impl DvrStore for MemoryDvrStore {
     fn put(&self, dvr: DataVerificationRequest) -> StoreFuture<'_, ()> {
         let done = self.0.lock().map_err(|_| poisoned()).and_then(|mut m| {
             if m.contains_key(&dvr.dvr_id) {
-                return Err(ZkPassError::DvrStore(format!("dvr_id {:?} is stored already", dvr.dvr_id)));
+                return Err(ZkPassError::DvrStore(ErrorSource::message(format!(
+                    "dvr_id {:?} is stored already",
+                    dvr.dvr_id
+                ))));
             }
             m.insert(dvr.dvr_id.clone(), (dvr, false));
             Ok(())
@@ -88,7 +91,7 @@ impl DvrStore for MemoryDvrStore {
 pub struct SqliteDvrStore(DvrTable);
 
 fn store_error(e: zkpass_store::StoreError) -> ZkPassError {
-    ZkPassError::DvrStore(e.to_string())
+    ZkPassError::DvrStore(ErrorSource::new(e))
 }
 
 fn to_i64(secs: u64) -> i64 {
@@ -111,7 +114,7 @@ impl SqliteDvrStore {
 impl DvrStore for SqliteDvrStore {
     fn put(&self, dvr: DataVerificationRequest) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            let json = serde_json::to_string(&dvr).map_err(|e| ZkPassError::DvrStore(e.to_string()))?;
+            let json = serde_json::to_string(&dvr).map_err(|e| ZkPassError::DvrStore(ErrorSource::new(e)))?;
             let expires_at = dvr.expires_at.map(to_i64);
             self.0.put(&dvr.dvr_id, &json, expires_at, to_i64(unix_now())).await.map_err(store_error)
         })
@@ -121,7 +124,7 @@ impl DvrStore for SqliteDvrStore {
             let Some(json) = self.0.get(dvr_id).await.map_err(store_error)? else { return Ok(None) };
             serde_json::from_str(&json)
                 .map(Some)
-                .map_err(|e| ZkPassError::DvrStore(format!("stored DVR {dvr_id:?}: {e}")))
+                .map_err(|e| ZkPassError::DvrStore(ErrorSource::message(format!("stored DVR {dvr_id:?}: {e}"))))
         })
     }
     fn consume<'a>(&'a self, dvr_id: &'a str, now: u64) -> StoreFuture<'a, ()> {
@@ -260,9 +263,10 @@ impl Verifier {
         user_data_requests: BTreeMap<String, UserDataRequest>,
         options: DvrOptions,
     ) -> Result<DataVerificationRequest, ZkPassError> {
-        let parsed = Query::parse(query).map_err(|e| ZkPassError::Query(e.to_string()))?;
+        let parsed = Query::parse(query)?;
         let tags: Vec<String> = user_data_requests.keys().cloned().collect();
-        let program_id = self.backend.program_id(&parsed, &tags).map_err(|e| ZkPassError::Query(e.to_string()))?;
+        let program_id =
+            self.backend.program_id(&parsed, &tags).map_err(|e| ZkPassError::Proof(ErrorSource::new(e)))?;
         let dvr = DataVerificationRequest {
             zkvm: ZKVM_TRITON.into(),
             dvr_title: title.into(),
@@ -289,8 +293,7 @@ impl Verifier {
     /// # Errors
     /// [`ZkPassError::Query`] for a query that does not parse.
     pub fn disclosure(dvr: &DataVerificationRequest) -> Result<zkpass_query::DisclosureReport, ZkPassError> {
-        let parsed = Query::parse(&dvr.query).map_err(|e| ZkPassError::Query(e.to_string()))?;
-        Ok(parsed.disclosure())
+        Ok(Query::parse(&dvr.query)?.disclosure())
     }
 
     /// Signs a DVR as a DVR token and stores the DVR.

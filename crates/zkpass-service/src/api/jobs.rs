@@ -95,7 +95,7 @@ pub(crate) async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, Servi
                 let status = StatusCode::from_u16(e.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 (status, Json(crate::error::error_body(status.as_u16(), &e.status_code, &e.message))).into_response()
             }
-            None => ServiceError::Internal("the job failed without an error".into()).into_response(),
+            None => ServiceError::Internal("the job failed without an error").into_response(),
         },
     })
 }

@@ -26,7 +26,7 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Respon
     }
     let text = crate::metrics::render().map_err(|e| {
         tracing::warn!(error = %e, "rendering the metrics failed");
-        ServiceError::Internal("the metrics are not available".into())
+        ServiceError::Internal("the metrics are not available")
     })?;
     Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }

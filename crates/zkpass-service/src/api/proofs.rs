@@ -129,7 +129,7 @@ pub(crate) async fn proof(
             .get(&job.id)
             .await
             .map_err(store_error)?
-            .ok_or_else(|| ServiceError::Internal("the job vanished".into()))?;
+            .ok_or_else(|| ServiceError::Internal("the job vanished"))?;
     }
     job_answer(&state.jobs, &job).await
 }

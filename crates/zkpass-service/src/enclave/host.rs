@@ -9,10 +9,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use zkpass_jose::{JoseError, KeySetRelay, RelayFuture};
 
-use super::protocol::{Channel, EnclaveMessage, Io, ParentMessage, ProtocolError};
+use super::protocol::{Channel, EnclaveError, EnclaveMessage, Io, ParentMessage, ProtocolError};
 use super::{EnclaveAddress, InProcessEnclave};
 use crate::config::EnclaveSocketConfig;
-use crate::ServiceError;
+use crate::{ServiceError, StartError};
 
 /// How long a parent may take to send its request once connected.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -53,22 +53,21 @@ impl EnclaveListener {
     /// Binds `address` under `policy`.
     ///
     /// # Errors
-    /// [`ServiceError::Internal`] naming the address: `in-process`, a
-    /// socket in use, a path that is not a socket, or a bind failure.
-    pub async fn bind(address: &EnclaveAddress, policy: &EnclaveSocketConfig) -> Result<Self, ServiceError> {
-        let fail = |e: String| ServiceError::Internal(format!("enclave address {address}: {e}"));
+    /// [`StartError::Listen`] naming the address: `in-process`, a socket
+    /// in use, a path that is not a socket, or a bind failure.
+    pub async fn bind(address: &EnclaveAddress, policy: &EnclaveSocketConfig) -> Result<Self, StartError> {
+        let fail = |source| StartError::Listen { setting: "enclave", address: address.to_string(), source };
         let socket = match address {
             EnclaveAddress::InProcess => {
-                return Err(fail("an enclave process needs unix:PATH or vsock:CID:PORT".into()))
+                return Err(fail(refused("an enclave process needs unix:PATH or vsock:CID:PORT")));
             }
             EnclaveAddress::Unix(path) => {
                 let (listener, owner) = bind_unix(path).await.map_err(fail)?;
                 Socket::Unix { listener, path: path.clone(), peer_uid: policy.peer_uid.unwrap_or(owner) }
             }
-            EnclaveAddress::Vsock { cid, port } => Socket::Vsock(
-                tokio_vsock::VsockListener::bind(tokio_vsock::VsockAddr::new(*cid, *port))
-                    .map_err(|e| fail(e.to_string()))?,
-            ),
+            EnclaveAddress::Vsock { cid, port } => {
+                Socket::Vsock(tokio_vsock::VsockListener::bind(tokio_vsock::VsockAddr::new(*cid, *port)).map_err(fail)?)
+            }
         };
         Ok(Self { socket, connections: Arc::new(Semaphore::new(policy.max_connections.max(1))) })
     }
@@ -93,29 +92,29 @@ impl EnclaveListener {
 
 /// Binds a Unix socket at `path`, mode 0600 from its creation; returns the
 /// listener and the socket file's owner (this process's uid).
-async fn bind_unix(path: &Path) -> Result<(tokio::net::UnixListener, u32), String> {
+async fn bind_unix(path: &Path) -> std::io::Result<(tokio::net::UnixListener, u32)> {
     use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
-            return Err("the path exists and is not a socket; refusing to replace it".into());
+            return Err(refused("the path exists and is not a socket; refusing to replace it"));
         }
         if tokio::net::UnixStream::connect(path).await.is_ok() {
-            return Err("another enclave is listening there".into());
+            return Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "another enclave is listening there"));
         }
-        std::fs::remove_file(path).map_err(|e| e.to_string())?;
+        std::fs::remove_file(path)?;
     }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let staging = parent.join(format!(".zkpass-enclave-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::DirBuilder::new().mode(0o700).create(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
+    std::fs::DirBuilder::new().mode(0o700).create(&staging)?;
     let staged = staging.join("enclave.sock");
     let bound = (|| {
-        let listener = tokio::net::UnixListener::bind(&staged).map_err(|e| e.to_string())?;
-        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
-        let owner = std::fs::metadata(&staged).map_err(|e| e.to_string())?.uid();
-        std::fs::rename(&staged, path).map_err(|e| e.to_string())?;
+        let listener = tokio::net::UnixListener::bind(&staged)?;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600))?;
+        let owner = std::fs::metadata(&staged)?.uid();
+        std::fs::rename(&staged, path)?;
         Ok((listener, owner))
     })();
     let _ = std::fs::remove_file(&staged);
@@ -191,7 +190,7 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
         Ok(Ok(request)) => request,
         Ok(Err(e)) => {
             // say why before hanging up (e.g. a version mismatch)
-            let error = ServiceError::Internal(e.to_string()).into();
+            let error = EnclaveError::Internal(e.to_string());
             let _ = channel.send(&EnclaveMessage::Failed { error }).await;
             return Err(e);
         }
@@ -212,7 +211,7 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
                 Ok(nonce) => enclave.attest_now(nonce).await.map(|report| EnclaveMessage::Attestation { report }),
                 Err(e) => Err(e.into()),
             },
-            ParentMessage::KeySet { .. } => Err(ServiceError::Internal("a key set answer without a question".into())),
+            ParentMessage::KeySet { .. } => Err(ServiceError::Internal("a key set answer without a question")),
         }
     };
     tokio::pin!(work);
@@ -241,11 +240,10 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
 /// it on `config.enclave` until `shutdown`.
 ///
 /// # Errors
-/// [`ServiceError::Internal`] naming the key files or the address.
-pub async fn run(
-    config: &crate::config::ServiceConfig,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ServiceError> {
+/// [`StartError::Key`] naming the key files; [`StartError::Listen`]
+/// naming the address; [`StartError::Attestation`] when the attestation
+/// device cannot be opened.
+pub async fn run(config: &crate::config::ServiceConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let keys = crate::keys::ServiceKeys::load_or_create(&config.data_dir)?;
     let public = keys.public_keys();
     let plan = crate::jobs::ProverPlan::for_this_machine(&config.jobs);
@@ -266,6 +264,11 @@ pub async fn run(
     serve(listener, enclave, shutdown).await;
     tracing::info!("enclave stopped");
     Ok(())
+}
+
+/// An address this process will not listen on, as an I/O error.
+fn refused(why: &'static str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, why)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use zkpass_zkvm::{ProofSystem, ProveInput, TraceCaching};
 use super::replay::{ReplayGuard, UseTicket, MAX_BOUND_TTL_SECS, UNBOUND_MEMORY_SECS};
 use super::{CostRequest, Enclave, EnclaveFuture, ProofRequest};
 use crate::config::Limits;
+use crate::error::internal;
 use crate::keys::{EnclavePublicKeys, ServiceKeys};
 use crate::ServiceError;
 
@@ -57,7 +58,7 @@ fn invalid(field: &str, e: impl std::fmt::Display) -> ServiceError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ServiceError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(format!("worker task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(internal("a blocking task failed"))?
 }
 
 /// A DVR token opened as far as possible without its verifying key.
@@ -382,23 +383,7 @@ impl InProcessEnclave {
         })
         .await?;
         let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
-        // every document's key at once, under the request's one deadline;
-        // the first failure cancels the rest (dropping the set aborts them)
-        let mut fetches = tokio::task::JoinSet::new();
-        for (tag, req) in &dvr.user_data_requests {
-            let (fetcher, tag, option) = (fetcher.clone(), tag.clone(), req.user_data_verifying_key.clone());
-            fetches.spawn(async move {
-                let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
-                let key = Self::key(&fetcher, &field, &option, deadline).await;
-                (tag, key)
-            });
-        }
-        let mut keys = BTreeMap::new();
-        while let Some(joined) = fetches.join_next().await {
-            let (tag, key) = joined.map_err(|e| ServiceError::Internal(format!("a key fetch failed: {e}")))?;
-            keys.insert(tag, key?);
-        }
-        let checked = keys.clone();
+        let checked = Self::user_data_keys(dvr, fetcher, deadline).await?;
         blocking(move || {
             let mut opened = OpenedData {
                 data: UserData::default(),
@@ -428,6 +413,31 @@ impl InProcessEnclave {
             Ok(opened)
         })
         .await
+    }
+
+    /// Every document's issuer key, all fetched at once under the request's
+    /// one `deadline`; the first failure cancels the rest (dropping the set
+    /// aborts them).
+    async fn user_data_keys(
+        dvr: &DataVerificationRequest,
+        fetcher: &KeySetFetcher,
+        deadline: tokio::time::Instant,
+    ) -> Result<BTreeMap<String, PublicKey>, ServiceError> {
+        let mut fetches = tokio::task::JoinSet::new();
+        for (tag, req) in &dvr.user_data_requests {
+            let (fetcher, tag, option) = (fetcher.clone(), tag.clone(), req.user_data_verifying_key.clone());
+            fetches.spawn(async move {
+                let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
+                let key = Self::key(&fetcher, &field, &option, deadline).await;
+                (tag, key)
+            });
+        }
+        let mut keys = BTreeMap::new();
+        while let Some(joined) = fetches.join_next().await {
+            let (tag, key) = joined.map_err(internal("a key fetch task failed"))?;
+            keys.insert(tag, key?);
+        }
+        Ok(keys)
     }
 
     /// Checks that the user data is for `dvr`: a bound token names its
@@ -499,7 +509,7 @@ impl InProcessEnclave {
     fn check_disclosure(&self, report: &DisclosureReport, data: &UserData) -> Result<(), ServiceError> {
         report
             .check_budget(self.limits.max_disclosure_bits, |field| field.is_public_in(data))
-            .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))
+            .map_err(ServiceError::Query)
     }
 
     /// Parses the DVR's query under the limits and checks that this backend
@@ -512,8 +522,7 @@ impl InProcessEnclave {
         let (query_text, zkvm, tags, method) =
             (dvr.query.clone(), dvr.zkvm.clone(), dvr.tags(), dvr.query_method_ver.clone());
         blocking(move || {
-            let query = Query::parse_with_limits(&query_text, &query_limits)
-                .map_err(|e| ServiceError::Custom(ZkPassError::Query(e.to_string()).to_string()))?;
+            let query = Query::parse_with_limits(&query_text, &query_limits)?;
             if zkvm != backend.zkvm() {
                 return Err(ZkPassError::InvalidZkVm(zkvm).into());
             }
@@ -629,10 +638,10 @@ impl InProcessEnclave {
             stark: proved.stark,
             commitment_tokens,
         };
-        let payload: Value = serde_json::to_value(&proof).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let payload: Value = serde_json::to_value(&proof).map_err(internal("a proof serialises"))?;
         let kid = self.keys.public_keys().signing_kid();
         let token = sign_data(TokenType::Proof, &payload, &self.keys.signing, Some(&self.jwks_url), Some(&kid))
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(internal("the proof token cannot be signed"))?;
         if let Some(ticket) = ticket {
             ticket.commit();
         }

@@ -26,6 +26,7 @@ use zkpass_zkvm::cost::CostEstimate;
 use super::{CostRequest, EnclaveAddress, ProofRequest};
 use crate::keys::EnclavePublicKeys;
 use crate::ServiceError;
+use zkpass_core::ErrorCode;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -122,12 +123,15 @@ pub enum EnclaveError {
 }
 
 impl From<ServiceError> for EnclaveError {
+    /// By the error's `status_code`, so that the parent answers with the
+    /// status the enclave chose.
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::InvalidParams(m) => Self::InvalidParams(m),
-            ServiceError::Custom(m) => Self::Custom(m),
-            ServiceError::Unavailable(m) | ServiceError::EnclaveLost(m) => Self::Unavailable(m),
-            other => Self::Internal(other.to_string()),
+        let text = e.to_string();
+        match e.code() {
+            ErrorCode::InvalidParams => Self::InvalidParams(text),
+            ErrorCode::CustomError => Self::Custom(text),
+            ErrorCode::NotReady => Self::Unavailable(text),
+            _ => Self::Internal(text),
         }
     }
 }
@@ -138,7 +142,7 @@ impl From<EnclaveError> for ServiceError {
             EnclaveError::InvalidParams(m) => Self::InvalidParams(m),
             EnclaveError::Custom(m) => Self::Custom(m),
             EnclaveError::Unavailable(m) => Self::Unavailable(m),
-            EnclaveError::Internal(m) => Self::Internal(m),
+            EnclaveError::Internal(m) => Self::Enclave(m),
         }
     }
 }
@@ -277,6 +281,14 @@ mod tests {
         assert_eq!(got, failed);
         let EnclaveMessage::Failed { error } = got else { unreachable!() };
         assert_eq!(ServiceError::from(error), ServiceError::Custom("no".into()));
+        // a typed error keeps its status and text across the boundary
+        let query = zkpass_query::Query::parse("[").unwrap_err();
+        let crossed = ServiceError::from(EnclaveError::from(ServiceError::Query(query.clone())));
+        assert_eq!(crossed.status(), ServiceError::Query(query.clone()).status());
+        assert_eq!(crossed.code(), ErrorCode::CustomError);
+        assert_eq!(crossed.to_string(), format!("QueryError: {query}"));
+        let internal = ServiceError::from(EnclaveError::from(ServiceError::Internal("a bug")));
+        assert_eq!(internal.code(), ErrorCode::InternalError);
         drop(enclave);
         assert!(matches!(parent.recv::<EnclaveMessage>().await, Err(ProtocolError::Closed)));
     }

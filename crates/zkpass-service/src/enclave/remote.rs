@@ -71,7 +71,7 @@ impl RemoteEnclave {
 
 fn unexpected(answer: &EnclaveMessage) -> ServiceError {
     let kind = serde_json::to_value(answer).ok().and_then(|v| v.get("type").cloned()).unwrap_or_default();
-    ServiceError::Internal(format!("the enclave answered with an unexpected message {kind}"))
+    ServiceError::Enclave(format!("the enclave answered with an unexpected message {kind}"))
 }
 
 impl Enclave for RemoteEnclave {

@@ -88,7 +88,7 @@ impl Drop for UseTicket {
 
 impl ReplayGuard {
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Records>, ServiceError> {
-        self.records.lock().map_err(|_| ServiceError::Internal("the replay record is poisoned".into()))
+        self.records.lock().map_err(|_| ServiceError::Internal("the replay record is poisoned"))
     }
 
     /// Binds an unbound ciphertext (by its digest) to `dvr_digest` on first

@@ -382,7 +382,7 @@ impl Emitter {
 /// label is defined once and every `call` names a defined label.
 ///
 /// # Errors
-/// [`ZkvmError::Execution`] naming the label; the listing is the
+/// [`ZkvmError::Internal`] naming the label; the listing is the
 /// compiler's own, so this is a bug in it, never bad input.
 pub(super) fn assemble(items: &[Item]) -> Result<Program, ZkvmError> {
     let code: Vec<LabelledInstruction> = items
@@ -396,14 +396,20 @@ pub(super) fn assemble(items: &[Item]) -> Result<Program, ZkvmError> {
     for i in &code {
         if let LabelledInstruction::Label(label) = i {
             if !defined.insert(label.as_str()) {
-                return Err(ZkvmError::Execution(format!("generated code defines the label {label} twice")));
+                return Err(ZkvmError::Internal {
+                    invariant: "every label is defined once",
+                    detail: format!("{label} is defined twice"),
+                });
             }
         }
     }
     for i in &code {
         if let LabelledInstruction::Instruction(AnInstruction::Call(label)) = i {
             if !defined.contains(label.as_str()) {
-                return Err(ZkvmError::Execution(format!("generated code calls the undefined label {label}")));
+                return Err(ZkvmError::Internal {
+                    invariant: "every called label is defined",
+                    detail: format!("{label} is called but not defined"),
+                });
             }
         }
     }
@@ -444,14 +450,21 @@ mod tests {
     fn a_label_defined_twice_is_refused() {
         let items = listing(triton_asm!(halt zk_a: return zk_a: return));
         let err = assemble(&items).expect_err("duplicate label");
-        assert!(err.to_string().contains("zk_a twice"), "{err}");
+        // a bug in the compiler, never a user error
+        assert!(
+            matches!(&err, ZkvmError::Internal { detail, .. } if detail.contains("zk_a is defined twice")),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_call_to_an_undefined_label_is_refused() {
         let items = listing(triton_asm!(call zk_missing halt));
         let err = assemble(&items).expect_err("undefined label");
-        assert!(err.to_string().contains("undefined label zk_missing"), "{err}");
+        assert!(
+            matches!(&err, ZkvmError::Internal { detail, .. } if detail.contains("zk_missing is called but not defined")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use triton_vm::prelude::triton_asm;
 
-use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, Expr, QueryErrorKind as K};
+use zkpass_query::{ArithOp, ArrayMode, CmpOp, DateFn, DateFormat, Expr, QueryErrorKind as K, Value};
 
 use super::memory::{ABSENCE_OBJECT, CURRENT_X, CURRENT_Y, DATE, OPERAND_X, OPERAND_Y};
 use super::snippets::{
@@ -106,90 +106,10 @@ impl Gen {
                 self.asm.emit(triton_asm!(mul push 0 swap 1));
                 Ok(self.store_int())
             }
-            Expr::Arith(op, a, b) => {
-                let (x, y) = (self.expr(a, gate)?, self.expr(b, gate)?);
-                self.asm.copy_slot(x, OPERAND_X);
-                self.asm.copy_slot(y, OPERAND_Y);
-                let op = *op;
-                self.call_shared(&format!("zk_arith_{op:?}"), |g| g.arith(op));
-                self.asm.assert_ok(self.rt.ok, gate, type_error(op.symbol(), "an operand is not int"));
-                self.asm.load(self.rt.ovf);
-                self.asm.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
-                self.asm.load(self.rt.out_hi);
-                self.asm.load(self.rt.out_lo);
-                Ok(self.store_int())
-            }
-            Expr::Between { value, low, high } => {
-                let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
-                let low_ok = self.mem.cell();
-                for (k, (a, b)) in [(v, lo), (hi, v)].into_iter().enumerate() {
-                    self.shared_cmp(CmpOp::Lt, None, a, b);
-                    self.asm.assert_ok(self.rt.ok, gate, type_error("between", "an operand is not int"));
-                    self.asm.not();
-                    if k == 0 {
-                        self.asm.store(low_ok);
-                    } else {
-                        self.asm.load(low_ok);
-                        self.asm.emit(triton_asm!(mul));
-                    }
-                }
-                Ok(self.store_bool())
-            }
-            Expr::In { negate, value, list } => {
-                let s = self.expr(value, gate)?;
-                let op = if *negate { "not_in" } else { "in" };
-                self.asm.is_type(s, tag::ARRAY);
-                self.asm.assert_zero_under(gate, type_error(op, "the value is an array"));
-                if let Some(first) = list.first() {
-                    self.asm.assert_type(
-                        s,
-                        value_slot(first)[0].value(),
-                        gate,
-                        type_error(op, "the value and the list differ in type"),
-                    );
-                }
-                // compare the first two words of hash(slot ‖ 0 0 0) with
-                // those of every literal, kept as constants: one
-                // permutation, then two `eq` per element (a false match
-                // needs a 128-bit collision)
-                let words: Vec<u64> = list.iter().flat_map(slot_hash).collect();
-                let table = self.mem.constant(&words);
-                self.asm.emit(triton_asm!(push 0 push 0 push 0));
-                self.asm.emit(triton_asm!(push {s + 6} read_mem 5 read_mem 2 pop 1 hash));
-                self.asm.push(table + 1);
-                self.asm.push(list.len() as u64);
-                self.asm.call_defined(&InList);
-                self.asm.emit(triton_asm!(swap 3 pop 3));
-                if !negate {
-                    self.asm.not();
-                }
-                Ok(self.store_bool())
-            }
-            Expr::Date { func, date, format } => {
-                let s = self.expr(date, gate)?;
-                let path = match date.as_ref() {
-                    Expr::Dvar(p) => p.text.clone(),
-                    _ => "the date operand".to_string(),
-                };
-                let fail = K::InvalidDate { path, format: format.name() };
-                self.asm.copy_slot(s, OPERAND_X);
-                // one date routine; per format an entry that sets its layout
-                let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
-                let words = layout_words(*format);
-                let layout = self.rt.date_layout;
-                self.call_shared(&name, |g| {
-                    g.asm.write_cells(layout, &words);
-                    g.call_shared("zk_date", |g| g.date(layout));
-                });
-                self.asm.assert_ok(self.rt.ok, gate, fail);
-                let (hi, lo) = match func {
-                    DateFn::Age => (self.rt.out_hi, self.rt.out_lo),
-                    DateFn::DayDiff => (self.rt.out2_hi, self.rt.out2_lo),
-                };
-                self.asm.load(hi);
-                self.asm.load(lo);
-                Ok(self.store_int())
-            }
+            Expr::Arith(op, a, b) => self.arith_expr(*op, a, b, gate),
+            Expr::Between { value, low, high } => self.between(value, low, high, gate),
+            Expr::In { negate, value, list } => self.in_list(*negate, value, list, gate),
+            Expr::Date { func, date, format } => self.date_expr(*func, date, *format, gate),
             Expr::Cmp { op, left, right, mode } => {
                 let (x, y) = (self.expr(left, gate)?, self.expr(right, gate)?);
                 let mode = (!static_scalar(left) || !static_scalar(right)).then_some(*mode);
@@ -202,6 +122,101 @@ impl Gen {
                 Ok(self.store_bool())
             }
         }
+    }
+
+    /// `a op b` on ints (`+ - * / %`): an int slot; an operand that is not
+    /// an int, or an overflow, fails the check under `gate`.
+    fn arith_expr(&mut self, op: ArithOp, a: &Expr, b: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
+        let (x, y) = (self.expr(a, gate)?, self.expr(b, gate)?);
+        self.asm.copy_slot(x, OPERAND_X);
+        self.asm.copy_slot(y, OPERAND_Y);
+        self.call_shared(&format!("zk_arith_{op:?}"), |g| g.arith(op));
+        self.asm.assert_ok(self.rt.ok, gate, type_error(op.symbol(), "an operand is not int"));
+        self.asm.load(self.rt.ovf);
+        self.asm.assert_zero_under(gate, K::Overflow { op: op.symbol().into() });
+        self.asm.load(self.rt.out_hi);
+        self.asm.load(self.rt.out_lo);
+        Ok(self.store_int())
+    }
+
+    /// `low <= value <= high` on ints: a bool slot.
+    fn between(&mut self, value: &Expr, low: &Expr, high: &Expr, gate: Gate) -> Result<u64, ZkvmError> {
+        let (v, lo, hi) = (self.expr(value, gate)?, self.expr(low, gate)?, self.expr(high, gate)?);
+        let low_ok = self.mem.cell();
+        for (k, (a, b)) in [(v, lo), (hi, v)].into_iter().enumerate() {
+            self.shared_cmp(CmpOp::Lt, None, a, b);
+            self.asm.assert_ok(self.rt.ok, gate, type_error("between", "an operand is not int"));
+            self.asm.not();
+            if k == 0 {
+                self.asm.store(low_ok);
+            } else {
+                self.asm.load(low_ok);
+                self.asm.emit(triton_asm!(mul));
+            }
+        }
+        Ok(self.store_bool())
+    }
+
+    /// `value in list` (or `not in`) over literals of one type: a bool
+    /// slot; an array value, or one of another type than the list's, fails
+    /// the check under `gate`.
+    fn in_list(&mut self, negate: bool, value: &Expr, list: &[Value], gate: Gate) -> Result<u64, ZkvmError> {
+        let s = self.expr(value, gate)?;
+        let op = if negate { "not_in" } else { "in" };
+        self.asm.is_type(s, tag::ARRAY);
+        self.asm.assert_zero_under(gate, type_error(op, "the value is an array"));
+        if let Some(first) = list.first() {
+            self.asm.assert_type(
+                s,
+                value_slot(first)[0].value(),
+                gate,
+                type_error(op, "the value and the list differ in type"),
+            );
+        }
+        // compare the first two words of hash(slot ‖ 0 0 0) with
+        // those of every literal, kept as constants: one
+        // permutation, then two `eq` per element (a false match
+        // needs a 128-bit collision)
+        let words: Vec<u64> = list.iter().flat_map(slot_hash).collect();
+        let table = self.mem.constant(&words);
+        self.asm.emit(triton_asm!(push 0 push 0 push 0));
+        self.asm.emit(triton_asm!(push {s + 6} read_mem 5 read_mem 2 pop 1 hash));
+        self.asm.push(table + 1);
+        self.asm.push(list.len() as u64);
+        self.asm.call_defined(&InList);
+        self.asm.emit(triton_asm!(swap 3 pop 3));
+        if !negate {
+            self.asm.not();
+        }
+        Ok(self.store_bool())
+    }
+
+    /// `get_age` / `day_diff` of a date string in `format`: an int slot; a
+    /// string that is not such a date fails the check under `gate`.
+    fn date_expr(&mut self, func: DateFn, date: &Expr, format: DateFormat, gate: Gate) -> Result<u64, ZkvmError> {
+        let s = self.expr(date, gate)?;
+        let path = match date {
+            Expr::Dvar(p) => p.text.clone(),
+            _ => "the date operand".to_string(),
+        };
+        let fail = K::InvalidDate { path, format: format.name() };
+        self.asm.copy_slot(s, OPERAND_X);
+        // one date routine; per format an entry that sets its layout
+        let name = format!("zk_date_{}", format.name().replace(['/', '-'], "_"));
+        let words = layout_words(format);
+        let layout = self.rt.date_layout;
+        self.call_shared(&name, |g| {
+            g.asm.write_cells(layout, &words);
+            g.call_shared("zk_date", |g| g.date(layout));
+        });
+        self.asm.assert_ok(self.rt.ok, gate, fail);
+        let (hi, lo) = match func {
+            DateFn::Age => (self.rt.out_hi, self.rt.out_lo),
+            DateFn::DayDiff => (self.rt.out2_hi, self.rt.out2_lo),
+        };
+        self.asm.load(hi);
+        self.asm.load(lo);
+        Ok(self.store_int())
     }
 
     /// Stack `[b]` → a bool slot at the expression's destination, or at a

@@ -38,7 +38,7 @@ use crate::ZkvmError;
 /// that runs to the end of the line.
 ///
 /// # Errors
-/// [`ZkvmError::Execution`] naming the line that does not parse (the
+/// [`ZkvmError::Internal`] naming the line that does not parse (the
 /// compiler's own text, so this is a bug, never bad input).
 #[cfg(test)]
 pub(super) fn read(text: &str) -> Result<Vec<Item>, ZkvmError> {
@@ -52,10 +52,10 @@ pub(super) fn read(text: &str) -> Result<Vec<Item>, ZkvmError> {
             let tokens = match triton_vm::isa::parser::tokenize(code) {
                 Ok((rest, tokens)) if rest.trim().is_empty() => tokens,
                 _ => {
-                    return Err(ZkvmError::Execution(format!(
-                        "generated assembly does not parse at line {}: {code}",
-                        n + 1
-                    )))
+                    return Err(ZkvmError::Internal {
+                        invariant: "the generated assembly parses",
+                        detail: format!("line {}: {code}", n + 1),
+                    })
                 }
             };
             items.extend(tokens.iter().map(|t| Item::Code(t.to_labelled_instruction())));

@@ -10,6 +10,18 @@ use super::{tag, Gate, Gen, WitnessItem};
 use crate::encoding::{field_digest, path_digest, value_slot};
 use crate::ZkvmError;
 
+/// The cells a projection's loop keeps an element with.
+struct KeptElement {
+    /// The element's path digest.
+    pe: u64,
+    /// Elements kept so far.
+    count: u64,
+    /// The result buffer's address.
+    buf: u64,
+    /// Violations of the value rules.
+    bad: u64,
+}
+
 /// An opened projection: the result array's slot, the cell counting
 /// violations of the value rules, the all-public cell (when its raw value
 /// may be output) and, when the array may be missing, the cell holding 1
@@ -253,34 +265,7 @@ impl Gen {
             self.mem.cells(5),
         );
         let allpub = markers.then(|| self.mem.cell());
-        // present = 1, or (optional) whether the prefix opened is the array's path
-        let (arr, present) = if optional {
-            let (k, t) = self.open_prefix(base);
-            let present = self.mem.cell();
-            self.asm.load(k);
-            self.asm.emit(triton_asm!(push {base.segments.len()} eq));
-            self.asm.store(present);
-            (t, Some(present))
-        } else {
-            self.open_scalar_static(arr, base);
-            (arr, None)
-        };
-        // bad = present · [not an array]; len = present · is_array · p0
-        self.asm.is_type(arr, tag::ARRAY);
-        if let Some(pr) = present {
-            self.asm.load(pr);
-            self.asm.emit(triton_asm!(mul));
-        }
-        self.asm.emit(triton_asm!(dup 0));
-        self.asm.not();
-        if let Some(pr) = present {
-            self.asm.load(pr);
-            self.asm.emit(triton_asm!(mul));
-        }
-        self.asm.store(bad);
-        self.asm.load(arr + 1);
-        self.asm.emit(triton_asm!(mul));
-        self.asm.store(len);
+        let present = self.open_projected_array(base, optional, arr, bad, len);
         self.heap_alloc(len, 8, buf);
         self.asm.push(0);
         self.asm.store(count);
@@ -305,67 +290,12 @@ impl Gen {
             g.asm.load(i);
             g.asm.emit(triton_asm!(push 0 push 2 hash));
             g.asm.store_digest(pe);
-            match &filter {
-                Filter::All => g.asm.push(1),
-                Filter::Flag(f) => {
-                    g.path_from(pe, f);
-                    g.asm.push(tmp);
-                    g.asm.store(rt.os_dest);
-                    g.asm.call(OPEN_SCALAR);
-                    g.asm.is_type(tmp, tag::BOOL);
-                    g.asm.emit(triton_asm!(dup 0));
-                    g.asm.not();
-                    g.asm.bump_by_top(bad);
-                    g.asm.load(tmp + 1);
-                    g.asm.emit(triton_asm!(mul));
-                }
-                Filter::Equals(f, lit) => {
-                    g.path_from(pe, f);
-                    g.asm.push(tmp);
-                    g.asm.store(rt.os_dest);
-                    g.asm.call(OPEN_SCALAR);
-                    // the field's 7 slot words onto the stack (word 0 on
-                    // top), each compared with the literal's
-                    g.asm.emit(triton_asm!(push {tmp + 6} read_mem 5 read_mem 2 pop 1));
-                    for (w, v) in value_slot(lit).iter().enumerate() {
-                        if w > 0 {
-                            g.asm.emit(triton_asm!(swap 1));
-                        }
-                        g.asm.emit(triton_asm!(push {v.value()} eq));
-                        if w > 0 {
-                            g.asm.emit(triton_asm!(mul));
-                        }
-                    }
-                }
-            }
+            g.element_kept(&filter, pe, tmp, bad);
             g.asm.store(keep);
             g.asm.load(keep);
             g.when(|g| {
-                g.path_from(pe, &rest);
-                g.asm.load(count);
-                g.asm.emit(triton_asm!(push 8 mul));
-                g.asm.load(buf);
-                g.asm.emit(triton_asm!(add));
-                g.asm.store(rt.os_dest);
-                g.asm.call(OPEN_SCALAR);
-                g.asm.load(rt.os_dest);
-                g.not_scalar_ind();
-                g.asm.bump_by_top(bad);
-                if let (Some(a), Some(mr)) = (allpub, &marker_rest) {
-                    // the element's marker, at the element's path
-                    g.path_from(pe, mr);
-                    let ok = g.mem.cell();
-                    g.marker_check(ok, |g, m| {
-                        g.asm.push(m);
-                        g.asm.store(rt.os_dest);
-                        g.asm.call(OPEN_SCALAR);
-                    });
-                    g.asm.load(ok);
-                    g.asm.load(a);
-                    g.asm.emit(triton_asm!(mul));
-                    g.asm.store(a);
-                }
-                g.asm.bump(count, 1);
+                let kept = KeptElement { pe, count, buf, bad };
+                g.take_element(&kept, &rest, allpub.zip(marker_rest.as_deref()));
             });
         });
         self.asm.load(buf);
@@ -382,5 +312,122 @@ impl Gen {
         let o = Projected { slot: result, bad, allpub, missing };
         self.projections.insert(p.text.clone(), o);
         Ok(o)
+    }
+
+    /// Opens a projection's array at `base` into `arr` (or, `optional`,
+    /// the longest prefix of its path that exists), then sets `bad` to
+    /// present · [not an array] and `len` to present · is_array · length.
+    /// The cell holding `present` (1 iff the whole path exists), when
+    /// `optional`.
+    fn open_projected_array(
+        &mut self,
+        base: &ResolvedPath,
+        optional: bool,
+        arr: u64,
+        bad: u64,
+        len: u64,
+    ) -> Option<u64> {
+        // present = 1, or (optional) whether the prefix opened is the array's path
+        let (arr, present) = if optional {
+            let (k, t) = self.open_prefix(base);
+            let present = self.mem.cell();
+            self.asm.load(k);
+            self.asm.emit(triton_asm!(push {base.segments.len()} eq));
+            self.asm.store(present);
+            (t, Some(present))
+        } else {
+            self.open_scalar_static(arr, base);
+            (arr, None)
+        };
+        self.asm.is_type(arr, tag::ARRAY);
+        if let Some(pr) = present {
+            self.asm.load(pr);
+            self.asm.emit(triton_asm!(mul));
+        }
+        self.asm.emit(triton_asm!(dup 0));
+        self.asm.not();
+        if let Some(pr) = present {
+            self.asm.load(pr);
+            self.asm.emit(triton_asm!(mul));
+        }
+        self.asm.store(bad);
+        self.asm.load(arr + 1);
+        self.asm.emit(triton_asm!(mul));
+        self.asm.store(len);
+        present
+    }
+
+    /// Pushes 1 if the array element whose path digest is at `pe` passes
+    /// `filter`, else 0; a flag that is not a bool counts in `bad`. `tmp`
+    /// is a scratch slot.
+    fn element_kept(&mut self, filter: &Filter, pe: u64, tmp: u64, bad: u64) {
+        let rt = self.rt;
+        match filter {
+            Filter::All => self.asm.push(1),
+            Filter::Flag(f) => {
+                self.path_from(pe, f);
+                self.asm.push(tmp);
+                self.asm.store(rt.os_dest);
+                self.asm.call(OPEN_SCALAR);
+                self.asm.is_type(tmp, tag::BOOL);
+                self.asm.emit(triton_asm!(dup 0));
+                self.asm.not();
+                self.asm.bump_by_top(bad);
+                self.asm.load(tmp + 1);
+                self.asm.emit(triton_asm!(mul));
+            }
+            Filter::Equals(f, lit) => {
+                self.path_from(pe, f);
+                self.asm.push(tmp);
+                self.asm.store(rt.os_dest);
+                self.asm.call(OPEN_SCALAR);
+                // the field's 7 slot words onto the stack (word 0 on
+                // top), each compared with the literal's
+                self.asm.emit(triton_asm!(push {tmp + 6} read_mem 5 read_mem 2 pop 1));
+                for (w, v) in value_slot(lit).iter().enumerate() {
+                    if w > 0 {
+                        self.asm.emit(triton_asm!(swap 1));
+                    }
+                    self.asm.emit(triton_asm!(push {v.value()} eq));
+                    if w > 0 {
+                        self.asm.emit(triton_asm!(mul));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens the kept element's value at `rest` below it into the next
+    /// slot of the result buffer (a value that is not a scalar counts in
+    /// `bad`) and counts it; with `marker` (the all-public cell and the
+    /// marker's path below the element), ANDs the element's marker into
+    /// that cell.
+    fn take_element(&mut self, kept: &KeptElement, rest: &[Segment], marker: Option<(u64, &[Segment])>) {
+        let rt = self.rt;
+        self.path_from(kept.pe, rest);
+        self.asm.load(kept.count);
+        self.asm.emit(triton_asm!(push 8 mul));
+        self.asm.load(kept.buf);
+        self.asm.emit(triton_asm!(add));
+        self.asm.store(rt.os_dest);
+        self.asm.call(OPEN_SCALAR);
+        self.asm.load(rt.os_dest);
+        self.not_scalar_ind();
+        self.asm.bump_by_top(kept.bad);
+        if let Some((allpub, marker_rest)) = marker {
+            // the element's marker, at the element's path
+            self.path_from(kept.pe, marker_rest);
+            let ok = self.mem.cell();
+            self.marker_check(ok, |g, m| {
+                g.asm.push(m);
+                g.asm.store(rt.os_dest);
+                g.asm.call(OPEN_SCALAR);
+            });
+            self.asm.load(ok);
+            self.asm.load(allpub);
+            self.asm.emit(triton_asm!(mul));
+            self.asm.store(allpub);
+        }
+        self.asm.bump(kept.count, 1);
     }
 }
