@@ -14,7 +14,7 @@ pub const MAX_NONCE_BYTES: usize = 64;
 ///
 /// JSON: `{"type":"aws-nitro","document":"<base64 COSE_Sign1>"}` or
 /// `{"type":"none","nonce":"<hex>","public_keys_sha256":"<hex>"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum AttestationReport {
     /// No TEE: the enclave only states the nonce and its key binding; no

@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{cost, demo, dvr, issue, job, keys, load, operate, prove, root, verify};
-use crate::error::EXIT_STATUS_HELP;
+use crate::error::{CliError, EXIT_STATUS_HELP};
 
 /// zkPass: privacy-preserving data verification with zero-knowledge proofs.
 ///
@@ -117,6 +117,32 @@ pub enum Command {
     /// Run the whole workflow over HTTP against an in-process service on a
     /// free loopback port: on the bundled examples, or on your files.
     Demo(demo::DemoArgs),
+}
+
+impl Command {
+    /// Runs the command.
+    ///
+    /// # Errors
+    /// The command's [`CliError`]; its [`CliError::exit`] is the process's
+    /// exit status.
+    pub async fn run(self) -> Result<(), CliError> {
+        match self {
+            Self::Keygen(args) => keys::keygen(&args),
+            Self::Apikey(command) => keys::apikey(command),
+            Self::Root(command) => root::run(command).await,
+            Self::Issue(args) => issue::run(args),
+            Self::Dvr(args) => dvr::run(args).await,
+            Self::Prove(args) => prove::run(args).await,
+            Self::Job(command) => job::run(command).await,
+            Self::Verify(args) => verify::run(args).await,
+            Self::Serve(args) => operate::serve(args).await,
+            Self::Enclave(args) => operate::enclave(args).await,
+            Self::Worker(args) => operate::worker(args).await,
+            Self::Load(args) => load::run(args).await,
+            Self::Cost(args) => cost::run(args),
+            Self::Demo(args) => demo::run(args).await,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -148,6 +148,12 @@ pub enum CliError {
     },
 }
 
+impl From<zkpass_service::keys::KeyFileError> for CliError {
+    fn from(e: zkpass_service::keys::KeyFileError) -> Self {
+        Self::Start(e.into())
+    }
+}
+
 impl CliError {
     /// The exit status for this error.
     pub fn exit(&self) -> Exit {

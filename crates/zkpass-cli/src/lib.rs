@@ -7,7 +7,7 @@
 //! demo ([`demo`]) and the load generator ([`load`]) built on it.
 //!
 //! The binary (`src/main.rs`) parses the command line, sets up logging and
-//! the runtime, and calls [`commands::run`].
+//! the runtime, and calls [`cli::Command::run`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Internal.code());
         }
     };
-    match runtime.block_on(zkpass_cli::commands::run(cli.command)) {
+    match runtime.block_on(cli.command.run()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

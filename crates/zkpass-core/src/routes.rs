@@ -4,8 +4,28 @@
 /// The API version in `/api/{version}/…`.
 pub const API_VERSION: &str = "1.0";
 
+/// The DVR application's name in `/api/1.0/{name}/1.0/…`.
+pub const DVR_APP: &str = "dvr";
+
 /// The DVR application's version in `/api/1.0/dvr/{version}/…`.
 pub const DVR_APP_VERSION: &str = "1.0";
+
+/// The base path of an application's routes:
+/// `/api/{API_VERSION}/{name}/{version}`.
+pub fn app_base(name: &str, version: &str) -> String {
+    format!("/api/{API_VERSION}/{name}/{version}")
+}
+
+/// The DVR application's routes, relative to its base path
+/// (`/api/1.0/dvr/1.0`).
+pub mod dvr {
+    /// `POST`: a proof request.
+    pub const PROOF: &str = "/proof";
+    /// `GET` / `DELETE`: one job.
+    pub const JOB: &str = "/proof/{id}";
+    /// `POST`: a cost estimate.
+    pub const COST: &str = "/cost";
+}
 
 /// `POST`: a proof request (docs/API.md, "Proof requests and jobs").
 pub const PROOF: &str = "/api/1.0/dvr/1.0/proof";
@@ -49,5 +69,9 @@ mod tests {
         assert_eq!(COST, format!("/api/{API_VERSION}/dvr/{DVR_APP_VERSION}/cost"));
         assert_eq!(JOB, format!("{PROOF}/{{id}}"));
         assert_eq!(job("j1"), "/api/1.0/dvr/1.0/proof/j1");
+        let base = app_base(DVR_APP, DVR_APP_VERSION);
+        assert_eq!(PROOF, format!("{base}{}", dvr::PROOF));
+        assert_eq!(JOB, format!("{base}{}", dvr::JOB));
+        assert_eq!(COST, format!("{base}{}", dvr::COST));
     }
 }

@@ -44,7 +44,7 @@ use sha2::{Digest, Sha256};
 use zkpass_core::StarkParameters;
 use zkpass_jose::FetchPolicy;
 
-use crate::enclave::{AttestationMode, EnclaveAddress};
+use crate::enclave_address::{AttestationMode, EnclaveAddress};
 
 /// One API key for `Authorization: Basic base64(key:secret)`. Only the
 /// SHA-256 of the secret is kept; secrets are generated with 256 bits of

@@ -12,7 +12,38 @@ use sha2::{Digest, Sha256};
 use zkpass_core::PublicKey;
 use zkpass_jose::KeyPair;
 
-use crate::StartError;
+/// Why the service's key files, or the data directory holding them, cannot
+/// be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// A private key cannot be read (or others may read it), made or
+    /// written.
+    #[error("key file {}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: zkpass_jose::JoseError,
+    },
+    /// The data directory cannot be made or read, or lets group or others
+    /// in.
+    #[error("data_dir {}: {source}", path.display())]
+    Dir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The root public key file cannot be written.
+    #[error("root public key {}: {source}", path.display())]
+    Public {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
 
 pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
@@ -59,9 +90,9 @@ impl EnclavePublicKeys {
     }
 }
 
-fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, StartError> {
+fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, KeyFileError> {
     let path = dir.join(name);
-    let fail = |source| StartError::Key { path: path.clone(), source };
+    let fail = |source| KeyFileError::Key { path: path.clone(), source };
     if path.exists() {
         return zkpass_jose::read_private_key(&path).map_err(fail);
     }
@@ -75,9 +106,9 @@ fn load_or_create(dir: &Path, name: &str) -> Result<KeyPair, StartError> {
 /// existing one is not open to group or others.
 ///
 /// # Errors
-/// [`StartError::File`] naming the directory.
-pub fn private_dir(dir: &Path) -> Result<(), StartError> {
-    let fail = |source| StartError::File { what: "data_dir", path: dir.to_path_buf(), source };
+/// [`KeyFileError::Dir`] naming the directory.
+pub fn private_dir(dir: &Path) -> Result<(), KeyFileError> {
+    let fail = |source| KeyFileError::Dir { path: dir.to_path_buf(), source };
     if !dir.exists() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -107,10 +138,10 @@ impl ServiceKeys {
     /// any missing key (mode 0600 from creation on).
     ///
     /// # Errors
-    /// [`StartError::Key`] or [`StartError::File`] naming the file or
+    /// [`KeyFileError::Key`] or [`KeyFileError::Dir`] naming the file or
     /// directory on I/O or parse failure, or when either is open to group
     /// or others.
-    pub fn load_or_create(dir: &Path) -> Result<Self, StartError> {
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
         private_dir(dir)?;
         Ok(Self {
             encryption: load_or_create(dir, "encryption-key.pem")?,
@@ -150,17 +181,13 @@ impl LocalRoot {
     ///
     /// # Errors
     /// As [`ServiceKeys::load_or_create`].
-    pub fn load_or_create(dir: &Path) -> Result<Self, StartError> {
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
         private_dir(dir)?;
         let key = load_or_create(dir, "root-key.pem")?;
         let public = dir.join(ROOT_PUBLIC_FILE);
         let pem = key.public_key().to_pem();
         if std::fs::read_to_string(&public).ok().as_deref() != Some(pem.as_str()) {
-            std::fs::write(&public, &pem).map_err(|source| StartError::File {
-                what: "root public key",
-                path: public.clone(),
-                source,
-            })?;
+            std::fs::write(&public, &pem).map_err(|source| KeyFileError::Public { path: public.clone(), source })?;
         }
         Ok(Self { key })
     }

@@ -4,8 +4,10 @@
 //! - [`state::AppState`] composes a service from its configuration: the
 //!   job store, the enclave, the key set, the rate limits and the provers.
 //!   `serve`, `work` and the CLI start there.
-//! - [`api::router`] serves the REST API (docs/API.md), one module per
-//!   resource: proofs, jobs, keys, operations, and the authentication.
+//! - [`router::router`] serves the REST API (docs/API.md): the service's
+//!   own routes ([`api`], one module per resource) and every hosted
+//!   [`application::Application`] under its base path, the DVR application
+//!   first.
 //! - [`enclave::Enclave`] is the enclave boundary; [`enclave::InProcessEnclave`]
 //!   runs it in this process. The web layer only ever holds ciphertext.
 //! - [`keys::ServiceKeys`] are created on first start and kept in the data
@@ -15,8 +17,10 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod application;
 pub mod config;
 pub mod enclave;
+pub mod enclave_address;
 mod error;
 pub mod jobs;
 pub mod key_set;
@@ -24,10 +28,14 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod plan;
+pub mod router;
 pub mod server;
+pub mod start;
 pub mod state;
 
-pub use error::{ServiceError, StartError};
+pub use error::ServiceError;
+pub use start::StartError;
 
 pub use zkpass_core::routes::{API_VERSION, DVR_APP_VERSION};
 /// The server's semantic version, matched against `X-zkPass-Client`.
@@ -43,19 +51,37 @@ use std::sync::Arc;
 /// answers waiting requests with their job's URL, lets running jobs finish
 /// within the grace period and leaves the rest queued.
 ///
+/// The service hosts the built-in applications
+/// ([`router::builtin_applications`]); [`serve_applications`] takes a list.
+///
 /// # Errors
-/// [`StartError::Tls`]/[`StartError::Key`] when the TLS files cannot be
-/// loaded; [`StartError::Listen`] when `http.metrics_listen` cannot be
-/// bound; [`StartError::Service`] when serving fails.
+/// As [`serve_applications`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: state::AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    serve_applications(listener, state, &router::builtin_applications(), shutdown).await
+}
+
+/// [`serve`] hosting `apps`, each under its base path.
+///
+/// # Errors
+/// [`StartError::Application`] for an application with a bad or taken base
+/// path; [`StartError::Tls`]/[`StartError::TlsKey`] when the TLS files cannot
+/// be loaded; [`StartError::Listen`] when `http.metrics_listen` cannot be
+/// bound; [`StartError::Service`] when serving fails.
+pub async fn serve_applications(
+    listener: tokio::net::TcpListener,
+    state: state::AppState,
+    apps: &[Arc<dyn application::Application>],
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     let tls = state.config.tls.as_ref().map(server::tls_acceptor).transpose()?;
     let http = state.config.http.clone();
     let state = Arc::new(state);
+    let app_router = router::router(Arc::clone(&state), apps)?;
     let background = spawn_provers(&state);
     tracing::info!(?addr, tls = tls.is_some(), "zkPass Service listening");
     let stop = state.stop.clone();
@@ -72,7 +98,7 @@ pub async fn serve(
                 source,
             })?;
             tracing::info!(address = %address, "metrics listening");
-            let app = api::metrics_router(Arc::clone(&state));
+            let app = router::metrics_router(Arc::clone(&state));
             let mut stop = state.stop.subscribe();
             Some(tokio::spawn(async move {
                 let stopped = async move {
@@ -83,7 +109,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let served = server::run(listener, api::router(Arc::clone(&state)), &http, tls, stopping).await;
+    let served = server::run(listener, app_router, &http, tls, stopping).await;
     let _ = state.stop.send(true);
     for task in background {
         let _ = task.await;

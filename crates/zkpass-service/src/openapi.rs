@@ -1,24 +1,14 @@
 //! The OpenAPI 3.1 document of the REST API, generated from the route
-//! annotations in [`crate::api`] (utoipa) and served at
-//! `GET /api/openapi.json`.
+//! annotations in [`crate::api`] and each application's own (utoipa), and
+//! served at `GET /api/openapi.json`.
 
-use serde::Serialize;
+use std::sync::Arc;
+
+use axum::{Extension, Json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
-/// `GET /.well-known/attestation`: one of two shapes, told apart by `type`.
-#[derive(Serialize, ToSchema)]
-pub struct Attestation {
-    /// `aws-nitro` or `none`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `aws-nitro`: the COSE_Sign1 attestation document, base64.
-    pub document: Option<String>,
-    /// `none`: the nonce, hex.
-    pub nonce: Option<String>,
-    /// `none`: SHA-256 of the enclave's public keys, hex.
-    pub public_keys_sha256: Option<String>,
-}
+use crate::application::Application;
 
 struct BasicAuth;
 
@@ -37,48 +27,49 @@ impl Modify for BasicAuth {
     }
 }
 
-/// The document.
+/// The service's own paths (keys, operations) and the shared schemas;
+/// each application adds its own ([`document`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "zkPass Service", description = "Proof-as-a-Service for privacy-preserving data verification: \
         holders send a DVR and user data, encrypted, and get a zero-knowledge proof of the query's answer."),
     paths(
-        crate::api::proofs::proof,
-        crate::api::proofs::cost,
-        crate::api::jobs::job_status,
-        crate::api::jobs::cancel_job,
         crate::api::keys::jwks,
         crate::api::keys::attestation,
         crate::api::operations::health,
         crate::api::operations::ready,
         crate::api::operations::metrics,
-        crate::api::operations::openapi_json,
+        openapi_json,
     ),
     components(schemas(
-        zkpass_core::ProofRequestBody,
-        zkpass_core::CostRequestBody,
-        zkpass_core::CostAnswer,
-        zkpass_core::CostEstimate,
-        zkpass_core::StarkParameters,
         zkpass_jose::Jwk,
-        Attestation,
+        zkpass_attestation::AttestationReport,
         zkpass_core::ErrorBody,
         zkpass_core::ErrorCode,
-        zkpass_core::ProofAnswer,
-        zkpass_core::Accepted,
-        zkpass_core::JobPending,
-        zkpass_core::PendingState,
-        zkpass_core::Cancelled,
         zkpass_core::Health,
         zkpass_core::Ready
     )),
     modifiers(&BasicAuth)
 )]
-pub struct ApiDoc;
+pub struct ServiceDoc;
 
-/// The OpenAPI document as JSON.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+/// The OpenAPI document of the service with `apps`: the service's paths,
+/// then each application's nested under its base path
+/// ([`crate::application::base_path`]).
+pub fn document(apps: &[Arc<dyn Application>]) -> utoipa::openapi::OpenApi {
+    let mut doc = ServiceDoc::openapi();
     doc.info.version = crate::SERVER_VERSION.to_string();
+    for app in apps {
+        doc = doc.nest(crate::application::base_path(app.as_ref()), app.openapi());
+    }
     doc
+}
+
+/// `GET /api/openapi.json`: this document, built once for the router.
+#[utoipa::path(get, path = zkpass_core::routes::OPENAPI, tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+pub(crate) async fn openapi_json(
+    Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> Json<utoipa::openapi::OpenApi> {
+    Json(doc.as_ref().clone())
 }

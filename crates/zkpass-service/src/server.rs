@@ -31,7 +31,7 @@ use crate::StartError;
 ///
 /// # Errors
 /// [`StartError::Tls`] naming the file that cannot be read or is not PEM;
-/// [`StartError::Key`] for a key open to group or others.
+/// [`StartError::TlsKey`] for a key open to group or others.
 pub fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, StartError> {
     let fail = |path: &Path| {
         let path = path.to_path_buf();
@@ -44,7 +44,7 @@ pub fn tls_acceptor(tls: &TlsConfig) -> Result<TlsAcceptor, StartError> {
     if certs.is_empty() {
         return Err(fail(&tls.cert)("no certificate in the file".into()));
     }
-    zkpass_jose::check_private_mode(&tls.key).map_err(|source| StartError::Key { path: tls.key.clone(), source })?;
+    zkpass_jose::check_private_mode(&tls.key).map_err(|source| StartError::TlsKey { path: tls.key.clone(), source })?;
     let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| fail(&tls.key)(e.into()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)

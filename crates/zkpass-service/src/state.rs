@@ -6,9 +6,10 @@
 use crate::config::ConfigError;
 use crate::config::{ApiKey, ServiceConfig};
 use crate::enclave::{Enclave, EnclaveAddress, InProcessEnclave, RemoteEnclave};
-use crate::jobs::{Jobs, ProverPlan};
+use crate::jobs::Jobs;
 use crate::key_set::PublishedKeySet;
 use crate::limits::RateLimits;
+use crate::plan::ProverPlan;
 use crate::{ServiceError, StartError};
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
@@ -112,7 +113,7 @@ impl AppState {
     /// # Errors
     /// As [`Self::new`]; [`StartError::Config`] for a remote enclave
     /// without `jwks_file`; [`StartError::KeySet`] for a key set that
-    /// cannot be read or does not verify; [`StartError::Key`] for key files.
+    /// cannot be read or does not verify; [`StartError::Keys`] for key files.
     pub async fn from_config(config: &ServiceConfig) -> Result<Self, StartError> {
         let published = |path: &std::path::Path| PublishedKeySet::open(path).map(KeySource::Published);
         match &config.enclave {

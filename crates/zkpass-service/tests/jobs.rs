@@ -261,7 +261,7 @@ async fn the_openapi_document_names_every_route() {
         "CostAnswer",
         "CostEstimate",
         "ErrorCode",
-        "Attestation",
+        "AttestationReport",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }

@@ -18,6 +18,9 @@ use triton_vm::prelude::{NonDeterminism, Program, PublicInput, TableId, VMState}
 use triton_vm::table::u32::U32TableEntry;
 use triton_vm::vm::CoProcessorCall;
 
+use triton_vm::prelude::InstructionError;
+use zkpass_query::QueryError;
+
 use crate::ZkvmError;
 
 /// The heights the trace of a run has reached.
@@ -155,8 +158,21 @@ pub(crate) fn run_within(
         Ok(Bounded::TooTall { table, cycles }) => {
             Err(ZkvmError::TraceTooTall { limit: max_padded_height, table, cycles })
         }
-        Err((source, ip)) => Err(crate::triton::instruction_failure(&source, ip, checks)),
+        Err((source, ip)) => Err(instruction_failure(&source, ip, checks)),
     }
+}
+
+/// A VM failure, described without the VM state (which holds private
+/// values): a failed runtime check becomes the query error it stands for.
+pub(crate) fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryError]) -> ZkvmError {
+    if let InstructionError::AssertionFailed(a) = source {
+        if let Some(check) = a.id.and_then(|id| usize::try_from(id).ok()).and_then(|id| checks.get(id)) {
+            return ZkvmError::Query(check.clone());
+        }
+    }
+    let kind = format!("{source:?}");
+    let kind = kind.split(['(', ' ', '{']).next().unwrap_or("error").to_string();
+    ZkvmError::Execution(format!("{kind} at instruction pointer {ip}"))
 }
 
 #[cfg(test)]

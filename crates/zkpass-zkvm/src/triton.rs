@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use triton_vm::prelude::InstructionError;
 use triton_vm::prelude::{BFieldElement, Claim, NonDeterminism, Proof, PublicInput, Stark, TableId, VM};
 use zkpass_core::{DocumentCommitment, EvaluationDate, StarkParameters};
-use zkpass_query::{Query, QueryError};
+use zkpass_query::Query;
 
 use crate::commit::CommittedDocument;
 use crate::compile::{compile, CompiledQuery};
@@ -126,19 +125,6 @@ fn commit_all(
         .map(|(t, d)| (t.clone(), DocumentCommitment { root: digest_to_hex(&d.root()), depth: d.depth() }))
         .collect();
     Ok((docs, commitments))
-}
-
-/// A VM failure, described without the VM state (which holds private
-/// values): a failed runtime check becomes the query error it stands for.
-pub(crate) fn instruction_failure(source: &InstructionError, ip: usize, checks: &[QueryError]) -> ZkvmError {
-    if let InstructionError::AssertionFailed(a) = source {
-        if let Some(check) = a.id.and_then(|id| usize::try_from(id).ok()).and_then(|id| checks.get(id)) {
-            return ZkvmError::Query(check.clone());
-        }
-    }
-    let kind = format!("{source:?}");
-    let kind = kind.split(['(', ' ', '{']).next().unwrap_or("error").to_string();
-    ZkvmError::Execution(format!("{kind} at instruction pointer {ip}"))
 }
 
 impl Triton {
@@ -273,7 +259,9 @@ impl Triton {
             PublicInput::new(exec.claim.input.clone()),
             exec.non_determinism.clone(),
         )
-        .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
+        .map_err(|e| {
+            crate::meter::instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks)
+        })?;
         let tables = [
             ("program", TableId::Program),
             ("processor", TableId::Processor),
@@ -307,7 +295,9 @@ impl Triton {
             PublicInput::new(exec.claim.input.clone()),
             exec.non_determinism.clone(),
         )
-        .map_err(|e| instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks))?;
+        .map_err(|e| {
+            crate::meter::instruction_failure(&e.source, e.vm_state.instruction_pointer, &exec.compiled.checks)
+        })?;
         if out != exec.claim.output {
             return Err(ZkvmError::Internal {
                 invariant: "the program's output is the interpreter's",

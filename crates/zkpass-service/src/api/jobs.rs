@@ -107,7 +107,7 @@ pub(crate) async fn own_job(state: &AppState, id: &str, key: &ApiKeyId) -> Resul
 }
 
 /// `GET /api/1.0/dvr/1.0/proof/{id}`.
-#[utoipa::path(get, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
+#[utoipa::path(get, path = zkpass_core::routes::dvr::JOB, tag = "proofs", security(("api_key" = [])),
     params(("id" = String, Path, description = "The job id")),
     responses(
         (status = 200, description = "Succeeded: the proof token", body = zkpass_core::ProofAnswer),
@@ -130,7 +130,7 @@ pub(crate) async fn job_status(
 
 /// `DELETE /api/1.0/dvr/1.0/proof/{id}`: cancels a job that has not
 /// finished.
-#[utoipa::path(delete, path = "/api/1.0/dvr/1.0/proof/{id}", tag = "proofs", security(("api_key" = [])),
+#[utoipa::path(delete, path = zkpass_core::routes::dvr::JOB, tag = "proofs", security(("api_key" = [])),
     params(("id" = String, Path, description = "The job id")),
     responses(
         (status = 200, description = "Cancelled", body = zkpass_core::Cancelled),

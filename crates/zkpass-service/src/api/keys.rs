@@ -10,7 +10,7 @@ use std::sync::Arc;
 use zkpass_jose::Jwk;
 
 /// `GET /.well-known/jwks.json`: the service keys.
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "keys",
+#[utoipa::path(get, path = zkpass_core::routes::JWKS, tag = "keys",
     responses((status = 200, description = "The encryption and signing keys, each with a `jwt` signed by the \
         operator root key, then the root key (`kid` `VerifyingPubK`). `x`/`y` are the halves of the key's SPKI PEM body.",
         body = Vec<Jwk>)))]
@@ -35,11 +35,11 @@ pub(crate) struct AttestationQuery {
 /// `GET /.well-known/attestation?nonce=<hex>`: the enclave's attestation
 /// report for the nonce, binding the enclave's public keys (docs/DEPLOY.md,
 /// "Attestation").
-#[utoipa::path(get, path = "/.well-known/attestation", tag = "keys",
+#[utoipa::path(get, path = zkpass_core::routes::ATTESTATION, tag = "keys",
     params(AttestationQuery),
     responses(
         (status = 200, description = "`{\"type\":\"aws-nitro\",\"document\":<base64 COSE_Sign1>}` in an AWS Nitro \
-            Enclave, else `{\"type\":\"none\",\"nonce\",\"public_keys_sha256\"}`", body = crate::openapi::Attestation),
+            Enclave, else `{\"type\":\"none\",\"nonce\",\"public_keys_sha256\"}`", body = zkpass_attestation::AttestationReport),
         (status = 400, description = "The nonce is missing, not hex, or not 8 to 64 bytes", body = zkpass_core::ErrorBody),
         (status = 429, description = "Too many attestation requests from this address; see `Retry-After`", body = zkpass_core::ErrorBody),
         (status = 503, description = "The enclave does not answer (`NOT_READY`)", body = zkpass_core::ErrorBody),

@@ -1,5 +1,4 @@
-//! Operations routes: `GET /health`, `/ready`, `/metrics` and the OpenAPI
-//! document.
+//! Operations routes: `GET /health`, `/ready` and `/metrics`.
 
 use super::jobs::store_error;
 use crate::limits::ClientAddr;
@@ -12,7 +11,7 @@ use axum::{Extension, Json};
 use std::sync::Arc;
 
 /// `GET /metrics`: Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = zkpass_core::routes::METRICS, tag = "operations",
     responses((status = 200, description = "Prometheus text format 0.0.4: jobs by state, finished jobs, proving \
         seconds and padded height histograms, HTTP requests by route and status", content_type = "text/plain"),
         (status = 503, description = "The job store does not answer", body = zkpass_core::ErrorBody)))]
@@ -32,23 +31,16 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Respon
 }
 
 /// `GET /health`: the process is alive.
-#[utoipa::path(get, path = "/health", tag = "operations",
+#[utoipa::path(get, path = zkpass_core::routes::HEALTH, tag = "operations",
     responses((status = 200, description = "Alive", body = zkpass_core::Health)))]
 pub(crate) async fn health() -> Json<zkpass_core::Health> {
     Json(zkpass_core::Health { status: "ok".into() })
 }
 
-/// `GET /api/openapi.json`: this document.
-#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
-pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::document())
-}
-
 /// `GET /ready`: 200 when the job store answers and jobs can be proved
 /// (provers in this process, or an API-only process whose workers run
 /// elsewhere); else 503.
-#[utoipa::path(get, path = "/ready", tag = "operations",
+#[utoipa::path(get, path = zkpass_core::routes::READY, tag = "operations",
     responses((status = 200, description = "Ready", body = zkpass_core::Ready),
         (status = 503, description = "The store does not answer, or the process is stopping", body = zkpass_core::ErrorBody)))]
 pub(crate) async fn ready(

@@ -33,7 +33,7 @@ pub(crate) fn unreadable_body(rejection: BytesRejection) -> ServiceError {
 /// proving: the enclave opens and checks the request as for a proof, then
 /// runs the program on the data (exact figures) or measures the program
 /// alone (no `user_data_token`: lower bounds). Answered at once.
-#[utoipa::path(post, path = "/api/1.0/dvr/1.0/cost", tag = "proofs", request_body = zkpass_core::CostRequestBody,
+#[utoipa::path(post, path = zkpass_core::routes::dvr::COST, tag = "proofs", request_body = zkpass_core::CostRequestBody,
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The estimate", body = zkpass_core::CostAnswer),
@@ -61,7 +61,7 @@ pub(crate) async fn cost(
 /// when the job finishes (200 with the proof token, or its error), or at
 /// once with 202 and the job's URL when asked to (`Prefer: respond-async`,
 /// `respond_async = true`) or when the service starts to stop meanwhile.
-#[utoipa::path(post, path = "/api/1.0/dvr/1.0/proof", tag = "proofs", request_body = zkpass_core::ProofRequestBody,
+#[utoipa::path(post, path = zkpass_core::routes::dvr::PROOF, tag = "proofs", request_body = zkpass_core::ProofRequestBody,
     security(("api_key" = [])),
     params(
         ("Prefer" = Option<String>, Header, description = "`respond-async` (RFC 7240): answer 202 at once"),

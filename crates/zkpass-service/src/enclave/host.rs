@@ -240,13 +240,13 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
 /// it on `config.enclave` until `shutdown`.
 ///
 /// # Errors
-/// [`StartError::Key`] naming the key files; [`StartError::Listen`]
+/// [`StartError::Keys`] naming the key files; [`StartError::Listen`]
 /// naming the address; [`StartError::Attestation`] when the attestation
 /// device cannot be opened.
 pub async fn run(config: &crate::config::ServiceConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let keys = crate::keys::ServiceKeys::load_or_create(&config.data_dir)?;
     let public = keys.public_keys();
-    let plan = crate::jobs::ProverPlan::for_this_machine(&config.jobs);
+    let plan = crate::plan::ProverPlan::for_this_machine(&config.jobs);
     let attester: Arc<dyn zkpass_attestation::Attester> = match config.attestation {
         super::AttestationMode::None => Arc::new(zkpass_attestation::NoAttester),
         super::AttestationMode::AwsNitro => Arc::new(zkpass_attestation::NsmAttester::open()?),

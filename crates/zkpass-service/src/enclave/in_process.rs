@@ -190,7 +190,7 @@ impl InProcessEnclave {
     pub fn from_config(
         config: &crate::config::ServiceConfig,
         keys: ServiceKeys,
-        plan: &crate::jobs::ProverPlan,
+        plan: &crate::plan::ProverPlan,
     ) -> Self {
         let caching = if plan.trace_caching { TraceCaching::On } else { TraceCaching::Off };
         let backend: Arc<dyn ProofSystem> = Arc::new(
