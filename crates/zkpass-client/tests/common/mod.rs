@@ -42,3 +42,13 @@ pub async fn start(enclave: impl FnOnce(&ServiceConfig) -> Arc<dyn Enclave>) -> 
     tokio::spawn(zkpass_service::serve(listener, state, std::future::pending::<()>()));
     Service { addr, root: root.public_key().clone(), _dir: dir }
 }
+
+/// The text of a service's error answer, after checking its code: tests
+/// match on the code, then look for the field the text names.
+#[allow(dead_code)]
+pub fn refused(e: &zkpass_core::ZkPassError, expected: zkpass_core::ErrorCode) -> &str {
+    match e {
+        zkpass_core::ZkPassError::Service { code, text, .. } if *code == expected => text,
+        other => panic!("expected a {expected} answer, got {other}"),
+    }
+}
