@@ -237,10 +237,12 @@ mod tests {
         let io = || std::io::Error::from(std::io::ErrorKind::NotFound);
         assert_eq!(CliError::Usage("x".into()).exit().code(), 2);
         assert_eq!(CliError::Read { path: "a".into(), source: io() }.exit().code(), 3);
-        assert_eq!(CliError::ZkPass(ZkPassError::InvalidToken("t".into())).exit().code(), 3);
-        assert_eq!(CliError::trust(ZkPassError::MissingPublicKey("root".into())).exit().code(), 4);
+        let token = || ZkPassError::InvalidToken(zkpass_core::ErrorSource::message("t"));
+        assert_eq!(CliError::ZkPass(token()).exit().code(), 3);
+        let root = ZkPassError::MissingPublicKey(zkpass_core::ErrorSource::message("root"));
+        assert_eq!(CliError::trust(root).exit().code(), 4);
         assert_eq!(CliError::ZkPass(refused()).exit().code(), 5);
-        assert_eq!(CliError::rejected(ZkPassError::InvalidToken("t".into())).exit().code(), 6);
+        assert_eq!(CliError::rejected(token()).exit().code(), 6);
         assert_eq!(CliError::ZkPass(ZkPassError::LocalService("bind".into())).exit().code(), 7);
         assert_eq!(CliError::NoConsent.exit().code(), 1);
     }

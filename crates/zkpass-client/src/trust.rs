@@ -1,7 +1,7 @@
 //! Trust in a zkPass Service's keys.
 
 use zkpass_attestation::Attested;
-use zkpass_core::{PublicKey, ZkPassError};
+use zkpass_core::{ErrorSource, PublicKey, ZkPassError};
 use zkpass_jose::{fetch_jwks, Freshness, Jwks};
 
 pub use zkpass_core::{
@@ -58,9 +58,9 @@ impl ServiceTrust {
     fn root(&self) -> Result<PublicKey, ZkPassError> {
         let published = self.jwks.find(ROOT_KID)?.public_key();
         match &self.anchor {
-            TrustAnchor::Pinned(pin) if *pin != published => Err(ZkPassError::MissingPublicKey(
-                "the service JWKS root key is not the pinned operator root key".into(),
-            )),
+            TrustAnchor::Pinned(pin) if *pin != published => Err(ZkPassError::MissingPublicKey(ErrorSource::message(
+                "the service JWKS root key is not the pinned operator root key",
+            ))),
             _ => Ok(published),
         }
     }
@@ -72,9 +72,19 @@ impl ServiceTrust {
     /// [`ZkPassError::MissingPublicKey`] when absent or not vouched for.
     pub fn vouched_key(&self, kid: &str) -> Result<PublicKey, ZkPassError> {
         let entry = self.jwks.find(kid)?;
-        entry
-            .verify_statement(&self.root()?, &Freshness::now())
-            .map_err(|e| ZkPassError::MissingPublicKey(format!("{kid} is not vouched for by the root key: {e}")))?;
+        entry.verify_statement(&self.root()?, &Freshness::now()).map_err(|source| {
+            ZkPassError::MissingPublicKey(ErrorSource::new(NotVouched { kid: kid.into(), source }))
+        })?;
         Ok(entry.public_key())
     }
+}
+
+/// A key set entry whose statement does not verify under the root key.
+#[derive(Debug, thiserror::Error)]
+#[error("{kid} is not vouched for by the root key: {source}")]
+struct NotVouched {
+    /// The entry.
+    kid: String,
+    /// Why its statement was refused.
+    source: zkpass_jose::JoseError,
 }

@@ -19,13 +19,17 @@ pub enum ZkPassError {
     InvalidPublicKey(String),
     /// No key could be found to verify a token.
     #[error("MissingPublicKey: {0}")]
-    MissingPublicKey(String),
+    MissingPublicKey(ErrorSource),
     /// A JOSE token is malformed, of the wrong type, or fails its signature.
     #[error("InvalidToken: {0}")]
-    InvalidToken(String),
+    InvalidToken(ErrorSource),
     /// A token has no `data` claim.
     #[error("MissingDataClaim: the {0} token has no \"data\" claim")]
     MissingDataClaim(String),
+    /// A key file cannot be read, is open to group or others, or cannot be
+    /// written (the JOSE error is the source).
+    #[error("KeyFile: {0}")]
+    KeyFile(ErrorSource),
     /// A JSON document does not have the expected shape.
     #[error("InvalidParams: {0}")]
     InvalidParams(String),

@@ -69,6 +69,20 @@ mod tests {
         assert_eq!(COST, format!("/api/{API_VERSION}/dvr/{DVR_APP_VERSION}/cost"));
         assert_eq!(JOB, format!("{PROOF}/{{id}}"));
         assert_eq!(job("j1"), "/api/1.0/dvr/1.0/proof/j1");
+        // the wire paths, as clients of the public SDK call them
+        assert_eq!(PROOF, "/api/1.0/dvr/1.0/proof");
+        assert_eq!(COST, "/api/1.0/dvr/1.0/cost");
+        assert_eq!(
+            [JWKS, ATTESTATION, HEALTH, READY, METRICS, OPENAPI],
+            [
+                "/.well-known/jwks.json",
+                "/.well-known/attestation",
+                "/health",
+                "/ready",
+                "/metrics",
+                "/api/openapi.json"
+            ]
+        );
         let base = app_base(DVR_APP, DVR_APP_VERSION);
         assert_eq!(PROOF, format!("{base}{}", dvr::PROOF));
         assert_eq!(JOB, format!("{base}{}", dvr::JOB));

@@ -1,6 +1,6 @@
 //! JOSE error kinds.
 
-use zkpass_core::ZkPassError;
+use zkpass_core::{ErrorSource, ZkPassError};
 
 /// Why a JOSE operation failed. Messages never include key material or the
 /// token payload.
@@ -99,13 +99,12 @@ impl From<JoseError> for ZkPassError {
         match e {
             JoseError::InvalidKey(m) => ZkPassError::InvalidPublicKey(m),
             JoseError::MissingDataClaim => ZkPassError::MissingDataClaim("JOSE".into()),
-            JoseError::Jwks(m) => ZkPassError::MissingPublicKey(m),
             JoseError::JwksUnreachable(m) => ZkPassError::Unreachable(m),
-            e @ JoseError::KeyFile(_) => ZkPassError::InvalidParams(e.to_string()),
-            e @ (JoseError::KeySetRefused(_) | JoseError::KeySetUnavailable) => {
-                ZkPassError::MissingPublicKey(e.to_string())
+            e @ JoseError::KeyFile(_) => ZkPassError::KeyFile(ErrorSource::new(e)),
+            e @ (JoseError::Jwks(_) | JoseError::KeySetRefused(_) | JoseError::KeySetUnavailable) => {
+                ZkPassError::MissingPublicKey(ErrorSource::new(e))
             }
-            other => ZkPassError::InvalidToken(other.to_string()),
+            other => ZkPassError::InvalidToken(ErrorSource::new(other)),
         }
     }
 }

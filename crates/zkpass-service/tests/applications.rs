@@ -13,6 +13,7 @@ use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
+use zkpass_core::routes;
 use zkpass_service::api::{ApiKeyId, AppState, DvrApplication, KeySource};
 use zkpass_service::application::{Application, ApplicationError};
 use zkpass_service::config::{ApiKey, ServiceConfig};
@@ -108,15 +109,15 @@ async fn a_second_application_is_served_under_its_base_path_behind_the_api_key()
     assert_eq!((status, body["status_code"].as_str()), (StatusCode::NOT_FOUND, Some("NOT_FOUND")));
 
     // the DVR application is still there: a malformed proof request is its 400
-    let (status, body) = call(&app, "POST", "/api/1.0/dvr/1.0/proof", Some("k:s")).await;
+    let (status, body) = call(&app, "POST", routes::PROOF, Some("k:s")).await;
     assert_eq!((status, body["status_code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_PARAMS")), "{body}");
 
     // the served document describes both, under their base paths
-    let (status, doc) = call(&app, "GET", "/api/openapi.json", None).await;
+    let (status, doc) = call(&app, "GET", routes::OPENAPI, None).await;
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.contains_key("/api/1.0/echo/1/say"), "{:?}", paths.keys());
-    assert!(paths.contains_key("/api/1.0/dvr/1.0/proof") && paths.contains_key("/api/1.0/dvr/1.0/proof/{id}"));
+    assert!(paths.contains_key(routes::PROOF) && paths.contains_key(routes::JOB));
     assert!(!paths.contains_key("/say"), "relative paths are nested, not listed as they are");
 }
 
@@ -125,7 +126,7 @@ async fn without_the_application_its_routes_are_not_there() {
     let app = router(state().await, &builtin_applications()).unwrap();
     let (status, _) = call(&app, "POST", "/api/1.0/echo/1/say", Some("k:s")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, doc) = call(&app, "GET", "/api/openapi.json", None).await;
+    let (_, doc) = call(&app, "GET", routes::OPENAPI, None).await;
     assert!(!doc["paths"].as_object().unwrap().contains_key("/api/1.0/echo/1/say"));
 }
 

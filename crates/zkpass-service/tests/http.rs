@@ -16,7 +16,7 @@ use zkpass_service::config::{ApiKey, HttpConfig, RateLimitConfig, ServiceConfig}
 use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 
-const PROOF: &str = "/api/1.0/dvr/1.0/proof";
+use zkpass_core::routes::PROOF;
 
 /// An enclave that answers at once without looking at the request.
 struct Echo;

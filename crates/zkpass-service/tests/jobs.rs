@@ -17,7 +17,7 @@ mod gate;
 
 use gate::Gate;
 
-const PROOF: &str = "/api/1.0/dvr/1.0/proof";
+use zkpass_core::routes::{self, PROOF};
 
 struct Service {
     base: String,
@@ -234,14 +234,14 @@ async fn the_openapi_document_names_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let routes = [
         (PROOF, vec!["post"]),
-        ("/api/1.0/dvr/1.0/proof/{id}", vec!["get", "delete"]),
-        ("/api/1.0/dvr/1.0/cost", vec!["post"]),
-        ("/.well-known/jwks.json", vec!["get"]),
-        ("/.well-known/attestation", vec!["get"]),
-        ("/health", vec!["get"]),
-        ("/ready", vec!["get"]),
-        ("/metrics", vec!["get"]),
-        ("/api/openapi.json", vec!["get"]),
+        (routes::JOB, vec!["get", "delete"]),
+        (routes::COST, vec!["post"]),
+        (routes::JWKS, vec!["get"]),
+        (routes::ATTESTATION, vec!["get"]),
+        (routes::HEALTH, vec!["get"]),
+        (routes::READY, vec!["get"]),
+        (routes::METRICS, vec!["get"]),
+        (routes::OPENAPI, vec!["get"]),
     ];
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(paths.len(), routes.len(), "{:?}", paths.keys().collect::<Vec<_>>());
@@ -266,7 +266,7 @@ async fn the_openapi_document_names_every_route() {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }
     // the nonce is a query parameter, as clients send it
-    let nonce = &paths["/.well-known/attestation"]["get"]["parameters"][0];
+    let nonce = &paths[routes::ATTESTATION]["get"]["parameters"][0];
     assert_eq!((nonce["name"].as_str(), nonce["in"].as_str()), (Some("nonce"), Some("query")), "{nonce}");
     // the error codes are listed, as the service writes them
     let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();

@@ -353,10 +353,10 @@ impl Verifier {
         // earlier one the JWKS still vouches for), else the current one
         let kid = zkpass_jose::decode_header(token)?.kid.unwrap_or_else(|| SIGNING_KID.to_string());
         if kid != SIGNING_KID && !kid.strip_prefix(SIGNING_KID).is_some_and(|rest| rest.starts_with('#')) {
-            return Err(ZkPassError::InvalidToken(format!(
+            return Err(ZkPassError::InvalidToken(ErrorSource::message(format!(
                 "the proof token's kid {:?} names no service signing key",
                 kid.escape_debug().to_string()
-            )));
+            ))));
         }
         let signing = trust.vouched_key(&kid)?;
         // an attested enclave speaks only through the key its attestation

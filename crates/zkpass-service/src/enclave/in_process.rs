@@ -315,12 +315,7 @@ impl InProcessEnclave {
                 _ => {
                     let unverified = peek_data(&jws).map_err(|e| invalid("dvr_token", e))?;
                     let opt = unverified.get("dvr_verifying_key").filter(|v| !v.is_null()).ok_or_else(|| {
-                        invalid(
-                            "dvr_token",
-                            ZkPassError::MissingPublicKey(
-                                "the DVR names no dvr_verifying_key and its header no jku/kid".into(),
-                            ),
-                        )
+                        invalid("dvr_token", "the DVR names no dvr_verifying_key and its header no jku/kid")
                     })?;
                     let opt = serde_json::from_value(opt.clone()).map_err(|e| invalid("dvr.dvr_verifying_key", e))?;
                     (opt, "dvr.dvr_verifying_key")
