@@ -111,6 +111,7 @@ fn proof_status(e: &ZkvmError) -> StatusCode {
         | ZkvmError::Unsupported(_)
         | ZkvmError::Commitment { .. }
         | ZkvmError::Statement(_)
+        | ZkvmError::StarkParameters(_)
         | ZkvmError::TooLarge { .. }
         | ZkvmError::TraceTooTall { .. }
         | ZkvmError::DataTooLarge { .. } => StatusCode::BAD_REQUEST,

@@ -73,7 +73,11 @@ pub enum ZkvmError {
     Execution(String),
     /// The STARK prover failed.
     #[error("proving failed: {0}")]
-    Proving(String),
+    Proving(zkpass_core::ErrorSource),
+    /// The STARK parameters are out of range (docs/PROOF.md, "STARK
+    /// parameters").
+    #[error("STARK parameters: {0}")]
+    StarkParameters(zkpass_core::ZkPassError),
     /// A public input of the statement is malformed.
     #[error("malformed statement: {0}")]
     Statement(String),
@@ -82,5 +86,5 @@ pub enum ZkvmError {
     MalformedProof(String),
     /// The proof does not verify against the statement.
     #[error("the proof does not verify against the statement: {0}")]
-    Rejected(String),
+    Rejected(zkpass_core::ErrorSource),
 }

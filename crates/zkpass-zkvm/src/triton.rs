@@ -51,7 +51,7 @@ impl Default for Triton {
 
 /// Triton VM's STARK for checked parameters.
 fn stark_of(p: StarkParameters) -> Result<Stark, ZkvmError> {
-    p.check().map_err(|e| ZkvmError::Statement(e.to_string()))?;
+    p.check().map_err(ZkvmError::StarkParameters)?;
     Ok(Stark::new(p.security_level as usize, p.fri_expansion_factor.trailing_zeros() as usize))
 }
 
@@ -320,7 +320,9 @@ impl Triton {
                 triton_vm::config::overwrite_lde_trace_caching_to(triton_vm::config::CacheDecision::NoCache)
             }
         }
-        let proof = stark_of(self.stark)?.prove(&exec.claim, &aet).map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        let proof = stark_of(self.stark)?
+            .prove(&exec.claim, &aet)
+            .map_err(|e| ZkvmError::Proving(zkpass_core::ErrorSource::new(e)))?;
         let bytes: Vec<u8> = proof.0.iter().flat_map(|e| e.value().to_le_bytes()).collect();
         let stats = ProofStats {
             cycles: aet.height_of_table(TableId::Processor),
@@ -422,6 +424,6 @@ impl ProofSystem for Triton {
             .with_input(public_input(s.date, &s.dvr_digest, &compiled.tags, s.commitments)?)
             .with_output(output_digest(&compiled.output_keys, s.output)?.values().to_vec());
         let proof = proof_from_bytes(proof)?;
-        stark_of(s.stark)?.verify(&claim, &proof).map_err(|e| ZkvmError::Rejected(e.to_string()))
+        stark_of(s.stark)?.verify(&claim, &proof).map_err(|e| ZkvmError::Rejected(zkpass_core::ErrorSource::new(e)))
     }
 }
