@@ -108,3 +108,19 @@ impl From<JoseError> for ZkPassError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_error_keeps_the_jose_error_as_its_source() {
+        let expired = JoseError::Expired { exp: 1, now: 2 };
+        let ZkPassError::InvalidToken(source) = ZkPassError::from(expired.clone()) else { panic!("not InvalidToken") };
+        assert_eq!(source.downcast_ref::<JoseError>(), Some(&expired));
+        let e = ZkPassError::from(JoseError::KeySetUnavailable);
+        assert!(matches!(&e, ZkPassError::MissingPublicKey(s) if s.downcast_ref::<JoseError>().is_some()), "{e}");
+        let e = ZkPassError::from(JoseError::JwksUnreachable("connection refused".into()));
+        assert!(matches!(e, ZkPassError::Unreachable(_)), "an unreachable service is not a trust failure");
+    }
+}

@@ -91,7 +91,7 @@ fn a_proof_verifies_only_against_its_own_statement() {
     let weak = zkpass_core::StarkParameters { security_level: 64, fri_expansion_factor: 4 };
     assert!(matches!(
         triton.verify(&VerifyInput { stark: weak, ..statement }, &proved.proof),
-        Err(ZkvmError::Statement(_))
+        Err(ZkvmError::StarkParameters(_))
     ));
 
     // A prover who drops the failing element: the witness of the shorter
