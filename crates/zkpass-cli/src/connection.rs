@@ -38,7 +38,7 @@ impl TrustArgs {
     /// cannot be read or parsed.
     pub fn anchor(&self) -> Result<TrustAnchor, CliError> {
         match &self.root {
-            Some(p) => Ok(TrustAnchor::Pinned(PublicKey::from_pem(&read(p)?).map_err(CliError::trust)?)),
+            Some(p) => Ok(TrustAnchor::Pinned(PublicKey::from_pem(&read(p)?).map_err(CliError::Trust)?)),
             None => {
                 eprintln!(
                     "warning: --trust-on-first-use: the service's root key is not pinned; anyone answering at \
@@ -127,7 +127,7 @@ pub async fn trusted(
 ) -> Result<ServiceTrust, CliError> {
     let anchor = trust.anchor()?;
     let policy = attestation.policy()?;
-    let trust = holder.attested_trust(anchor, &policy).await.map_err(CliError::trust)?;
+    let trust = holder.attested_trust(anchor, &policy).await.map_err(CliError::Trust)?;
     if let Some(attested) = &trust.attested {
         eprintln!("{}", crate::attestation::describe(attested));
     }

@@ -86,7 +86,7 @@ impl LocalService {
         let trust = holder
             .attested_trust(TrustAnchor::Pinned(self.root_key.clone()), &policy)
             .await
-            .map_err(CliError::trust)?;
+            .map_err(CliError::Trust)?;
         Ok((holder, trust))
     }
 

@@ -126,10 +126,12 @@ pub enum CliError {
     /// An error of the SDK, classified by its kind ([`CliError::exit`]).
     #[error(transparent)]
     ZkPass(#[from] ZkPassError),
-    /// The service was not trusted (the anchor or the attestation).
+    /// The service was not trusted (the anchor or the attestation); a
+    /// refused or unreachable service still exits [`Exit::Refused`].
     #[error(transparent)]
     Trust(ZkPassError),
-    /// The verifier rejected the proof token.
+    /// The verifier rejected the proof token; a refused service, a trust
+    /// failure or a failing DVR store keep their own exit status.
     #[error(transparent)]
     Rejected(ZkPassError),
     /// The holder did not consent: nothing was sent.
@@ -187,18 +189,6 @@ impl CliError {
             Self::NoConsent | Self::Failed { .. } => Exit::Negative,
         }
     }
-
-    /// An error of the service connection: refused or unreachable service
-    /// stays [`Exit::Refused`], anything else is a trust failure.
-    pub fn trust(e: ZkPassError) -> Self {
-        Self::Trust(e)
-    }
-
-    /// An error of proof verification: a rejection, unless the service or
-    /// the local store failed.
-    pub fn rejected(e: ZkPassError) -> Self {
-        Self::Rejected(e)
-    }
 }
 
 /// The exit status an SDK error stands for, out of context.
@@ -240,19 +230,19 @@ mod tests {
         let token = || ZkPassError::InvalidToken(zkpass_core::ErrorSource::message("t"));
         assert_eq!(CliError::ZkPass(token()).exit().code(), 3);
         let root = ZkPassError::MissingPublicKey(zkpass_core::ErrorSource::message("root"));
-        assert_eq!(CliError::trust(root).exit().code(), 4);
+        assert_eq!(CliError::Trust(root).exit().code(), 4);
         assert_eq!(CliError::ZkPass(refused()).exit().code(), 5);
-        assert_eq!(CliError::rejected(token()).exit().code(), 6);
+        assert_eq!(CliError::Rejected(token()).exit().code(), 6);
         assert_eq!(CliError::ZkPass(ZkPassError::LocalService("bind".into())).exit().code(), 7);
         assert_eq!(CliError::NoConsent.exit().code(), 1);
     }
 
     #[test]
     fn a_refused_or_unreachable_service_stays_refused_in_every_context() {
-        assert_eq!(CliError::trust(refused()).exit(), Exit::Refused);
-        assert_eq!(CliError::rejected(refused()).exit(), Exit::Refused);
+        assert_eq!(CliError::Trust(refused()).exit(), Exit::Refused);
+        assert_eq!(CliError::Rejected(refused()).exit(), Exit::Refused);
         let unreachable = ZkPassError::Unreachable("connection refused".into());
-        assert_eq!(CliError::trust(unreachable).exit(), Exit::Refused);
+        assert_eq!(CliError::Trust(unreachable).exit(), Exit::Refused);
     }
 
     #[test]

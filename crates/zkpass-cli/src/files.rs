@@ -42,7 +42,7 @@ pub fn read_trimmed(path: &Path) -> Result<String, CliError> {
 /// As [`read`]; [`CliError::Json`] with the line and column when it is not
 /// JSON.
 pub fn read_json(path: &Path) -> Result<Value, CliError> {
-    serde_json::from_str(&read(path)?).map_err(|source| CliError::Json { path: path.to_path_buf(), source })
+    read_as(path)
 }
 
 /// `path` as JSON of type `T`.

@@ -17,22 +17,10 @@ use zkpass_core::routes;
 use zkpass_service::api::{ApiKeyId, AppState, DvrApplication, KeySource};
 use zkpass_service::application::{Application, ApplicationError};
 use zkpass_service::config::{ApiKey, ServiceConfig};
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
-use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
+
+mod gate;
+use gate::AtOnce;
 use zkpass_service::router::{builtin_applications, router};
-
-/// An enclave the echo application never calls.
-struct Idle;
-
-impl Enclave for Idle {
-    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
-        Box::pin(async { Ok("proof-token".to_string()) })
-    }
-
-    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
-        Box::pin(async { Ok(ServiceKeys::ephemeral().expect("fresh keys").public_keys()) })
-    }
-}
 
 /// Answers who asked and how many bytes of body the service allows: it
 /// reads the caller's API key id and the shared state like any handler.
@@ -73,7 +61,7 @@ async fn state() -> Arc<AppState> {
         api_keys: vec![ApiKey::from_secret("k", "s")],
         ..ServiceConfig::default()
     };
-    Arc::new(AppState::new(&config, Arc::new(Idle), KeySource::Local(Vec::new())).await.unwrap())
+    Arc::new(AppState::new(&config, Arc::new(AtOnce), KeySource::Local(Vec::new())).await.unwrap())
 }
 
 async fn call(app: &Router, method: &str, uri: &str, key: Option<&str>) -> (StatusCode, Value) {

@@ -13,23 +13,11 @@ use tokio::net::TcpStream;
 use zkpass_service::api::AppState;
 use zkpass_service::api::KeySource;
 use zkpass_service::config::{ApiKey, HttpConfig, RateLimitConfig, ServiceConfig};
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
-use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
+
+mod gate;
+use gate::AtOnce;
 
 use zkpass_core::routes::PROOF;
-
-/// An enclave that answers at once without looking at the request.
-struct Echo;
-
-impl Enclave for Echo {
-    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
-        Box::pin(async { Ok("proof-token".to_string()) })
-    }
-
-    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
-        Box::pin(async { Ok(ServiceKeys::ephemeral().expect("fresh keys").public_keys()) })
-    }
-}
 
 fn config(rate: RateLimitConfig) -> ServiceConfig {
     let data = tempfile::tempdir().unwrap().keep();
@@ -50,7 +38,7 @@ fn config(rate: RateLimitConfig) -> ServiceConfig {
 async fn start(config: ServiceConfig) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(&config, Arc::new(Echo), KeySource::Local(Vec::new())).await.unwrap();
+    let state = AppState::new(&config, Arc::new(AtOnce), KeySource::Local(Vec::new())).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(zkpass_service::serve(listener, state, async move {
         let _ = rx.await;

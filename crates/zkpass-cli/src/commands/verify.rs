@@ -78,12 +78,12 @@ pub async fn run(args: VerifyArgs) -> Result<(), CliError> {
     }
     let token = read_trimmed(&args.proof)?;
     let verified = if args.trustless {
-        let verified = verifier.verify_proof_trustless(&token, options).await.map_err(CliError::rejected)?;
+        let verified = verifier.verify_proof_trustless(&token, options).await.map_err(CliError::Rejected)?;
         eprintln!("verified without trusting the service: the issuers signed the committed data");
         verified
     } else {
         let trust = trusted(&Holder::new(&args.service, None), &args.trust, &args.attestation).await?;
-        verifier.verify_proof(&token, &trust, options).await.map_err(CliError::rejected)?
+        verifier.verify_proof(&token, &trust, options).await.map_err(CliError::Rejected)?
     };
     println!("{}", Value::Object(verified.output));
     Ok(())

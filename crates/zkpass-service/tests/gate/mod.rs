@@ -1,4 +1,7 @@
-//! An enclave the test controls, shared by the job and OpenAPI tests.
+//! Enclaves the tests control, shared by the service's test files: one
+//! that proves when told to ([`Gate`]), one that answers at once
+//! ([`AtOnce`]). Each test file uses one or both.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
@@ -21,6 +24,19 @@ impl Enclave for Gate {
             }
             Ok(format!("proof-of-{}", request.user_data_token))
         })
+    }
+
+    fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
+        Box::pin(async { Ok(ServiceKeys::ephemeral().expect("fresh keys").public_keys()) })
+    }
+}
+
+/// An enclave that answers at once without looking at the request.
+pub struct AtOnce;
+
+impl Enclave for AtOnce {
+    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
+        Box::pin(async { Ok("proof-token".to_string()) })
     }
 
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
