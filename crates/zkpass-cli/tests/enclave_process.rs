@@ -65,9 +65,10 @@ fn kill(mut child: Child) {
 async fn over_the_socket(socket: &Path, request: ProofRequest) -> Result<String, String> {
     use zkpass_service::enclave::protocol::{Channel, EnclaveMessage, ParentMessage};
     let mut channel = Channel::connect(&EnclaveAddress::Unix(socket.to_path_buf())).await.unwrap();
-    channel.send(&ParentMessage::Prove { request }).await.unwrap();
+    let call = zkpass_service::enclave::dvr::prove_call(&request).unwrap();
+    channel.send(&ParentMessage::Call { call }).await.unwrap();
     match channel.recv::<EnclaveMessage>().await.unwrap() {
-        EnclaveMessage::Proof { token } => Ok(token),
+        EnclaveMessage::Answer { response: Value::String(token) } => Ok(token),
         EnclaveMessage::Failed { error } => Err(error.to_string()),
         other => panic!("unexpected answer {other:?}"),
     }

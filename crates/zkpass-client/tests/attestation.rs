@@ -14,7 +14,7 @@ use zkpass_attestation::{key_binding, AttestationPolicy, AttestationReport, Atte
 use zkpass_client::holder::Holder;
 use zkpass_client::trust::TrustAnchor;
 use zkpass_core::{AttestationError, ZkPassError};
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
+use zkpass_service::enclave::{Call, Enclave, EnclaveFuture};
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 use zkpass_service::ServiceError;
 
@@ -31,7 +31,7 @@ struct TestNitro {
 }
 
 impl Enclave for TestNitro {
-    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
+    fn call(&self, _: Call) -> EnclaveFuture<'_, serde_json::Value> {
         Box::pin(async { Err(ServiceError::Custom("this test enclave does not prove".into())) })
     }
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
@@ -113,7 +113,7 @@ async fn an_attested_enclave_behind_other_keys_is_refused() {
 async fn an_unattested_service_is_refused_unless_allowed() {
     struct Plain(EnclavePublicKeys);
     impl Enclave for Plain {
-        fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
+        fn call(&self, _: Call) -> EnclaveFuture<'_, serde_json::Value> {
             Box::pin(async { Err(ServiceError::Custom("no".into())) })
         }
         fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {

@@ -6,14 +6,21 @@
 //! An application brings its routes and their OpenAPI description; the
 //! router mounts every registered application under its base path behind
 //! the API key check, the body limit and the timeouts, and the served
-//! OpenAPI document lists its paths and schemas. Adding one touches
-//! neither the router nor the OpenAPI module: implement [`Application`]
-//! and pass it to [`crate::router::router`] (or [`crate::serve_applications`]).
+//! OpenAPI document lists its paths and schemas. Work that needs the
+//! enclave's keys or prover is the application's enclave
+//! [`Operations`]: its handlers send them as [`crate::enclave::Call`]s, at
+//! once or as jobs ([`crate::api::jobs`]), and the job store, the workers
+//! and the enclave protocol carry them unchanged. Adding one touches
+//! neither the router, the OpenAPI module, the job store nor the enclave
+//! protocol: implement [`Application`], pass it to
+//! [`crate::router::router`] (or [`crate::serve_applications`]), and give
+//! the enclave its operations ([`with_operations`]).
 
 use std::sync::Arc;
 
 use axum::Router;
 
+use crate::enclave::{InProcessEnclave, Operations};
 pub use crate::start::ApplicationError;
 use crate::state::AppState;
 
@@ -35,6 +42,25 @@ pub trait Application: Send + Sync + 'static {
     /// their request and response schemas, for the served OpenAPI
     /// document.
     fn openapi(&self) -> utoipa::openapi::OpenApi;
+
+    /// Its operations inside the enclave, if it has any; calls name them
+    /// by [`app_id`].
+    fn operations(&self) -> Option<Arc<dyn Operations>> {
+        None
+    }
+}
+
+/// `name/version` of `app`: how calls into the enclave and jobs name it.
+pub fn app_id(app: &dyn Application) -> String {
+    format!("{}/{}", app.name(), app.version())
+}
+
+/// `enclave` running the enclave operations of `apps` as well.
+pub fn with_operations(enclave: InProcessEnclave, apps: &[Arc<dyn Application>]) -> InProcessEnclave {
+    apps.iter().fold(enclave, |enclave, app| match app.operations() {
+        Some(operations) => enclave.with_operations(app_id(app.as_ref()), operations),
+        None => enclave,
+    })
 }
 
 /// `/api/{API_VERSION}/{name}/{version}` of `app`.

@@ -1,8 +1,11 @@
-//! Proof jobs: the queue the API fills, the bounded pool of provers that
+//! Jobs: the queue the API fills, the bounded pool of provers that
 //! empties it, and the upkeep (expiry, retention).
 //!
-//! A worker claims the oldest queued job under a lease, renews the lease
-//! while the enclave proves, and stores the proof token or the error. A
+//! A job is one [`Call`] of a hosted application's enclave operation (the
+//! DVR application's `prove`); the workers run calls without knowing the
+//! application. A worker claims the oldest queued job under a lease, renews
+//! the lease while the enclave works, and stores the answer (a proof
+//! token) or the error. A
 //! worker that dies leaves its lease to run out; the job then runs again
 //! elsewhere (or after a restart), up to `max_attempts` times. One worker
 //! proves one job at a time, so the pool bounds both CPU and memory.
@@ -17,12 +20,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::{watch, Notify};
-use zkpass_core::EvaluationDate;
 use zkpass_store::{Job, JobError, JobStore, Outcome};
 
 use crate::config::JobsConfig;
-use crate::enclave::{Enclave, ProofRequest};
+use crate::enclave::{Call, Enclave};
 pub use crate::plan::{ProverPlan, PROOF_MIB_CACHED, PROOF_MIB_UNCACHED};
 use crate::ServiceError;
 
@@ -148,23 +151,19 @@ impl Worker {
 
     async fn prove_in_span(&mut self, job: Job) {
         let config = self.jobs.config.clone();
-        let date = match job.evaluation_date.as_deref().map(str::parse::<EvaluationDate>).transpose() {
-            Ok(d) => d,
+        let request = match serde_json::from_str::<Value>(&job.request) {
+            Ok(request) => request,
             Err(e) => {
-                let error = job_error(&ServiceError::from(e));
+                let error = job_error(&ServiceError::InvalidParams(format!("the job's request is not JSON: {e}")));
                 self.finish(&job, Outcome::Error(error)).await;
                 return;
             }
         };
-        let request = ProofRequest {
-            user_data_token: job.user_data_token.clone(),
-            dvr_token: job.dvr_token.clone(),
-            evaluation_date: date,
-        };
-        tracing::info!("job started");
+        let call = Call { app: job.app.clone(), operation: job.operation.clone(), request };
+        tracing::info!(app = %job.app, operation = %job.operation, "job started");
         let heartbeat = self.heartbeat(&job);
         let enclave = Arc::clone(&self.enclave);
-        let proving = enclave.generate_proof(request);
+        let proving = enclave.call(call);
         tokio::pin!(proving);
         let deadline = tokio::time::sleep(Duration::from_secs(config.job_timeout_secs));
         tokio::pin!(deadline);
@@ -228,11 +227,11 @@ impl Worker {
     async fn outcome(
         &mut self,
         job: &Job,
-        result: Result<String, ServiceError>,
+        result: Result<Value, ServiceError>,
         heartbeat: &tokio::task::JoinHandle<()>,
     ) -> Option<Outcome> {
         match result {
-            Ok(token) => Some(Outcome::Proof(token)),
+            Ok(answer) => Some(Outcome::Done(answer.to_string())),
             Err(ServiceError::Unavailable(why)) => {
                 heartbeat.abort();
                 self.enclave_lost = true;
@@ -272,7 +271,7 @@ impl Worker {
     }
 
     async fn finish(&self, job: &Job, outcome: Outcome) {
-        let ok = matches!(outcome, Outcome::Proof(_));
+        let ok = matches!(outcome, Outcome::Done(_));
         if let Outcome::Error(e) = &outcome {
             // the message may quote request text: logged escaped (Debug)
             tracing::warn!(status = e.http_status, code = %e.status_code, error = ?e.message, "job failed");

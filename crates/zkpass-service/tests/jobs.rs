@@ -296,11 +296,12 @@ fn fake_enclave(path: &std::path::Path, crash: bool) -> Arc<std::sync::atomic::A
                 Ok(ParentMessage::PublicKeys) => {
                     let _ = channel.send(&EnclaveMessage::PublicKeys { keys: keys.clone() }).await;
                 }
-                Ok(ParentMessage::Prove { request }) => {
+                Ok(ParentMessage::Call { call }) => {
                     seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     if !crash {
-                        let token = format!("proof-of-{}", request.user_data_token);
-                        let _ = channel.send(&EnclaveMessage::Proof { token }).await;
+                        let token = format!("proof-of-{}", call.request["user_data_token"].as_str().unwrap());
+                        let response = serde_json::Value::String(token);
+                        let _ = channel.send(&EnclaveMessage::Answer { response }).await;
                     }
                     // else the enclave "dies" mid-request: the connection drops
                 }

@@ -85,29 +85,43 @@ pub struct JobError {
 /// How a worker ended a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The proof token.
-    Proof(String),
+    /// The operation's answer, JSON text (the DVR application's: the proof
+    /// token as a JSON string).
+    Done(String),
     /// The error.
     Error(JobError),
 }
 
-/// A new proof request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A new job: one operation of one application on an encrypted request.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewJob {
     /// The API key id that submits it.
     pub api_key: String,
     /// `Idempotency-Key`: the same key from the same API key names the
     /// same job.
     pub idempotency_key: Option<String>,
-    /// JWE of the user data token (or bundle).
-    pub user_data_token: String,
-    /// JWE of the DVR token.
-    pub dvr_token: String,
-    /// `YYYY-MM-DD`, or the service's date at proving time.
-    pub evaluation_date: Option<String>,
+    /// The application, `name/version` (`dvr/1.0`).
+    pub app: String,
+    /// The application's operation (`prove`).
+    pub operation: String,
+    /// The operation's request, JSON text the application defines. It
+    /// holds ciphertext only (the DVR application's: two JWEs and a date).
+    pub request: String,
 }
 
-/// A proof job as stored.
+impl fmt::Debug for NewJob {
+    // the request is ciphertext, but long: show its size only
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewJob")
+            .field("api_key", &self.api_key)
+            .field("app", &self.app)
+            .field("operation", &self.operation)
+            .field("request_bytes", &self.request.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A job as stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Job {
     /// UUID v4.
@@ -118,12 +132,12 @@ pub struct Job {
     pub idempotency_key: Option<String>,
     /// Where it is.
     pub state: JobState,
-    /// JWE of the user data; empty once finished.
-    pub user_data_token: String,
-    /// JWE of the DVR; empty once finished.
-    pub dvr_token: String,
-    /// The requested evaluation date.
-    pub evaluation_date: Option<String>,
+    /// The application, `name/version`.
+    pub app: String,
+    /// The application's operation.
+    pub operation: String,
+    /// The operation's request (JSON text); empty once finished.
+    pub request: String,
     /// Submitted, unix ms.
     pub created_at: i64,
     /// First claimed, unix ms.
@@ -136,8 +150,8 @@ pub struct Job {
     pub lease_owner: Option<String>,
     /// Until when the lease holds, unix ms.
     pub lease_until: Option<i64>,
-    /// The proof token, once succeeded.
-    pub proof_token: Option<String>,
+    /// The operation's answer (JSON text), once succeeded.
+    pub result: Option<String>,
     /// The error, once failed (or expired).
     pub error: Option<JobError>,
 }
@@ -148,6 +162,8 @@ impl fmt::Debug for Job {
         f.debug_struct("Job")
             .field("id", &self.id)
             .field("api_key", &self.api_key)
+            .field("app", &self.app)
+            .field("operation", &self.operation)
             .field("state", &self.state)
             .field("attempts", &self.attempts)
             .field("lease_owner", &self.lease_owner)

@@ -2,10 +2,13 @@
 //! PostgreSQL (shared by any number of API and worker processes), through
 //! sqlx with one set of migrations.
 //!
-//! A [`Job`] holds only what the web layer may hold: the two JWE tokens
-//! (ciphertext), the evaluation date, the API key id, timestamps, attempts,
-//! the lease, and the result (a proof token) or a typed [`JobError`]. Never
-//! plaintext user data. The tokens are erased when the job finishes.
+//! A [`Job`] is one operation of one hosted application (`dvr/1.0`,
+//! `prove`) and holds only what the web layer may hold: the operation's
+//! request as the application encoded it (for the DVR application, two
+//! JWE tokens and an evaluation date: ciphertext), the API key id,
+//! timestamps, attempts, the lease, and the result (for the DVR
+//! application, a proof token) or a typed [`JobError`]. Never plaintext
+//! user data. The request is erased when the job finishes.
 //!
 //! States ([`JobState`]): `queued → running → succeeded | failed |
 //! cancelled | expired`. Each API key may have a quota of queued jobs

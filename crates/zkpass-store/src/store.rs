@@ -41,8 +41,8 @@ pub struct Submitted {
     pub created: bool,
 }
 
-const COLUMNS: &str = "id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, created_at, \
-     started_at, finished_at, attempts, lease_owner, lease_until, proof_token, error_status, error_code, error_text";
+const COLUMNS: &str = "id, api_key, idempotency_key, state, app, operation, request, created_at, \
+     started_at, finished_at, attempts, lease_owner, lease_until, result, error_status, error_code, error_text";
 
 /// The order in which queued jobs `j` are claimed: first the API key with
 /// the fewest jobs running now, then the key served least recently (its
@@ -52,8 +52,9 @@ const FAIR_ORDER: &str = "(SELECT COUNT(*) FROM jobs r WHERE r.api_key = j.api_k
      AND r.lease_until >= $3), \
      COALESCE((SELECT MAX(s.started_at) FROM jobs s WHERE s.api_key = j.api_key), 0), j.created_at, j.id";
 
-/// What finishing a job writes besides its state: the tokens are erased.
-const FINISH: &str = "lease_owner = NULL, lease_until = NULL, user_data_token = '', dvr_token = ''";
+/// What finishing a job writes besides its state: the request (ciphertext)
+/// is erased.
+const FINISH: &str = "lease_owner = NULL, lease_until = NULL, request = ''";
 
 fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
     let status: Option<i64> = row.try_get("error_status")?;
@@ -70,16 +71,16 @@ fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
         api_key: row.try_get("api_key")?,
         idempotency_key: row.try_get("idempotency_key")?,
         state: row.try_get::<String, _>("state")?.parse()?,
-        user_data_token: row.try_get("user_data_token")?,
-        dvr_token: row.try_get("dvr_token")?,
-        evaluation_date: row.try_get("evaluation_date")?,
+        app: row.try_get("app")?,
+        operation: row.try_get("operation")?,
+        request: row.try_get("request")?,
         created_at: row.try_get("created_at")?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
         attempts: row.try_get("attempts")?,
         lease_owner: row.try_get("lease_owner")?,
         lease_until: row.try_get("lease_until")?,
-        proof_token: row.try_get("proof_token")?,
+        result: row.try_get("result")?,
         error,
     })
 }
@@ -179,15 +180,15 @@ impl JobStore {
         // and queue positions order by (created_at, id))
         let id = uuid::Uuid::now_v7().to_string();
         let inserted = sqlx::query(
-            "INSERT INTO jobs (id, api_key, idempotency_key, state, user_data_token, dvr_token, evaluation_date, \
+            "INSERT INTO jobs (id, api_key, idempotency_key, state, app, operation, request, \
              created_at, attempts) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0)",
         )
         .bind(&id)
         .bind(&new.api_key)
         .bind(new.idempotency_key.clone())
-        .bind(&new.user_data_token)
-        .bind(&new.dvr_token)
-        .bind(new.evaluation_date.clone())
+        .bind(&new.app)
+        .bind(&new.operation)
+        .bind(&new.request)
         .bind(now_ms())
         .execute(&mut *tx)
         .await;
@@ -308,11 +309,11 @@ impl JobStore {
     /// [`StoreError::Database`].
     pub async fn finish(&self, id: &str, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
         let (state, token, error) = match outcome {
-            Outcome::Proof(t) => (JobState::Succeeded, Some(t.clone()), None),
+            Outcome::Done(answer) => (JobState::Succeeded, Some(answer.clone()), None),
             Outcome::Error(e) => (JobState::Failed, None, Some(e.clone())),
         };
         let done = sqlx::query(&format!(
-            "UPDATE jobs SET state = $1, finished_at = $2, proof_token = $3, error_status = $4, error_code = $5, \
+            "UPDATE jobs SET state = $1, finished_at = $2, result = $3, error_status = $4, error_code = $5, \
              error_text = $6, {FINISH} WHERE id = $7 AND lease_owner = $8 AND state = 'running'"
         ))
         .bind(state.as_str())

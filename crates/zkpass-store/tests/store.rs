@@ -10,9 +10,9 @@ fn new_job(api_key: &str, idempotency_key: Option<&str>) -> NewJob {
     NewJob {
         api_key: api_key.into(),
         idempotency_key: idempotency_key.map(Into::into),
-        user_data_token: "jwe-user-data".into(),
-        dvr_token: "jwe-dvr".into(),
-        evaluation_date: Some("2026-11-23".into()),
+        app: "dvr/1.0".into(),
+        operation: "prove".into(),
+        request: r#"{"user_data_token":"jwe-user-data","dvr_token":"jwe-dvr","evaluation_date":"2026-11-23"}"#.into(),
     }
 }
 
@@ -47,13 +47,14 @@ async fn lifecycle(store: JobStore) {
     assert_eq!(c1.lease_owner.as_deref(), Some("w1"));
     assert!(store.heartbeat(&c1.id, "w1", 60_000).await.unwrap());
     assert!(!store.heartbeat(&c1.id, "w2", 60_000).await.unwrap(), "only the owner renews");
-    assert!(!store.finish(&c1.id, "w2", &Outcome::Proof("x".into())).await.unwrap(), "only the owner finishes");
-    assert!(store.finish(&c1.id, "w1", &Outcome::Proof("proof-token".into())).await.unwrap());
+    assert!(!store.finish(&c1.id, "w2", &Outcome::Done("x".into())).await.unwrap(), "only the owner finishes");
+    assert!(store.finish(&c1.id, "w1", &Outcome::Done(r#""proof-token""#.into())).await.unwrap());
     let done = store.get(&c1.id).await.unwrap().unwrap();
     assert_eq!(done.state, JobState::Succeeded);
-    assert_eq!(done.proof_token.as_deref(), Some("proof-token"));
-    assert!(done.user_data_token.is_empty() && done.dvr_token.is_empty(), "ciphertext erased when finished");
-    assert!(!store.finish(&c1.id, "w1", &Outcome::Proof("again".into())).await.unwrap(), "finished once");
+    assert_eq!(done.result.as_deref(), Some(r#""proof-token""#));
+    assert_eq!((done.app.as_str(), done.operation.as_str()), ("dvr/1.0", "prove"), "the job keeps its operation");
+    assert!(done.request.is_empty(), "ciphertext erased when finished");
+    assert!(!store.finish(&c1.id, "w1", &Outcome::Done("again".into())).await.unwrap(), "finished once");
 
     // a failure keeps its error body; k2 has not been served yet, so its
     // job goes before k1's second (fair claims)
@@ -71,7 +72,7 @@ async fn lifecycle(store: JobStore) {
     let cancelled = store.cancel(&c3.id, "k1").await.unwrap().unwrap();
     assert_eq!(cancelled.state, JobState::Cancelled);
     assert!(!store.heartbeat(&c3.id, "w1", 60_000).await.unwrap());
-    assert!(!store.finish(&c3.id, "w1", &Outcome::Proof("late".into())).await.unwrap());
+    assert!(!store.finish(&c3.id, "w1", &Outcome::Done("late".into())).await.unwrap());
     assert!(store.claim("w1", 60_000, 3).await.unwrap().is_none(), "nothing left");
 
     let counts = store.counts().await.unwrap();
@@ -95,7 +96,7 @@ async fn leases_and_limits(store: JobStore) {
     let retried = store.claim("alive", 60_000, 2).await.unwrap().unwrap();
     assert_eq!(retried.id, first.id, "the expired lease is taken over before newer jobs");
     assert_eq!((retried.attempts, retried.lease_owner.as_deref()), (2, Some("alive")));
-    assert!(!store.finish(&first.id, "dead", &Outcome::Proof("stale".into())).await.unwrap(), "the old owner lost it");
+    assert!(!store.finish(&first.id, "dead", &Outcome::Done("stale".into())).await.unwrap(), "the old owner lost it");
 
     // after max_attempts expired leases the job fails
     assert!(store.release(&retried.id, "alive").await.unwrap());
@@ -210,8 +211,7 @@ async fn erased_tokens_cannot_be_read_back_from_the_sqlite_file() {
     let marker = "ERASE-ME-7f3a9c";
     // large enough to spill into overflow pages, which are freed whole
     let mut job = new_job("k", None);
-    job.user_data_token = marker.repeat(2_000);
-    job.dvr_token = marker.repeat(100);
+    job.request = marker.repeat(2_000);
     let id = store.submit(&job, 10).await.unwrap().job.id;
     assert!(contains(&bytes_under(dir.path()), marker.as_bytes()), "the queued token is stored");
     store.claim("w", 60_000, 3).await.unwrap().unwrap();

@@ -13,6 +13,8 @@ use zkpass_core::routes;
 use super::jobs::{cancel_job, job_status};
 use super::proofs::{cost, proof};
 use crate::application::Application;
+use crate::enclave::dvr::DvrOperations;
+use crate::enclave::Operations;
 use crate::state::AppState;
 
 /// The DVR application (`dvr`, version 1.0; docs/API.md).
@@ -37,6 +39,10 @@ impl Application for DvrApplication {
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
         DvrDoc::openapi()
+    }
+
+    fn operations(&self) -> Option<Arc<dyn Operations>> {
+        Some(Arc::new(DvrOperations))
     }
 }
 

@@ -1,5 +1,9 @@
-//! Proof jobs over HTTP: the answers of a submitted job, its status
-//! (`GET …/proof/{id}`) and its cancellation (`DELETE …/proof/{id}`).
+//! Jobs over HTTP, for any application: submitting one (answered when it
+//! finishes, or at once with 202 and its URL), its status and its
+//! cancellation. An application describes its kind of job with a
+//! [`JobKind`] and calls [`submit`], [`status`] and [`cancel`] from its
+//! handlers; the DVR application's are `POST …/proof`,
+//! `GET …/proof/{id}` and `DELETE …/proof/{id}`.
 
 use super::auth::ApiKeyId;
 use crate::jobs::Jobs;
@@ -9,11 +13,43 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use serde_json::Value;
 use std::sync::Arc;
 use zkpass_core::routes;
-use zkpass_store::{Job, JobState};
+use zkpass_store::{Job, JobState, NewJob};
 
-/// The path a job's status is polled at.
+/// One application's kind of job: which enclave operation it runs, where
+/// its status is polled, and what a finished job answers.
+#[derive(Debug, Clone, Copy)]
+pub struct JobKind {
+    /// The application, `name/version` (as its enclave operations are
+    /// registered: [`crate::application::app_id`]).
+    pub app: &'static str,
+    /// The enclave operation the job runs.
+    pub operation: &'static str,
+    /// The path a job's status is polled at, from its id.
+    pub status_url: fn(&str) -> String,
+    /// The 200 answer of a succeeded job, from the operation's answer.
+    pub answer: fn(Value) -> Result<Response, ServiceError>,
+}
+
+/// The DVR application's proof jobs: the answer is
+/// `{"status":200,"output":"<proof token>"}`.
+pub const PROOF_JOBS: JobKind = JobKind {
+    app: crate::enclave::dvr::APP,
+    operation: crate::enclave::dvr::PROVE,
+    status_url: routes::job,
+    answer: proof_answer,
+};
+
+fn proof_answer(answer: Value) -> Result<Response, ServiceError> {
+    match answer {
+        Value::String(token) => Ok(Json(zkpass_core::ProofAnswer { status: 200, output: token }).into_response()),
+        _ => Err(ServiceError::Internal("a proof job's answer is a proof token")),
+    }
+}
+
+/// The path a DVR proof job's status is polled at.
 pub fn job_url(id: &str) -> String {
     routes::job(id)
 }
@@ -47,8 +83,8 @@ pub(crate) fn store_error(e: zkpass_store::StoreError) -> ServiceError {
 }
 
 /// `202 {"status":202,"queue_status_url":…}` with `Location`.
-pub(crate) fn accepted(job: &Job) -> Response {
-    let url = job_url(&job.id);
+fn accepted(kind: &JobKind, job: &Job) -> Response {
+    let url = (kind.status_url)(&job.id);
     let body = zkpass_core::Accepted { status: 202, queue_status_url: url.clone(), job_id: job.id.clone() };
     let mut r = (StatusCode::ACCEPTED, Json(body)).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
@@ -57,13 +93,16 @@ pub(crate) fn accepted(job: &Job) -> Response {
     r
 }
 
-/// What a job's status answers: 200 with the proof token, 202 while
+/// What a job's status answers: 200 with its kind's answer, 202 while
 /// pending, the job's error otherwise.
-pub(crate) async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
+async fn job_answer(kind: &JobKind, jobs: &Jobs, job: &Job) -> Result<Response, ServiceError> {
     Ok(match job.state {
         JobState::Succeeded => {
-            Json(zkpass_core::ProofAnswer { status: 200, output: job.proof_token.clone().unwrap_or_default() })
-                .into_response()
+            let answer = job.result.as_deref().map(serde_json::from_str::<Value>);
+            match answer {
+                Some(Ok(answer)) => (kind.answer)(answer)?,
+                _ => return Err(ServiceError::Internal("a succeeded job's answer is JSON")),
+            }
         }
         JobState::Queued | JobState::Running => {
             let position = if job.state == JobState::Queued {
@@ -100,10 +139,107 @@ pub(crate) async fn job_answer(jobs: &Jobs, job: &Job) -> Result<Response, Servi
     })
 }
 
-/// The job `id` if it belongs to `key` (else 404, whether or not it exists).
-pub(crate) async fn own_job(state: &AppState, id: &str, key: &ApiKeyId) -> Result<Job, ServiceError> {
+/// The job `id` if it is of `kind` and belongs to `key` (else 404,
+/// whether or not it exists).
+async fn own_job(state: &AppState, kind: &JobKind, id: &str, key: &ApiKeyId) -> Result<Job, ServiceError> {
     let job = state.jobs.store.get(id).await.map_err(store_error)?;
-    job.filter(|j| j.api_key == key.0).ok_or_else(|| ServiceError::NotFound("no such job".into()))
+    job.filter(|j| j.api_key == key.0 && j.app == kind.app && j.operation == kind.operation)
+        .ok_or_else(|| ServiceError::NotFound("no such job".into()))
+}
+
+/// Submits `request` (the operation's request as JSON, ciphertext only)
+/// as a job of `kind` for `key`, honouring `Idempotency-Key` and the
+/// queue limits. Answers when the job finishes ([`status`]'s answers), or
+/// at once with 202 and the job's URL when the request asks for it
+/// (`Prefer: respond-async`, or the service's `respond_async`) or when
+/// the service starts to stop meanwhile.
+///
+/// # Errors
+/// [`ServiceError::InvalidParams`] for a malformed `Idempotency-Key`;
+/// 503 when a synchronous caller would wait for an enclave that is not
+/// ready or the store is unreachable; `QUEUE_FULL` or 429 past the queue
+/// limits.
+pub async fn submit(
+    state: &AppState,
+    kind: &JobKind,
+    key: &ApiKeyId,
+    headers: &HeaderMap,
+    request: Value,
+) -> Result<Response, ServiceError> {
+    let idempotency_key = idempotency_key(headers)?;
+    let respond_async = state.config.respond_async || prefers_async(headers);
+    if !respond_async {
+        // a synchronous caller would wait for an enclave that is not there:
+        // tell it now; an asynchronous job waits in the queue instead
+        state.enclave_ready().await?;
+    }
+    let new = NewJob {
+        api_key: key.0.clone(),
+        idempotency_key,
+        app: kind.app.into(),
+        operation: kind.operation.into(),
+        request: request.to_string(),
+    };
+    let limits = zkpass_store::QueueLimits {
+        total: state.jobs.config.max_queued,
+        per_key: state.jobs.config.max_queued_per_key,
+    };
+    let submitted = state.jobs.store.submit_within(&new, limits).await.map_err(store_error)?;
+    let mut job = submitted.job;
+    if submitted.created {
+        tracing::info!(job_id = %job.id, api_key = ?key.0, app = kind.app, "job queued");
+        state.jobs.submitted.notify_one();
+    }
+    if respond_async {
+        return Ok(accepted(kind, &job));
+    }
+    let mut stopping = state.stop.subscribe();
+    while !job.state.is_final() {
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            _ = stopping.wait_for(|s| *s) => return Ok(accepted(kind, &job)),
+        }
+        job = state
+            .jobs
+            .store
+            .get(&job.id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| ServiceError::Internal("the job vanished"))?;
+    }
+    job_answer(kind, &state.jobs, &job).await
+}
+
+/// The status of job `id` of `kind` for `key`: 200 with the kind's answer,
+/// 202 with [`zkpass_core::JobPending`] while queued or running, 410 when
+/// cancelled, the job's error when it failed or expired.
+///
+/// # Errors
+/// [`ServiceError::NotFound`] when `key` has no job `id` of this kind.
+pub async fn status(state: &AppState, kind: &JobKind, key: &ApiKeyId, id: &str) -> Result<Response, ServiceError> {
+    let job = own_job(state, kind, id, key).await?;
+    job_answer(kind, &state.jobs, &job).await
+}
+
+/// Cancels job `id` of `kind` for `key` if it has not finished: 200 with
+/// [`zkpass_core::Cancelled`].
+///
+/// # Errors
+/// [`ServiceError::NotFound`] when `key` has no job `id` of this kind;
+/// [`ServiceError::Conflict`] when it has finished.
+pub async fn cancel(state: &AppState, kind: &JobKind, key: &ApiKeyId, id: &str) -> Result<Response, ServiceError> {
+    own_job(state, kind, id, key).await?;
+    let job = state.jobs.store.cancel(id, &key.0).await.map_err(store_error)?;
+    match job {
+        Some(j) if j.state == JobState::Cancelled => {
+            tracing::info!(job_id = %j.id, "job cancelled");
+            let body =
+                zkpass_core::Cancelled { status: 200, status_code: zkpass_core::ErrorCode::Cancelled, job_id: j.id };
+            Ok(Json(body).into_response())
+        }
+        Some(j) => Err(ServiceError::Conflict(format!("the job has finished already ({})", j.state))),
+        None => Err(ServiceError::NotFound("no such job".into())),
+    }
 }
 
 /// `GET /api/1.0/dvr/1.0/proof/{id}`.
@@ -124,8 +260,7 @@ pub(crate) async fn job_status(
     Extension(key): Extension<ApiKeyId>,
     Path(id): Path<String>,
 ) -> Result<Response, ServiceError> {
-    let job = own_job(&state, &id, &key).await?;
-    job_answer(&state.jobs, &job).await
+    status(&state, &PROOF_JOBS, &key, &id).await
 }
 
 /// `DELETE /api/1.0/dvr/1.0/proof/{id}`: cancels a job that has not
@@ -142,16 +277,5 @@ pub(crate) async fn cancel_job(
     Extension(key): Extension<ApiKeyId>,
     Path(id): Path<String>,
 ) -> Result<Response, ServiceError> {
-    own_job(&state, &id, &key).await?;
-    let job = state.jobs.store.cancel(&id, &key.0).await.map_err(store_error)?;
-    match job {
-        Some(j) if j.state == JobState::Cancelled => {
-            tracing::info!(job_id = %j.id, "job cancelled");
-            let body =
-                zkpass_core::Cancelled { status: 200, status_code: zkpass_core::ErrorCode::Cancelled, job_id: j.id };
-            Ok(Json(body).into_response())
-        }
-        Some(j) => Err(ServiceError::Conflict(format!("the job has finished already ({})", j.state))),
-        None => Err(ServiceError::NotFound("no such job".into())),
-    }
+    cancel(&state, &PROOF_JOBS, &key, &id).await
 }

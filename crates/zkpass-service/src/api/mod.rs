@@ -4,7 +4,7 @@
 
 pub(crate) mod auth;
 pub mod dvr;
-pub(crate) mod jobs;
+pub mod jobs;
 pub(crate) mod keys;
 pub(crate) mod operations;
 pub(crate) mod proofs;
@@ -13,6 +13,6 @@ pub use crate::state::{AppState, KeySource};
 pub(crate) use auth::authenticate;
 pub use auth::{authorize, ApiKeyId};
 pub use dvr::DvrApplication;
-pub use jobs::job_url;
+pub use jobs::{job_url, JobKind};
 pub(crate) use keys::{attestation, jwks};
 pub(crate) use operations::{health, metrics, ready};

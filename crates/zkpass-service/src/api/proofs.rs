@@ -2,8 +2,8 @@
 //! `POST /api/1.0/dvr/1.0/cost`.
 
 use super::auth::ApiKeyId;
-use super::jobs::{accepted, idempotency_key, job_answer, prefers_async, store_error};
-use crate::enclave::CostRequest;
+use super::jobs::{submit, PROOF_JOBS};
+use crate::enclave::dvr::{self, CostRequest, ProofRequest};
 use crate::state::AppState;
 use crate::ServiceError;
 use axum::body::Bytes;
@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use std::sync::Arc;
 use zkpass_core::{CostRequestBody, ProofRequestBody};
-use zkpass_store::NewJob;
 
 /// A body that could not be read: 408 when the client was too slow to
 /// send it, else the rejection's own status (413 for too large, …).
@@ -53,7 +52,7 @@ pub(crate) async fn cost(
         user_data_token: body.user_data_token,
         evaluation_date: body.evaluation_date,
     };
-    let estimate = state.enclave.estimate_cost(request).await?;
+    let estimate = dvr::estimate_cost(state.enclave.as_ref(), &request).await?;
     Ok(Json(zkpass_core::CostAnswer { status: 200, cost: estimate }).into_response())
 }
 
@@ -89,47 +88,11 @@ pub(crate) async fn proof(
 ) -> Result<Response, ServiceError> {
     let body = body.map_err(unreadable_body)?;
     let body = ProofRequestBody::parse(&body)?;
-    let idempotency_key = idempotency_key(&headers)?;
-    let respond_async = state.config.respond_async || prefers_async(&headers);
-    if !respond_async {
-        // a synchronous caller would wait for an enclave that is not there:
-        // tell it now; an asynchronous job waits in the queue instead
-        state.enclave_ready().await?;
-    }
-    let new = NewJob {
-        api_key: key.0.clone(),
-        idempotency_key,
+    let request = ProofRequest {
         user_data_token: body.user_data_token,
         dvr_token: body.dvr_token,
-        evaluation_date: body.evaluation_date.map(|d| d.to_string()),
+        evaluation_date: body.evaluation_date,
     };
-    let limits = zkpass_store::QueueLimits {
-        total: state.jobs.config.max_queued,
-        per_key: state.jobs.config.max_queued_per_key,
-    };
-    let submitted = state.jobs.store.submit_within(&new, limits).await.map_err(store_error)?;
-    let job = submitted.job;
-    if submitted.created {
-        tracing::info!(job_id = %job.id, api_key = ?key.0, "job queued");
-        state.jobs.submitted.notify_one();
-    }
-    if respond_async {
-        return Ok(accepted(&job));
-    }
-    let mut stopping = state.stop.subscribe();
-    let mut job = job;
-    while !job.state.is_final() {
-        tokio::select! {
-            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
-            _ = stopping.wait_for(|s| *s) => return Ok(accepted(&job)),
-        }
-        job = state
-            .jobs
-            .store
-            .get(&job.id)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| ServiceError::Internal("the job vanished"))?;
-    }
-    job_answer(&state.jobs, &job).await
+    let request = serde_json::to_value(&request).map_err(crate::error::internal("a proof request serialises"))?;
+    submit(&state, &PROOF_JOBS, &key, &headers, request).await
 }

@@ -200,11 +200,8 @@ async fn answer(mut channel: Channel, enclave: &InProcessEnclave) -> Result<(), 
     let fetcher = enclave.fetcher().relayed(Arc::new(ParentRelay(calls)));
     let work = async {
         match request {
-            ParentMessage::Prove { request } => {
-                enclave.prove_with(request, &fetcher).await.map(|token| EnclaveMessage::Proof { token })
-            }
-            ParentMessage::EstimateCost { request } => {
-                enclave.estimate_with(request, &fetcher).await.map(|estimate| EnclaveMessage::Cost { estimate })
+            ParentMessage::Call { call } => {
+                enclave.call_with(call, &fetcher).await.map(|response| EnclaveMessage::Answer { response })
             }
             ParentMessage::PublicKeys => Ok(EnclaveMessage::PublicKeys { keys: enclave.public_keys() }),
             ParentMessage::Attest { nonce } => match zkpass_attestation::parse_nonce(&nonce) {

@@ -20,8 +20,10 @@ use zkpass_zkvm::cost::CostEstimate;
 use zkpass_zkvm::encoding::digest_to_hex;
 use zkpass_zkvm::{ProofSystem, ProveInput, TraceCaching};
 
+use super::dvr::{CostRequest, DvrOperations, ProofRequest};
+use super::operations::{Call, Operations};
 use super::replay::{ReplayGuard, UseTicket, MAX_BOUND_TTL_SECS, UNBOUND_MEMORY_SECS};
-use super::{CostRequest, Enclave, EnclaveFuture, ProofRequest};
+use super::{Enclave, EnclaveFuture};
 use crate::config::Limits;
 use crate::error::internal;
 use crate::keys::{EnclavePublicKeys, ServiceKeys};
@@ -42,6 +44,8 @@ pub struct InProcessEnclave {
     provers: Arc<tokio::sync::Semaphore>,
     user_data_policy: crate::config::UserDataPolicy,
     replay: Arc<ReplayGuard>,
+    /// The applications' operations, by `name/version`.
+    operations: BTreeMap<String, Arc<dyn Operations>>,
 }
 
 /// How long a proof or cost estimate waits for a free prover before the
@@ -159,7 +163,43 @@ impl InProcessEnclave {
             )),
             user_data_policy: crate::config::UserDataPolicy::default(),
             replay: Arc::new(ReplayGuard::default()),
+            operations: BTreeMap::from([(super::dvr::APP.to_string(), Arc::new(DvrOperations) as Arc<dyn Operations>)]),
         }
+    }
+
+    /// This enclave also running the operations of application `app`
+    /// (`name/version`), replacing any it ran under that name. The DVR
+    /// application's are there from the start.
+    pub fn with_operations(mut self, app: impl Into<String>, operations: Arc<dyn Operations>) -> Self {
+        self.operations.insert(app.into(), operations);
+        self
+    }
+
+    /// The applications whose operations this enclave runs, `name/version`.
+    pub fn applications(&self) -> impl Iterator<Item = &str> {
+        self.operations.keys().map(String::as_str)
+    }
+
+    /// Runs `call`, resolving key sets with `fetcher`.
+    ///
+    /// # Errors
+    /// As [`Enclave::call`].
+    pub async fn call_with(&self, call: Call, fetcher: &KeySetFetcher) -> Result<Value, ServiceError> {
+        let Some(operations) = self.operations.get(&call.app) else {
+            return Err(ServiceError::Enclave(format!("this enclave hosts no application {:?}", call.app)));
+        };
+        operations.call(self, fetcher, &call.operation, call.request).await
+    }
+
+    /// The service's keys: the enclave's decryption and signing keys, for
+    /// an application's operations.
+    pub fn keys(&self) -> &ServiceKeys {
+        &self.keys
+    }
+
+    /// The `jku` that tokens this enclave signs name.
+    pub fn jwks_url(&self) -> &str {
+        &self.jwks_url
     }
 
     /// This enclave binding user data by `policy` (docs/SECURITY.md, "User
@@ -539,7 +579,8 @@ impl InProcessEnclave {
     /// named by `jku` are fetched with `fetcher`.
     ///
     /// # Errors
-    /// As [`Enclave::estimate_cost`].
+    /// The request's fault (`InvalidParams`, `Custom`);
+    /// [`ServiceError::QueueFull`] when no prover is free within 10 s.
     pub async fn estimate_with(
         &self,
         request: CostRequest,
@@ -581,7 +622,8 @@ impl InProcessEnclave {
     /// by `jku` with `fetcher`.
     ///
     /// # Errors
-    /// As [`Enclave::generate_proof`].
+    /// The request's fault (`InvalidParams`, `Custom`);
+    /// [`ServiceError::Unavailable`] when no prover is free within 10 s.
     pub async fn prove_with(&self, request: ProofRequest, fetcher: &KeySetFetcher) -> Result<String, ServiceError> {
         let time_stamp = unix_now();
         let date = self.evaluation_date(request.evaluation_date, time_stamp)?;
@@ -645,12 +687,8 @@ impl InProcessEnclave {
 }
 
 impl Enclave for InProcessEnclave {
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
-        Box::pin(self.prove_with(request, &self.fetcher))
-    }
-
-    fn estimate_cost(&self, request: CostRequest) -> EnclaveFuture<'_, CostEstimate> {
-        Box::pin(self.estimate_with(request, &self.fetcher))
+    fn call(&self, call: Call) -> EnclaveFuture<'_, Value> {
+        Box::pin(self.call_with(call, &self.fetcher))
     }
 
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {

@@ -10,50 +10,31 @@
 //!   connection; [`protocol`] is the framed protocol between the two.
 //! - [`EnclaveAddress`] names where the enclave runs (`enclave = …` in the
 //!   configuration).
+//! - [`operations`]: every request crosses as a [`Call`] of one
+//!   application's operation; [`dvr`] holds the DVR application's.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use zkpass_attestation::AttestationReport;
-use zkpass_core::EvaluationDate;
-use zkpass_zkvm::cost::CostEstimate;
 
 use crate::keys::EnclavePublicKeys;
 use crate::ServiceError;
 
+pub mod dvr;
 pub mod host;
 mod in_process;
+pub mod operations;
 pub mod protocol;
 mod remote;
 pub mod replay;
 
 pub use crate::enclave_address::{AttestationMode, BadEnclaveAddress, EnclaveAddress};
+pub use dvr::{CostRequest, ProofRequest};
 pub use in_process::InProcessEnclave;
+pub use operations::{Call, Operations};
 pub use remote::RemoteEnclave;
-
-/// A proof request as it crosses the boundary: ciphertext only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProofRequest {
-    /// JWE of the user data token, or of a `{tag: token or document opening}`
-    /// bundle (docs/WIRE.md, "Tokens").
-    pub user_data_token: String,
-    /// JWE of the DVR token.
-    pub dvr_token: String,
-    /// The evaluation date; today (UTC) when absent.
-    pub evaluation_date: Option<EvaluationDate>,
-}
-
-/// A cost request as it crosses the boundary: ciphertext only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CostRequest {
-    /// JWE of the DVR token.
-    pub dvr_token: String,
-    /// JWE of the user data (as in [`ProofRequest`]), if any.
-    pub user_data_token: Option<String>,
-    /// The evaluation date; today (UTC) when absent.
-    pub evaluation_date: Option<EvaluationDate>,
-}
 
 /// The future an [`Enclave`] returns.
 pub type EnclaveFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send + 'a>>;
@@ -62,19 +43,18 @@ pub type EnclaveFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServiceErr
 /// prove, sign. In-process by default ([`InProcessEnclave`]), or in its
 /// own process behind a socket ([`RemoteEnclave`]).
 pub trait Enclave: Send + Sync {
-    /// Turns a request into a signed proof token.
+    /// Runs one application's operation ([`Call`]) and returns its answer
+    /// (the DVR application's: [`dvr::generate_proof`],
+    /// [`dvr::estimate_cost`]).
     ///
     /// # Errors
-    /// The request's fault (`InvalidParams`, `Custom`), or
-    /// [`ServiceError::Unavailable`] when the enclave cannot be reached or
-    /// went away meanwhile: the job should wait for it, not fail.
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String>;
-
-    /// Estimates what proving a request would cost, without proving. An
-    /// enclave that cannot answers 503 (`NOT_READY`), the default.
-    fn estimate_cost(&self, _request: CostRequest) -> EnclaveFuture<'_, CostEstimate> {
-        Box::pin(async { Err(ServiceError::Unavailable("this enclave does not estimate costs".into())) })
-    }
+    /// The request's fault (`InvalidParams`, `Custom`);
+    /// [`ServiceError::Unavailable`] when the enclave cannot be reached
+    /// (the job should wait for it, not fail);
+    /// [`ServiceError::EnclaveLost`] when it went away during the call;
+    /// [`ServiceError::Enclave`] for an application or operation it does
+    /// not host.
+    fn call(&self, call: Call) -> EnclaveFuture<'_, Value>;
 
     /// The enclave's public keys; answering at all means it is ready.
     ///

@@ -18,18 +18,20 @@
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use zkpass_attestation::AttestationReport;
-use zkpass_zkvm::cost::CostEstimate;
 
-use super::{CostRequest, EnclaveAddress, ProofRequest};
+use super::{Call, EnclaveAddress};
 use crate::keys::EnclavePublicKeys;
 use crate::ServiceError;
 use zkpass_core::ErrorCode;
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks. Version 2 carries every
+/// application's requests as [`ParentMessage::Call`]; version 1 had
+/// DVR-only `prove` and `estimate_cost` messages.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Largest frame, bytes: two tokens of the largest size the service
 /// accepts (8 MiB each by default) and room for the envelope.
@@ -39,15 +41,11 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ParentMessage {
-    /// Prove this request; the answer is [`EnclaveMessage::Proof`].
-    Prove {
-        /// The encrypted request.
-        request: ProofRequest,
-    },
-    /// Estimate this request's cost; the answer is [`EnclaveMessage::Cost`].
-    EstimateCost {
-        /// The encrypted request.
-        request: CostRequest,
+    /// Run one application's operation; the answer is
+    /// [`EnclaveMessage::Answer`].
+    Call {
+        /// The application, the operation and its (encrypted) request.
+        call: Call,
     },
     /// Name your public keys; the answer is [`EnclaveMessage::PublicKeys`].
     PublicKeys,
@@ -71,15 +69,11 @@ pub enum ParentMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EnclaveMessage {
-    /// The signed proof token.
-    Proof {
-        /// The compact JWS.
-        token: String,
-    },
-    /// The cost estimate.
-    Cost {
-        /// What proving would cost.
-        estimate: CostEstimate,
+    /// The operation's answer (the DVR application's `prove`: the proof
+    /// token as a JSON string).
+    Answer {
+        /// As the application defines it.
+        response: Value,
     },
     /// The enclave's public keys.
     PublicKeys {
@@ -272,9 +266,11 @@ mod tests {
     #[tokio::test]
     async fn messages_cross_in_versioned_frames() {
         let (mut parent, mut enclave) = pair();
-        let request = ProofRequest { user_data_token: "u".into(), dvr_token: "d".into(), evaluation_date: None };
-        parent.send(&ParentMessage::Prove { request: request.clone() }).await.unwrap();
-        assert_eq!(enclave.recv::<ParentMessage>().await.unwrap(), ParentMessage::Prove { request });
+        let request =
+            super::super::ProofRequest { user_data_token: "u".into(), dvr_token: "d".into(), evaluation_date: None };
+        let call = super::super::dvr::prove_call(&request).unwrap();
+        parent.send(&ParentMessage::Call { call: call.clone() }).await.unwrap();
+        assert_eq!(enclave.recv::<ParentMessage>().await.unwrap(), ParentMessage::Call { call });
         let failed = EnclaveMessage::Failed { error: EnclaveError::Custom("no".into()) };
         enclave.send(&failed).await.unwrap();
         let got: EnclaveMessage = parent.recv().await.unwrap();
@@ -299,11 +295,14 @@ mod tests {
         let mut raw = a;
         let mut enclave = Channel::new(Box::new(b));
         let frame = |body: &[u8]| [&(body.len() as u32).to_be_bytes()[..], body].concat();
-        raw.write_all(&frame(br#"{"v":2,"msg":{"type":"public_keys"}}"#)).await.unwrap();
-        assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Version { got: 2 })));
-        raw.write_all(&frame(br#"{"v":1,"msg":{"type":"launch_missiles"}}"#)).await.unwrap();
-        assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Malformed(_))));
         raw.write_all(&frame(br#"{"v":1,"msg":{"type":"public_keys"}}"#)).await.unwrap();
+        assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Version { got: 1 })));
+        raw.write_all(&frame(br#"{"v":2,"msg":{"type":"launch_missiles"}}"#)).await.unwrap();
+        assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Malformed(_))));
+        // version 1's DVR-only message is gone
+        raw.write_all(&frame(br#"{"v":2,"msg":{"type":"prove","request":{}}}"#)).await.unwrap();
+        assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Malformed(_))));
+        raw.write_all(&frame(br#"{"v":2,"msg":{"type":"public_keys"}}"#)).await.unwrap();
         assert_eq!(enclave.recv::<ParentMessage>().await.unwrap(), ParentMessage::PublicKeys);
         raw.write_all(&((MAX_FRAME_BYTES + 1) as u32).to_be_bytes()).await.unwrap();
         assert!(matches!(enclave.recv::<ParentMessage>().await, Err(ProtocolError::Io(_))));

@@ -1,11 +1,11 @@
 //! The parent's side of the enclave protocol: an [`Enclave`] in another
 //! process.
 
+use serde_json::Value;
 use zkpass_jose::KeySetFetcher;
-use zkpass_zkvm::cost::CostEstimate;
 
 use super::protocol::{Channel, EnclaveMessage, ParentMessage, ProtocolError};
-use super::{CostRequest, Enclave, EnclaveAddress, EnclaveFuture, ProofRequest};
+use super::{Call, Enclave, EnclaveAddress, EnclaveFuture};
 use crate::keys::EnclavePublicKeys;
 use crate::ServiceError;
 
@@ -47,7 +47,7 @@ impl RemoteEnclave {
 
     /// Sends `msg` and answers the enclave's key set questions until its
     /// final answer.
-    async fn call(&self, msg: ParentMessage) -> Result<EnclaveMessage, ServiceError> {
+    async fn exchange(&self, msg: ParentMessage) -> Result<EnclaveMessage, ServiceError> {
         let mut channel = Channel::connect(&self.address).await.map_err(|e| self.unreachable(&e))?;
         channel.send(&msg).await.map_err(|e| self.lost(&e))?;
         loop {
@@ -75,19 +75,10 @@ fn unexpected(answer: &EnclaveMessage) -> ServiceError {
 }
 
 impl Enclave for RemoteEnclave {
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
+    fn call(&self, call: Call) -> EnclaveFuture<'_, Value> {
         Box::pin(async move {
-            match self.call(ParentMessage::Prove { request }).await? {
-                EnclaveMessage::Proof { token } => Ok(token),
-                other => Err(unexpected(&other)),
-            }
-        })
-    }
-
-    fn estimate_cost(&self, request: CostRequest) -> EnclaveFuture<'_, CostEstimate> {
-        Box::pin(async move {
-            match self.call(ParentMessage::EstimateCost { request }).await? {
-                EnclaveMessage::Cost { estimate } => Ok(estimate),
+            match self.exchange(ParentMessage::Call { call }).await? {
+                EnclaveMessage::Answer { response } => Ok(response),
                 other => Err(unexpected(&other)),
             }
         })
@@ -95,7 +86,7 @@ impl Enclave for RemoteEnclave {
 
     fn attest(&self, nonce: Vec<u8>) -> EnclaveFuture<'_, zkpass_attestation::AttestationReport> {
         Box::pin(async move {
-            match self.call(ParentMessage::Attest { nonce: hex::encode(nonce) }).await? {
+            match self.exchange(ParentMessage::Attest { nonce: hex::encode(nonce) }).await? {
                 EnclaveMessage::Attestation { report } => Ok(report),
                 other => Err(unexpected(&other)),
             }
@@ -104,7 +95,7 @@ impl Enclave for RemoteEnclave {
 
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
         Box::pin(async move {
-            match self.call(ParentMessage::PublicKeys).await? {
+            match self.exchange(ParentMessage::PublicKeys).await? {
                 EnclaveMessage::PublicKeys { keys } => Ok(keys),
                 other => Err(unexpected(&other)),
             }

@@ -5,24 +5,37 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
 use tokio::sync::Semaphore;
-use zkpass_service::enclave::{Enclave, EnclaveFuture, ProofRequest};
+use zkpass_service::enclave::dvr::{ProofRequest, APP, PROVE};
+use zkpass_service::enclave::operations::parse_request;
+use zkpass_service::enclave::{Call, Enclave, EnclaveFuture};
 use zkpass_service::keys::{EnclavePublicKeys, ServiceKeys};
 use zkpass_service::ServiceError;
+
+/// The DVR proof request of `call`; any other call is refused as one the
+/// enclave cannot run now (503).
+fn proof_request(call: Call) -> Result<ProofRequest, ServiceError> {
+    if (call.app.as_str(), call.operation.as_str()) != (APP, PROVE) {
+        return Err(ServiceError::Unavailable(format!("this test enclave does not run {}", call.operation)));
+    }
+    parse_request(call.request)
+}
 
 /// Proves only when the test adds a permit; a DVR token `"fail"` fails
 /// with a 400 error.
 pub struct Gate(pub Arc<Semaphore>);
 
 impl Enclave for Gate {
-    fn generate_proof(&self, request: ProofRequest) -> EnclaveFuture<'_, String> {
+    fn call(&self, call: Call) -> EnclaveFuture<'_, Value> {
         let gate = Arc::clone(&self.0);
         Box::pin(async move {
+            let request = proof_request(call)?;
             gate.acquire().await.expect("gate open").forget();
             if request.dvr_token == "fail" {
                 return Err(ServiceError::Custom("query[0]: the query rejects the data".into()));
             }
-            Ok(format!("proof-of-{}", request.user_data_token))
+            Ok(Value::String(format!("proof-of-{}", request.user_data_token)))
         })
     }
 
@@ -35,8 +48,11 @@ impl Enclave for Gate {
 pub struct AtOnce;
 
 impl Enclave for AtOnce {
-    fn generate_proof(&self, _: ProofRequest) -> EnclaveFuture<'_, String> {
-        Box::pin(async { Ok("proof-token".to_string()) })
+    fn call(&self, call: Call) -> EnclaveFuture<'_, Value> {
+        Box::pin(async move {
+            proof_request(call)?;
+            Ok(Value::String("proof-token".to_string()))
+        })
     }
 
     fn public_keys(&self) -> EnclaveFuture<'_, EnclavePublicKeys> {
