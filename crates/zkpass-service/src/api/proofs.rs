@@ -93,6 +93,5 @@ pub(crate) async fn proof(
         dvr_token: body.dvr_token,
         evaluation_date: body.evaluation_date,
     };
-    let request = serde_json::to_value(&request).map_err(crate::error::internal("a proof request serialises"))?;
-    submit(&state, &PROOF_JOBS, &key, &headers, request).await
+    submit(&state, &PROOF_JOBS, &key, &headers, dvr::prove_call(&request)?.request).await
 }

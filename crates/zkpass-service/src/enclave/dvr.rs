@@ -8,7 +8,7 @@ use zkpass_core::EvaluationDate;
 use zkpass_jose::KeySetFetcher;
 use zkpass_zkvm::cost::CostEstimate;
 
-use super::operations::{parse_request, to_answer, unknown_operation, Call, OperationFuture, Operations};
+use super::operations::{parse_request, to_json, unknown_operation, Call, OperationFuture, Operations};
 use super::{Enclave, InProcessEnclave};
 use crate::ServiceError;
 
@@ -64,7 +64,7 @@ impl Operations for DvrOperations {
                     let token = enclave.prove_with(parse_request(request)?, fetcher).await?;
                     Ok(Value::String(token))
                 }
-                ESTIMATE_COST => to_answer(&enclave.estimate_with(parse_request(request)?, fetcher).await?),
+                ESTIMATE_COST => to_json(&enclave.estimate_with(parse_request(request)?, fetcher).await?),
                 other => Err(unknown_operation(APP, other)),
             }
         })
@@ -76,7 +76,7 @@ impl Operations for DvrOperations {
 /// # Errors
 /// [`ServiceError::Internal`] when it does not serialise.
 pub fn prove_call(request: &ProofRequest) -> Result<Call, ServiceError> {
-    Ok(Call { app: APP.into(), operation: PROVE.into(), request: to_answer(request)? })
+    Ok(Call { app: APP.into(), operation: PROVE.into(), request: to_json(request)? })
 }
 
 /// Turns `request` into a signed proof token in `enclave`.
@@ -97,7 +97,7 @@ pub async fn generate_proof(enclave: &dyn Enclave, request: &ProofRequest) -> Re
 /// As [`Enclave::call`]; [`ServiceError::Enclave`] when the answer is not
 /// an estimate.
 pub async fn estimate_cost(enclave: &dyn Enclave, request: &CostRequest) -> Result<CostEstimate, ServiceError> {
-    let call = Call { app: APP.into(), operation: ESTIMATE_COST.into(), request: to_answer(request)? };
+    let call = Call { app: APP.into(), operation: ESTIMATE_COST.into(), request: to_json(request)? };
     let answer = enclave.call(call).await?;
     serde_json::from_value(answer).map_err(|e| ServiceError::Enclave(format!("the enclave's cost estimate: {e}")))
 }

@@ -65,10 +65,10 @@ pub fn parse_request<T: serde::de::DeserializeOwned>(request: Value) -> Result<T
     serde_json::from_value(request).map_err(|e| ServiceError::InvalidParams(format!("request: {e}")))
 }
 
-/// `answer` as JSON.
+/// `value` (a call's request or an operation's answer) as JSON.
 ///
 /// # Errors
 /// [`ServiceError::Internal`] when it does not serialise.
-pub fn to_answer<T: Serialize>(answer: &T) -> Result<Value, ServiceError> {
-    serde_json::to_value(answer).map_err(crate::error::internal("an enclave answer serialises"))
+pub fn to_json<T: Serialize>(value: &T) -> Result<Value, ServiceError> {
+    serde_json::to_value(value).map_err(crate::error::internal("an enclave request or answer serialises"))
 }
