@@ -1,25 +1,15 @@
 //! Trust in a zkPass Service's keys.
 
 use zkpass_attestation::Attested;
-use zkpass_core::{ErrorSource, PublicKey, ZkPassError};
-use zkpass_jose::{fetch_jwks, Freshness, Jwks};
+use zkpass_core::{unix_now, PublicKey, ZkPassError};
+use zkpass_jose::{fetch_jwks, Jwks};
+use zkpass_verifier::{Attestation, ServiceKeys};
+
+pub use zkpass_verifier::TrustAnchor;
 
 pub use zkpass_core::{
     SERVICE_ENCRYPTION_KID as ENCRYPTION_KID, SERVICE_ROOT_KID as ROOT_KID, SERVICE_SIGNING_KID as SIGNING_KID,
 };
-
-/// What a holder or verifier anchors its trust in a zkPass Service on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrustAnchor {
-    /// The operator root key, obtained out of band (e.g. `root.pub.pem`
-    /// published by the operator): the service JWKS must carry exactly it.
-    Pinned(PublicKey),
-    /// Trust whatever root key the JWKS publishes (trust on first use).
-    /// Anyone who can answer at the service URL, or change the answer on
-    /// the way, can then pose as the service: use it only on a network
-    /// path you trust, and only on purpose.
-    FirstUse,
-}
 
 /// The service JWKS, the anchor it is checked against and, once checked,
 /// the service's attestation.
@@ -53,38 +43,30 @@ impl ServiceTrust {
         matches!(self.anchor, TrustAnchor::Pinned(_))
     }
 
+    /// The key set, anchor and attestation as the verifier core checks
+    /// them ([`ServiceKeys`]).
+    pub fn keys(&self) -> ServiceKeys<'_> {
+        let attestation = match &self.attested {
+            None => Attestation::NotChecked,
+            Some(Attested::Unattested) => Attestation::Unattested,
+            Some(Attested::Nitro { .. }) => Attestation::Enclave,
+        };
+        ServiceKeys { jwks: &self.jwks, anchor: &self.anchor, attestation }
+    }
+
     /// The root key: the pinned one, which must also be the JWKS's
     /// `VerifyingPubK`, or the published one on first use.
     fn root(&self) -> Result<PublicKey, ZkPassError> {
-        let published = self.jwks.find(ROOT_KID)?.public_key();
-        match &self.anchor {
-            TrustAnchor::Pinned(pin) if *pin != published => Err(ZkPassError::MissingPublicKey(ErrorSource::message(
-                "the service JWKS root key is not the pinned operator root key",
-            ))),
-            _ => Ok(published),
-        }
+        self.keys().root()
     }
 
-    /// The key `kid`, after checking that its `jwt` is signed by the root
-    /// key and names this very key.
+    /// The key `kid`, after checking against the system clock that its
+    /// `jwt` is signed by the root key and names this very key
+    /// ([`ServiceKeys::vouched_key`]).
     ///
     /// # Errors
     /// [`ZkPassError::MissingPublicKey`] when absent or not vouched for.
     pub fn vouched_key(&self, kid: &str) -> Result<PublicKey, ZkPassError> {
-        let entry = self.jwks.find(kid)?;
-        entry.verify_statement(&self.root()?, &Freshness::now()).map_err(|source| {
-            ZkPassError::MissingPublicKey(ErrorSource::new(NotVouched { kid: kid.into(), source }))
-        })?;
-        Ok(entry.public_key())
+        self.keys().vouched_key(kid, unix_now())
     }
-}
-
-/// A key set entry whose statement does not verify under the root key.
-#[derive(Debug, thiserror::Error)]
-#[error("{kid} is not vouched for by the root key: {source}")]
-struct NotVouched {
-    /// The entry.
-    kid: String,
-    /// Why its statement was refused.
-    source: zkpass_jose::JoseError,
 }

@@ -111,3 +111,38 @@ async fn a_requests_key_sets_are_fetched_at_once_under_one_deadline() {
     let contacted = hosts.iter().filter(|(_, seen)| seen.load(Ordering::SeqCst) > 0).count();
     assert_eq!(contacted, 4, "every key set was asked at once");
 }
+
+/// The service publishes its keys twice: in the zkPass form and as an
+/// RFC 7517 JWK Set. Both read as the same keys, and the root statements
+/// of the standard set verify, so a client may trust either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_jwk_set_holds_the_same_vouched_keys() {
+    use zkpass_client::trust::{ServiceTrust, ENCRYPTION_KID, ROOT_KID, SIGNING_KID};
+    use zkpass_core::routes;
+    let service = start(2_000).await;
+    let base = format!("http://{}", service.addr);
+    let client = reqwest::Client::new();
+    let standard: serde_json::Value =
+        client.get(format!("{base}{}", routes::JWK_SET)).send().await.unwrap().json().await.unwrap();
+    let keys = standard["keys"].as_array().unwrap();
+    // encryption, signing (also under its #fingerprint id), root
+    assert_eq!(keys.len(), 4, "{standard}");
+    for key in keys {
+        let (x, y) = (key["x"].as_str().unwrap(), key["y"].as_str().unwrap());
+        assert_eq!((x.len(), y.len(), key["kty"].as_str(), key["crv"].as_str()), (43, 43, Some("EC"), Some("P-256")));
+        let expected = if key["kid"] == ENCRYPTION_KID { ("enc", "ECDH-ES") } else { ("sig", "ES256") };
+        assert_eq!((key["use"].as_str().unwrap(), key["alg"].as_str().unwrap()), expected, "{key}");
+    }
+    let anchor = TrustAnchor::Pinned(service.root.clone());
+    let compat = ServiceTrust::fetch(&client, &format!("{base}{}", routes::JWKS), anchor.clone()).await.unwrap();
+    let trust = ServiceTrust::fetch(&client, &format!("{base}{}", routes::JWK_SET), anchor).await.unwrap();
+    assert_eq!(trust.jwks.keys, compat.jwks.keys, "the same keys and statements");
+    for kid in [ENCRYPTION_KID, SIGNING_KID] {
+        assert_eq!(trust.vouched_key(kid).unwrap(), compat.vouched_key(kid).unwrap());
+    }
+    assert_eq!(trust.jwks.find(ROOT_KID).unwrap().public_key(), service.root);
+    // a pin on another root refuses the standard set as it does the other
+    let other = TrustAnchor::Pinned(KeyPair::generate().unwrap().public_key().clone());
+    let refused = ServiceTrust::fetch(&client, &format!("{base}{}", routes::JWK_SET), other).await.unwrap_err();
+    assert!(matches!(refused, ZkPassError::MissingPublicKey(_)), "{refused}");
+}

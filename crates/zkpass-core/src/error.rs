@@ -153,6 +153,44 @@ pub enum ZkPassError {
     DvrStore(ErrorSource),
 }
 
+impl ZkPassError {
+    /// The variant's name, e.g. `"MismatchedDvrDigest"`: the error code
+    /// every zkPass SDK uses for this kind (the JavaScript SDK's
+    /// `ZkPassError.code`), stable across releases.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidZkVm { .. } => "InvalidZkVm",
+            Self::InvalidTag { .. } => "InvalidTag",
+            Self::InvalidPublicKey { .. } => "InvalidPublicKey",
+            Self::MissingPublicKey { .. } => "MissingPublicKey",
+            Self::InvalidToken { .. } => "InvalidToken",
+            Self::MissingDataClaim { .. } => "MissingDataClaim",
+            Self::KeyFile { .. } => "KeyFile",
+            Self::InvalidParams { .. } => "InvalidParams",
+            Self::Attestation { .. } => "Attestation",
+            Self::Query { .. } => "Query",
+            Self::Proof { .. } => "Proof",
+            Self::MismatchedDvrDigest { .. } => "MismatchedDvrDigest",
+            Self::MismatchedDvrVerifyingKey { .. } => "MismatchedDvrVerifyingKey",
+            Self::MismatchedUserDataVerifyingKey { .. } => "MismatchedUserDataVerifyingKey",
+            Self::ExpiredZkPassProof { .. } => "ExpiredZkPassProof",
+            Self::FutureZkPassProof { .. } => "FutureZkPassProof",
+            Self::UnknownDvr { .. } => "UnknownDvr",
+            Self::InvalidEvaluationDate { .. } => "InvalidEvaluationDate",
+            Self::InvalidZkProof { .. } => "InvalidZkProof",
+            Self::Service { .. } => "Service",
+            Self::Unreachable { .. } => "Unreachable",
+            Self::JobUnfinished { .. } => "JobUnfinished",
+            Self::LocalService { .. } => "LocalService",
+            Self::MissingCommitmentToken { .. } => "MissingCommitmentToken",
+            Self::MismatchedCommitment { .. } => "MismatchedCommitment",
+            Self::DvrAlreadyUsed { .. } => "DvrAlreadyUsed",
+            Self::ExpiredDvr { .. } => "ExpiredDvr",
+            Self::DvrStore { .. } => "DvrStore",
+        }
+    }
+}
+
 /// The typed error of another crate (the proof backend's, say), kept as its
 /// source so that [`ZkPassError`] stays `Clone + Eq` and crate-neutral:
 /// `source()` returns it and [`ErrorSource::downcast_ref`] recovers its
@@ -215,6 +253,7 @@ mod source_tests {
     fn a_source_keeps_its_type_and_its_message() {
         let e = ZkPassError::InvalidZkProof(ErrorSource::new(Backend));
         assert_eq!(e.to_string(), "InvalidZkProof: backend said no");
+        assert_eq!(e.kind(), "InvalidZkProof");
         let ZkPassError::InvalidZkProof(source) = &e else { panic!() };
         assert_eq!(source.downcast_ref::<Backend>(), Some(&Backend));
         assert!(source.downcast_ref::<Message>().is_none());
@@ -227,5 +266,6 @@ mod source_tests {
         let e = ZkPassError::from(q.clone());
         assert_eq!(e, ZkPassError::Query(q.clone()));
         assert_eq!(e.to_string(), format!("QueryError: {q}"));
+        assert_eq!(e.kind(), "Query");
     }
 }

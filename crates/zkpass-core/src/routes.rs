@@ -39,6 +39,10 @@ pub const COST: &str = "/api/1.0/dvr/1.0/cost";
 /// `GET`: the service key set.
 pub const JWKS: &str = "/.well-known/jwks.json";
 
+/// `GET`: the same service keys as an RFC 7517 JWK Set (standard EC
+/// coordinates, `use`, `alg`), for standard JOSE libraries.
+pub const JWK_SET: &str = "/.well-known/jwk-set.json";
+
 /// `GET ?nonce=<hex>`: the enclave's attestation report.
 pub const ATTESTATION: &str = "/.well-known/attestation";
 
@@ -73,9 +77,10 @@ mod tests {
         assert_eq!(PROOF, "/api/1.0/dvr/1.0/proof");
         assert_eq!(COST, "/api/1.0/dvr/1.0/cost");
         assert_eq!(
-            [JWKS, ATTESTATION, HEALTH, READY, METRICS, OPENAPI],
+            [JWKS, JWK_SET, ATTESTATION, HEALTH, READY, METRICS, OPENAPI],
             [
                 "/.well-known/jwks.json",
+                "/.well-known/jwk-set.json",
                 "/.well-known/attestation",
                 "/health",
                 "/ready",

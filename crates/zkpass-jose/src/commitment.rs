@@ -1,10 +1,13 @@
 //! Commitment tokens: an issuer's signature over the root of a committed
 //! document (docs/PROOF.md, "Commitment tokens").
 
+#[cfg(feature = "native")]
 use serde_json::{Map, Value};
 use zkpass_core::{CommitmentClaim, PublicKey, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE};
 
-use crate::{sign_data_with_claims, verify_data, JoseError, KeyPair, TokenType};
+#[cfg(feature = "native")]
+use crate::{sign_data_with_claims, KeyPair};
+use crate::{verify_data_at, Freshness, JoseError, TokenType};
 
 /// Signs `claim` as a commitment token: an ES256 JWS with `typ:
 /// zkpass-commitment+jwt` ([`TokenType::Commitment`]),
@@ -17,6 +20,7 @@ use crate::{sign_data_with_claims, verify_data, JoseError, KeyPair, TokenType};
 /// for an `exp` before `iat`.
 ///
 /// [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
+#[cfg(feature = "native")]
 pub fn sign_commitment(
     claim: &CommitmentClaim,
     key: &KeyPair,
@@ -41,10 +45,22 @@ pub fn sign_commitment(
 /// [`COMMITMENT_TOKEN_TYPE`] and [`COMMITMENT_SCHEME`].
 ///
 /// # Errors
-/// As [`verify_data`]; [`JoseError::Rejected`] for a token whose `data` is
+/// As [`crate::verify_data`]; [`JoseError::Rejected`] for a token whose `data` is
 /// not a commitment claim (a user data token, say) or of another scheme.
 pub fn verify_commitment(token: &str, key: &PublicKey) -> Result<CommitmentClaim, JoseError> {
-    let (data, _) = verify_data(TokenType::Commitment, token, key)?;
+    verify_commitment_at(token, key, &Freshness::now())
+}
+
+/// [`verify_commitment`] against the clock `freshness` carries.
+///
+/// # Errors
+/// As [`verify_commitment`].
+pub fn verify_commitment_at(
+    token: &str,
+    key: &PublicKey,
+    freshness: &Freshness,
+) -> Result<CommitmentClaim, JoseError> {
+    let (data, _) = verify_data_at(TokenType::Commitment, token, key, freshness)?;
     let claim: CommitmentClaim = serde_json::from_value(data)
         .map_err(|_| JoseError::Rejected("the token's data is not a commitment claim".into()))?;
     if claim.token_type != COMMITMENT_TOKEN_TYPE {
@@ -59,7 +75,7 @@ pub fn verify_commitment(token: &str, key: &PublicKey) -> Result<CommitmentClaim
     Ok(claim)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "native"))]
 mod tests {
     use super::*;
     use crate::sign_data;

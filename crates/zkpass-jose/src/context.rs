@@ -1,5 +1,5 @@
 //! The one place tokens are decoded: size caps, header checks and the
-//! josekit contexts this crate configures (never the library defaults).
+//! josekit JWE context this crate configures (never the library default).
 //!
 //! - A compact token longer than [`MAX_TOKEN_BYTES`] is refused before any
 //!   base64 or JSON decoding; its protected header may be at most
@@ -13,11 +13,12 @@
 //!
 //! [RFC 7516]: https://www.rfc-editor.org/rfc/rfc7516
 
+#[cfg(feature = "native")]
 use std::sync::LazyLock;
 
 use base64::Engine as _;
+#[cfg(feature = "native")]
 use josekit::jwe::JweContext;
-use josekit::jws::JwsContext;
 use serde_json::{Map, Value};
 
 use crate::JoseError;
@@ -29,6 +30,7 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024 * 1024;
 /// Largest protected header, bytes of base64url text.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 
+#[cfg(feature = "native")]
 static JWE: LazyLock<JweContext> = LazyLock::new(|| {
     let mut context = JweContext::new();
     // No decompression, ever: `DEF` is the only algorithm josekit registers.
@@ -36,24 +38,21 @@ static JWE: LazyLock<JweContext> = LazyLock::new(|| {
     context
 });
 
-static JWS: LazyLock<JwsContext> = LazyLock::new(JwsContext::new);
 
 /// The JWE context: no compression algorithm, no accepted critical header.
+#[cfg(feature = "native")]
 pub(crate) fn jwe() -> &'static JweContext {
     &JWE
 }
 
-/// The JWS context: no accepted critical header.
-pub(crate) fn jws() -> &'static JwsContext {
-    &JWS
-}
 
 /// The kind of compact token expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Three parts.
     Jws,
-    /// Five parts.
+    /// Five parts (decrypted only with the `native` feature).
+    #[cfg_attr(not(feature = "native"), allow(dead_code))]
     Jwe,
 }
 
@@ -134,6 +133,7 @@ mod tests {
         assert!(matches!(check_compact(&token, Kind::Jws), Err(JoseError::TooLarge { what: "protected header", .. })));
     }
 
+    #[cfg(feature = "native")]
     #[test]
     fn the_configured_jwe_context_cannot_decompress() {
         assert!(jwe().get_compression("DEF").is_none());

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use zkpass_core::{PublicKey, PublicKeyOption};
 
-use crate::jwks::read_capped;
+use crate::jwks::MAX_JWKS_BYTES;
 use crate::{JoseError, Jwks};
 
 /// What a [`KeySetFetcher`] may fetch, and how long and how much.
@@ -329,6 +329,53 @@ impl KeySetFetcher {
         let text = std::str::from_utf8(&body).map_err(unavailable)?;
         Jwks::parse(text).map_err(|_| JoseError::KeySetUnavailable)
     }
+}
+
+/// Fetches the JWKS of a zkPass Service at `url`, a URL the caller chose
+/// (its own configuration, never a `jku` from a token: those go through
+/// [`crate::KeySetFetcher`]). Redirects are followed only as far as
+/// `client` allows; the body is capped at [`MAX_JWKS_BYTES`].
+///
+/// # Errors
+/// [`JoseError::JwksUnreachable`] naming the URL when the fetch fails or
+/// answers with an HTTP error; [`JoseError::Jwks`] when the document is too
+/// large or does not parse.
+pub async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<Jwks, JoseError> {
+    let unreachable = |e: String| JoseError::JwksUnreachable(format!("cannot fetch JWKS {url}: {e}"));
+    let fail = |e: String| JoseError::Jwks(format!("cannot fetch JWKS {url}: {e}"));
+    let resp = client.get(url).send().await.map_err(|e| unreachable(e.without_url().to_string()))?;
+    if !resp.status().is_success() {
+        return Err(unreachable(format!("HTTP {}", resp.status())));
+    }
+    let body = read_capped(resp, MAX_JWKS_BYTES).await.map_err(|e| match e {
+        BodyError::Network(e) => unreachable(e.without_url().to_string()),
+        BodyError::TooLarge => fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")),
+    })?;
+    Jwks::parse(&String::from_utf8_lossy(&body))
+}
+
+/// Why [`read_capped`] stopped.
+pub(crate) enum BodyError {
+    /// The connection failed.
+    Network(reqwest::Error),
+    /// The body is (or announces to be) larger than the cap.
+    TooLarge,
+}
+
+/// Reads a response body of at most `max` bytes, chunk by chunk, refusing
+/// at once a body whose announced length is larger.
+pub(crate) async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Network)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 #[cfg(test)]

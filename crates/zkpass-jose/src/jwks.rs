@@ -56,8 +56,64 @@ impl Jwk {
     }
 }
 
+/// One key of an RFC 7517 JWK Set: standard EC coordinates (base64url,
+/// [RFC 7518] §6.2.1), `use` and `alg`, and the same `jwt` statement as the
+/// zkPass form (it names the key by its zkPass `x`/`y`, so a reader
+/// converts before comparing, as [`Jwks::parse`] does).
+///
+/// [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518#section-6.2.1
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StandardJwk {
+    /// Always `EC`.
+    pub kty: String,
+    /// Always `P-256`.
+    pub crv: String,
+    /// Key id.
+    pub kid: String,
+    /// `sig` or `enc`.
+    #[serde(rename = "use")]
+    pub key_use: String,
+    /// `ES256` for a signing key, `ECDH-ES` for the encryption key.
+    pub alg: String,
+    /// The point's x coordinate, base64url (32 bytes).
+    pub x: String,
+    /// The point's y coordinate, base64url (32 bytes).
+    pub y: String,
+    /// Root-signed statement about this key (service keys only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
+}
+
+/// An RFC 7517 JWK Set: `{"keys":[…]}` of [`StandardJwk`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StandardJwkSet {
+    /// The keys.
+    pub keys: Vec<StandardJwk>,
+}
+
+impl Jwk {
+    /// This entry in the standard form, with `key_use` and `alg`.
+    ///
+    /// # Errors
+    /// [`JoseError::InvalidKey`] when `x`/`y` are not a P-256 key.
+    pub fn to_standard(&self, key_use: &str, alg: &str) -> Result<StandardJwk, JoseError> {
+        let (x, y) = crate::es256::coordinates(&self.public_key())?;
+        Ok(StandardJwk {
+            kty: self.kty.clone(),
+            crv: self.crv.clone(),
+            kid: self.kid.clone(),
+            key_use: key_use.into(),
+            alg: alg.into(),
+            x,
+            y,
+            jwt: self.jwt.clone(),
+        })
+    }
+}
+
 /// A set of keys: `{"keys":[…]}`; a bare JSON array of keys (the service
-/// JWKS form of docs/API.md) is accepted too.
+/// JWKS form of docs/API.md) is accepted too. Entries whose `x`/`y` are
+/// standard coordinates (an RFC 7517 JWK Set) are read as the same keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Jwks {
     /// The keys.
@@ -76,10 +132,18 @@ impl Jwks {
             Object { keys: Vec<Jwk> },
             Array(Vec<Jwk>),
         }
-        match serde_json::from_str::<Form>(json) {
-            Ok(Form::Object { keys }) | Ok(Form::Array(keys)) => Ok(Self { keys }),
-            Err(e) => Err(JoseError::Jwks(format!("not a JWKS document: {e}"))),
+        let mut keys = match serde_json::from_str::<Form>(json) {
+            Ok(Form::Object { keys }) | Ok(Form::Array(keys)) => keys,
+            Err(e) => return Err(JoseError::Jwks(format!("not a JWKS document: {e}"))),
+        };
+        for key in &mut keys {
+            if crate::es256::are_coordinates(&key.x, &key.y) {
+                let halves = crate::es256::from_coordinates(&key.x, &key.y)
+                    .map_err(|e| JoseError::Jwks(format!("key {:?}: {e}", key.kid)))?;
+                (key.x, key.y) = (halves.x, halves.y);
+            }
         }
+        Ok(Self { keys })
     }
 
     /// The entry with `kid`.
@@ -91,55 +155,8 @@ impl Jwks {
     }
 }
 
-/// Largest JWKS document [`fetch_jwks`] reads, bytes.
+/// Largest JWKS document `fetch_jwks` reads, bytes.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
-
-/// Fetches the JWKS of a zkPass Service at `url`, a URL the caller chose
-/// (its own configuration, never a `jku` from a token: those go through
-/// [`crate::KeySetFetcher`]). Redirects are followed only as far as
-/// `client` allows; the body is capped at [`MAX_JWKS_BYTES`].
-///
-/// # Errors
-/// [`JoseError::JwksUnreachable`] naming the URL when the fetch fails or
-/// answers with an HTTP error; [`JoseError::Jwks`] when the document is too
-/// large or does not parse.
-pub async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<Jwks, JoseError> {
-    let unreachable = |e: String| JoseError::JwksUnreachable(format!("cannot fetch JWKS {url}: {e}"));
-    let fail = |e: String| JoseError::Jwks(format!("cannot fetch JWKS {url}: {e}"));
-    let resp = client.get(url).send().await.map_err(|e| unreachable(e.without_url().to_string()))?;
-    if !resp.status().is_success() {
-        return Err(unreachable(format!("HTTP {}", resp.status())));
-    }
-    let body = read_capped(resp, MAX_JWKS_BYTES).await.map_err(|e| match e {
-        BodyError::Network(e) => unreachable(e.without_url().to_string()),
-        BodyError::TooLarge => fail(format!("the document is larger than {MAX_JWKS_BYTES} bytes")),
-    })?;
-    Jwks::parse(&String::from_utf8_lossy(&body))
-}
-
-/// Why [`read_capped`] stopped.
-pub(crate) enum BodyError {
-    /// The connection failed.
-    Network(reqwest::Error),
-    /// The body is (or announces to be) larger than the cap.
-    TooLarge,
-}
-
-/// Reads a response body of at most `max` bytes, chunk by chunk, refusing
-/// at once a body whose announced length is larger.
-pub(crate) async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, BodyError> {
-    if resp.content_length().is_some_and(|n| n > max as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Network)? {
-        if body.len() + chunk.len() > max {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
 
 #[cfg(test)]
 mod tests {
@@ -154,5 +171,24 @@ mod tests {
         assert_eq!(a.find("k").unwrap().public_key().x, "a");
         assert!(a.find("z").is_err());
         assert!(Jwks::parse("{}").is_err());
+    }
+
+    #[cfg(feature = "native")]
+    #[test]
+    fn a_standard_jwk_set_reads_as_the_same_keys_and_statements_still_verify() {
+        let root = crate::KeyPair::generate().unwrap();
+        let key = crate::KeyPair::generate().unwrap().public_key().clone();
+        let data = serde_json::json!({"kid": "k", "x": key.x, "y": key.y});
+        let jwt = crate::sign_data(crate::TokenType::KeySet, &data, &root, None, None).unwrap();
+        let entry = Jwk::new("k", &key, Some(jwt));
+        let standard = entry.to_standard("sig", "ES256").unwrap();
+        assert_eq!((standard.x.len(), standard.y.len()), (43, 43));
+        let set = serde_json::to_string(&StandardJwkSet { keys: vec![standard] }).unwrap();
+        assert!(set.contains(r#""use":"sig""#), "{set}");
+        let read = Jwks::parse(&set).unwrap();
+        assert_eq!(read.find("k").unwrap(), &entry);
+        assert!(read.find("k").unwrap().verify_statement(root.public_key(), &Freshness::now()).is_ok());
+        let bad = set.replace(&entry.to_standard("sig", "ES256").unwrap().y, &"A".repeat(43));
+        assert!(matches!(Jwks::parse(&bad), Err(JoseError::Jwks(_))));
     }
 }

@@ -199,6 +199,9 @@ pub struct HttpConfig {
     /// Serve `GET /metrics` on this separate address (e.g.
     /// `127.0.0.1:9100`) instead of on `listen`.
     pub metrics_listen: Option<String>,
+    /// Browser origins (`https://app.example.com`) whose pages may call
+    /// the service directly (CORS, [`crate::cors`]). Empty (default): none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -213,6 +216,7 @@ impl Default for HttpConfig {
             max_connections_per_client: 64,
             trusted_proxies: Vec::new(),
             metrics_listen: None,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod application;
 pub mod config;
+pub mod cors;
 pub mod enclave;
 pub mod enclave_address;
 mod error;

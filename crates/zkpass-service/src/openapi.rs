@@ -35,6 +35,7 @@ impl Modify for BasicAuth {
         holders send a DVR and user data, encrypted, and get a zero-knowledge proof of the query's answer."),
     paths(
         crate::api::keys::jwks,
+        crate::api::keys::jwk_set,
         crate::api::keys::attestation,
         crate::api::operations::health,
         crate::api::operations::ready,
@@ -43,6 +44,8 @@ impl Modify for BasicAuth {
     ),
     components(schemas(
         zkpass_jose::Jwk,
+        zkpass_jose::StandardJwk,
+        zkpass_jose::StandardJwkSet,
         zkpass_attestation::AttestationReport,
         zkpass_core::ErrorBody,
         zkpass_core::ErrorCode,

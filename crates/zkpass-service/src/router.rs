@@ -27,7 +27,7 @@ use crate::{api, openapi, ServiceError};
 /// The router of the service hosting `apps` (checked with
 /// [`check_applications`]): each application's routes under its base path,
 /// behind the API key check; `GET /.well-known/jwks.json`,
-/// `/.well-known/attestation`, `/health`, `/ready`, `/metrics` (unless on
+/// `/.well-known/jwk-set.json`, `/.well-known/attestation`, `/health`, `/ready`, `/metrics` (unless on
 /// its own listener) and `/api/openapi.json`, which describes them all.
 /// Anything else answers 404 (unknown route) or 405 (known route, other
 /// method) with the error body.
@@ -48,6 +48,7 @@ pub fn router(state: Arc<AppState>, apps: &[Arc<dyn Application>]) -> Result<Rou
         .merge(protected)
         .merge(document)
         .route(routes::JWKS, get(api::jwks))
+        .route(routes::JWK_SET, get(api::jwk_set))
         .route(routes::ATTESTATION, get(api::attestation))
         .route(routes::HEALTH, get(api::health))
         .route(routes::READY, get(api::ready));
@@ -57,7 +58,7 @@ pub fn router(state: Arc<AppState>, apps: &[Arc<dyn Application>]) -> Result<Rou
     } else {
         public.route(routes::METRICS, get(api::metrics))
     };
-    Ok(public
+    let public = public
         .fallback(|| async { ServiceError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
@@ -75,8 +76,13 @@ pub fn router(state: Arc<AppState>, apps: &[Arc<dyn Application>]) -> Result<Rou
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::x_request_id()),
-        )
-        .with_state(state))
+        );
+    // outermost: a preflight is answered before authentication and limits
+    let public = match state.cors.clone() {
+        Some(cors) => public.layer(cors),
+        None => public,
+    };
+    Ok(public.with_state(state))
 }
 
 /// The applications this service hosts out of the box: the DVR

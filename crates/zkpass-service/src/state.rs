@@ -35,6 +35,8 @@ pub struct AppState {
     /// Set to true when the process starts to stop: workers stop
     /// claiming, waiting requests answer 202 with their job's URL.
     pub stop: watch::Sender<bool>,
+    /// The CORS layer of `[http] cors_allowed_origins`, if any.
+    pub cors: Option<tower_http::cors::CorsLayer>,
 }
 
 /// Where the service JWKS comes from.
@@ -55,7 +57,8 @@ impl AppState {
     ///
     /// # Errors
     /// [`StartError::Store`] if the store cannot be opened;
-    /// [`StartError::Config`] for a rate limit of zero.
+    /// [`StartError::Config`] for a rate limit of zero or a CORS origin
+    /// that is not one.
     pub async fn new(
         config: &ServiceConfig,
         enclave: Arc<dyn Enclave>,
@@ -86,6 +89,7 @@ impl AppState {
             jobs: Arc::new(Jobs { store, config: config.jobs.clone(), submitted: Notify::new() }),
             plan,
             stop: watch::channel(false).0,
+            cors: crate::cors::layer(&config.http.cors_allowed_origins)?,
         })
     }
 

@@ -404,3 +404,47 @@ async fn metrics_can_live_on_their_own_listener() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// CORS: a listed origin's preflight is allowed the API's methods and
+/// headers and its answers expose `Retry-After`; another origin, or any
+/// origin when none is configured (the default), gets no CORS header, so
+/// the browser refuses the page the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_configured_origins_may_call_from_a_browser() {
+    let allowed = "https://holder.example";
+    let mut with_cors = config(RateLimitConfig::default());
+    with_cors.http.cors_allowed_origins = vec![allowed.into()];
+    let (addr, _stop) = start(with_cors).await;
+    let (plain, _stop_plain) = start(config(RateLimitConfig::default())).await;
+    let client = reqwest::Client::new();
+    let preflight = |addr: SocketAddr, origin: &str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("http://{addr}{PROOF}"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type,idempotency-key")
+            .send()
+    };
+    let ok = preflight(addr, allowed).await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], allowed);
+    let methods = ok.headers()["access-control-allow-methods"].to_str().unwrap().to_string();
+    assert!(methods.contains("POST") && methods.contains("DELETE"), "{methods}");
+    let headers = ok.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(headers.contains("idempotency-key") && headers.contains("authorization"), "{headers}");
+    // a real request from the page: the answer names the origin and exposes Retry-After
+    let answer = client.get(format!("http://{addr}/health")).header("origin", allowed).send().await.unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], allowed);
+    let exposed = answer.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
+    for (addr, origin) in [(addr, "https://evil.example"), (plain, allowed)] {
+        let refused = preflight(addr, origin).await.unwrap();
+        assert!(refused.headers().get("access-control-allow-origin").is_none(), "{origin}: {:?}", refused.headers());
+        let answer = client.get(format!("http://{addr}/health")).header("origin", origin).send().await.unwrap();
+        assert!(answer.headers().get("access-control-allow-origin").is_none());
+    }
+    // a bad origin is refused at start, naming the setting
+    let mut bad = config(RateLimitConfig::default());
+    bad.http.cors_allowed_origins = vec!["*".into()];
+    let e = AppState::new(&bad, Arc::new(AtOnce), KeySource::Local(Vec::new())).await.err().unwrap();
+    assert!(e.to_string().contains("cors_allowed_origins"), "{e}");
+}

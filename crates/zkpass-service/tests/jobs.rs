@@ -237,6 +237,7 @@ async fn the_openapi_document_names_every_route() {
         (routes::JOB, vec!["get", "delete"]),
         (routes::COST, vec!["post"]),
         (routes::JWKS, vec!["get"]),
+        (routes::JWK_SET, vec!["get"]),
         (routes::ATTESTATION, vec!["get"]),
         (routes::HEALTH, vec!["get"]),
         (routes::READY, vec!["get"]),

@@ -80,6 +80,7 @@ async fn every_answer_validates_against_the_served_document() {
     c.check("get", routes::HEALTH, get(&c, routes::HEALTH)).await;
     c.check("get", routes::READY, get(&c, routes::READY)).await;
     c.check("get", routes::JWKS, get(&c, routes::JWKS)).await;
+    c.check("get", routes::JWK_SET, get(&c, routes::JWK_SET)).await;
     let attestation = format!("{}?nonce=00112233445566778899", routes::ATTESTATION);
     c.check("get", routes::ATTESTATION, get(&c, &attestation)).await;
     let (status, _) = c.check("get", routes::ATTESTATION, get(&c, &format!("{}?nonce=zz", routes::ATTESTATION))).await;

@@ -5,20 +5,20 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value};
-use zkpass_attestation::Attested;
+use serde_json::Value;
 use zkpass_core::{
-    unix_now, AttestationError, DataVerificationRequest, ErrorSource, PublicKey, PublicKeyOption, UserDataRequest,
-    ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL, ZKVM_TRITON,
+    unix_now, DataVerificationRequest, ErrorSource, PublicKey, PublicKeyOption, UserDataRequest, ZkPassError,
+    ZKVM_TRITON,
 };
-use zkpass_jose::{sign_data, verify_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
+use zkpass_jose::{sign_data, FetchPolicy, KeyPair, KeySetFetcher, TokenType};
 use zkpass_query::{Query, QUERY_ENGINE_VERSION};
 use zkpass_store::{Consumed, DvrTable};
+use zkpass_verifier::{checks, ExpectedKeys};
 use zkpass_zkvm::{ProofSystem, Triton};
 
-use crate::trust::{ServiceTrust, SIGNING_KID};
+use crate::trust::ServiceTrust;
 
-mod checks;
+pub use zkpass_verifier::{VerifiedProof, VerifyOptions};
 
 /// The future a [`DvrStore`] returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ZkPassError>> + Send + 'a>>;
@@ -138,55 +138,6 @@ impl DvrStore for SqliteDvrStore {
     }
 }
 
-/// Verification settings.
-#[derive(Debug, Clone, Copy)]
-pub struct VerifyOptions {
-    /// Maximum age of a proof, seconds.
-    pub ttl: u64,
-    /// The verifier's clock, unix seconds.
-    pub now: u64,
-    /// Largest allowed distance, in days, between the evaluation date and
-    /// the date of `time_stamp` (docs/WIRE.md: one day).
-    pub max_date_skew_days: i64,
-    /// How far `time_stamp` may lie ahead of `now`, seconds (clock skew).
-    pub max_clock_skew_secs: u64,
-    /// Consume the DVR: a second proof for the same `dvr_id` is refused
-    /// with [`ZkPassError::DvrAlreadyUsed`]. On by default.
-    pub single_use: bool,
-    /// Require, for every document, an issuer-signed commitment token whose
-    /// root is the proof's (docs/PROOF.md, "Trust model"). Off by default.
-    pub trustless: bool,
-    /// The lowest STARK security level accepted, bits (at least
-    /// [`MIN_SECURITY_LEVEL`], the default).
-    pub min_security_level: u32,
-}
-
-impl VerifyOptions {
-    /// `ttl` seconds against the system clock, one day of date skew, single
-    /// use, ordinary (not trustless) mode.
-    pub fn with_ttl(ttl: u64) -> Self {
-        Self {
-            ttl,
-            now: unix_now(),
-            max_date_skew_days: 1,
-            max_clock_skew_secs: zkpass_jose::DEFAULT_LEEWAY_SECS,
-            single_use: true,
-            trustless: false,
-            min_security_level: MIN_SECURITY_LEVEL,
-        }
-    }
-
-    /// The same options in trustless mode.
-    pub fn trustless(self) -> Self {
-        Self { trustless: true, ..self }
-    }
-
-    /// The same options without consuming the DVR.
-    pub fn reusable(self) -> Self {
-        Self { single_use: false, ..self }
-    }
-}
-
 /// Replay protection a verifier may put into a DVR (added fields of
 /// docs/WIRE.md; a DVR without them is the compatible DVR).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -195,15 +146,6 @@ pub struct DvrOptions {
     pub nonce: bool,
     /// The DVR expires this many seconds after it is made.
     pub expires_in_secs: Option<u64>,
-}
-
-/// A verified proof: the query output and the proof it came from.
-#[derive(Debug, Clone)]
-pub struct VerifiedProof {
-    /// The query output.
-    pub output: Map<String, Value>,
-    /// The proof token's payload.
-    pub proof: ZkPassProof,
 }
 
 /// A verifier: its signing key, its DVR store and the proof backend.
@@ -349,26 +291,7 @@ impl Verifier {
         trust: &ServiceTrust,
         options: VerifyOptions,
     ) -> Result<VerifiedProof, ZkPassError> {
-        // 1: the signing key the token names (after a key rotation, an
-        // earlier one the JWKS still vouches for), else the current one
-        let kid = zkpass_jose::decode_header(token)?.kid.unwrap_or_else(|| SIGNING_KID.to_string());
-        if kid != SIGNING_KID && !kid.strip_prefix(SIGNING_KID).is_some_and(|rest| rest.starts_with('#')) {
-            return Err(ZkPassError::InvalidToken(ErrorSource::message(format!(
-                "the proof token's kid {:?} names no service signing key",
-                kid.escape_debug().to_string()
-            ))));
-        }
-        let signing = trust.vouched_key(&kid)?;
-        // an attested enclave speaks only through the key its attestation
-        // bound: the current signing key of the JWKS the trust checked
-        match &trust.attested {
-            None => return Err(AttestationError::NotChecked.into()),
-            Some(Attested::Nitro { .. }) if signing != trust.vouched_key(SIGNING_KID)? => {
-                return Err(AttestationError::UnattestedSigningKey { kid: kid.escape_debug().to_string() }.into());
-            }
-            Some(_) => {}
-        }
-        let (data, _) = verify_data(TokenType::Proof, token, &signing)?;
+        let data = trust.keys().verify_proof_token(token, options.now)?;
         self.check(data, options).await
     }
 
@@ -389,26 +312,43 @@ impl Verifier {
         self.check(data, options.trustless()).await
     }
 
-    /// Steps 2–6 of [`Self::verify_proof`] on the token's payload, one
-    /// named check each ([`checks`]), in the order of docs/WIRE.md.
+    /// The keys the stored `dvr` names, resolved: its verifier key (this
+    /// verifier's own when it names none) and each document's issuer key.
+    ///
+    /// # Errors
+    /// A key set that cannot be fetched or lacks the key.
+    async fn expected_keys(&self, dvr: &DataVerificationRequest) -> Result<ExpectedKeys, ZkPassError> {
+        let verifier = self.expected_key(dvr.dvr_verifying_key.as_ref()).await?;
+        let mut issuers = BTreeMap::new();
+        for (tag, req) in &dvr.user_data_requests {
+            issuers.insert(tag.clone(), self.expected_key(Some(&req.user_data_verifying_key)).await?);
+        }
+        Ok(ExpectedKeys { verifier, issuers })
+    }
+
+    /// Steps 2–6 of [`Self::verify_proof`] on the token's payload: the
+    /// stored DVR, its keys resolved, then the verifier core's checks
+    /// ([`zkpass_verifier::check_payload`]), then consumption.
     async fn check(&self, data: Value, options: VerifyOptions) -> Result<VerifiedProof, ZkPassError> {
-        let proof: ZkPassProof = serde_json::from_value(data)
-            .map_err(|e| ZkPassError::InvalidParams(format!("proof token payload: {e}")))?;
+        let proof = zkpass_verifier::parse_proof(data)?;
         let dvr = self.store.get(&proof.dvr_id).await?.ok_or_else(|| ZkPassError::UnknownDvr(proof.dvr_id.clone()))?;
+        // a DVR that is not this proof's, or expired, is refused before
+        // any key set is fetched for it
         checks::dvr(&proof, &dvr, options.now)?;
-        self.check_keys(&proof, &dvr, options.trustless).await?;
-        checks::freshness(&proof, &options)?;
-        checks::zk_proof(self.backend.as_ref(), &proof, &dvr, &options)?;
+        let keys = self.expected_keys(&dvr).await?;
+        let verified = zkpass_verifier::check_payload(proof, &dvr, &keys, self.backend.as_ref(), &options)?;
         if options.single_use {
             self.store.consume(&dvr.dvr_id, options.now).await?;
         }
-        Ok(VerifiedProof { output: proof.output.clone(), proof })
+        Ok(verified)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use zkpass_core::EvaluationDate;
+    use serde_json::Map;
+    use zkpass_attestation::Attested;
+    use zkpass_core::{AttestationError, EvaluationDate, ZkPassProof};
 
     use super::*;
 

@@ -1,5 +1,6 @@
-//! Key routes: the service key set (`GET /.well-known/jwks.json`) and the
-//! enclave's attestation (`GET /.well-known/attestation`).
+//! Key routes: the service key set (`GET /.well-known/jwks.json`, and as an
+//! RFC 7517 JWK Set at `GET /.well-known/jwk-set.json`) and the enclave's
+//! attestation (`GET /.well-known/attestation`).
 
 use crate::limits::ClientAddr;
 use crate::state::{AppState, KeySource};
@@ -7,7 +8,8 @@ use crate::ServiceError;
 use axum::extract::State;
 use axum::{Extension, Json};
 use std::sync::Arc;
-use zkpass_jose::Jwk;
+use zkpass_core::SERVICE_ENCRYPTION_KID;
+use zkpass_jose::{Jwk, StandardJwkSet};
 
 /// `GET /.well-known/jwks.json`: the service keys.
 #[utoipa::path(get, path = zkpass_core::routes::JWKS, tag = "keys",
@@ -15,9 +17,36 @@ use zkpass_jose::Jwk;
         operator root key, then the root key (`kid` `VerifyingPubK`). `x`/`y` are the halves of the key's SPKI PEM body.",
         body = Vec<Jwk>)))]
 pub(crate) async fn jwks(State(state): State<Arc<AppState>>) -> Result<Json<Vec<Jwk>>, ServiceError> {
+    current_keys(&state).map(Json)
+}
+
+/// `GET /.well-known/jwk-set.json`: the keys of [`jwks`] as an RFC 7517 JWK
+/// Set.
+#[utoipa::path(get, path = zkpass_core::routes::JWK_SET, tag = "keys",
+    responses((status = 200, description = "The keys of `/.well-known/jwks.json` as an RFC 7517 JWK Set: `x`/`y` \
+        are the base64url P-256 coordinates (RFC 7518 §6.2.1); `use` is `enc` (`alg` `ECDH-ES`) for the encryption \
+        key and `sig` (`alg` `ES256`) for the others; `jwt` is the same root statement, which names the key by its \
+        zkPass-form `x`/`y`.", body = StandardJwkSet)))]
+pub(crate) async fn jwk_set(State(state): State<Arc<AppState>>) -> Result<Json<StandardJwkSet>, ServiceError> {
+    let keys = current_keys(&state)?
+        .iter()
+        .map(|key| {
+            let (key_use, alg) = if key.kid == SERVICE_ENCRYPTION_KID { ("enc", "ECDH-ES") } else { ("sig", "ES256") };
+            key.to_standard(key_use, alg)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            tracing::error!(error = %e, "a service key is not a P-256 key");
+            ServiceError::Unavailable("the service key set is not available".into())
+        })?;
+    Ok(Json(StandardJwkSet { keys }))
+}
+
+/// The key set the service publishes now.
+fn current_keys(state: &AppState) -> Result<Vec<Jwk>, ServiceError> {
     match &state.key_set {
-        KeySource::Local(jwks) => Ok(Json(jwks.clone())),
-        KeySource::Published(set) => set.current(None).map(Json).map_err(|e| {
+        KeySource::Local(jwks) => Ok(jwks.clone()),
+        KeySource::Published(set) => set.current(None).map_err(|e| {
             tracing::error!(error = %e, "the published key set is not usable");
             ServiceError::Unavailable("the service key set is not available".into())
         }),

@@ -14,5 +14,5 @@ pub(crate) use auth::authenticate;
 pub use auth::{authorize, ApiKeyId};
 pub use dvr::DvrApplication;
 pub use jobs::{job_url, JobKind};
-pub(crate) use keys::{attestation, jwks};
+pub(crate) use keys::{attestation, jwk_set, jwks};
 pub(crate) use operations::{health, metrics, ready};

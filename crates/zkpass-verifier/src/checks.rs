@@ -1,24 +1,24 @@
 //! The checks of a proof token's payload, one function each, in the order
 //! docs/WIRE.md "Verifying a proof" lists them. Step 1 (the signature) is
-//! [`super::Verifier::verify_proof`]'s; step 6 (consuming the DVR) is the
-//! store's.
+//! [`crate::ServiceKeys::verify_proof_token`]'s; step 6 (consuming the DVR)
+//! is the caller's DVR store's.
 
 use base64::Engine as _;
 use zkpass_core::{
     DataVerificationRequest, ErrorSource, EvaluationDate, PublicKey, ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL,
 };
-use zkpass_jose::verify_commitment;
+use zkpass_jose::verify_commitment_at;
 use zkpass_query::Query;
 use zkpass_zkvm::{ProofSystem, VerifyInput};
 
-use super::{Verifier, VerifyOptions};
+use crate::{ExpectedKeys, VerifyOptions};
 
 /// Step 2: the proof names the stored DVR by its digest, and the DVR has
 /// not expired at `now`.
 ///
 /// # Errors
 /// `MismatchedDvrDigest`, `ExpiredDvr`.
-pub(super) fn dvr(proof: &ZkPassProof, dvr: &DataVerificationRequest, now: u64) -> Result<(), ZkPassError> {
+pub fn dvr(proof: &ZkPassProof, dvr: &DataVerificationRequest, now: u64) -> Result<(), ZkPassError> {
     let expected = dvr.digest();
     if proof.dvr_digest != expected {
         return Err(ZkPassError::MismatchedDvrDigest { expected, found: proof.dvr_digest.clone() });
@@ -29,39 +29,41 @@ pub(super) fn dvr(proof: &ZkPassProof, dvr: &DataVerificationRequest, now: u64) 
     Ok(())
 }
 
-impl Verifier {
-    /// Step 3: the verifier key and every document's issuer key the
-    /// service used are the ones the stored DVR names, tag for tag; in
-    /// trustless mode each document also carries its issuer's commitment
-    /// token ([`commitment_token`]).
-    ///
-    /// # Errors
-    /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey`;
-    /// in trustless mode `MissingCommitmentToken`, `MismatchedCommitment`;
-    /// a key set that cannot be fetched.
-    pub(super) async fn check_keys(
-        &self,
-        proof: &ZkPassProof,
-        dvr: &DataVerificationRequest,
-        trustless: bool,
-    ) -> Result<(), ZkPassError> {
-        if proof.dvr_verifying_key != self.expected_key(dvr.dvr_verifying_key.as_ref()).await? {
-            return Err(ZkPassError::MismatchedDvrVerifyingKey);
-        }
-        for (tag, req) in &dvr.user_data_requests {
-            let expected = self.expected_key(Some(&req.user_data_verifying_key)).await?;
-            if proof.user_data_verifying_keys.get(tag) != Some(&expected) {
-                return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
-            }
-            if trustless {
-                commitment_token(tag, proof, &expected)?;
-            }
-        }
-        if let Some(extra) = proof.user_data_verifying_keys.keys().find(|t| !dvr.user_data_requests.contains_key(*t)) {
-            return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra.clone() });
-        }
-        Ok(())
+/// Step 3: the verifier key and every document's issuer key the service
+/// used are the `expected` ones, tag for tag, and the proof names no
+/// document the DVR does not ask for; in trustless mode
+/// (`options.trustless`) each document also carries its issuer's
+/// commitment token ([`commitment_token`]).
+///
+/// # Errors
+/// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey` (naming
+/// the tag); in trustless mode `MissingCommitmentToken`,
+/// `MismatchedCommitment`.
+pub fn keys(
+    proof: &ZkPassProof,
+    dvr: &DataVerificationRequest,
+    expected: &ExpectedKeys,
+    options: &VerifyOptions,
+) -> Result<(), ZkPassError> {
+    if proof.dvr_verifying_key != expected.verifier {
+        return Err(ZkPassError::MismatchedDvrVerifyingKey);
     }
+    for tag in dvr.user_data_requests.keys() {
+        let issuer = expected
+            .issuers
+            .get(tag)
+            .ok_or_else(|| ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() })?;
+        if proof.user_data_verifying_keys.get(tag) != Some(issuer) {
+            return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
+        }
+        if options.trustless {
+            commitment_token(tag, proof, issuer, options)?;
+        }
+    }
+    if let Some(extra) = proof.user_data_verifying_keys.keys().find(|t| !dvr.user_data_requests.contains_key(*t)) {
+        return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra.clone() });
+    }
+    Ok(())
 }
 
 /// Step 4: the time stamp lies within the TTL and no further ahead than
@@ -69,7 +71,7 @@ impl Verifier {
 ///
 /// # Errors
 /// `FutureZkPassProof`, `ExpiredZkPassProof`, `InvalidEvaluationDate`.
-pub(super) fn freshness(proof: &ZkPassProof, options: &VerifyOptions) -> Result<(), ZkPassError> {
+pub fn freshness(proof: &ZkPassProof, options: &VerifyOptions) -> Result<(), ZkPassError> {
     if proof.time_stamp > options.now.saturating_add(options.max_clock_skew_secs) {
         return Err(ZkPassError::FutureZkPassProof {
             time_stamp: proof.time_stamp,
@@ -100,7 +102,7 @@ pub(super) fn freshness(proof: &ZkPassProof, options: &VerifyOptions) -> Result<
 ///
 /// # Errors
 /// `InvalidZkProof`; `Query` for a stored query that no longer parses.
-pub(super) fn zk_proof(
+pub fn zk_proof(
     backend: &dyn ProofSystem,
     proof: &ZkPassProof,
     dvr: &DataVerificationRequest,
@@ -132,15 +134,20 @@ pub(super) fn zk_proof(
 }
 
 /// Trustless mode, within step 3: the document's commitment token is
-/// signed by the issuer key the DVR names and commits to the root and
-/// depth the proof opens.
+/// signed by the issuer key the DVR names, valid at `options.now`, and
+/// commits to the root and depth the proof opens.
 ///
 /// # Errors
 /// `MissingCommitmentToken`, `MismatchedCommitment`.
-fn commitment_token(tag: &str, proof: &ZkPassProof, issuer: &PublicKey) -> Result<(), ZkPassError> {
+pub fn commitment_token(
+    tag: &str,
+    proof: &ZkPassProof,
+    issuer: &PublicKey,
+    options: &VerifyOptions,
+) -> Result<(), ZkPassError> {
     let token =
         proof.commitment_tokens.get(tag).ok_or_else(|| ZkPassError::MissingCommitmentToken { tag: tag.into() })?;
-    let claim = verify_commitment(token, issuer).map_err(|e| ZkPassError::MismatchedCommitment {
+    let claim = verify_commitment_at(token, issuer, &options.freshness()).map_err(|e| ZkPassError::MismatchedCommitment {
         tag: tag.into(),
         detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
     })?;
