@@ -145,6 +145,12 @@ fn cost_estimates_exactly_with_data_and_as_a_lower_bound_without() {
     assert_eq!(bound["program_words"], exact["program_words"]);
     assert!(bound["padded_height"].as_u64().unwrap() <= height, "a lower bound");
     assert!(bound["permutations"].as_u64().unwrap() <= exact["permutations"].as_u64().unwrap());
+    // the program digest is the one a DVR for this query names, with or without data
+    let program = zkpass_zkvm::Triton::default()
+        .compile(&zkpass_query::Query::parse(&std::fs::read_to_string(&query).unwrap()).unwrap(), &[String::new()])
+        .unwrap();
+    let digest = zkpass_zkvm::encoding::digest_to_hex(&program.program.hash());
+    assert_eq!((exact["program_digest"].as_str(), bound["program_digest"].as_str()), (Some(&*digest), Some(&*digest)));
 
     // a wider FRI domain than the default (8) costs more; too little
     // security is refused

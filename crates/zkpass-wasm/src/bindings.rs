@@ -41,6 +41,12 @@ pub fn disclosure(query: &str, max_bits: u32, documents: Option<String>) -> Resu
     crate::disclosure(query, max_bits, documents.as_deref()).map_err(thrown)
 }
 
+/// The DVR digest (hex) of the DVR JSON `dvr`.
+#[wasm_bindgen(js_name = dvrDigest)]
+pub fn dvr_digest(dvr: &str) -> Result<String, JsValue> {
+    crate::dvr_digest(dvr).map_err(thrown)
+}
+
 /// The query engine version a DVR names (`query_engine_ver`).
 #[wasm_bindgen(js_name = queryEngineVersion)]
 pub fn query_engine_version() -> String {

@@ -11,7 +11,9 @@
 //!   hex digest a DVR carries in `query_method_ver`; it must be (and is
 //!   tested to be) the same in WebAssembly as natively;
 //! - [`check_query`] and [`disclosure`] — the query check and the
-//!   disclosure summary and budget the holder consents to.
+//!   disclosure summary and budget the holder consents to;
+//! - [`dvr_digest`] — the digest a proof and a bound user-data JWE name a
+//!   DVR by.
 //!
 //! Errors are [`WasmError`]: the `ZkPassError` kind as `code` (the codes of
 //! every zkPass SDK) and its message.
@@ -20,10 +22,12 @@
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod bindings;
+mod dvr;
 mod error;
 mod query;
 mod verify;
 
+pub use dvr::dvr_digest;
 pub use error::WasmError;
 pub use query::{check_query, disclosure, program_digest, MAX_QUERY_BYTES};
 pub use verify::{verify_proof, AttestationJson, OptionsJson, ServiceJson, VerifiedJson, VerifyRequest};

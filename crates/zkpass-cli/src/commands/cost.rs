@@ -67,24 +67,39 @@ pub fn run(args: CostArgs) -> Result<(), CliError> {
         (true, true) => vec![String::new()],
         (true, false) => args.tags,
     };
+    let compiled = triton.compile(&parsed, &tags)?;
     if let Some(path) = &args.asm {
-        write(path, &triton.compile(&parsed, &tags)?.code)?;
+        write(path, &compiled.code)?;
     }
     let estimate = triton.estimate(&parsed, &tags, (!data.documents.is_empty()).then_some(&input))?;
+    let report = CostReport { program_digest: zkpass_zkvm::encoding::digest_to_hex(&compiled.program.hash()), estimate };
     if args.json {
-        println!("{}", serde_json::to_string(&estimate).map_err(|_| CliError::Internal("an estimate serialises"))?);
+        println!("{}", serde_json::to_string(&report).map_err(|_| CliError::Internal("an estimate serialises"))?);
     } else {
         // a closed pipe (`zkpass cost … | head`) is not an error
-        let _ = std::io::Write::write_all(&mut std::io::stdout(), describe(&estimate).as_bytes());
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), describe(&report).as_bytes());
     }
     Ok(())
 }
 
+/// What `zkpass cost` prints: the program's digest (the DVR's
+/// `query_method_ver`) and the estimate.
+#[derive(Debug, serde::Serialize)]
+struct CostReport {
+    /// The compiled program's digest, hex.
+    program_digest: String,
+    /// The estimate.
+    #[serde(flatten)]
+    estimate: CostEstimate,
+}
+
 /// A cost estimate for people, one figure per line.
-fn describe(e: &CostEstimate) -> String {
+fn describe(report: &CostReport) -> String {
     use std::fmt::Write as _;
+    let e = &report.estimate;
     let bound = if e.exact { "" } else { "at least " };
     let mut text = String::new();
+    let _ = writeln!(text, "program digest     {}", report.program_digest);
     let _ = writeln!(text, "program words      {}", e.program_words);
     if let Some(c) = e.cycles {
         let _ = writeln!(text, "cycles             {c}");

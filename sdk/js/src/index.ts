@@ -1,0 +1,54 @@
+/**
+ * zkPass for JavaScript and TypeScript, in Node (≥ 20) and browsers.
+ *
+ * - **Issuer**: {@link signUserData}.
+ * - **Verifier**: {@link Verifier} creates and signs DVRs and verifies
+ *   proof tokens with the Rust verifier core compiled to WebAssembly, in
+ *   trusted mode ({@link fetchServiceTrust}) or trustless mode.
+ * - Query tools: {@link disclosure}, {@link programDigest}.
+ *
+ * Errors are {@link ZkPassError}s whose `code` is the Rust SDK's name for
+ * the kind.
+ *
+ * @module
+ */
+export { ZkPassError } from './errors.js';
+export type { ServiceErrorDetail, ZkPassErrorCode } from './errors.js';
+export { signUserData } from './issuer.js';
+export {
+  generateKeyPair,
+  importKeyPair,
+  publicKeyFromJwk,
+  publicKeyFromPem,
+  publicKeyToPem,
+  sameKey,
+} from './keys.js';
+export type { KeyPair, KeysetEndpoint, PublicKey, PublicKeyOption } from './keys.js';
+export { fetchServiceTrust, keyBinding, Kid, Paths } from './service.js';
+export type { AttestationState, ServiceTrust, TrustOptions } from './service.js';
+export { peekData, peekHeader, signData, TokenType, verifyData } from './tokens.js';
+export type { SignOptions, TokenTypeValue } from './tokens.js';
+export {
+  DEFAULT_MAX_DISCLOSURE_BITS,
+  disclosure,
+  dvrDigest,
+  MemoryDvrStore,
+  programDigest,
+  unixNow,
+  Verifier,
+  wireKey,
+  ZKVM_TRITON,
+} from './verifier.js';
+export type {
+  CreateDvrOptions,
+  Disclosure,
+  Dvr,
+  DvrStore,
+  UserDataRequest,
+  VerifiedProof,
+  VerifierOptions,
+  VerifyOptions,
+  WireKeyOption,
+} from './verifier.js';
+export { loadWasm } from './wasm.js';
+export type { WasmSource } from './wasm.js';

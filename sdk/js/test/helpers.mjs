@@ -1,0 +1,107 @@
+// Shared by the tests: the native `zkpass` binary, a real `zkpass serve`
+// on a free port, temporary folders.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The native `zkpass` binary the Rust build made (ZKPASS_BIN overrides). */
+export function zkpassBin() {
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'zkpass-target');
+  const bin = process.env.ZKPASS_BIN ?? join(target, 'debug', 'zkpass');
+  if (!existsSync(bin)) {
+    throw new Error(`no zkpass binary at ${bin}: build it with \`cargo build -p zkpass-cli\` or set ZKPASS_BIN`);
+  }
+  return bin;
+}
+
+/** Runs `zkpass args…` to completion; returns { status, stdout, stderr }. */
+export function zkpass(args, options = {}) {
+  const r = spawnSync(zkpassBin(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like {@link zkpass}, and fails with its standard error unless it succeeds. */
+export function zkpassOk(args, options = {}) {
+  const r = zkpass(args, options);
+  if (r.status !== 0) throw new Error(`zkpass ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** A fresh temporary folder. */
+export function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'zkpass-js-'));
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Starts `zkpass serve` with an in-process (unattested) enclave, its keys
+ * and root made in a fresh data directory, one API key `k:s`.
+ * Returns { base, dir, dataDir, apiKey, rootPem, stop }.
+ */
+export async function startService({ respondAsync = false } = {}) {
+  const dir = tempDir();
+  const port = await freePort();
+  const hash = createHash('sha256').update('s').digest('hex');
+  const config = join(dir, 'zkpass.toml');
+  writeFileSync(
+    config,
+    `listen = "127.0.0.1:${port}"\ndata_dir = "${join(dir, 'data')}"\nrespond_async = ${respondAsync}\n` +
+      `[[api_keys]]\nkey = "k"\nsecret_sha256 = "${hash}"\n`,
+  );
+  const child = spawn(zkpassBin(), ['serve', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`zkpass serve exited ${child.exitCode}:\n${log}`);
+    try {
+      const r = await fetch(`${base}/ready`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`zkpass serve did not get ready:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const dataDir = join(dir, 'data');
+  return {
+    base,
+    dir,
+    dataDir,
+    apiKey: 'k:s',
+    rootPem: readFileSync(join(dataDir, 'root-key.pub.pem'), 'utf8'),
+    rootPemPath: join(dataDir, 'root-key.pub.pem'),
+    log: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Reads a file of the repository as text. */
+export function repoFile(path) {
+  return readFileSync(join(repo, path), 'utf8');
+}
