@@ -55,11 +55,7 @@ pub fn verify_commitment(token: &str, key: &PublicKey) -> Result<CommitmentClaim
 ///
 /// # Errors
 /// As [`verify_commitment`].
-pub fn verify_commitment_at(
-    token: &str,
-    key: &PublicKey,
-    freshness: &Freshness,
-) -> Result<CommitmentClaim, JoseError> {
+pub fn verify_commitment_at(token: &str, key: &PublicKey, freshness: &Freshness) -> Result<CommitmentClaim, JoseError> {
     let (data, _) = verify_data_at(TokenType::Commitment, token, key, freshness)?;
     let claim: CommitmentClaim = serde_json::from_value(data)
         .map_err(|_| JoseError::Rejected("the token's data is not a commitment claim".into()))?;

@@ -38,13 +38,11 @@ static JWE: LazyLock<JweContext> = LazyLock::new(|| {
     context
 });
 
-
 /// The JWE context: no compression algorithm, no accepted critical header.
 #[cfg(feature = "native")]
 pub(crate) fn jwe() -> &'static JweContext {
     &JWE
 }
-
 
 /// The kind of compact token expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

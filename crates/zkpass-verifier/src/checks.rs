@@ -102,8 +102,8 @@ pub fn freshness(proof: &ZkPassProof, options: &VerifyOptions) -> Result<(), ZkP
 ///
 /// # Errors
 /// `InvalidZkProof`; `Query` for a stored query that no longer parses.
-pub fn zk_proof(
-    backend: &dyn ProofSystem,
+pub fn zk_proof<B: ProofSystem + ?Sized>(
+    backend: &B,
     proof: &ZkPassProof,
     dvr: &DataVerificationRequest,
     options: &VerifyOptions,
@@ -147,10 +147,11 @@ pub fn commitment_token(
 ) -> Result<(), ZkPassError> {
     let token =
         proof.commitment_tokens.get(tag).ok_or_else(|| ZkPassError::MissingCommitmentToken { tag: tag.into() })?;
-    let claim = verify_commitment_at(token, issuer, &options.freshness()).map_err(|e| ZkPassError::MismatchedCommitment {
-        tag: tag.into(),
-        detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
-    })?;
+    let claim =
+        verify_commitment_at(token, issuer, &options.freshness()).map_err(|e| ZkPassError::MismatchedCommitment {
+            tag: tag.into(),
+            detail: format!("the commitment token does not verify with the DVR's issuer key ({e})"),
+        })?;
     let proved = proof.commitments.get(tag).ok_or_else(|| ZkPassError::MismatchedCommitment {
         tag: tag.into(),
         detail: "the proof has no commitment for this document".into(),

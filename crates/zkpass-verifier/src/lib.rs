@@ -19,7 +19,9 @@
 //!    the DVR's query and the public inputs.
 //!
 //! [`verify`] runs them all; [`check_payload`] runs 2–5 on a payload whose
-//! signature the caller checked (or, trustless, chose not to).
+//! signature the caller checked (or, trustless, chose not to). Both are
+//! generic over the proof backend, so a build that only verifies (the
+//! WebAssembly module) links no prover.
 //! Errors are [`ZkPassError`] kinds, the same codes in every SDK.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -95,12 +97,12 @@ pub fn parse_proof(data: Value) -> Result<ZkPassProof, ZkPassError> {
 ///
 /// # Errors
 /// Those of [`ServiceKeys::verify_proof_token`] and [`check_payload`].
-pub fn verify(
+pub fn verify<B: ProofSystem + ?Sized>(
     token: &str,
     dvr: &DataVerificationRequest,
     keys: &ExpectedKeys,
     mode: Mode<'_>,
-    backend: &dyn ProofSystem,
+    backend: &B,
     options: &VerifyOptions,
 ) -> Result<VerifiedProof, ZkPassError> {
     let data = match mode {
@@ -120,11 +122,11 @@ pub fn verify(
 /// `MismatchedUserDataVerifyingKey`, `MissingCommitmentToken`,
 /// `MismatchedCommitment`, `FutureZkPassProof`, `ExpiredZkPassProof`,
 /// `InvalidEvaluationDate`, `InvalidZkProof`, `Query`.
-pub fn check_payload(
+pub fn check_payload<B: ProofSystem + ?Sized>(
     proof: ZkPassProof,
     dvr: &DataVerificationRequest,
     keys: &ExpectedKeys,
-    backend: &dyn ProofSystem,
+    backend: &B,
     options: &VerifyOptions,
 ) -> Result<VerifiedProof, ZkPassError> {
     if proof.dvr_id != dvr.dvr_id {

@@ -2,12 +2,12 @@
 //! the operator root key, the statements by which it vouches for the
 //! signing and encryption keys, and what the service's attestation bound.
 
+use serde_json::Value;
 use zkpass_core::{
     AttestationError, ErrorSource, PublicKey, ZkPassError, SERVICE_ROOT_KID as ROOT_KID,
     SERVICE_SIGNING_KID as SIGNING_KID,
 };
 use zkpass_jose::{Freshness, JoseError, Jwks, TokenType};
-use serde_json::Value;
 
 /// What a holder or verifier anchors its trust in a zkPass Service on.
 #[derive(Debug, Clone, PartialEq, Eq)]

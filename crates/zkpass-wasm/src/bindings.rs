@@ -47,6 +47,12 @@ pub fn dvr_digest(dvr: &str) -> Result<String, JsValue> {
     crate::dvr_digest(dvr).map_err(thrown)
 }
 
+/// A service key its operator root vouches for; see `vouched_key`.
+#[wasm_bindgen(js_name = vouchedKey)]
+pub fn vouched_key(request: &str) -> Result<String, JsValue> {
+    crate::vouched_key(request).map_err(thrown)
+}
+
 /// The query engine version a DVR names (`query_engine_ver`).
 #[wasm_bindgen(js_name = queryEngineVersion)]
 pub fn query_engine_version() -> String {

@@ -13,7 +13,9 @@
 //! - [`check_query`] and [`disclosure`] — the query check and the
 //!   disclosure summary and budget the holder consents to;
 //! - [`dvr_digest`] — the digest a proof and a bound user-data JWE name a
-//!   DVR by.
+//!   DVR by;
+//! - [`vouched_key`] — a service key whose root statement verifies (the
+//!   holder encrypts to it).
 //!
 //! Errors are [`WasmError`]: the `ZkPassError` kind as `code` (the codes of
 //! every zkPass SDK) and its message.
@@ -25,11 +27,13 @@ mod bindings;
 mod dvr;
 mod error;
 mod query;
+mod service;
 mod verify;
 
 pub use dvr::dvr_digest;
 pub use error::WasmError;
 pub use query::{check_query, disclosure, program_digest, MAX_QUERY_BYTES};
+pub use service::vouched_key;
 pub use verify::{verify_proof, AttestationJson, OptionsJson, ServiceJson, VerifiedJson, VerifyRequest};
 
 /// Largest JSON text any function here reads, bytes: a proof token is at

@@ -63,7 +63,9 @@ pub fn disclosure(query: &str, max_bits: u32, documents: Option<&str>) -> Result
         Some(json) if json.len() > crate::MAX_INPUT_BYTES => {
             return Err(WasmError::params("documents", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
         }
-        Some(json) => UserData { documents: serde_json::from_str(json).map_err(|e| WasmError::params("documents", e))? },
+        Some(json) => {
+            UserData { documents: serde_json::from_str(json).map_err(|e| WasmError::params("documents", e))? }
+        }
     };
     let public: Vec<String> =
         report.fields.iter().filter(|f| f.field.is_public_in(&data)).map(|f| f.field.to_string()).collect();

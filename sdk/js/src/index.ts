@@ -2,6 +2,9 @@
  * zkPass for JavaScript and TypeScript, in Node (≥ 20) and browsers.
  *
  * - **Issuer**: {@link signUserData}.
+ * - **Holder**: {@link Holder} shows what a DVR reveals, estimates the
+ *   cost and has the service prove, the data encrypted to its attested key
+ *   and bound to the DVR; sync or queued, with progress and cancellation.
  * - **Verifier**: {@link Verifier} creates and signs DVRs and verifies
  *   proof tokens with the Rust verifier core compiled to WebAssembly, in
  *   trusted mode ({@link fetchServiceTrust}) or trustless mode.
@@ -14,6 +17,17 @@
  */
 export { ZkPassError } from './errors.js';
 export type { ServiceErrorDetail, ZkPassErrorCode } from './errors.js';
+export { fetchTransport, Holder, MAX_QUEUED_POLL_MS, MAX_RETRY_AFTER_SECS, Routes, USER_DATA_TTL_SECS } from './holder.js';
+export type {
+  CostEstimate,
+  GenerateProofOptions,
+  HolderOptions,
+  Progress,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+  UserData,
+} from './holder.js';
 export { signUserData } from './issuer.js';
 export {
   generateKeyPair,

@@ -121,3 +121,12 @@ export function sameKey(a: PublicKey, b: PublicKey): boolean {
 export function isKeysetEndpoint(option: PublicKeyOption): option is KeysetEndpoint {
   return 'jku' in option && 'kid' in option;
 }
+
+/** The public key as a WebCrypto key for ECDH-ES key agreement (JWE encryption to it). */
+export async function encryptionKey(key: PublicKey): Promise<CryptoKey> {
+  try {
+    return await importSPKI(publicKeyToPem(key), 'ECDH-ES');
+  } catch (cause) {
+    throw new ZkPassError('InvalidPublicKey', 'not a P-256 public key', { cause });
+  }
+}

@@ -4,16 +4,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The native `zkpass` binary the Rust build made (ZKPASS_BIN overrides). */
+/** The native `zkpass` binary the Rust build made: ZKPASS_BIN, else the debug build in CARGO_TARGET_DIR or target/. */
 export function zkpassBin() {
-  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'zkpass-target');
+  const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
   const bin = process.env.ZKPASS_BIN ?? join(target, 'debug', 'zkpass');
   if (!existsSync(bin)) {
     throw new Error(`no zkpass binary at ${bin}: build it with \`cargo build -p zkpass-cli\` or set ZKPASS_BIN`);
@@ -56,7 +56,7 @@ async function freePort() {
  * and root made in a fresh data directory, one API key `k:s`.
  * Returns { base, dir, dataDir, apiKey, rootPem, stop }.
  */
-export async function startService({ respondAsync = false } = {}) {
+export async function startService({ respondAsync = false, workers } = {}) {
   const dir = tempDir();
   const port = await freePort();
   const hash = createHash('sha256').update('s').digest('hex');
@@ -64,7 +64,8 @@ export async function startService({ respondAsync = false } = {}) {
   writeFileSync(
     config,
     `listen = "127.0.0.1:${port}"\ndata_dir = "${join(dir, 'data')}"\nrespond_async = ${respondAsync}\n` +
-      `[[api_keys]]\nkey = "k"\nsecret_sha256 = "${hash}"\n`,
+      `[[api_keys]]\nkey = "k"\nsecret_sha256 = "${hash}"\n` +
+      (workers === undefined ? '' : `[jobs]\nworkers = ${workers}\n`),
   );
   const child = spawn(zkpassBin(), ['serve', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -72,7 +72,8 @@ pub fn run(args: CostArgs) -> Result<(), CliError> {
         write(path, &compiled.code)?;
     }
     let estimate = triton.estimate(&parsed, &tags, (!data.documents.is_empty()).then_some(&input))?;
-    let report = CostReport { program_digest: zkpass_zkvm::encoding::digest_to_hex(&compiled.program.hash()), estimate };
+    let report =
+        CostReport { program_digest: zkpass_zkvm::encoding::digest_to_hex(&compiled.program.hash()), estimate };
     if args.json {
         println!("{}", serde_json::to_string(&report).map_err(|_| CliError::Internal("an estimate serialises"))?);
     } else {
