@@ -9,12 +9,23 @@
  *   proof tokens with the Rust verifier core compiled to WebAssembly, in
  *   trusted mode ({@link fetchServiceTrust}) or trustless mode.
  * - Query tools: {@link disclosure}, {@link programDigest}.
+ * - {@link DvrModuleClient}: the public zkPass SDK's method names,
+ *   asynchronous, for integrations that switch by changing the import.
  *
  * Errors are {@link ZkPassError}s whose `code` is the Rust SDK's name for
  * the kind.
  *
  * @module
  */
+export { DvrModuleClient, extractPayload } from './compat.js';
+export type {
+  DvrData,
+  DvrModuleClientOptions,
+  ExpectedDvrMetadata,
+  PublicKeyOrKeysetEndpoint,
+  UserDataRequest as CompatUserDataRequest,
+  VerifyZkPassProofResult,
+} from './compat.js';
 export { ZkPassError } from './errors.js';
 export type { ServiceErrorDetail, ZkPassErrorCode } from './errors.js';
 export { fetchTransport, Holder, MAX_QUEUED_POLL_MS, MAX_RETRY_AFTER_SECS, Routes, USER_DATA_TTL_SECS } from './holder.js';
@@ -43,11 +54,13 @@ export type { AttestationState, ServiceTrust, TrustOptions } from './service.js'
 export { peekData, peekHeader, signData, TokenType, verifyData } from './tokens.js';
 export type { SignOptions, TokenTypeValue } from './tokens.js';
 export {
+  checkProof,
   DEFAULT_MAX_DISCLOSURE_BITS,
   disclosure,
   dvrDigest,
   MemoryDvrStore,
   programDigest,
+  resolveKey,
   unixNow,
   Verifier,
   wireKey,
@@ -58,6 +71,8 @@ export type {
   Disclosure,
   Dvr,
   DvrStore,
+  ExpectedKeys,
+  KeyResolver,
   UserDataRequest,
   VerifiedProof,
   VerifierOptions,

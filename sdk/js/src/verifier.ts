@@ -196,21 +196,101 @@ export async function dvrDigest(dvr: Dvr): Promise<string> {
   return wasmCall(() => wasm.dvrDigest(JSON.stringify(dvr)));
 }
 
+/** How issuer and verifier key sets named by `jku` are fetched. */
+export interface KeyResolver {
+  /** The `fetch` to use. */
+  fetch: typeof fetch;
+  /** Fetch over plain http too (default: https only). */
+  allowHttp: boolean;
+}
+
+/**
+ * The key a DVR's key option names: given inline, or fetched from the key
+ * set its `jku` names (either published form).
+ *
+ * @throws {ZkPassError} `MissingPublicKey` when the key set cannot be
+ * fetched, is not https (unless allowed), or lacks the `kid`.
+ */
+export async function resolveKey(option: WireKeyOption | PublicKeyOption, resolver: KeyResolver, signal?: AbortSignal): Promise<PublicKey> {
+  if ('PublicKey' in option) return option.PublicKey;
+  if ('x' in option && 'y' in option) return { x: option.x, y: option.y };
+  const { jku, kid } = 'KeysetEndpoint' in option ? option.KeysetEndpoint : (option as { jku: string; kid: string });
+  let url: URL;
+  try {
+    url = new URL(jku);
+  } catch (cause) {
+    throw new ZkPassError('MissingPublicKey', `key set ${JSON.stringify(jku)} is not a URL`, { cause });
+  }
+  if (url.protocol !== 'https:' && !(resolver.allowHttp && url.protocol === 'http:')) {
+    throw new ZkPassError('MissingPublicKey', `key set ${jku}: only https key sets are fetched`);
+  }
+  const answer = await fetchJson(jku, { fetch: resolver.fetch, signal: signal ?? null, max: MAX_JWKS_BYTES });
+  const body = answer.body as { keys?: unknown } | unknown[] | null;
+  const keys = Array.isArray(body) ? body : Array.isArray((body as { keys?: unknown })?.keys) ? (body as { keys: unknown[] }).keys : undefined;
+  if (answer.status !== 200 || keys === undefined) {
+    throw new ZkPassError('MissingPublicKey', `key set ${jku} is not a JWKS (HTTP ${answer.status})`);
+  }
+  const entry = keys.find((k) => (k as { kid?: unknown })?.kid === kid) as Record<string, string> | undefined;
+  if (entry === undefined) throw new ZkPassError('MissingPublicKey', `key set ${jku} has no key ${JSON.stringify(kid)}`);
+  // the standard form has 43-character coordinates; the zkPass form, PEM halves
+  return entry.x?.length === 43 ? publicKeyFromJwk(entry) : publicKeyFromPem(`${entry.x ?? ''}${entry.y ?? ''}`);
+}
+
+/** The keys a proof is checked against, resolved. */
+export interface ExpectedKeys {
+  /** The verifier's key (the DVR's `dvr_verifying_key`). */
+  verifierKey: PublicKey;
+  /** Each document's issuer key, by tag. */
+  issuerKeys: Record<string, PublicKey>;
+}
+
+/**
+ * Every check of the Rust verifier core on `token` for the stored `dvr`
+ * with the resolved `keys`, in WebAssembly. Consuming a single-use DVR is
+ * the caller's.
+ *
+ * @throws {ZkPassError} the verifier core's codes (see {@link Verifier.verifyProof}).
+ */
+export async function checkProof(token: string, dvr: Dvr, keys: ExpectedKeys, options: VerifyOptions = {}): Promise<VerifiedProof> {
+  await loadWasm();
+  const request = {
+    token,
+    dvr,
+    verifierKey: keys.verifierKey,
+    issuerKeys: keys.issuerKeys,
+    service:
+      options.service === undefined
+        ? null
+        : {
+            jwks: options.service.jwks,
+            root: options.service.root === 'first-use' ? null : options.service.root,
+            attestation: options.service.attestation,
+          },
+    options: {
+      ttl: options.ttl ?? 600,
+      now: options.now ?? unixNow(),
+      trustless: options.trustless ?? false,
+      ...(options.maxDateSkewDays === undefined ? {} : { maxDateSkewDays: options.maxDateSkewDays }),
+      ...(options.maxClockSkewSecs === undefined ? {} : { maxClockSkewSecs: options.maxClockSkewSecs }),
+      ...(options.minSecurityLevel === undefined ? {} : { minSecurityLevel: options.minSecurityLevel }),
+    },
+  };
+  return JSON.parse(wasmCall(() => wasm.verifyProof(JSON.stringify(request)))) as VerifiedProof;
+}
+
 /** A verifier: its signing key, its DVR store. */
 export class Verifier {
   readonly #key: CryptoKey;
   /** This verifier's public key. */
   readonly publicKey: PublicKey;
   readonly #store: DvrStore;
-  readonly #fetch: typeof fetch;
-  readonly #allowHttp: boolean;
+  readonly #resolver: KeyResolver;
 
   constructor(keyPair: KeyPair, options: VerifierOptions = {}) {
     this.#key = keyPair.privateKey;
     this.publicKey = keyPair.publicKey;
     this.#store = options.store ?? new MemoryDvrStore();
-    this.#fetch = options.fetch ?? fetch;
-    this.#allowHttp = options.allowHttpKeySets ?? false;
+    this.#resolver = { fetch: options.fetch ?? fetch, allowHttp: options.allowHttpKeySets ?? false };
   }
 
   /**
@@ -256,26 +336,6 @@ export class Verifier {
     return token;
   }
 
-  async #resolve(option: WireKeyOption | null, signal: AbortSignal | undefined): Promise<PublicKey> {
-    if (option === null) return this.publicKey;
-    if ('PublicKey' in option) return option.PublicKey;
-    const { jku, kid } = option.KeysetEndpoint;
-    const url = new URL(jku);
-    if (url.protocol !== 'https:' && !(this.#allowHttp && url.protocol === 'http:')) {
-      throw new ZkPassError('MissingPublicKey', `key set ${jku}: only https key sets are fetched`);
-    }
-    const answer = await fetchJson(jku, { fetch: this.#fetch, signal: signal ?? null, max: MAX_JWKS_BYTES });
-    const body = answer.body as { keys?: unknown } | unknown[] | null;
-    const keys = Array.isArray(body) ? body : Array.isArray((body as { keys?: unknown })?.keys) ? (body as { keys: unknown[] }).keys : undefined;
-    if (answer.status !== 200 || keys === undefined) {
-      throw new ZkPassError('MissingPublicKey', `key set ${jku} is not a JWKS (HTTP ${answer.status})`);
-    }
-    const entry = keys.find((k) => (k as { kid?: unknown })?.kid === kid) as Record<string, string> | undefined;
-    if (entry === undefined) throw new ZkPassError('MissingPublicKey', `key set ${jku} has no key ${JSON.stringify(kid)}`);
-    // the standard form has 43-character coordinates; the zkPass form, PEM halves
-    return entry.x?.length === 43 ? publicKeyFromJwk(entry) : publicKeyFromPem(`${entry.x ?? ''}${entry.y ?? ''}`);
-  }
-
   /**
    * Verifies a proof token (docs/WIRE.md, "Verifying a proof") and returns
    * the output: the service's signature (trusted mode), the DVR digest and
@@ -291,39 +351,17 @@ export class Verifier {
    * `MissingPublicKey`, `Attestation`, `DvrAlreadyUsed`.
    */
   async verifyProof(token: string, options: VerifyOptions = {}): Promise<VerifiedProof> {
-    await loadWasm();
     const payload = peekData(token) as { dvr_id?: unknown };
     if (typeof payload?.dvr_id !== 'string') throw new ZkPassError('InvalidParams', 'proof token payload: missing field `dvr_id`');
     const dvr = await this.#store.get(payload.dvr_id);
     if (dvr === undefined) throw new ZkPassError('UnknownDvr', `no DVR ${JSON.stringify(payload.dvr_id)}`);
     const issuerKeys: Record<string, PublicKey> = {};
     for (const [tag, req] of Object.entries(dvr.user_data_requests)) {
-      issuerKeys[tag] = await this.#resolve(req.user_data_verifying_key, options.signal);
+      issuerKeys[tag] = await resolveKey(req.user_data_verifying_key, this.#resolver, options.signal);
     }
+    const verifierKey = dvr.dvr_verifying_key === null ? this.publicKey : await resolveKey(dvr.dvr_verifying_key, this.#resolver, options.signal);
     const now = options.now ?? unixNow();
-    const request = {
-      token,
-      dvr,
-      verifierKey: await this.#resolve(dvr.dvr_verifying_key, options.signal),
-      issuerKeys,
-      service:
-        options.service === undefined
-          ? null
-          : {
-              jwks: options.service.jwks,
-              root: options.service.root === 'first-use' ? null : options.service.root,
-              attestation: options.service.attestation,
-            },
-      options: {
-        ttl: options.ttl ?? 600,
-        now,
-        trustless: options.trustless ?? false,
-        ...(options.maxDateSkewDays === undefined ? {} : { maxDateSkewDays: options.maxDateSkewDays }),
-        ...(options.maxClockSkewSecs === undefined ? {} : { maxClockSkewSecs: options.maxClockSkewSecs }),
-        ...(options.minSecurityLevel === undefined ? {} : { minSecurityLevel: options.minSecurityLevel }),
-      },
-    };
-    const verified = JSON.parse(wasmCall(() => wasm.verifyProof(JSON.stringify(request)))) as VerifiedProof;
+    const verified = await checkProof(token, dvr, { verifierKey, issuerKeys }, { ...options, now });
     if (options.singleUse ?? true) await this.#store.consume(dvr.dvr_id, now);
     return verified;
   }
