@@ -53,6 +53,13 @@ pub fn vouched_key(request: &str) -> Result<String, JsValue> {
     crate::vouched_key(request).map_err(thrown)
 }
 
+/// The issuer's commitment to a document (JSON), with fresh salts; see
+/// `commit_document`.
+#[wasm_bindgen(js_name = commitDocument)]
+pub fn commit_document(document: &str) -> Result<String, JsValue> {
+    crate::commit_document(document).map_err(thrown)
+}
+
 /// The query engine version a DVR names (`query_engine_ver`).
 #[wasm_bindgen(js_name = queryEngineVersion)]
 pub fn query_engine_version() -> String {

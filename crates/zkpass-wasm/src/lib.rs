@@ -15,7 +15,9 @@
 //! - [`dvr_digest`] — the digest a proof and a bound user-data JWE name a
 //!   DVR by;
 //! - [`vouched_key`] — a service key whose root statement verifies (the
-//!   holder encrypts to it).
+//!   holder encrypts to it);
+//! - [`commit_document`] — the issuer's salted Tip5 commitment to a
+//!   document, for trustless verification.
 //!
 //! Errors are [`WasmError`]: the `ZkPassError` kind as `code` (the codes of
 //! every zkPass SDK) and its message.
@@ -24,12 +26,14 @@
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod bindings;
+mod commit;
 mod dvr;
 mod error;
 mod query;
 mod service;
 mod verify;
 
+pub use commit::commit_document;
 pub use dvr::dvr_digest;
 pub use error::WasmError;
 pub use query::{check_query, disclosure, program_digest, MAX_QUERY_BYTES};

@@ -1,7 +1,8 @@
 /**
  * zkPass for JavaScript and TypeScript, in Node (≥ 20) and browsers.
  *
- * - **Issuer**: {@link signUserData}.
+ * - **Issuer**: {@link signUserData}; {@link commitUserData} for trustless
+ *   verification (the salted Tip5 commitment computed in WebAssembly).
  * - **Holder**: {@link Holder} shows what a DVR reveals, estimates the
  *   cost and has the service prove, the data encrypted to its attested key
  *   and bound to the DVR; sync or queued, with progress and cancellation.
@@ -39,7 +40,8 @@ export type {
   TransportResponse,
   UserData,
 } from './holder.js';
-export { signUserData } from './issuer.js';
+export { commitUserData, signUserData } from './issuer.js';
+export type { DocumentOpening } from './issuer.js';
 export {
   generateKeyPair,
   importKeyPair,

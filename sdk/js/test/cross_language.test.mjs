@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { CompactSign, exportPKCS8, importPKCS8 } from 'jose';
 
 import {
+  commitUserData,
   fetchServiceTrust,
   generateKeyPair,
   importKeyPair,
@@ -214,6 +215,11 @@ describe('trustless mode', () => {
     const edited = structuredClone(claims);
     edited.data.output.loan_eligible = !edited.data.output.loan_eligible;
     await refusedWith(parties.verifier.verifyProof(encode(edited), opts), 'InvalidZkProof');
+    // an opening made in JavaScript, proven and verified trustlessly by the Rust CLI
+    const jsParties = await jsDvr();
+    const jsOpening = JSON.stringify(await commitUserData(DOC, issuer.privateKey));
+    const jsToken = proveWithCli(jsParties.dvrToken, jsOpening);
+    assert.deepEqual(verifyWithCli(jsParties.keyFile, jsParties.dvrFile, jsToken, 'trustless'), EXPECTED);
     // the same proof made from a plain user data token cannot be verified trustlessly
     const plain = await jsDvr();
     const plainToken = proveWithCli(plain.dvrToken, await signUserData(DOC, issuer.privateKey));

@@ -7,22 +7,21 @@
 // verifier's backend, which adds the API key and sees only ciphertext.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  commitUserData,
   fetchServiceTrust,
   fetchTransport,
   generateKeyPair,
   Holder,
-  importKeyPair,
+  peekData,
   publicKeyFromPem,
   signUserData,
   Verifier,
   ZkPassError,
 } from '../dist/index.js';
-import { repoFile, startService, zkpassOk } from './helpers.mjs';
+import { repoFile, startService } from './helpers.mjs';
 
 const QUERY = repoFile('examples/bank-loan-approved/query.json');
 const DOC = JSON.parse(repoFile('examples/bank-loan-approved/user_data.json'));
@@ -63,19 +62,20 @@ describe('against a service that proves', () => {
     assert.deepEqual(output, EXPECTED);
   });
 
-  test('a synchronous proof over an issuer commitment, verified trustlessly', async () => {
-    const { verifier, dvrToken, trust, holder } = await parties(service);
-    zkpassOk(['keygen', '--out', join(service.dir, 'committer')]);
-    const keys = await importKeyPair(readFileSync(join(service.dir, 'committer.pem'), 'utf8'), readFileSync(join(service.dir, 'committer.pub.pem'), 'utf8'));
-    const dvr = await verifier.createDvr({ title: 'loan', query: QUERY, userDataRequests: { '': { issuerKey: keys.publicKey } } });
-    const docFile = join(service.dir, 'doc.json');
-    await import('node:fs/promises').then((fs) => fs.writeFile(docFile, JSON.stringify(DOC)));
-    const opening = zkpassOk(['issue', '--key', join(service.dir, 'committer.pem'), '--data', docFile, '--commit']);
+  test('a synchronous proof over an issuer commitment made in JavaScript, verified trustlessly', async () => {
+    const { issuer, verifier, dvrToken, trust, holder } = await parties(service);
+    const opening = await commitUserData(DOC, issuer.privateKey, { kid: 'issuer-1', jku: 'https://issuer.example/jwks.json' });
+    assert.ok(opening.salts.length >= Object.keys(DOC).length, 'a salt per leaf');
+    assert.ok(opening.salts.every((s) => /^[0-9a-f]{48}$/.test(s)));
+    const claim = peekData(opening.commitment_token);
+    assert.equal(claim.issuer_kid, 'issuer-1');
+    assert.equal(claim.scheme, 'zkpass-tip5-merkle/1');
     const seen = [];
-    const token = await holder.generateProof(trust, await verifier.signDvr(dvr), { '': opening }, { mode: 'sync', onProgress: (p) => seen.push(p.state) });
+    const token = await holder.generateProof(trust, dvrToken, { '': JSON.stringify(opening) }, { mode: 'sync', onProgress: (p) => seen.push(p.state) });
     assert.deepEqual(seen, ['done'], 'answered in the one request');
-    assert.deepEqual((await verifier.verifyProof(token)).output, EXPECTED);
-    assert.ok(dvrToken);
+    assert.deepEqual((await verifier.verifyProof(token, { singleUse: false })).output, EXPECTED);
+    // trusted and trustless at once: the service's signature and the issuer's root
+    assert.deepEqual((await verifier.verifyProof(token, { service: trust, trustless: true })).output, EXPECTED);
   });
 
   test('data the query cannot read is refused by the service with its code', async () => {
