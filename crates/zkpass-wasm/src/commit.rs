@@ -50,8 +50,12 @@ mod tests {
         let doc = serde_json::json!({"name": "Ann", "finance": {"savings": 60_000_000}});
         let answer: serde_json::Value = serde_json::from_str(&commit_document(&doc.to_string()).unwrap()).unwrap();
         let claim: CommitmentClaim = serde_json::from_value(answer["claim"].clone()).unwrap();
-        let salts: Vec<_> =
-            answer["salts"].as_array().unwrap().iter().map(|s| salt_from_hex("", s.as_str().unwrap()).unwrap()).collect();
+        let salts: Vec<_> = answer["salts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| salt_from_hex("", s.as_str().unwrap()).unwrap())
+            .collect();
         let rebuilt = CommittedDocument::commit_with_salts("", &doc, &salts).unwrap();
         assert_eq!((digest_to_hex(&rebuilt.root()), rebuilt.depth()), (claim.root.clone(), claim.depth));
         assert_eq!((claim.scheme.as_str(), claim.token_type.as_str()), (COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE));
