@@ -23,14 +23,18 @@
 mod attester;
 mod binding;
 mod nitro;
+#[cfg(feature = "nsm")]
+mod nsm;
 mod policy;
 mod report;
 #[cfg(feature = "test-ca")]
 pub mod test_ca;
 
-pub use attester::{Attester, NoAttester, NsmAttester};
+pub use attester::{Attester, NoAttester};
 pub use binding::key_binding;
 pub use nitro::{verify_nitro_document, NitroDocument};
+#[cfg(feature = "nsm")]
+pub use nsm::NsmAttester;
 pub use policy::{parse_pcr, AttestationPolicy, Attested, NitroPolicy, AWS_NITRO_ROOT_G1_PEM};
 pub use report::{parse_nonce, AttestationReport, MAX_NONCE_BYTES, MIN_NONCE_BYTES};
 pub use zkpass_core::AttestationError;

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use aws_nitro_enclaves_nsm_api::api::AttestationDoc;
 use coset::{CborSerializable as _, CoseSign1};
-use ring::signature::{UnparsedPublicKey, ECDSA_P384_SHA384_FIXED};
-use rustls_pki_types::{CertificateDer, UnixTime};
+use p384::ecdsa::signature::Verifier as _;
+use p384::ecdsa::{Signature, VerifyingKey};
+use rustls_pki_types::{
+    alg_id, AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime,
+};
 use x509_cert::der::Decode as _;
 
 use zkpass_core::AttestationError;
@@ -28,6 +31,36 @@ pub struct NitroDocument {
     /// The user data the enclave passed (here: the key binding).
     pub user_data: Option<Vec<u8>>,
 }
+
+/// ECDSA over P-384 with SHA-384, the only algorithm of the Nitro
+/// certificate chain, for `rustls-webpki` in pure Rust (RustCrypto `p384`),
+/// so that the chain is checked the same way natively and in WebAssembly.
+#[derive(Debug)]
+struct EcdsaP384Sha384;
+
+impl SignatureVerificationAlgorithm for EcdsaP384Sha384 {
+    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+        // X.509 carries the DER form of the signature (RFC 5758 §3.2)
+        let key = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature = Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        key.verify(message, &signature).map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_P384
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_SHA384
+    }
+
+    fn fips(&self) -> bool {
+        false
+    }
+}
+
+/// [`EcdsaP384Sha384`] as `rustls-webpki` takes it.
+static ECDSA_P384_SHA384: &dyn SignatureVerificationAlgorithm = &EcdsaP384Sha384;
 
 fn chain_error(e: webpki::Error) -> AttestationError {
     match e {
@@ -72,7 +105,7 @@ pub fn verify_nitro_document(bytes: &[u8], root_der: &[u8], now: u64) -> Result<
     let intermediates: Vec<CertificateDer<'_>> =
         doc.cabundle.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     leaf.verify_for_usage(
-        &[webpki::ring::ECDSA_P384_SHA384],
+        &[ECDSA_P384_SHA384],
         &[anchor],
         &intermediates,
         UnixTime::since_unix_epoch(Duration::from_secs(now)),
@@ -85,11 +118,12 @@ pub fn verify_nitro_document(bytes: &[u8], root_der: &[u8], now: u64) -> Result<
     let cert =
         x509_cert::Certificate::from_der(&doc.certificate).map_err(|_| malformed("the certificate is not DER"))?;
     let key = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes().to_vec();
-    sign1
-        .verify_signature(b"", |signature, data| {
-            UnparsedPublicKey::new(&ECDSA_P384_SHA384_FIXED, &key).verify(data, signature)
-        })
-        .map_err(|_| AttestationError::BadSignature)?;
+    let key = VerifyingKey::from_sec1_bytes(&key).map_err(|_| AttestationError::BadSignature)?;
+    sign1.verify_signature(b"", |signature, data| {
+        // COSE carries the fixed-size R || S form (RFC 9053 §2.1)
+        let signature = Signature::from_slice(signature).map_err(|_| AttestationError::BadSignature)?;
+        key.verify(data, &signature).map_err(|_| AttestationError::BadSignature)
+    })?;
 
     let pcrs =
         doc.pcrs.iter().filter_map(|(index, value)| Some((u16::try_from(*index).ok()?, value.to_vec()))).collect();

@@ -60,6 +60,12 @@ pub fn commit_document(document: &str) -> Result<String, JsValue> {
     crate::commit_document(document).map_err(thrown)
 }
 
+/// Checks a service's attestation report; see `check_attestation`.
+#[wasm_bindgen(js_name = checkAttestation)]
+pub fn check_attestation(request: &str) -> Result<String, JsValue> {
+    crate::check_attestation(request).map_err(thrown)
+}
+
 /// The query engine version a DVR names (`query_engine_ver`).
 #[wasm_bindgen(js_name = queryEngineVersion)]
 pub fn query_engine_version() -> String {

@@ -17,13 +17,17 @@
 //! - [`vouched_key`] — a service key whose root statement verifies (the
 //!   holder encrypts to it);
 //! - [`commit_document`] — the issuer's salted Tip5 commitment to a
-//!   document, for trustless verification.
+//!   document, for trustless verification;
+//! - [`check_attestation`] — the service's attestation (an AWS Nitro
+//!   document: COSE, certificate chain, PCRs, nonce, key binding) as the
+//!   Rust SDK checks it.
 //!
 //! Errors are [`WasmError`]: the `ZkPassError` kind as `code` (the codes of
 //! every zkPass SDK) and its message.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod attestation;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod bindings;
 mod commit;
@@ -33,6 +37,7 @@ mod query;
 mod service;
 mod verify;
 
+pub use attestation::check_attestation;
 pub use commit::commit_document;
 pub use dvr::dvr_digest;
 pub use error::WasmError;

@@ -51,7 +51,7 @@ export {
   sameKey,
 } from './keys.js';
 export type { KeyPair, KeysetEndpoint, PublicKey, PublicKeyOption } from './keys.js';
-export { fetchServiceTrust, keyBinding, Kid, Paths } from './service.js';
+export { fetchServiceTrust, Kid, Paths } from './service.js';
 export type { AttestationState, ServiceTrust, TrustOptions } from './service.js';
 export { peekData, peekHeader, signData, TokenType, verifyData } from './tokens.js';
 export type { SignOptions, TokenTypeValue } from './tokens.js';

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { ZkPassError } from './errors.js';
-import { publicKeyFromJwk, sameKey } from './keys.js';
+import * as wasm from '../wasm/zkpass_wasm.js';
+import { wasmCall, ZkPassError } from './errors.js';
 import type { PublicKey } from './keys.js';
+import { loadWasm } from './wasm.js';
 
 /** The service's well-known paths. */
 export const Paths = {
@@ -26,7 +27,7 @@ export const Kid = {
 /** Largest key set read, bytes. */
 export const MAX_JWKS_BYTES = 256 * 1024;
 
-/** What was established about the service's attestation. */
+/** What was established about the service's attestation: an attested enclave, or a service outside a TEE allowed on purpose. */
 export type AttestationState = 'enclave' | 'unattested';
 
 /**
@@ -51,8 +52,16 @@ export interface TrustOptions {
    * can answer at its URL can then pose as it: only on purpose).
    */
   root: PublicKey | 'first-use';
-  /** Accept a service that is not attested (type `none`), on purpose. */
+  /** Accept a service that is not attested (type `none`), on purpose; not with `pcrs`. */
   allowUnattested?: boolean;
+  /**
+   * The PCRs an AWS Nitro Enclave must show, index → 96 hex digits (SHA-384),
+   * as `nitro-cli build-enclave` prints them: PCR0 the image, PCR1 the
+   * kernel, PCR2 the application.
+   */
+  pcrs?: Record<number, string>;
+  /** Pin this root certificate (PEM) instead of the AWS Nitro Enclaves root (test enclaves). */
+  nitroRootPem?: string;
   /** Cancels the requests. */
   signal?: AbortSignal;
   /** The `fetch` to use (default: the global one). */
@@ -85,43 +94,19 @@ export async function fetchJson(
   return { status: response.status, body, headers: response.headers };
 }
 
-/** The key `kid` of a standard JWK Set, in zkPass form. */
-export async function keyOf(jwks: ServiceTrust['jwks'], kid: string): Promise<PublicKey> {
-  const entry = jwks.keys.find((k) => k.kid === kid);
-  if (entry === undefined) throw new ZkPassError('MissingPublicKey', `the service key set has no key ${JSON.stringify(kid)}`);
-  return publicKeyFromJwk(entry);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
- * The key binding an attestation carries: SHA-256 of
- * `{"encryption":{"x","y"},"signing":{"x","y"}}` over the zkPass-form keys,
- * hex.
- */
-export function keyBinding(encryption: PublicKey, signing: PublicKey): Promise<string> {
-  return sha256Hex(
-    JSON.stringify({ encryption: { x: encryption.x, y: encryption.y }, signing: { x: signing.x, y: signing.y } }),
-  );
-}
-
-/**
- * Fetches the service's key set and attestation and checks them: the key
- * set's root key is the pinned one, and the attestation carries this
- * request's fresh nonce and binds the key set's encryption and signing
- * keys. The root statements of each key are checked where a key is used
- * (by the verifier core for the signing key).
+ * Fetches the service's key set and its attestation for a fresh 16-byte
+ * nonce, and checks them in WebAssembly exactly as the Rust SDK does: the
+ * key set's root key is the pinned one and vouches for the encryption and
+ * signing keys; an AWS Nitro attestation document has a valid COSE
+ * signature, a certificate chain to the AWS Nitro Enclaves root (or
+ * `nitroRootPem`), the expected `pcrs`, this nonce, and binds exactly those
+ * two keys. A service outside a TEE (attestation type `none`) is accepted
+ * only with `allowUnattested` and no expected PCRs.
  *
- * An unattested service (attestation type `none`) is accepted only with
- * `allowUnattested`. Checking an AWS Nitro attestation document (COSE,
- * certificate chain, PCRs) is not done by this JavaScript SDK yet: such a
- * service is refused with `Attestation`; use the Rust SDK or the `zkpass`
- * command there.
- *
- * @throws {ZkPassError} `Unreachable`, `MissingPublicKey`, `Attestation`.
+ * @throws {ZkPassError} `Unreachable`; `MissingPublicKey` for a key set
+ * the pinned root does not vouch for; `Attestation` naming the check that
+ * failed.
  */
 export async function fetchServiceTrust(baseUrl: string, options: TrustOptions): Promise<ServiceTrust> {
   const base = baseUrl.replace(/\/+$/, '');
@@ -131,29 +116,24 @@ export async function fetchServiceTrust(baseUrl: string, options: TrustOptions):
   if (jwksAnswer.status !== 200 || !Array.isArray(jwks?.keys)) {
     throw new ZkPassError('MissingPublicKey', `the service key set at ${base + Paths.jwkSet} is not a JWK Set (HTTP ${jwksAnswer.status})`);
   }
-  const root = await keyOf(jwks, Kid.root);
-  if (options.root !== 'first-use' && !sameKey(root, options.root)) {
-    throw new ZkPassError('MissingPublicKey', 'the service JWKS root key is not the pinned operator root key');
-  }
   const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   const report = await fetchJson(`${base}${Paths.attestation}?nonce=${nonce}`, { ...common, max: MAX_JWKS_BYTES });
-  const body = report.body as Record<string, unknown> | null;
-  if (report.status !== 200 || body === null || typeof body !== 'object') {
+  if (report.status !== 200 || report.body === null || typeof report.body !== 'object') {
     throw new ZkPassError('Attestation', `the service did not attest (HTTP ${report.status})`);
   }
-  if (body.type === 'none') {
-    if (!options.allowUnattested) {
-      throw new ZkPassError('Attestation', 'the service is not attested (attestation type none); allow unattested services explicitly to go on');
-    }
-    if (body.nonce !== nonce) throw new ZkPassError('Attestation', 'the attestation does not carry this request\'s nonce');
-    const binding = await keyBinding(await keyOf(jwks, Kid.encryption), await keyOf(jwks, Kid.signing));
-    if (body.public_keys_sha256 !== binding) {
-      throw new ZkPassError('Attestation', 'the attestation binds other keys than the service JWKS lists');
-    }
-    return { jwks, root: options.root, attestation: 'unattested' };
-  }
-  throw new ZkPassError(
-    'Attestation',
-    `attestation type ${JSON.stringify(body.type)} cannot be checked by the JavaScript SDK yet; check it with the Rust SDK or \`zkpass prove\``,
-  );
+  await loadWasm();
+  const request = {
+    report: report.body,
+    nonce,
+    jwks,
+    root: options.root === 'first-use' ? null : options.root,
+    policy: {
+      allowUnattested: options.allowUnattested ?? false,
+      pcrs: options.pcrs ?? {},
+      ...(options.nitroRootPem === undefined ? {} : { nitroRootPem: options.nitroRootPem }),
+    },
+    now: Math.floor(Date.now() / 1000),
+  };
+  const checked = JSON.parse(wasmCall(() => wasm.checkAttestation(JSON.stringify(request)))) as { attestation: AttestationState };
+  return { jwks, root: options.root, attestation: checked.attestation };
 }

@@ -175,8 +175,10 @@ describe('trusted mode', () => {
     const wrongRoot = { ...trust, root: (await generateKeyPair()).publicKey };
     await refusedWith(verifier.verifyProof(proofToken, { ...opts, service: wrongRoot }), 'MissingPublicKey');
     await refusedWith(fetchServiceTrust(service.base, { root: wrongRoot.root, allowUnattested: true }), 'MissingPublicKey');
-    // an unattested service where attestation is required
+    // an unattested service where attestation is required, or where an enclave image is expected
     await refusedWith(fetchServiceTrust(service.base, { root: trust.root }), 'Attestation');
+    const pcrs = { 0: '00'.repeat(48) };
+    await refusedWith(fetchServiceTrust(service.base, { root: trust.root, allowUnattested: true, pcrs }), 'Attestation');
     // unknown DVR
     const unknown = await resigned(proofToken, (p) => {
       p.dvr_id = 'no-such-dvr';
