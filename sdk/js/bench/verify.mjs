@@ -1,6 +1,6 @@
 // Benchmark: verifying zkPass proofs with the WebAssembly verifier in Node.
 //
-//   node bench/verify.mjs [--runs N]
+//   npm run bench -- [--runs N]      (compiles the test helpers, then runs this)
 //
 // Starts a `zkpass serve` (ZKPASS_BIN, else the debug build of the
 // workspace), proves each bundled example once through the native CLI, then
@@ -20,7 +20,7 @@ import {
   publicKeyFromPem,
   Verifier,
 } from '../dist/index.js';
-import { repo, startService, zkpassOk } from '../test/helpers.mjs';
+import { repo, startService, zkpassOk } from '../test-build/helpers.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const runs = Number(values.runs);

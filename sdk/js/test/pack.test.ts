@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 import { programDigest } from '../dist/index.js';
-import { repoFile, tempDir } from './helpers.mjs';
+import { repoFile, tempDir } from './helpers.js';
 
 const sdk = fileURLToPath(new URL('..', import.meta.url));
 
-function run(command, args, cwd) {
+function run(command: string, args: string[], cwd: string): string {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
   assert.equal(r.status, 0, `${command} ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
@@ -23,7 +23,7 @@ function run(command, args, cwd) {
 test('the packed SDK installs offline into an empty folder and verifies a query there', async () => {
   const dir = tempDir();
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], sdk))[0];
-  const files = packed.files.map((f) => f.path);
+  const files = (packed.files as Array<{ path: string }>).map((f) => f.path);
   for (const needed of ['dist/index.js', 'dist/index.d.ts', 'wasm/zkpass_wasm.js', 'wasm/zkpass_wasm_bg.wasm', 'README.md']) {
     assert.ok(files.includes(needed), `${needed} is packed: ${files.join(', ')}`);
   }

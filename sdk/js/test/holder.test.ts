@@ -7,6 +7,7 @@
 // verifier's backend, which adds the API key and sees only ciphertext.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -21,13 +22,15 @@ import {
   Verifier,
   ZkPassError,
 } from '../dist/index.js';
-import { repoFile, startService } from './helpers.mjs';
+import type { Progress, TransportRequest, TransportResponse } from '../dist/index.js';
+import { repoFile, startService } from './helpers.js';
+import type { Service } from './helpers.js';
 
 const QUERY = repoFile('examples/bank-loan-approved/query.json');
 const DOC = JSON.parse(repoFile('examples/bank-loan-approved/user_data.json'));
 const EXPECTED = JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json'));
 
-async function parties(service) {
+async function parties(service: Service) {
   const issuer = await generateKeyPair();
   const verifier = new Verifier(await generateKeyPair());
   const dvr = await verifier.createDvr({ title: 'loan', query: QUERY, userDataRequests: { '': { issuerKey: issuer.publicKey } }, nonce: true });
@@ -37,7 +40,7 @@ async function parties(service) {
 }
 
 describe('against a service that proves', () => {
-  let service;
+  let service: Service;
   before(async () => {
     service = await startService();
   });
@@ -49,12 +52,12 @@ describe('against a service that proves', () => {
     const { issuer, verifier, dvrToken, trust, holder } = await parties(service);
     const userData = { '': await signUserData(DOC, issuer.privateKey) };
     const summary = await holder.disclosure(dvrToken, userData);
-    assert.deepEqual(summary.report.outputs.map((o) => o.key).sort(), Object.keys(EXPECTED).sort());
+    assert.deepEqual((summary.report.outputs as Array<{ key: string }>).map((o) => o.key).sort(), Object.keys(EXPECTED).sort());
     assert.equal(summary.budget, null, 'the example fits the budget');
     const cost = await holder.estimateCost(trust, dvrToken, userData);
     assert.equal(cost.exact, true);
     assert.equal(cost.padded_height, 16384);
-    const seen = [];
+    const seen: Progress['state'][] = [];
     const token = await holder.generateProof(trust, dvrToken, userData, { onProgress: (p) => seen.push(p.state) });
     assert.equal(seen[0], 'submitted');
     assert.equal(seen.at(-1), 'done');
@@ -67,10 +70,10 @@ describe('against a service that proves', () => {
     const opening = await commitUserData(DOC, issuer.privateKey, { kid: 'issuer-1', jku: 'https://issuer.example/jwks.json' });
     assert.ok(opening.salts.length >= Object.keys(DOC).length, 'a salt per leaf');
     assert.ok(opening.salts.every((s) => /^[0-9a-f]{48}$/.test(s)));
-    const claim = peekData(opening.commitment_token);
+    const claim = peekData(opening.commitment_token) as { issuer_kid: string; scheme: string };
     assert.equal(claim.issuer_kid, 'issuer-1');
     assert.equal(claim.scheme, 'zkpass-tip5-merkle/1');
-    const seen = [];
+    const seen: Progress['state'][] = [];
     const token = await holder.generateProof(trust, dvrToken, { '': JSON.stringify(opening) }, { mode: 'sync', onProgress: (p) => seen.push(p.state) });
     assert.deepEqual(seen, ['done'], 'answered in the one request');
     assert.deepEqual((await verifier.verifyProof(token, { singleUse: false })).output, EXPECTED);
@@ -83,7 +86,7 @@ describe('against a service that proves', () => {
     const userData = { '': await signUserData({ nothing: 1 }, issuer.privateKey) };
     await assert.rejects(holder.generateProof(trust, dvrToken, userData, { mode: 'sync' }), (e) => {
       assert.ok(e instanceof ZkPassError && e.code === 'Service', `${e}`);
-      assert.equal(e.service.status, 400);
+      assert.equal(e.service?.status, 400);
       return true;
     });
   });
@@ -92,24 +95,24 @@ describe('against a service that proves', () => {
     const { issuer, verifier, dvrToken, trust } = await parties(service);
     const secret = 'Pratiwi';
     const userData = { '': await signUserData({ ...DOC, note: secret }, issuer.privateKey) };
-    const relayed = [];
+    const relayed: string[] = [];
     const forward = fetchTransport(service.base, service.apiKey);
     // the verifier's backend: one route that forwards to the service with the API key
     const backend = createServer(async (req, res) => {
       let text = '';
       for await (const chunk of req) text += chunk;
       relayed.push(text);
-      const request = JSON.parse(text);
+      const request = JSON.parse(text) as TransportRequest;
       const answer = await forward(request);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
-    await new Promise((r) => backend.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
     try {
-      const via = `http://127.0.0.1:${backend.address().port}/relay`;
-      const transport = async (request) => {
+      const via = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/relay`;
+      const transport = async (request: TransportRequest): Promise<TransportResponse> => {
         const { signal, ...rest } = request;
-        const r = await fetch(via, { method: 'POST', body: JSON.stringify(rest), signal });
-        return r.json();
+        const r = await fetch(via, { method: 'POST', body: JSON.stringify(rest), signal: signal ?? null });
+        return (await r.json()) as TransportResponse;
       };
       const holder = new Holder(service.base, { transport });
       const token = await holder.generateProof(trust, dvrToken, userData);
@@ -125,7 +128,7 @@ describe('against a service that proves', () => {
 });
 
 describe('against a service with no prover', () => {
-  let service;
+  let service: Service;
   before(async () => {
     service = await startService({ workers: 0 });
   });
@@ -137,8 +140,8 @@ describe('against a service with no prover', () => {
     const { issuer, dvrToken, trust, holder } = await parties(service);
     const userData = { '': await signUserData(DOC, issuer.privateKey) };
     const controller = new AbortController();
-    const seen = [];
-    let jobUrl;
+    const seen: Progress[] = [];
+    let jobUrl = '';
     const waiting = holder.generateProof(trust, dvrToken, userData, {
       idempotencyKey: 'retry-1',
       signal: controller.signal,
@@ -150,7 +153,7 @@ describe('against a service with no prover', () => {
     });
     await assert.rejects(waiting, /the user cancelled/);
     assert.deepEqual(seen.map((p) => p.state), ['submitted', 'queued']);
-    assert.equal(seen[1].position, 0);
+    assert.deepEqual(seen[1], { state: 'queued', position: 0 });
     // the job is cancelled at the service: 410
     const status = await fetchTransport(service.base, service.apiKey)({ method: 'GET', path: new URL(jobUrl, service.base).pathname, headers: {} });
     assert.equal(status.status, 410, JSON.stringify(status.body));
@@ -166,6 +169,6 @@ describe('against a service with no prover', () => {
         }
       },
     });
-    await assert.rejects(retried, (e) => e.message === 'enough' || (e instanceof ZkPassError && e.code === 'Service'));
+    await assert.rejects(retried, (e: unknown) => (e instanceof Error && e.message === 'enough') || (e instanceof ZkPassError && e.code === 'Service'));
   });
 });

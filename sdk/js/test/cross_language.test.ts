@@ -22,16 +22,18 @@ import {
   Verifier,
   ZkPassError,
 } from '../dist/index.js';
-import { repoFile, startService, zkpassOk } from './helpers.mjs';
+import type { CreateDvrOptions, KeyPair, ServiceTrust, ZkPassErrorCode } from '../dist/index.js';
+import { repoFile, startService, zkpassOk } from './helpers.js';
+import type { Service } from './helpers.js';
 
 const QUERY = repoFile('examples/bank-loan-approved/query.json');
 const DOC = JSON.parse(repoFile('examples/bank-loan-approved/user_data.json'));
 const EXPECTED = JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json'));
 
-let service;
-let dir;
-let issuer;
-let trust;
+let service: Service;
+let dir: string;
+let issuer: KeyPair;
+let trust: ServiceTrust;
 
 before(async () => {
   service = await startService();
@@ -46,7 +48,7 @@ after(async () => {
 });
 
 /** Proves with the Rust CLI as the holder; returns the proof token. */
-function proveWithCli(dvrToken, userData) {
+function proveWithCli(dvrToken: string, userData: string): string {
   const dvrFile = join(dir, `dvr-${Math.random()}.jwt`);
   const dataFile = join(dir, `data-${Math.random()}`);
   writeFileSync(dvrFile, dvrToken);
@@ -60,7 +62,7 @@ function proveWithCli(dvrToken, userData) {
 }
 
 /** A verifier with a fresh key (also saved as PEM for the Rust CLI), and a DVR signed in JavaScript. */
-async function jsDvr(options = {}) {
+async function jsDvr(options: Partial<CreateDvrOptions> = {}) {
   const keyPair = await generateKeyPair();
   const keyFile = join(dir, `verifier-${Math.random()}.pem`);
   writeFileSync(keyFile, await exportPKCS8(keyPair.privateKey), { mode: 0o600 });
@@ -78,7 +80,7 @@ async function jsDvr(options = {}) {
 }
 
 /** Verifies with the Rust CLI; returns the output it prints. */
-function verifyWithCli(keyFile, dvrFile, proofToken, mode) {
+function verifyWithCli(keyFile: string, dvrFile: string, proofToken: string, mode: 'trusted' | 'trustless'): unknown {
   const proofFile = join(dir, `proof-${Math.random()}.jwt`);
   writeFileSync(proofFile, proofToken);
   const trustArgs = mode === 'trustless' ? ['--trustless'] : ['--service', service.base, '--root', service.rootPemPath, '--allow-unattested'];
@@ -86,16 +88,16 @@ function verifyWithCli(keyFile, dvrFile, proofToken, mode) {
 }
 
 /** The proof token's payload edited by `edit`, signed again with the service's own signing key. */
-async function resigned(proofToken, edit) {
+async function resigned(proofToken: string, edit: (payload: any) => void): Promise<string> {
   const key = await importPKCS8(readFileSync(join(service.dataDir, 'signing-key.pem'), 'utf8'), 'ES256');
-  const header = JSON.parse(Buffer.from(proofToken.split('.')[0], 'base64url').toString());
-  const claims = JSON.parse(Buffer.from(proofToken.split('.')[1], 'base64url').toString());
+  const header = JSON.parse(Buffer.from(proofToken.split('.')[0]!, 'base64url').toString());
+  const claims = JSON.parse(Buffer.from(proofToken.split('.')[1]!, 'base64url').toString());
   edit(claims.data);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader(header).sign(key);
 }
 
-async function refusedWith(promise, code) {
-  await assert.rejects(promise, (e) => {
+async function refusedWith(promise: Promise<unknown>, code: ZkPassErrorCode): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
     assert.ok(e instanceof ZkPassError, `${e}`);
     assert.equal(e.code, code, e.message);
     return true;
@@ -103,8 +105,8 @@ async function refusedWith(promise, code) {
 }
 
 describe('trusted mode', () => {
-  let parties;
-  let proofToken;
+  let parties: Awaited<ReturnType<typeof jsDvr>>;
+  let proofToken: string;
 
   before(async () => {
     parties = await jsDvr();
@@ -165,7 +167,7 @@ describe('trusted mode', () => {
     });
     await refusedWith(verifier.verifyProof(otherIssuer, opts), 'MismatchedUserDataVerifyingKey');
     // too old
-    const stamp = peekData(proofToken).time_stamp;
+    const stamp = (peekData(proofToken) as { time_stamp: number }).time_stamp;
     await refusedWith(verifier.verifyProof(proofToken, { ...opts, now: stamp + 601 }), 'ExpiredZkPassProof');
     const ahead = await resigned(proofToken, (p) => {
       p.time_stamp = stamp + 3600;
@@ -186,13 +188,13 @@ describe('trusted mode', () => {
     await refusedWith(verifier.verifyProof(unknown, opts), 'UnknownDvr');
     // the genuine proof still verifies
     assert.deepEqual((await verifier.verifyProof(proofToken, opts)).output, EXPECTED);
-    assert.equal(dvr.nonce.length, 32);
+    assert.equal(dvr.nonce?.length, 32);
   });
 
   test('a proof for an expired DVR is refused', async () => {
     const { verifier, dvr, dvrToken } = await jsDvr({ expiresIn: 3600 });
     const token = proveWithCli(dvrToken, await signUserData(DOC, issuer.privateKey));
-    await refusedWith(verifier.verifyProof(token, { service: trust, now: dvr.expires_at + 1, ttl: 1e9 }), 'ExpiredDvr');
+    await refusedWith(verifier.verifyProof(token, { service: trust, now: dvr.expires_at! + 1, ttl: 1e9 }), 'ExpiredDvr');
     assert.deepEqual((await verifier.verifyProof(token, { service: trust })).output, EXPECTED);
   });
 });
@@ -211,7 +213,7 @@ describe('trustless mode', () => {
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
     const stripped = structuredClone(claims);
     delete stripped.data.commitment_tokens;
-    const encode = (c) => `${token.split('.')[0]}.${Buffer.from(JSON.stringify(c)).toString('base64url')}.${token.split('.')[2]}`;
+    const encode = (c: unknown) => `${token.split('.')[0]}.${Buffer.from(JSON.stringify(c)).toString('base64url')}.${token.split('.')[2]}`;
     await refusedWith(parties.verifier.verifyProof(encode(stripped), opts), 'MissingCommitmentToken');
     // an edited output: the signature is not even looked at, the STARK refuses
     const edited = structuredClone(claims);

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { DvrModuleClient, extractPayload, publicKeyFromPem, ZkPassError } from '../dist/index.js';
-import { repoFile, startService, zkpassOk } from './helpers.mjs';
+import { repoFile, startService, zkpassOk } from './helpers.js';
+import type { Service } from './helpers.js';
 
-let service;
+let service: Service;
 before(async () => {
   service = await startService();
 });
@@ -21,7 +22,7 @@ test('the public SDK\'s calls, asynchronous: sign, make a DVR, prove, verify', a
   const dir = service.dir;
   zkpassOk(['keygen', '--out', join(dir, 'issuer')]);
   zkpassOk(['keygen', '--out', join(dir, 'verifier')]);
-  const pem = (name) => readFileSync(join(dir, name), 'utf8');
+  const pem = (name: string) => readFileSync(join(dir, name), 'utf8');
   const client = new DvrModuleClient({
     baseUrl: service.base,
     apiKey: 'k',
@@ -51,9 +52,9 @@ test('the public SDK\'s calls, asynchronous: sign, make a DVR, prove, verify', a
   // the expected issuer key is the verifier's word, not the token's
   const stranger = publicKeyFromPem(pem('verifier.pub.pem'));
   const wrong = { ...metadata, user_data_verifying_keys: [{ key: '', value: stranger }] };
-  await assert.rejects(client.callDvrVerifyZkPassProof('triton', proofToken, wrong), (e) => e instanceof ZkPassError && e.code === 'MismatchedUserDataVerifyingKey');
-  await assert.rejects(client.callDvrVerifyZkPassProof('r0', proofToken, metadata), (e) => e.code === 'InvalidZkVm');
+  await assert.rejects(client.callDvrVerifyZkPassProof('triton', proofToken, wrong), (e: unknown) => e instanceof ZkPassError && e.code === 'MismatchedUserDataVerifyingKey');
+  await assert.rejects(client.callDvrVerifyZkPassProof('r0', proofToken, metadata), (e: unknown) => e instanceof ZkPassError && e.code === 'InvalidZkVm');
   // without a root nothing is sent to the service
   const unpinned = new DvrModuleClient({ baseUrl: service.base, apiKey: 'k', secretApiKey: 's' });
-  await assert.rejects(unpinned.callDvrGenerateZkPassProof(userDataToken, dvrToken), (e) => e.code === 'MissingPublicKey');
+  await assert.rejects(unpinned.callDvrGenerateZkPassProof(userDataToken, dvrToken), (e: unknown) => e instanceof ZkPassError && e.code === 'MissingPublicKey');
 });

@@ -1,9 +1,11 @@
 // Shared by the tests: the native `zkpass` binary, a real `zkpass serve`
 // on a free port, temporary folders.
 import { spawn, spawnSync } from 'node:child_process';
+import type { SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The native `zkpass` binary the Rust build made: ZKPASS_BIN, else the debug build in CARGO_TARGET_DIR or target/. */
-export function zkpassBin() {
+export function zkpassBin(): string {
   const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
   const bin = process.env.ZKPASS_BIN ?? join(target, 'debug', 'zkpass');
   if (!existsSync(bin)) {
@@ -21,42 +23,69 @@ export function zkpassBin() {
   return bin;
 }
 
-/** Runs `zkpass args…` to completion; returns { status, stdout, stderr }. */
-export function zkpass(args, options = {}) {
-  const r = spawnSync(zkpassBin(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** What a finished `zkpass` run left. */
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-/** Like {@link zkpass}, and fails with its standard error unless it succeeds. */
-export function zkpassOk(args, options = {}) {
+/** Runs `zkpass args…` to completion. */
+export function zkpass(args: string[], options: SpawnSyncOptions = {}): Run {
+  const r = spawnSync(zkpassBin(), args, { maxBuffer: 64 * 1024 * 1024, ...options, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Like {@link zkpass}, and fails with its standard error unless it succeeds; returns standard output. */
+export function zkpassOk(args: string[], options: SpawnSyncOptions = {}): string {
   const r = zkpass(args, options);
   if (r.status !== 0) throw new Error(`zkpass ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r.stdout;
 }
 
 /** A fresh temporary folder. */
-export function tempDir() {
+export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'zkpass-js-'));
 }
 
-async function freePort() {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
     server.on('error', reject);
   });
 }
 
+/** A running `zkpass serve`. */
+export interface Service {
+  /** `http://127.0.0.1:PORT`. */
+  base: string;
+  /** A temporary folder for the test's files. */
+  dir: string;
+  /** The service's data directory (keys, root). */
+  dataDir: string;
+  /** `KEY:SECRET`. */
+  apiKey: string;
+  /** The operator root public key, SPKI PEM. */
+  rootPem: string;
+  /** Its file. */
+  rootPemPath: string;
+  /** What the service logged. */
+  log: () => string;
+  /** Stops it (SIGTERM) and waits. */
+  stop: () => Promise<void>;
+}
+
 /**
  * Starts `zkpass serve` with an in-process (unattested) enclave, its keys
- * and root made in a fresh data directory, one API key `k:s`.
- * Returns { base, dir, dataDir, apiKey, rootPem, stop }.
+ * and root made in a fresh data directory, one API key `k:s`; `workers: 0`
+ * leaves jobs queued.
  */
-export async function startService({ respondAsync = false, workers } = {}) {
+export async function startService({ respondAsync = false, workers }: { respondAsync?: boolean; workers?: number } = {}): Promise<Service> {
   const dir = tempDir();
   const port = await freePort();
   const hash = createHash('sha256').update('s').digest('hex');
@@ -95,14 +124,14 @@ export async function startService({ respondAsync = false, workers } = {}) {
     rootPemPath: join(dataDir, 'root-key.pub.pem'),
     log: () => log,
     stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
 }
 
 /** Reads a file of the repository as text. */
-export function repoFile(path) {
+export function repoFile(path: string): string {
   return readFileSync(join(repo, path), 'utf8');
 }
