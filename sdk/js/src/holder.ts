@@ -324,7 +324,14 @@ export class Holder {
     if ((options.mode ?? 'queue') === 'queue') headers.prefer = 'respond-async';
     for (;;) {
       signal?.throwIfAborted();
-      const answer = await this.#transport({ method: 'POST', path: Routes.proof, headers, body, ...(signal ? { signal } : {}) });
+      let answer: TransportResponse;
+      try {
+        answer = await this.#transport({ method: 'POST', path: Routes.proof, headers, body, ...(signal ? { signal } : {}) });
+      } catch (e) {
+        // cancelled before the service named a job: nothing to cancel there
+        if (signal?.aborted) throw signal.reason;
+        throw e;
+      }
       const wait = busy(answer);
       if (wait !== undefined) {
         if (Date.now() - started + wait > timeoutMs) throw serviceError(answer);

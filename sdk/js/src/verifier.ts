@@ -304,11 +304,12 @@ export class Verifier {
   async createDvr(options: CreateDvrOptions): Promise<Dvr> {
     const query = typeof options.query === 'string' ? options.query : JSON.stringify(options.query);
     const tags = Object.keys(options.userDataRequests).sort();
+    await loadWasm();
     const dvr: Dvr = {
       zkvm: ZKVM_TRITON,
       dvr_title: options.title,
       dvr_id: crypto.randomUUID(),
-      query_engine_ver: (await loadWasm(), wasm.queryEngineVersion()),
+      query_engine_ver: wasm.queryEngineVersion(),
       query_method_ver: await programDigest(query, tags),
       query,
       user_data_requests: Object.fromEntries(

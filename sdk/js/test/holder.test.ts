@@ -169,6 +169,10 @@ describe('against a service with no prover', () => {
         }
       },
     });
+    // a signal aborted before anything was sent rejects with its reason and sends nothing
+    const early = new AbortController();
+    early.abort(new Error('not now'));
+    await assert.rejects(holder.generateProof(trust, dvrToken, userData, { signal: early.signal }), /not now/);
     await assert.rejects(retried, (e: unknown) => (e instanceof Error && e.message === 'enough') || (e instanceof ZkPassError && e.code === 'Service'));
   });
 });
