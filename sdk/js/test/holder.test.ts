@@ -169,7 +169,7 @@ describe('against a service with no prover', () => {
         }
       },
     });
-    // a signal aborted before anything was sent rejects with its reason and sends nothing
+    // a signal aborted before the request rejects with its reason
     const early = new AbortController();
     early.abort(new Error('not now'));
     await assert.rejects(holder.generateProof(trust, dvrToken, userData, { signal: early.signal }), /not now/);
