@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use zkpass_attestation::{key_binding, parse_pcr, AttestationPolicy, AttestationReport, Attested, NitroPolicy};
 use zkpass_core::{ZkPassError, SERVICE_ENCRYPTION_KID, SERVICE_SIGNING_KID};
-use zkpass_jose::Jwks;
-use zkpass_verifier::{Attestation, ServiceKeys, TrustAnchor};
+use zkpass_verifier::Attestation;
 
+use crate::input::{read_json, KeySet};
 use crate::WasmError;
 
 /// What [`check_attestation`] reads.
@@ -81,14 +81,10 @@ impl PolicyJson {
 /// `MissingPublicKey` for a key set the root does not vouch for;
 /// `InvalidParams` for a request that is not the JSON expected.
 pub fn check_attestation(request: &str) -> Result<String, WasmError> {
-    if request.len() > crate::MAX_INPUT_BYTES {
-        return Err(WasmError::params("request", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-    }
-    let request: AttestationRequest = serde_json::from_str(request).map_err(|e| WasmError::params("request", e))?;
+    let request: AttestationRequest = read_json("request", request)?;
     let nonce = hex::decode(&request.nonce).map_err(|e| WasmError::params("nonce", e))?;
-    let jwks = Jwks::parse(&request.jwks.to_string()).map_err(ZkPassError::from)?;
-    let anchor = request.root.map_or(TrustAnchor::FirstUse, TrustAnchor::Pinned);
-    let keys = ServiceKeys { jwks: &jwks, anchor: &anchor, attestation: Attestation::NotChecked };
+    let key_set = KeySet::read(&request.jwks, request.root)?;
+    let keys = key_set.keys(Attestation::NotChecked);
     let binding = key_binding(
         &keys.vouched_key(SERVICE_ENCRYPTION_KID, request.now)?,
         &keys.vouched_key(SERVICE_SIGNING_KID, request.now)?,

@@ -5,6 +5,7 @@ use zkpass_core::{CommitmentClaim, ErrorSource, ZkPassError, COMMITMENT_SCHEME, 
 use zkpass_zkvm::commit::{salt_to_hex, CommittedDocument};
 use zkpass_zkvm::encoding::digest_to_hex;
 
+use crate::input::read_json;
 use crate::WasmError;
 
 /// Commits to `document` (a JSON object, as text) with fresh random salts
@@ -19,10 +20,7 @@ use crate::WasmError;
 /// `Proof` for a document the commitment cannot hold (more than 2^20
 /// leaves).
 pub fn commit_document(document: &str) -> Result<String, WasmError> {
-    if document.len() > crate::MAX_INPUT_BYTES {
-        return Err(WasmError::params("document", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-    }
-    let document: serde_json::Value = serde_json::from_str(document).map_err(|e| WasmError::params("document", e))?;
+    let document: serde_json::Value = read_json("document", document)?;
     if !document.is_object() {
         return Err(ZkPassError::InvalidParams("user data must be a JSON object".into()).into());
     }

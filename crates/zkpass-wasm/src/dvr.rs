@@ -2,6 +2,7 @@
 
 use zkpass_core::DataVerificationRequest;
 
+use crate::input::read_json;
 use crate::WasmError;
 
 /// The DVR digest (docs/WIRE.md, "DVR digest") of `dvr`, the JSON object a
@@ -13,10 +14,7 @@ use crate::WasmError;
 /// `InvalidParams` for JSON that is not a DVR (naming the field) or is too
 /// large; the DVR's own checks (`InvalidTag`, …) for one that is malformed.
 pub fn dvr_digest(dvr: &str) -> Result<String, WasmError> {
-    if dvr.len() > crate::MAX_INPUT_BYTES {
-        return Err(WasmError::params("dvr", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-    }
-    let dvr: DataVerificationRequest = serde_json::from_str(dvr).map_err(|e| WasmError::params("dvr", e))?;
+    let dvr: DataVerificationRequest = read_json("dvr", dvr)?;
     dvr.validate()?;
     Ok(dvr.digest())
 }

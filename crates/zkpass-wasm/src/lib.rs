@@ -33,6 +33,7 @@ mod bindings;
 mod commit;
 mod dvr;
 mod error;
+mod input;
 mod query;
 mod service;
 mod verify;

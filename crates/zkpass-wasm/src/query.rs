@@ -5,6 +5,7 @@ use zkpass_core::ZkPassError;
 use zkpass_query::{Query, UserData};
 use zkpass_zkvm::{ProofSystem as _, Triton};
 
+use crate::input::read_json;
 use crate::WasmError;
 
 /// Largest query text read, bytes (the service's own limit on a DVR's
@@ -60,12 +61,7 @@ pub fn disclosure(query: &str, max_bits: u32, documents: Option<&str>) -> Result
     let report = parse(query)?.disclosure();
     let data = match documents {
         None => UserData::default(),
-        Some(json) if json.len() > crate::MAX_INPUT_BYTES => {
-            return Err(WasmError::params("documents", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-        }
-        Some(json) => {
-            UserData { documents: serde_json::from_str(json).map_err(|e| WasmError::params("documents", e))? }
-        }
+        Some(json) => UserData { documents: read_json("documents", json)? },
     };
     let public: Vec<String> =
         report.fields.iter().filter(|f| f.field.is_public_in(&data)).map(|f| f.field.to_string()).collect();

@@ -1,10 +1,10 @@
 //! The service's key set: a key the operator root vouches for.
 
 use serde::Deserialize;
-use zkpass_core::{PublicKey, ZkPassError};
-use zkpass_jose::Jwks;
-use zkpass_verifier::{Attestation, ServiceKeys, TrustAnchor};
+use zkpass_core::PublicKey;
+use zkpass_verifier::Attestation;
 
+use crate::input::{read_json, KeySet};
 use crate::WasmError;
 
 /// What [`vouched_key`] reads.
@@ -34,15 +34,11 @@ struct VouchRequest {
 /// is not the pinned one, or the statement does not verify;
 /// `InvalidParams` for a request that is not the JSON expected.
 pub fn vouched_key(request: &str) -> Result<String, WasmError> {
-    if request.len() > crate::MAX_INPUT_BYTES {
-        return Err(WasmError::params("request", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-    }
-    let request: VouchRequest = serde_json::from_str(request).map_err(|e| WasmError::params("request", e))?;
-    let jwks = Jwks::parse(&request.jwks.to_string()).map_err(ZkPassError::from)?;
-    let anchor = request.root.map_or(TrustAnchor::FirstUse, TrustAnchor::Pinned);
+    let request: VouchRequest = read_json("request", request)?;
     // the attestation does not matter for a key's statement
-    let keys = ServiceKeys { jwks: &jwks, anchor: &anchor, attestation: Attestation::Unattested };
-    let key = keys.vouched_key(&request.kid, request.now)?;
+    let key = KeySet::read(&request.jwks, request.root)?
+        .keys(Attestation::Unattested)
+        .vouched_key(&request.kid, request.now)?;
     serde_json::to_string(&key).map_err(|e| WasmError::params("key", e))
 }
 

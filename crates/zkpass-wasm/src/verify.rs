@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zkpass_core::{DataVerificationRequest, PublicKey, ZkPassProof};
-use zkpass_jose::Jwks;
-use zkpass_verifier::{Attestation, ExpectedKeys, Mode, ServiceKeys, TrustAnchor, VerifyOptions};
+use zkpass_verifier::{Attestation, ExpectedKeys, Mode, VerifyOptions};
 use zkpass_zkvm::Triton;
 
+use crate::input::{read_json, KeySet};
 use crate::WasmError;
 
 /// What [`verify_proof`] reads: the proof token, the DVR the verifier
@@ -120,24 +120,20 @@ pub struct VerifiedJson {
 /// field); otherwise the verifier's errors, by code (`MismatchedDvrDigest`,
 /// `InvalidZkProof`, `Attestation`, …).
 pub fn verify_proof(request: &str) -> Result<String, WasmError> {
-    if request.len() > crate::MAX_INPUT_BYTES {
-        return Err(WasmError::params("request", format!("larger than {} bytes", crate::MAX_INPUT_BYTES)));
-    }
-    let request: VerifyRequest = serde_json::from_str(request).map_err(|e| WasmError::params("request", e))?;
+    let request: VerifyRequest = read_json("request", request)?;
     let keys = ExpectedKeys { verifier: request.verifier_key, issuers: request.issuer_keys };
     let options = request.options.options();
     let backend = Triton::default();
     let verified = match &request.service {
         None => zkpass_verifier::verify(&request.token, &request.dvr, &keys, Mode::Trustless, &backend, &options)?,
         Some(service) => {
-            let jwks = Jwks::parse(&service.jwks.to_string()).map_err(zkpass_core::ZkPassError::from)?;
-            let anchor = service.root.clone().map_or(TrustAnchor::FirstUse, TrustAnchor::Pinned);
+            let key_set = KeySet::read(&service.jwks, service.root.clone())?;
             let attestation = match service.attestation {
                 AttestationJson::NotChecked => Attestation::NotChecked,
                 AttestationJson::Unattested => Attestation::Unattested,
                 AttestationJson::Enclave => Attestation::Enclave,
             };
-            let service = ServiceKeys { jwks: &jwks, anchor: &anchor, attestation };
+            let service = key_set.keys(attestation);
             zkpass_verifier::verify(&request.token, &request.dvr, &keys, Mode::Trusted(&service), &backend, &options)?
         }
     };

@@ -12,7 +12,7 @@ import * as wasm from '../wasm/zkpass_wasm.js';
 import { wasmCall, ZkPassError } from './errors.js';
 import type { PublicKey } from './keys.js';
 import { encryptionKey } from './keys.js';
-import { Kid } from './service.js';
+import { fetchJson, Kid } from './service.js';
 import type { ServiceTrust } from './service.js';
 import { peekData } from './tokens.js';
 import type { Disclosure, Dvr } from './verifier.js';
@@ -75,27 +75,15 @@ export function fetchTransport(serviceUrl: string, apiKey?: string, doFetch: typ
   return async (request) => {
     const headers: Record<string, string> = { ...request.headers };
     if (apiKey !== undefined) headers.authorization = `Basic ${btoa(apiKey)}`;
-    let response: Response;
-    try {
-      response = await doFetch(base + request.path, {
-        method: request.method,
-        headers,
-        signal: request.signal ?? null,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      });
-    } catch (cause) {
-      if (request.signal?.aborted) throw cause;
-      throw new ZkPassError('Unreachable', `cannot reach ${base}: ${(cause as Error).message}`, { cause });
-    }
-    const text = await response.text();
-    let body: unknown = null;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch (cause) {
-      throw new ZkPassError('Unreachable', `the service's answer is not JSON (HTTP ${response.status})`, { cause });
-    }
-    const retry = Number(response.headers.get('retry-after'));
-    return { status: response.status, body, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSecs: retry } : {}) };
+    const answer = await fetchJson(base + request.path, {
+      fetch: doFetch,
+      method: request.method,
+      headers,
+      signal: request.signal ?? null,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    });
+    const retry = Number(answer.headers.get('retry-after'));
+    return { status: answer.status, body: answer.body, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSecs: retry } : {}) };
   };
 }
 

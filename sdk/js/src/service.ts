@@ -8,6 +8,7 @@
 import * as wasm from '../wasm/zkpass_wasm.js';
 import { wasmCall, ZkPassError } from './errors.js';
 import type { PublicKey } from './keys.js';
+import { MAX_TOKEN_BYTES } from './tokens.js';
 import { loadWasm } from './wasm.js';
 
 /** The service's well-known paths. */
@@ -68,6 +69,9 @@ export interface TrustOptions {
   fetch?: typeof fetch;
 }
 
+/** Largest answer {@link fetchJson} reads unless told otherwise: a proof token's limit and room for its JSON wrapper. */
+export const DEFAULT_MAX_ANSWER_BYTES = MAX_TOKEN_BYTES + 64 * 1024;
+
 /** `fetch` that reads at most `max` bytes of JSON, with errors as {@link ZkPassError}s. */
 export async function fetchJson(
   url: string,
@@ -82,8 +86,9 @@ export async function fetchJson(
     throw new ZkPassError('Unreachable', `cannot reach ${url}: ${(cause as Error).message}`, { cause });
   }
   const text = await response.text();
-  if (text.length > (init.max ?? 16 * 1024 * 1024)) {
-    throw new ZkPassError('Unreachable', `the answer of ${url} is larger than ${init.max} bytes`);
+  const max = init.max ?? DEFAULT_MAX_ANSWER_BYTES;
+  if (text.length > max) {
+    throw new ZkPassError('Unreachable', `the answer of ${url} is larger than ${max} bytes`);
   }
   let body: unknown;
   try {

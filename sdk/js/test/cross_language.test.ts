@@ -23,12 +23,10 @@ import {
   ZkPassError,
 } from '../dist/index.js';
 import type { CreateDvrOptions, KeyPair, ServiceTrust, ZkPassErrorCode } from '../dist/index.js';
-import { repoFile, startService, zkpassOk } from './helpers.js';
+import { LOAN, startService, zkpassOk } from './helpers.js';
 import type { Service } from './helpers.js';
 
-const QUERY = repoFile('examples/bank-loan-approved/query.json');
-const DOC = JSON.parse(repoFile('examples/bank-loan-approved/user_data.json'));
-const EXPECTED = JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json'));
+const { query: QUERY, doc: DOC, expected: EXPECTED } = LOAN;
 
 let service: Service;
 let dir: string;

@@ -135,3 +135,10 @@ export async function startService({ respondAsync = false, workers }: { respondA
 export function repoFile(path: string): string {
   return readFileSync(join(repo, path), 'utf8');
 }
+
+/** The bank-loan-approved example: its query (text), its document and the output it must give. */
+export const LOAN = {
+  query: repoFile('examples/bank-loan-approved/query.json'),
+  doc: JSON.parse(repoFile('examples/bank-loan-approved/user_data.json')) as Record<string, unknown>,
+  expected: JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json')) as Record<string, unknown>,
+};

@@ -23,12 +23,10 @@ import {
   ZkPassError,
 } from '../dist/index.js';
 import type { Progress, TransportRequest, TransportResponse } from '../dist/index.js';
-import { repoFile, startService } from './helpers.js';
+import { LOAN, startService } from './helpers.js';
 import type { Service } from './helpers.js';
 
-const QUERY = repoFile('examples/bank-loan-approved/query.json');
-const DOC = JSON.parse(repoFile('examples/bank-loan-approved/user_data.json'));
-const EXPECTED = JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json'));
+const { query: QUERY, doc: DOC, expected: EXPECTED } = LOAN;
 
 async function parties(service: Service) {
   const issuer = await generateKeyPair();
