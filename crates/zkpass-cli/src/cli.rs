@@ -4,7 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{cost, demo, dvr, issue, job, keys, load, operate, prove, root, verify};
+use crate::commands::{cost, demo, dvr, issue, job, keys, load, operate, playground, prove, root, verify};
 use crate::error::{CliError, EXIT_STATUS_HELP};
 
 /// zkPass: privacy-preserving data verification with zero-knowledge proofs.
@@ -117,6 +117,14 @@ pub enum Command {
     /// Run the whole workflow over HTTP against an in-process service on a
     /// free loopback port: on the bundled examples, or on your files.
     Demo(demo::DemoArgs),
+    /// Try zkPass in a browser: an in-process service (fresh keys, not
+    /// attested) and a page at http://ADDR/playground/ where you pick an
+    /// example or write a query, edit the data, see what the query reveals
+    /// and what it costs, prove, and verify the proof in the page
+    /// (WebAssembly), then tamper with it and export the run.
+    ///
+    /// Example: `zkpass playground --listen 127.0.0.1:8088`.
+    Playground(playground::PlaygroundArgs),
 }
 
 impl Command {
@@ -141,6 +149,7 @@ impl Command {
             Self::Load(args) => load::run(args).await,
             Self::Cost(args) => cost::run(args),
             Self::Demo(args) => demo::run(args).await,
+            Self::Playground(args) => playground::run(args).await,
         }
     }
 }

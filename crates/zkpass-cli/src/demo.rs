@@ -36,41 +36,63 @@ impl LocalService {
     /// temporary data directory.
     ///
     /// # Errors
-    /// [`CliError::Bind`] when no loopback port can be bound;
-    /// [`CliError::Write`] when the temporary data directory cannot be
-    /// made; [`CliError::Start`] when the service cannot start.
+    /// As [`Self::start_with`].
     pub async fn start() -> Result<Self, CliError> {
-        let bind = |source| CliError::Bind { address: "127.0.0.1:0".into(), source };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(bind)?;
+        Self::start_with("127.0.0.1:0", None, |_| Ok(axum::Router::new())).await
+    }
+
+    /// Starts a service on `listen` with fresh keys in a temporary data
+    /// directory, `workers` provers (the service's default when `None`),
+    /// and the routes `pages` makes from the service's API key and root
+    /// key on the same listener.
+    ///
+    /// # Errors
+    /// [`CliError::Bind`] when `listen` cannot be bound;
+    /// [`CliError::Write`] when the temporary data directory cannot be
+    /// made; [`CliError::Start`] when the service cannot start; the error
+    /// of `pages`.
+    pub async fn start_with(
+        listen: &str,
+        workers: Option<usize>,
+        pages: impl FnOnce(&Self) -> Result<axum::Router, CliError>,
+    ) -> Result<Self, CliError> {
+        let bind = |source| CliError::Bind { address: listen.into(), source };
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
         let data_dir = tempfile::tempdir().map_err(|source| CliError::Write { path: std::env::temp_dir(), source })?;
         let api_key = ("demo-api-key".to_string(), "demo-api-secret".to_string());
-        let config = ServiceConfig {
+        let mut config = ServiceConfig {
             listen: addr.to_string(),
             // a private directory inside the temporary one (created 0700)
             data_dir: data_dir.path().join("data"),
             api_keys: vec![ApiKey::from_secret(&api_key.0, &api_key.1)],
             ..ServiceConfig::default()
         };
+        if workers.is_some() {
+            config.jobs.workers = workers;
+        }
         let state = AppState::from_config(&config).await?;
         let root_key = LocalRoot::load_or_create(&config.data_dir)?.key.public_key().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = rx.await;
-            };
-            if let Err(e) = zkpass_service::serve(listener, state, shutdown).await {
-                tracing::error!(error = %e, "service stopped");
-            }
-        });
-        Ok(Self {
+        let mut service = Self {
             base_url: format!("http://{addr}"),
             api_key,
             root_key,
             shutdown: Some(tx),
-            task,
+            task: tokio::spawn(async {}),
             _data_dir: data_dir,
-        })
+        };
+        let pages = pages(&service)?;
+        service.task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            let apps = zkpass_service::router::builtin_applications();
+            if let Err(e) = zkpass_service::serve_with_pages(listener, state, &apps, pages, shutdown).await {
+                tracing::error!(error = %e, "service stopped");
+            }
+        });
+        Ok(service)
     }
 
     /// A holder with the service's API key, and its trust in the service

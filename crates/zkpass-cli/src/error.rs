@@ -120,6 +120,9 @@ pub enum CliError {
     /// store or address.
     #[error(transparent)]
     Start(#[from] zkpass_service::StartError),
+    /// The playground cannot be served (a binary without the SDK bundle).
+    #[error(transparent)]
+    Playground(#[from] zkpass_playground::PlaygroundError),
     /// A service this process talks to (the enclave) refused.
     #[error(transparent)]
     Service(#[from] zkpass_service::ServiceError),
@@ -176,7 +179,9 @@ impl CliError {
                 zkpass_zkvm::ZkvmError::Internal { .. } => Exit::Internal,
                 _ => Exit::Input,
             },
-            Self::Write { .. } | Self::Bind { .. } | Self::Service(_) | Self::Internal(_) => Exit::Internal,
+            Self::Write { .. } | Self::Bind { .. } | Self::Service(_) | Self::Playground(_) | Self::Internal(_) => {
+                Exit::Internal
+            }
             Self::ZkPass(e) => classify(e),
             Self::Trust(e) => match classify(e) {
                 Exit::Refused => Exit::Refused,

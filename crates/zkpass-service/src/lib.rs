@@ -78,11 +78,27 @@ pub async fn serve_applications(
     apps: &[Arc<dyn application::Application>],
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    serve_with_pages(listener, state, apps, axum::Router::new(), shutdown).await
+}
+
+/// [`serve_applications`] with `pages` on the same listener
+/// ([`router::router_with_pages`]): routes of a front end in this process,
+/// such as `zkpass playground`'s page. `zkpass serve` adds none.
+///
+/// # Errors
+/// As [`serve_applications`].
+pub async fn serve_with_pages(
+    listener: tokio::net::TcpListener,
+    state: state::AppState,
+    apps: &[Arc<dyn application::Application>],
+    pages: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     let tls = state.config.tls.as_ref().map(server::tls_acceptor).transpose()?;
     let http = state.config.http.clone();
     let state = Arc::new(state);
-    let app_router = router::router(Arc::clone(&state), apps)?;
+    let app_router = router::router_with_pages(Arc::clone(&state), apps, pages)?;
     let background = spawn_provers(&state);
     tracing::info!(?addr, tls = tls.is_some(), "zkPass Service listening");
     let stop = state.stop.clone();

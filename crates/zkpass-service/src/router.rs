@@ -35,6 +35,26 @@ use crate::{api, openapi, ServiceError};
 /// # Errors
 /// [`ApplicationError`] for an application with a bad or taken base path.
 pub fn router(state: Arc<AppState>, apps: &[Arc<dyn Application>]) -> Result<Router, ApplicationError> {
+    router_with_pages(state, apps, Router::new())
+}
+
+/// [`router`] with `pages` added: routes outside the API that a front end
+/// of this process serves on the same origin (the playground's page and its
+/// endpoints). They need no API key, must not overlap the service's own
+/// paths, and share the service's layers (body limit, timeouts, request
+/// ids, tracing, the JSON error body).
+///
+/// # Errors
+/// As [`router`].
+///
+/// # Panics
+/// When a path of `pages` is also a route of the service (axum refuses
+/// overlapping routes when merging).
+pub fn router_with_pages(
+    state: Arc<AppState>,
+    apps: &[Arc<dyn Application>],
+    pages: Router,
+) -> Result<Router, ApplicationError> {
     check_applications(apps)?;
     let http = state.config.http.clone();
     let protected = apps
@@ -51,7 +71,8 @@ pub fn router(state: Arc<AppState>, apps: &[Arc<dyn Application>]) -> Result<Rou
         .route(routes::JWK_SET, get(api::jwk_set))
         .route(routes::ATTESTATION, get(api::attestation))
         .route(routes::HEALTH, get(api::health))
-        .route(routes::READY, get(api::ready));
+        .route(routes::READY, get(api::ready))
+        .merge(pages.with_state::<Arc<AppState>>(()));
     // with a separate metrics listener, /metrics is only there
     let public = if state.config.http.metrics_listen.is_some() {
         public

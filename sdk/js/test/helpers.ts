@@ -142,3 +142,8 @@ export const LOAN = {
   doc: JSON.parse(repoFile('examples/bank-loan-approved/user_data.json')) as Record<string, unknown>,
   expected: JSON.parse(repoFile('examples/bank-loan-approved/expected_output.json')) as Record<string, unknown>,
 };
+
+/** The Cargo target directory (CARGO_TARGET_DIR, else target/): tests write their artefacts under it. */
+export function targetDir(): string {
+  return process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
+}

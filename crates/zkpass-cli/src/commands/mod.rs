@@ -10,6 +10,7 @@ pub mod job;
 pub mod keys;
 pub mod load;
 pub mod operate;
+pub mod playground;
 pub mod prove;
 pub mod root;
 pub mod verify;

@@ -103,7 +103,7 @@ async fn service_state(config: &ServiceConfig) -> Result<AppState, CliError> {
 }
 
 /// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
