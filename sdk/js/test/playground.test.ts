@@ -5,16 +5,16 @@
 // cancelled; the keyboard alone and a phone-width screen suffice; the
 // console stays free of errors and no request leaves the origin.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { startService, targetDir, zkpassBin } from './helpers.js';
+import { startService, targetDir, tempDir, zkpassBin } from './helpers.js';
 
 /** Debian's Chromium (`apt-get install chromium`), or CHROMIUM_BIN. */
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -113,6 +113,20 @@ describe('the playground in Chromium', { timeout: 20 * 60_000 }, () => {
     return (await page.textContent('#query-status')) ?? '';
   }
 
+  /** Saves the page's exports in a fresh folder and runs its `zkpass prove` and `zkpass verify` snippet there. */
+  async function reproduceWithCli(page: Page, output: Record<string, unknown>): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+    const dir = tempDir();
+    for (const area of await page.$$('[data-export]')) {
+      const name = (await area.getAttribute('data-export'))!;
+      writeFileSync(join(dir, name), await area.inputValue());
+    }
+    const env = { ...process.env, PATH: `${dirname(zkpassBin())}:${process.env.PATH}` };
+    const cli = spawnSync('bash', ['-euo', 'pipefail', 'zkpass.sh'], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout), output, 'zkpass verify prints the output the page verified');
+    return { dir, env };
+  }
+
   async function proveAndVerify(page: Page): Promise<Record<string, unknown>> {
     await checked(page);
     await page.click('#prove');
@@ -137,7 +151,7 @@ describe('the playground in Chromium', { timeout: 20 * 60_000 }, () => {
     await page.close();
   });
 
-  test('a trustless proof is verified with no trust in the service, and its commitment root is shown as linking', async () => {
+  test('a trustless proof is verified with no trust in the service, its commitment root shown as linking, and the zkpass snippet reproduces it', async () => {
     const page = await open();
     await page.check('input[name=trust][value=trustless]');
     await page.check('input[name=request][value=sync]');
@@ -146,6 +160,27 @@ describe('the playground in Chromium', { timeout: 20 * 60_000 }, () => {
     assert.match((await page.textContent('#checks')) ?? '', /No trust in the service/);
     assert.match((await page.textContent('#who')) ?? '', /commitment root of each document is a public input/);
     assert.match(await page.inputValue('[data-export="user_data.opening.json"]'), /commitment_token/);
+    await reproduceWithCli(page, output);
+    await page.close();
+  });
+
+  test('the exported files and the zkpass, curl and TypeScript snippets reproduce a trusted run', async () => {
+    const page = await open();
+    await page.selectOption('#example', '0');
+    const output = await proveAndVerify(page);
+    const { dir, env } = await reproduceWithCli(page, output);
+    // curl posts the encrypted request body and gets a proof token
+    const curl = spawnSync('bash', ['-euo', 'pipefail', 'curl.sh'], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(curl.status, 0, curl.stderr);
+    const answer = JSON.parse(curl.stdout) as { status: number; output: string };
+    assert.equal(answer.status, 200);
+    assert.equal(answer.output.split('.').length, 3, 'a compact JWS');
+    // the TypeScript snippet, run by Node against this package's build
+    const ts = readFileSync(join(dir, 'reproduce.ts'), 'utf8').replace("from 'zkpass-sdk'", `from '${new URL('../dist/index.js', import.meta.url).href}'`);
+    writeFileSync(join(dir, 'reproduce.mjs'), ts);
+    const node = spawnSync(process.execPath, ['reproduce.mjs'], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(node.status, 0, node.stderr);
+    assert.deepEqual(JSON.parse(node.stdout), output);
     await page.close();
   });
 

@@ -41,6 +41,7 @@ export async function renderExports(ctx, run) {
 
   const cli = [
     '# the files above, saved in one folder; the service is this playground',
+    'chmod 600 verifier.pem  # zkpass refuses a private key others can read',
     `zkpass prove --service ${origin} --api-key ${key}:${secret} --root root.pub.pem --allow-unattested \\`,
     `  --dvr-token dvr.jwt ${userDataArgs} --date ${run.evaluationDate} --yes > proof.jwt`,
     `zkpass verify --service ${origin} --key verifier.pem --dvr dvr.json --proof proof.jwt ${trustArgs}`,
@@ -98,7 +99,7 @@ const store = new MemoryDvrStore();
 await store.put(JSON.parse(await readFile('dvr.json', 'utf8')));
 const verifier = new Verifier(await importKeyPair(await readFile('verifier.pem', 'utf8'), await readFile('verifier.pub.pem', 'utf8')), { store });
 const { output } = await verifier.verifyProof(proofToken, { ${run.trustless ? 'trustless: true' : 'service: trust'}, singleUse: false });
-console.log(output);`;
+console.log(JSON.stringify(output));`;
 
   fill(
     byId('exports'),
