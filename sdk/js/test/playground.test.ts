@@ -151,12 +151,16 @@ describe('the playground in Chromium', { timeout: 20 * 60_000 }, () => {
     await page.close();
   });
 
-  test('a trustless proof is verified with no trust in the service, its commitment root shown as linking, and the zkpass snippet reproduces it', async () => {
+  test('a trustless proof on a chosen evaluation date is verified with no trust in the service, its commitment root shown as linking, and the zkpass snippet reproduces it', async () => {
     const page = await open();
     await page.check('input[name=trust][value=trustless]');
     await page.check('input[name=request][value=sync]');
+    const yesterday = await page.getAttribute('#date', 'min');
+    assert.ok(yesterday);
+    await page.fill('#date', yesterday);
     const output = await proveAndVerify(page);
     assert.deepEqual(output, examples[0]!.expected);
+    assert.match((await page.textContent('#facts')) ?? '', new RegExp(`Evaluation date${yesterday}`), 'the chosen evaluation date is the proof\'s');
     assert.match((await page.textContent('#checks')) ?? '', /No trust in the service/);
     assert.match((await page.textContent('#who')) ?? '', /commitment root of each document is a public input/);
     assert.match(await page.inputValue('[data-export="user_data.opening.json"]'), /commitment_token/);

@@ -79,9 +79,8 @@ export class Result {
 
   /** Verification options of `run` (trusted: with the service's keys; trustless: without). */
   #options(run, extra = {}) {
-    const skew = Math.max(1, this.ctx.scenario.dateSkewDays() + 1);
     const mode = run.trustless ? { trustless: true } : { service: this.ctx.trust };
-    return { ttl: PROOF_TTL_SECS, singleUse: false, maxDateSkewDays: skew, ...mode, ...extra };
+    return { ttl: PROOF_TTL_SECS, singleUse: false, ...mode, ...extra };
   }
 
   #expectedKeys(run) {

@@ -19,7 +19,12 @@ export class Scenario {
     this.select = byId('example');
     fill(this.select, this.examples.map((e, i) => el('option', { value: i }, e.name === 'blank' ? 'Blank case' : e.name)));
     this.date = byId('date');
+    // the service proves on its today or a day either side (the evaluation date is a public input)
+    const day = 86_400_000;
+    const today = Date.parse(ctx.session.today);
     this.date.value = ctx.session.today;
+    this.date.min = new Date(today - day).toISOString().slice(0, 10);
+    this.date.max = new Date(today + day).toISOString().slice(0, 10);
     this.onChange = () => {};
     this.select.addEventListener('change', () => this.load(Number(this.select.value)));
     for (const input of [this.date, ...document.querySelectorAll('input[name=trust], input[name=request]')]) {
@@ -62,9 +67,4 @@ export class Scenario {
     return this.date.value || this.ctx.session.today;
   }
 
-  /** Whole days between the evaluation date and today (the verifier allows that much skew). */
-  dateSkewDays() {
-    const day = 86_400_000;
-    return Math.abs(Math.round((Date.parse(this.evaluationDate()) - Date.parse(this.ctx.session.today)) / day));
-  }
 }
