@@ -70,6 +70,8 @@ export class Prover {
       fill(this.error, el('code', { class: 'code' }, 'Disclosure'), ' The holder does not consent: ', check.refusal);
       return;
     }
+    // the estimate would wait for the prover slot this proof takes
+    ctx.query.cancelEstimate();
     this.abort = new AbortController();
     const signal = this.abort.signal;
     this.button.disabled = true;

@@ -32,11 +32,23 @@ export class QueryCheck {
     /** Marks the check pending now and runs it once typing pauses. */
     this.schedule = () => {
       this.generation += 1;
+      this.cancelEstimate();
       this.state = { ok: false, refusal: null, digest: null };
       this.#say('pending', 'Checking…');
+      this.cost.dataset.state = 'pending';
       run();
     };
     this.text.addEventListener('input', () => this.schedule());
+  }
+
+  /**
+   * Abandons a running cost estimate (the request is aborted, so the
+   * service stops waiting for a prover slot for it): a new check or a proof
+   * needs the slot more.
+   */
+  cancelEstimate() {
+    this.estimating?.abort(new DOMException('superseded', 'AbortError'));
+    this.estimating = undefined;
   }
 
   #say(kind, ...message) {
@@ -109,10 +121,12 @@ export class QueryCheck {
     const { ctx } = this;
     this.cost.dataset.state = 'estimating';
     fill(this.cost, ...fact('Cost', 'estimating…'));
+    const abort = new AbortController();
+    this.estimating = abort;
     try {
-      const run = await prepareRun(ctx);
-      const cost = await ctx.holder.estimateCost(ctx.trust, run.dvrToken, run.userData);
-      if (generation !== this.generation) return;
+      const run = await prepareRun(ctx, abort.signal);
+      const cost = await ctx.holder.estimateCost(ctx.trust, run.dvrToken, run.userData, abort.signal);
+      if (generation !== this.generation || abort.signal.aborted) return;
       this.state.cost = cost;
       fill(
         this.cost,
@@ -124,6 +138,11 @@ export class QueryCheck {
       this.cost.dataset.state = 'done';
     } catch (error) {
       if (generation !== this.generation) return;
+      if (abort.signal.aborted) {
+        fill(this.cost, ...fact('Cost', 'not estimated: a proof started first'));
+        this.cost.dataset.state = 'cancelled';
+        return;
+      }
       const { code, message } = describeError(error);
       // NotReady: every prover slot is busy; the estimate runs the program, so it waits its turn
       const retry = el('button', { type: 'button', onclick: () => void this.#estimate(this.generation) }, 'Estimate again');
