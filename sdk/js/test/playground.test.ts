@@ -140,7 +140,10 @@ describe('the playground in Chromium', { timeout: 20 * 60_000 }, () => {
     for (const [index, example] of examples.entries()) {
       await page.selectOption('#example', String(index));
       assert.match(await checked(page), /The query checks/, example.name);
+      await page.waitForSelector('#cost[data-state="done"]', { timeout: PROOF_TIMEOUT_MS });
+      assert.match((await page.textContent('#cost')) ?? '', /Padded height2\^\d+ rows \(exact: run on the data\).*Predicted proving time/, example.name);
       const output = await proveAndVerify(page);
+      assert.match((await page.textContent('#timing')) ?? '', /Proof in .* \(predicted .*\)/, 'predicted against actual time');
       assert.deepEqual(output, example.expected, example.name);
       assert.match((await page.textContent('#verdict')) ?? '', /expected output/);
       const states = await page.$$eval('#checks li', (items) => items.map((li) => (li as HTMLElement).dataset.state));

@@ -122,7 +122,8 @@ export class Prover {
         document.body.dataset.job = p.jobUrl;
         break;
       case 'queued':
-        this.#step('queued', `Queued, position ${p.position ?? '?'}.`);
+        // queue_position 0 is the next job to run
+        this.#step('queued', p.position === 0 ? 'Queued, position 0: next to run.' : `Queued, position ${p.position}: ${p.position} job(s) ahead.`);
         document.body.dataset.proof = 'queued';
         break;
       case 'proving':
