@@ -38,13 +38,13 @@ impl LocalService {
     /// # Errors
     /// As [`Self::start_with`].
     pub async fn start() -> Result<Self, CliError> {
-        Self::start_with("127.0.0.1:0", None, |_| Ok(axum::Router::new())).await
+        Self::start_with("127.0.0.1:0", None, |_, _| Ok(axum::Router::new())).await
     }
 
     /// Starts a service on `listen` with fresh keys in a temporary data
     /// directory, `workers` provers (the service's default when `None`),
-    /// and the routes `pages` makes from the service's API key and root
-    /// key on the same listener.
+    /// and the routes `pages` makes from the service's root key and API key
+    /// on the same listener.
     ///
     /// # Errors
     /// [`CliError::Bind`] when `listen` cannot be bound;
@@ -54,7 +54,7 @@ impl LocalService {
     pub async fn start_with(
         listen: &str,
         workers: Option<usize>,
-        pages: impl FnOnce(&Self) -> Result<axum::Router, CliError>,
+        pages: impl FnOnce(&zkpass_core::PublicKey, &(String, String)) -> Result<axum::Router, CliError>,
     ) -> Result<Self, CliError> {
         let bind = |source| CliError::Bind { address: listen.into(), source };
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(bind)?;
@@ -73,17 +73,9 @@ impl LocalService {
         }
         let state = AppState::from_config(&config).await?;
         let root_key = LocalRoot::load_or_create(&config.data_dir)?.key.public_key().clone();
+        let pages = pages(&root_key, &api_key)?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut service = Self {
-            base_url: format!("http://{addr}"),
-            api_key,
-            root_key,
-            shutdown: Some(tx),
-            task: tokio::spawn(async {}),
-            _data_dir: data_dir,
-        };
-        let pages = pages(&service)?;
-        service.task = tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
             };
@@ -92,7 +84,14 @@ impl LocalService {
                 tracing::error!(error = %e, "service stopped");
             }
         });
-        Ok(service)
+        Ok(Self {
+            base_url: format!("http://{addr}"),
+            api_key,
+            root_key,
+            shutdown: Some(tx),
+            task,
+            _data_dir: data_dir,
+        })
     }
 
     /// A holder with the service's API key, and its trust in the service

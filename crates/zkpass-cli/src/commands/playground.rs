@@ -30,14 +30,9 @@ pub async fn run(args: PlaygroundArgs) -> Result<(), CliError> {
         .map(|s| Example { name: s.name, title: s.title, documents: s.documents, query: s.query, expected: s.expected })
         .collect();
     let issuer = KeyPair::generate()?;
-    let service = LocalService::start_with(&args.listen, args.workers, |service| {
-        let playground = Playground {
-            examples,
-            service_root: service.root_key.clone(),
-            api_key: service.api_key.clone(),
-            attested: false,
-            issuer,
-        };
+    let service = LocalService::start_with(&args.listen, args.workers, |root_key, api_key| {
+        let playground =
+            Playground { examples, service_root: root_key.clone(), api_key: api_key.clone(), attested: false, issuer };
         Ok(zkpass_playground::router(playground)?)
     })
     .await?;
