@@ -212,6 +212,7 @@ fn classify(e: &ZkPassError) -> Exit {
         | ZkPassError::InvalidZkProof(_)
         | ZkPassError::MissingCommitmentToken { .. }
         | ZkPassError::MismatchedCommitment { .. }
+        | ZkPassError::MismatchedCredential { .. }
         | ZkPassError::DvrAlreadyUsed(_)
         | ZkPassError::ExpiredDvr { .. } => Exit::Rejected,
         _ => Exit::Input,

@@ -65,13 +65,7 @@ pub async fn run(
     for (tag, doc) in &scenario.documents {
         let issuer = KeyPair::generate()?;
         tokens.insert(tag.clone(), sign_user_data(doc, &issuer, None)?);
-        requests.insert(
-            tag.clone(),
-            UserDataRequest {
-                user_data_url: None,
-                user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
-            },
-        );
+        requests.insert(tag.clone(), UserDataRequest::token(PublicKeyOption::PublicKey(issuer.public_key().clone())));
     }
     step("issuer signs the user data", t.elapsed());
 

@@ -33,14 +33,12 @@ fn dvr_with_query(query: &str, issuer: &KeyPair, verifier: &KeyPair) -> DataVeri
         query: query.into(),
         user_data_requests: BTreeMap::from([(
             String::new(),
-            UserDataRequest {
-                user_data_url: None,
-                user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
-            },
+            UserDataRequest::token(PublicKeyOption::PublicKey(issuer.public_key().clone())),
         )]),
         dvr_verifying_key: Some(PublicKeyOption::PublicKey(verifier.public_key().clone())),
         nonce: None,
         expires_at: None,
+        verifier_id: None,
     }
 }
 

@@ -52,10 +52,7 @@ impl Write for LogWriter {
 }
 
 fn key_request(key: &KeyPair) -> UserDataRequest {
-    UserDataRequest {
-        user_data_url: None,
-        user_data_verifying_key: PublicKeyOption::PublicKey(key.public_key().clone()),
-    }
+    UserDataRequest::token(PublicKeyOption::PublicKey(key.public_key().clone()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

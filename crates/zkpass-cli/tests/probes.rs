@@ -71,13 +71,11 @@ impl Probe {
             query_engine_ver: zkpass_query::QUERY_ENGINE_VERSION.into(),
             query_method_ver: String::new(),
             query: query.into(),
-            user_data_requests: BTreeMap::from([(
-                String::new(),
-                UserDataRequest { user_data_url: None, user_data_verifying_key: issuer_key },
-            )]),
+            user_data_requests: BTreeMap::from([(String::new(), UserDataRequest::token(issuer_key))]),
             dvr_verifying_key: Some(verifier_key),
             nonce: None,
             expires_at: None,
+            verifier_id: None,
         }
     }
 

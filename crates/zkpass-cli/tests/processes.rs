@@ -83,10 +83,7 @@ async fn parties(base: &str, data_dir: &Path) -> Parties {
         .unwrap();
     let issuer = KeyPair::generate().unwrap();
     let verifier = Verifier::new(KeyPair::generate().unwrap(), Arc::new(MemoryDvrStore::default()));
-    let request = UserDataRequest {
-        user_data_url: None,
-        user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
-    };
+    let request = UserDataRequest::token(PublicKeyOption::PublicKey(issuer.public_key().clone()));
     let dvr = verifier.create_dvr("crash", QUERY, BTreeMap::from([(String::new(), request)])).unwrap();
     let dvr_token = verifier.sign_dvr(&dvr).await.unwrap();
     let doc: Value = serde_json::from_str(include_str!("../../../examples/bank-loan-approved/user_data.json")).unwrap();

@@ -100,9 +100,11 @@ impl Holder {
     }
 
     /// Encrypts the DVR token and the user data (by tag: each a user data
-    /// token, or the JSON text of a [`DocumentOpening`] for trustless mode;
-    /// a sole token under `""` is sent as is, anything else as a `{tag:
-    /// entry}` bundle) to the service encryption key, submits the proof request
+    /// token, the JSON text of a [`DocumentOpening`] for trustless mode, a
+    /// standard credential the DVR asks for (an SD-JWT VC presentation or
+    /// a `vc+jwt`), or the JSON text `{"credential": …, "disclose": [claim,
+    /// …]}` consenting to reveal claims the DVR names; a sole token under
+    /// `""` is sent as is, anything else as a `{tag: entry}` bundle) to the service encryption key, submits the proof request
     /// asynchronously (`Prefer: respond-async`) and waits for the proof
     /// with [`WaitOptions::default`]. A service that answers synchronously
     /// works too.
@@ -451,7 +453,9 @@ fn user_data_bundle(user_data: &BTreeMap<String, String>) -> Result<String, ZkPa
     }
     let mut bundle = serde_json::Map::new();
     for (tag, text) in user_data {
-        let entry = if is_opening(text) {
+        let entry = if let Some(presentation) = credential_presentation(text) {
+            presentation
+        } else if is_opening(text) {
             let opening = DocumentOpening::from_json(text)
                 .map_err(|e| ZkPassError::InvalidParams(format!("user data {tag:?}: {e}")))?;
             serde_json::to_value(opening).map_err(|e| ZkPassError::InvalidParams(e.to_string()))?
@@ -461,6 +465,15 @@ fn user_data_bundle(user_data: &BTreeMap<String, String>) -> Result<String, ZkPa
         bundle.insert(tag.clone(), entry);
     }
     Ok(Value::Object(bundle).to_string())
+}
+
+/// The JSON text `{"credential": …, "disclose": […]}` of a standard
+/// credential sent with the claims the holder consents to reveal
+/// (docs/WIRE.md, "Credentials in the user data"), as a value.
+fn credential_presentation(text: &str) -> Option<Value> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    value.get("credential").and_then(Value::as_str)?;
+    Some(value)
 }
 
 /// The longest pause between two looks at a job waiting in the queue.

@@ -90,10 +90,7 @@ async fn run(addr: SocketAddr, root: zkpass_core::PublicKey) -> Run {
     let trust = holder.attested_trust(TrustAnchor::Pinned(root), &AttestationPolicy::unattested()).await.unwrap();
     let verifier = Verifier::new(KeyPair::generate().unwrap(), Arc::new(MemoryDvrStore::default()));
     let issuer = KeyPair::generate().unwrap();
-    let request = UserDataRequest {
-        user_data_url: None,
-        user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
-    };
+    let request = UserDataRequest::token(PublicKeyOption::PublicKey(issuer.public_key().clone()));
     let dvr = verifier.create_dvr("trustless", QUERY, BTreeMap::from([(String::new(), request)])).unwrap();
     let dvr_token = verifier.sign_dvr(&dvr).await.unwrap();
     Run { holder, trust, verifier, issuer, dvr_token }

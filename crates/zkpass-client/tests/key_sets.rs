@@ -70,7 +70,7 @@ async fn prove(service: &common::Service, keys: Vec<PublicKeyOption>) -> ZkPassE
     let mut tokens = BTreeMap::new();
     for (i, key) in keys.into_iter().enumerate() {
         let tag = format!("doc{i}");
-        requests.insert(tag.clone(), UserDataRequest { user_data_url: None, user_data_verifying_key: key });
+        requests.insert(tag.clone(), UserDataRequest::token(key));
         tokens.insert(tag, sign_user_data(&serde_json::json!({"a": 1}), &issuer, None).unwrap());
     }
     let dvr = verifier.create_dvr("key sets", QUERY, requests).unwrap();

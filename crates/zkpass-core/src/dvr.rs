@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::credential::{CredentialRequest, MAX_VERIFIER_ID_BYTES};
 use crate::{PublicKeyOption, ZkPassError};
 
 /// The `zkvm` value naming the Triton VM proof backend.
@@ -15,8 +16,32 @@ pub const ZKVM_TRITON: &str = "triton";
 pub struct UserDataRequest {
     /// Where the holder may fetch the document, if anywhere.
     pub user_data_url: Option<String>,
-    /// The issuer key the document must be signed with.
-    pub user_data_verifying_key: PublicKeyOption,
+    /// The issuer key the document must be signed with. Required for a
+    /// zkPass user data token; optional for a standard credential
+    /// ([`Self::credential`]), whose key may instead come from its `x5c`
+    /// chain or its issuer's metadata. Absent from the JSON (and so from
+    /// the digest) when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data_verifying_key: Option<PublicKeyOption>,
+    /// The document is a standard credential of this kind (added field,
+    /// docs/WIRE.md "Credential requests"); absent from the JSON and the
+    /// digest when `None`, so a request for a zkPass user data token keeps
+    /// the compatible digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialRequest>,
+}
+
+impl UserDataRequest {
+    /// A request for a zkPass user data token signed with `key`.
+    pub fn token(key: PublicKeyOption) -> Self {
+        Self { user_data_url: None, user_data_verifying_key: Some(key), credential: None }
+    }
+
+    /// A request for a standard credential, its issuer key optionally
+    /// pinned.
+    pub fn credential(credential: CredentialRequest, key: Option<PublicKeyOption>) -> Self {
+        Self { user_data_url: None, user_data_verifying_key: key, credential: Some(credential) }
+    }
 }
 
 /// A Data Verification Request: the verifier's signed question.
@@ -51,6 +76,12 @@ pub struct DataVerificationRequest {
     /// digest when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The verifier's identifier (added field): the audience a holder's
+    /// key-binding JWT must name (OpenID4VP's `client_id`, e.g.
+    /// `x509_san_dns:verifier.example` or `https://verifier.example`).
+    /// Absent from the JSON and the digest when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_id: Option<String>,
 }
 
 /// Longest verifier nonce, bytes.
@@ -70,6 +101,8 @@ struct DigestView<'a> {
     nonce: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: &'a Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verifier_id: &'a Option<String>,
 }
 
 /// Whether `tag` is a valid user-data tag: `[A-Za-z0-9_]+` (docs/WIRE.md,
@@ -85,8 +118,8 @@ impl DataVerificationRequest {
     /// query, user_data_requests, dvr_verifying_key` in that order, where
     /// `user_data_requests` is an array of `[tag, request]` pairs sorted by
     /// tag (docs/WIRE.md, "The Data Verification Request"). The added fields
-    /// `nonce` and `expires_at` follow, each only when present, so a DVR
-    /// without them has exactly the compatible digest.
+    /// `nonce`, `expires_at` and `verifier_id` follow, each only when
+    /// present, so a DVR without them has exactly the compatible digest.
     pub fn digest(&self) -> String {
         hex::encode(self.digest_bytes())
     }
@@ -104,6 +137,7 @@ impl DataVerificationRequest {
             dvr_verifying_key: &self.dvr_verifying_key,
             nonce: &self.nonce,
             expires_at: &self.expires_at,
+            verifier_id: &self.verifier_id,
         };
         // Serializing plain structs and strings to JSON cannot fail.
         let json = serde_json::to_vec(&view).unwrap_or_default();
@@ -113,11 +147,13 @@ impl DataVerificationRequest {
     /// Checks the shape rules a DVR must meet before anything else is done
     /// with it: a known `zkvm`, at least one user-data request, and valid tags
     /// (`""` only as the sole document), a nonce of 1 to
-    /// [`MAX_DVR_NONCE_BYTES`] bytes when present.
+    /// [`MAX_DVR_NONCE_BYTES`] bytes when present, an issuer key for every
+    /// document that is not a credential, valid credential requests, and a
+    /// nonce and verifier identifier when one asks for holder binding.
     ///
     /// # Errors
     /// [`ZkPassError::InvalidZkVm`], [`ZkPassError::InvalidTag`] or
-    /// [`ZkPassError::InvalidParams`] (nonce).
+    /// [`ZkPassError::InvalidParams`] naming the field.
     pub fn validate(&self) -> Result<(), ZkPassError> {
         if self.zkvm != ZKVM_TRITON {
             return Err(ZkPassError::InvalidZkVm(self.zkvm.clone()));
@@ -130,15 +166,43 @@ impl DataVerificationRequest {
         if self.nonce.as_ref().is_some_and(|n| n.is_empty() || n.len() > MAX_DVR_NONCE_BYTES) {
             return Err(ZkPassError::InvalidParams(format!("dvr.nonce must be 1 to {MAX_DVR_NONCE_BYTES} bytes")));
         }
+        if self.verifier_id.as_ref().is_some_and(|v| v.is_empty() || v.len() > MAX_VERIFIER_ID_BYTES) {
+            return Err(ZkPassError::InvalidParams(format!(
+                "dvr.verifier_id must be 1 to {MAX_VERIFIER_ID_BYTES} bytes"
+            )));
+        }
         let sole = self.user_data_requests.len() == 1;
-        for tag in self.user_data_requests.keys() {
+        for (tag, request) in &self.user_data_requests {
             if !(is_valid_tag(tag) || (tag.is_empty() && sole)) {
                 return Err(ZkPassError::InvalidTag(format!(
                     "user_data_requests tag {tag:?} must match [A-Za-z0-9_]+ (\"\" only for a sole document)"
                 )));
             }
+            let field = format!("dvr.user_data_requests[{tag:?}]");
+            match &request.credential {
+                None if request.user_data_verifying_key.is_none() => {
+                    return Err(ZkPassError::InvalidParams(format!(
+                        "{field}.user_data_verifying_key is required for a zkPass user data token"
+                    )));
+                }
+                None => {}
+                Some(credential) => {
+                    credential.validate(&format!("{field}.credential"))?;
+                    if credential.holder_binding && (self.nonce.is_none() || self.verifier_id.is_none()) {
+                        return Err(ZkPassError::InvalidParams(format!(
+                            "{field}.credential.holder_binding needs dvr.nonce and dvr.verifier_id (the key-binding JWT's nonce and aud)"
+                        )));
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The credential request for `tag`, if that document is a standard
+    /// credential.
+    pub fn credential(&self, tag: &str) -> Option<&CredentialRequest> {
+        self.user_data_requests.get(tag).and_then(|r| r.credential.as_ref())
     }
 
     /// The document tags, sorted.
@@ -155,10 +219,10 @@ mod tests {
     fn dvr() -> DataVerificationRequest {
         let key = PublicKeyOption::PublicKey(PublicKey { x: "x".into(), y: "y".into() });
         let mut reqs = BTreeMap::new();
-        reqs.insert("b".to_string(), UserDataRequest { user_data_url: None, user_data_verifying_key: key.clone() });
+        reqs.insert("b".to_string(), UserDataRequest::token(key.clone()));
         reqs.insert(
             "a".to_string(),
-            UserDataRequest { user_data_url: Some("u".into()), user_data_verifying_key: key.clone() },
+            UserDataRequest { user_data_url: Some("u".into()), ..UserDataRequest::token(key.clone()) },
         );
         DataVerificationRequest {
             zkvm: "triton".into(),
@@ -171,6 +235,7 @@ mod tests {
             dvr_verifying_key: Some(key),
             nonce: None,
             expires_at: None,
+            verifier_id: None,
         }
     }
 
@@ -214,6 +279,44 @@ mod tests {
         d.zkvm = "risc0".into();
         assert!(matches!(d.validate(), Err(ZkPassError::InvalidZkVm(_))));
         assert!(dvr().validate().is_ok());
+    }
+
+    #[test]
+    fn credential_requests_keep_the_digest_of_other_documents_and_are_checked() {
+        use crate::credential::{CredentialFormat, CredentialRequest};
+        let plain = dvr();
+        let mut with = dvr();
+        let mut request = CredentialRequest::new(CredentialFormat::SdJwtVc);
+        request.vct_values = vec!["urn:eudi:pid:1".into()];
+        with.user_data_requests.insert("c".into(), UserDataRequest::credential(request.clone(), None));
+        assert!(with.validate().is_ok());
+        assert_ne!(with.digest(), plain.digest());
+        let json = serde_json::to_value(&with).unwrap();
+        let c = &json["user_data_requests"]["c"];
+        assert!(c.get("user_data_verifying_key").is_none(), "{c}");
+        assert_eq!(c["credential"]["format"], "dc+sd-jwt");
+        let back: DataVerificationRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(back.digest(), with.digest());
+        assert_eq!(back.credential("c"), Some(&request));
+        assert_eq!(back.credential("a"), None);
+
+        // a zkPass token needs its issuer key
+        let mut keyless = dvr();
+        keyless.user_data_requests.get_mut("a").unwrap().user_data_verifying_key = None;
+        let e = keyless.validate().unwrap_err().to_string();
+        assert!(e.contains(r#"dvr.user_data_requests["a"].user_data_verifying_key"#), "{e}");
+
+        // holder binding needs the nonce and the verifier's identifier
+        request.holder_binding = true;
+        let mut bound = dvr();
+        bound.user_data_requests.insert("c".into(), UserDataRequest::credential(request, None));
+        let e = bound.validate().unwrap_err().to_string();
+        assert!(e.contains(r#"["c"].credential.holder_binding"#) && e.contains("verifier_id"), "{e}");
+        bound.nonce = Some("n".into());
+        bound.verifier_id = Some("https://verifier.example".into());
+        assert!(bound.validate().is_ok());
+        assert_ne!(bound.digest(), DataVerificationRequest { verifier_id: Some("x".into()), ..bound.clone() }.digest());
+        assert!(DataVerificationRequest { verifier_id: Some(String::new()), ..bound }.validate().is_err());
     }
 
     #[test]

@@ -135,6 +135,16 @@ pub enum ZkPassError {
         /// What differs (never a value or a salt).
         detail: String,
     },
+    /// What the service recorded of a credential document does not meet
+    /// what the DVR asks of it (format, type, issuer, trust anchor, holder
+    /// binding), or the proof records a credential the DVR did not ask for.
+    #[error("MismatchedCredential: document {tag:?}: {detail}")]
+    MismatchedCredential {
+        /// The document tag.
+        tag: String,
+        /// What differs (public identifiers only).
+        detail: String,
+    },
     /// A proof for this DVR was accepted before; a DVR is used once.
     #[error("DvrAlreadyUsed: a proof for dvr_id {0:?} was accepted already")]
     DvrAlreadyUsed(String),
@@ -184,6 +194,7 @@ impl ZkPassError {
             Self::LocalService { .. } => "LocalService",
             Self::MissingCommitmentToken { .. } => "MissingCommitmentToken",
             Self::MismatchedCommitment { .. } => "MismatchedCommitment",
+            Self::MismatchedCredential { .. } => "MismatchedCredential",
             Self::DvrAlreadyUsed { .. } => "DvrAlreadyUsed",
             Self::ExpiredDvr { .. } => "ExpiredDvr",
             Self::DvrStore { .. } => "DvrStore",

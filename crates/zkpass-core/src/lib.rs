@@ -16,6 +16,7 @@
 mod answers;
 mod attestation;
 mod commitment;
+pub mod credential;
 mod dvr;
 mod error;
 mod error_code;
@@ -30,6 +31,7 @@ pub use answers::{
 };
 pub use attestation::AttestationError;
 pub use commitment::{CommitmentClaim, DocumentOpening, COMMITMENT_SCHEME, COMMITMENT_TOKEN_TYPE, MAX_OPENING_SALTS};
+pub use credential::{CredentialFormat, CredentialRecord, CredentialRequest, IssuerTrust};
 pub use dvr::{is_valid_tag, DataVerificationRequest, UserDataRequest, MAX_DVR_NONCE_BYTES, ZKVM_TRITON};
 pub use error::{ErrorSource, ZkPassError};
 pub use error_code::ErrorCode;

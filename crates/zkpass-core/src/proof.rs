@@ -183,7 +183,8 @@ pub struct ZkPassProof {
     pub dvr_id: String,
     /// Digest of that DVR ([`crate::DataVerificationRequest::digest`]).
     pub dvr_digest: String,
-    /// Per tag, the issuer key the service verified the document with.
+    /// Per tag, the issuer key the service verified the document with
+    /// (for a credential, the key its chain, metadata or the DVR named).
     pub user_data_verifying_keys: BTreeMap<String, PublicKey>,
     /// The verifier key the service verified the DVR token with.
     pub dvr_verifying_key: PublicKey,
@@ -206,6 +207,11 @@ pub struct ZkPassProof {
     /// absent from the JSON when empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub commitment_tokens: BTreeMap<String, String>,
+    /// Per tag, what the service checked of a document that is a standard
+    /// credential (added; absent from the JSON when no document is one).
+    /// Bound into the statement ([`crate::credential::statement_digest`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub credentials: BTreeMap<String, crate::CredentialRecord>,
 }
 
 #[cfg(test)]

@@ -173,6 +173,83 @@ pub fn peek_claims(token: &str) -> Result<Map<String, Value>, JoseError> {
     payload(token)
 }
 
+/// A compact JWS taken apart: its protected header members and payload
+/// claims (verified only when returned by [`verify_es256`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwsParts {
+    /// The protected header's members (`alg`, `typ`, `kid`, `x5c`, …).
+    pub header: Map<String, Value>,
+    /// The payload's claims.
+    pub claims: Map<String, Value>,
+}
+
+/// Reads the header and claims of a compact JWS **without verifying it**,
+/// to learn its `typ` and how to find its key (`x5c`, `kid`, `iss`).
+/// Never act on the result before [`verify_es256`] succeeds.
+///
+/// # Errors
+/// As [`peek_claims`].
+pub fn peek_jws(token: &str) -> Result<JwsParts, JoseError> {
+    let header = context::check_compact(token, Kind::Jws)?;
+    Ok(JwsParts { header, claims: payload(token)? })
+}
+
+/// Verifies a compact JWS of any `typ` signed with ES256 by `key`
+/// ([RFC 7515] §5.2, [RFC 7518] §3.4) and returns its header and claims.
+/// Neither `typ` nor the time claims are checked: the caller does, by the
+/// rules of its token kind.
+///
+/// # Errors
+/// As [`peek_jws`]; [`JoseError::Rejected`] for another `alg` than ES256
+/// or a signature that does not verify.
+///
+/// [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
+/// [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518
+pub fn verify_es256(token: &str, key: &p256::ecdsa::VerifyingKey) -> Result<JwsParts, JoseError> {
+    let parts = peek_jws(token)?;
+    let alg = parts.header.get("alg").and_then(Value::as_str);
+    if alg != Some("ES256") {
+        return Err(JoseError::Rejected(format!(
+            "alg must be ES256, found {:?}",
+            alg.unwrap_or("none").chars().take(20).collect::<String>()
+        )));
+    }
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| JoseError::Rejected("the JWS signature is not base64url".into()))?;
+    es256::verify(key, signing_input.as_bytes(), &signature)?;
+    Ok(parts)
+}
+
+/// Signs `claims` as a compact ES256 JWS with the protected `header`
+/// members (`typ`, `kid`, `x5c`, …; `alg` is set to ES256), for tokens of
+/// other formats than zkPass's own (credentials, key-binding JWTs,
+/// request objects).
+///
+/// # Errors
+/// [`JoseError::InvalidKey`] if the key cannot sign; [`JoseError::Rejected`]
+/// for a header or claim josekit refuses.
+#[cfg(feature = "native")]
+pub fn sign_es256(
+    header: &Map<String, Value>,
+    claims: &Map<String, Value>,
+    key: &KeyPair,
+) -> Result<String, JoseError> {
+    let mut jws_header = JwsHeader::new();
+    for (name, value) in header {
+        if name != "alg" {
+            jws_header.set_claim(name, Some(value.clone())).map_err(|e| JoseError::Rejected(e.to_string()))?;
+        }
+    }
+    let payload = JwtPayload::from_map(claims.clone()).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    let signer = ES256
+        .signer_from_pem(key.private_pem())
+        .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
+    jwt::encode_with_signer(&payload, &jws_header, &signer)
+        .map_err(|e| JoseError::Rejected(format!("signing failed: {e}")))
+}
+
 /// The JSON object in the payload of a compact JWS whose shape
 /// [`context::check_compact`] has checked.
 fn payload(token: &str) -> Result<Map<String, Value>, JoseError> {
@@ -217,6 +294,30 @@ mod tests {
         let generic = jwt::encode_with_signer(&payload, &header, &signer).unwrap();
         assert!(verify_data(TokenType::UserData, &generic, k.public_key()).is_ok());
         assert!(matches!(verify_data(TokenType::Proof, &generic, k.public_key()), Err(JoseError::WrongTyp { .. })));
+    }
+
+    #[test]
+    fn generic_jws_verify_with_their_own_header_and_refuse_other_keys() {
+        let k = KeyPair::generate().unwrap();
+        let header = serde_json::from_value(json!({"typ": "kb+jwt", "kid": "h1"})).unwrap();
+        let claims = serde_json::from_value(json!({"nonce": "n", "iat": 5})).unwrap();
+        let t = sign_es256(&header, &claims, &k).unwrap();
+        let parts = verify_es256(&t, &es256::verifying_key(k.public_key()).unwrap()).unwrap();
+        assert_eq!(parts.header["typ"], "kb+jwt");
+        assert_eq!(parts.header["alg"], "ES256");
+        assert_eq!(parts.claims["nonce"], "n");
+        assert_eq!(peek_jws(&t).unwrap(), parts);
+        let other = KeyPair::generate().unwrap();
+        let e = verify_es256(&t, &es256::verifying_key(other.public_key()).unwrap()).unwrap_err();
+        assert!(matches!(e, JoseError::Rejected(_)), "{e:?}");
+        // alg none (an unsigned token) is refused whatever the key
+        let none = format!(
+            "{}.{}.",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            t.split('.').nth(1).unwrap()
+        );
+        let e = verify_es256(&none, &es256::verifying_key(k.public_key()).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("alg must be ES256"), "{e}");
     }
 
     #[test]

@@ -56,9 +56,11 @@ pub use jwe::{
     decrypt_bound_at, decrypt_data, decrypt_data_at, encrypt_bound, encrypt_data, UserDataBinding, DVR_DIGEST_HEADER,
 };
 pub use jwks::{Jwk, Jwks, StandardJwk, StandardJwkSet, MAX_JWKS_BYTES};
-pub use jws::{decode_header, peek_claims, peek_data, verify_data, verify_data_at, TokenHeader};
+pub use jws::{
+    decode_header, peek_claims, peek_data, peek_jws, verify_data, verify_data_at, verify_es256, JwsParts, TokenHeader,
+};
 #[cfg(feature = "native")]
-pub use jws::{sign_data, sign_data_with_claims};
+pub use jws::{sign_data, sign_data_with_claims, sign_es256};
 #[cfg(feature = "native")]
 pub use keyfile::{check_private_mode, read_private_key, write_private_key};
 #[cfg(feature = "native")]

@@ -379,6 +379,65 @@ pub struct ServiceConfig {
     /// many at once (`[enclave_socket]`).
     #[serde(default)]
     pub enclave_socket: EnclaveSocketConfig,
+    /// Standard credentials as user data (`[credentials]`): the trust
+    /// anchors of credential issuers (docs/SECURITY.md, "Standard
+    /// credentials").
+    #[serde(default)]
+    pub credentials: CredentialsConfig,
+}
+
+/// Standard credentials (`[credentials]`).
+///
+/// ```toml
+/// [credentials]
+/// trust_anchors = ["/etc/zkpass/pid-provider-roots.pem"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// PEM files of the root certificates a credential's `x5c` chain may
+    /// lead to (every `CERTIFICATE` in each file). None by default: a
+    /// credential is then accepted only with an issuer key its DVR pins.
+    pub trust_anchors: Vec<PathBuf>,
+    /// The anchors read from those files, and any added in code
+    /// ([`Self::with_anchors`]).
+    #[serde(skip)]
+    loaded: zkpass_credential::TrustAnchors,
+}
+
+impl CredentialsConfig {
+    /// Reads every file of `trust_anchors`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Setting`] naming the file that cannot be read or
+    /// holds no usable certificate.
+    fn load(&mut self) -> Result<(), ConfigError> {
+        for path in &self.trust_anchors {
+            let fail = |reason: String| ConfigError::Setting {
+                setting: "credentials.trust_anchors",
+                reason: format!("{}: {reason}", path.display()),
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+            let anchors = zkpass_credential::TrustAnchors::from_pem(&text).map_err(|e| fail(e.to_string()))?;
+            if anchors.is_empty() {
+                return Err(fail("the file holds no PEM certificate".into()));
+            }
+            self.loaded.extend(anchors);
+        }
+        Ok(())
+    }
+
+    /// These settings with `anchors` trusted besides those of the files
+    /// (the demo's and tests' own test issuers).
+    pub fn with_anchors(mut self, anchors: zkpass_credential::TrustAnchors) -> Self {
+        self.loaded.extend(anchors);
+        self
+    }
+
+    /// The trust anchors for credential issuers.
+    pub fn anchors(&self) -> &zkpass_credential::TrustAnchors {
+        &self.loaded
+    }
 }
 
 /// The enclave's Unix socket (`[enclave_socket]`): the parent that may use
@@ -453,6 +512,7 @@ impl Default for ServiceConfig {
             attestation: AttestationMode::None,
             user_data: UserDataPolicy::default(),
             enclave_socket: EnclaveSocketConfig::default(),
+            credentials: CredentialsConfig::default(),
         }
     }
 }
@@ -541,9 +601,11 @@ impl ServiceConfig {
     ///
     /// # Errors
     /// [`ConfigError::Toml`] (naming the field and line),
-    /// [`ConfigError::PlaintextSecret`], [`ConfigError::Stark`].
+    /// [`ConfigError::PlaintextSecret`], [`ConfigError::Stark`],
+    /// [`ConfigError::Setting`] for a `[credentials] trust_anchors` file
+    /// (read relative to the working directory).
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e: toml::de::Error| {
+        let mut config: Self = toml::from_str(text).map_err(|e: toml::de::Error| {
             if e.to_string().contains("unknown field `secret`") {
                 ConfigError::PlaintextSecret { path: None }
             } else {
@@ -551,6 +613,7 @@ impl ServiceConfig {
             }
         })?;
         config.proof.check().map_err(|source| ConfigError::Stark { path: None, source: Box::new(source) })?;
+        config.credentials.load()?;
         Ok(config)
     }
 

@@ -4,8 +4,10 @@
 //! is the caller's DVR store's.
 
 use base64::Engine as _;
+use zkpass_core::credential::statement_digest;
 use zkpass_core::{
-    DataVerificationRequest, ErrorSource, EvaluationDate, PublicKey, ZkPassError, ZkPassProof, MIN_SECURITY_LEVEL,
+    DataVerificationRequest, ErrorSource, EvaluationDate, IssuerTrust, PublicKey, ZkPassError, ZkPassProof,
+    MIN_SECURITY_LEVEL,
 };
 use zkpass_jose::verify_commitment_at;
 use zkpass_query::Query;
@@ -31,14 +33,16 @@ pub fn dvr(proof: &ZkPassProof, dvr: &DataVerificationRequest, now: u64) -> Resu
 
 /// Step 3: the verifier key and every document's issuer key the service
 /// used are the `expected` ones, tag for tag, and the proof names no
-/// document the DVR does not ask for; in trustless mode
+/// document the DVR does not ask for; a credential document whose issuer
+/// key the DVR does not pin has no expected key, and its record must meet
+/// the DVR's request instead ([`credentials`]); in trustless mode
 /// (`options.trustless`) each document also carries its issuer's
 /// commitment token ([`commitment_token`]).
 ///
 /// # Errors
 /// `MismatchedDvrVerifyingKey`, `MismatchedUserDataVerifyingKey` (naming
-/// the tag); in trustless mode `MissingCommitmentToken`,
-/// `MismatchedCommitment`.
+/// the tag), `MismatchedCredential`; in trustless mode
+/// `MissingCommitmentToken`, `MismatchedCommitment`.
 pub fn keys(
     proof: &ZkPassProof,
     dvr: &DataVerificationRequest,
@@ -48,11 +52,25 @@ pub fn keys(
     if proof.dvr_verifying_key != expected.verifier {
         return Err(ZkPassError::MismatchedDvrVerifyingKey);
     }
-    for tag in dvr.user_data_requests.keys() {
-        let issuer = expected
-            .issuers
-            .get(tag)
-            .ok_or_else(|| ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() })?;
+    credentials(proof, dvr)?;
+    for (tag, request) in &dvr.user_data_requests {
+        let issuer = match expected.issuers.get(tag) {
+            Some(issuer) => issuer,
+            // the key came from the credential's chain or its issuer's
+            // metadata: `credentials` checked how
+            None if request.credential.is_some() && request.user_data_verifying_key.is_none() => {
+                if !proof.user_data_verifying_keys.contains_key(tag) {
+                    return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
+                }
+                // a credential's signature is checked in the enclave, not
+                // in the proof: never trustless
+                if options.trustless {
+                    return Err(ZkPassError::MissingCommitmentToken { tag: tag.clone() });
+                }
+                continue;
+            }
+            None => return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() }),
+        };
         if proof.user_data_verifying_keys.get(tag) != Some(issuer) {
             return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: tag.clone() });
         }
@@ -62,6 +80,56 @@ pub fn keys(
     }
     if let Some(extra) = proof.user_data_verifying_keys.keys().find(|t| !dvr.user_data_requests.contains_key(*t)) {
         return Err(ZkPassError::MismatchedUserDataVerifyingKey { tag: extra.clone() });
+    }
+    Ok(())
+}
+
+/// Within step 3: each credential document's record meets the DVR's
+/// request for it (format, accepted types, issuers and trust anchors, the
+/// DVR's pinned key, holder binding), and no other document has a record.
+///
+/// # Errors
+/// `MismatchedCredential` naming the tag and what differs.
+pub fn credentials(proof: &ZkPassProof, dvr: &DataVerificationRequest) -> Result<(), ZkPassError> {
+    let mismatch =
+        |tag: &str, detail: &str| ZkPassError::MismatchedCredential { tag: tag.into(), detail: detail.into() };
+    if let Some(tag) = proof.credentials.keys().find(|t| dvr.credential(t).is_none()) {
+        return Err(mismatch(tag, "the proof records a credential the DVR does not ask for"));
+    }
+    for (tag, request) in &dvr.user_data_requests {
+        let Some(wanted) = &request.credential else { continue };
+        let record = proof.credentials.get(tag).ok_or_else(|| mismatch(tag, "the proof records no credential"))?;
+        if record.format != wanted.format {
+            return Err(mismatch(
+                tag,
+                &format!("the credential is {}, the DVR asks for {}", record.format, wanted.format),
+            ));
+        }
+        if !wanted.vct_values.is_empty() && !record.vct.as_ref().is_some_and(|v| wanted.vct_values.contains(v)) {
+            return Err(mismatch(tag, "the credential type is not one the DVR accepts"));
+        }
+        if !wanted.issuers.is_empty() && !record.issuer.as_ref().is_some_and(|i| wanted.issuers.contains(i)) {
+            return Err(mismatch(tag, "the issuer is not one the DVR accepts"));
+        }
+        match (&record.trust, &request.user_data_verifying_key) {
+            (IssuerTrust::DvrKey, Some(_)) => {}
+            (_, Some(_)) | (IssuerTrust::DvrKey, None) => {
+                return Err(mismatch(tag, "the issuer key was not established the way the DVR asks (its pinned key)"))
+            }
+            (IssuerTrust::X5c { anchor }, None) => {
+                if !wanted.trust_anchors.is_empty() && !wanted.trust_anchors.contains(anchor) {
+                    return Err(mismatch(tag, "the certificate chain leads to a trust anchor the DVR does not accept"));
+                }
+            }
+            (IssuerTrust::Metadata { .. }, None) => {
+                if wanted.issuers.is_empty() {
+                    return Err(mismatch(tag, "issuer metadata is trusted only for issuers the DVR names"));
+                }
+            }
+        }
+        if wanted.holder_binding && !record.holder_binding {
+            return Err(mismatch(tag, "the DVR asks for holder binding and none was checked"));
+        }
     }
     Ok(())
 }
@@ -127,7 +195,7 @@ pub fn zk_proof<B: ProofSystem + ?Sized>(
         output: &proof.output,
         commitments: &proof.commitments,
         date: proof.evaluation_date,
-        dvr_digest: dvr.digest_bytes(),
+        dvr_digest: statement_digest(dvr.digest_bytes(), &proof.credentials),
         stark: proof.stark,
     };
     backend.verify(&statement, &zkproof).map_err(|e| ZkPassError::InvalidZkProof(ErrorSource::new(e)))

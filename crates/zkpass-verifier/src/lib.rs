@@ -47,7 +47,8 @@ pub struct ExpectedKeys {
     /// The key that signed the DVR.
     pub verifier: PublicKey,
     /// The issuer key of each document, by tag (the DVR's
-    /// `user_data_requests` keys).
+    /// `user_data_requests` keys). A credential document whose key the
+    /// DVR does not pin has none: its record is checked instead.
     pub issuers: BTreeMap<String, PublicKey>,
 }
 

@@ -33,6 +33,7 @@ export type ZkPassErrorCode =
   | 'JobUnfinished'
   | 'MissingCommitmentToken'
   | 'MismatchedCommitment'
+  | 'MismatchedCredential'
   | 'DvrAlreadyUsed'
   | 'ExpiredDvr'
   | 'DvrStore';

@@ -66,7 +66,7 @@ pub async fn run(args: DvrArgs) -> Result<(), CliError> {
         None => Arc::new(MemoryDvrStore::default()),
     };
     let verifier = Verifier::new(read_key(&args.key)?, store);
-    let options = DvrOptions { nonce: args.nonce, expires_in_secs: args.expires_in };
+    let options = DvrOptions { nonce: args.nonce, expires_in_secs: args.expires_in, ..DvrOptions::default() };
     let dvr = verifier.create_dvr_with(&args.title, &read(&args.query)?, requests, options)?;
     if let Some(out) = &args.keep.out {
         let json = serde_json::to_string_pretty(&dvr).map_err(|_| CliError::Internal("a DVR serialises"))?;
@@ -93,10 +93,7 @@ fn issuer_keys(args: &[String]) -> Result<BTreeMap<String, UserDataRequest>, Cli
     for arg in args {
         let (tag, file) = tagged(arg, '=');
         let pk = PublicKey::from_pem(&read(Path::new(&file))?)?;
-        requests.insert(
-            tag,
-            UserDataRequest { user_data_url: None, user_data_verifying_key: PublicKeyOption::PublicKey(pk) },
-        );
+        requests.insert(tag, UserDataRequest::token(PublicKeyOption::PublicKey(pk)));
     }
     Ok(requests)
 }

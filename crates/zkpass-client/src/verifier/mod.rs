@@ -140,12 +140,16 @@ impl DvrStore for SqliteDvrStore {
 
 /// Replay protection a verifier may put into a DVR (added fields of
 /// docs/WIRE.md; a DVR without them is the compatible DVR).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DvrOptions {
     /// Put a fresh random nonce (128 bits, hex) into the DVR.
     pub nonce: bool,
     /// The DVR expires this many seconds after it is made.
     pub expires_in_secs: Option<u64>,
+    /// The verifier's identifier the DVR names (`verifier_id`): the
+    /// audience of a holder's key-binding JWT, e.g. OpenID4VP's
+    /// `client_id`.
+    pub verifier_id: Option<String>,
 }
 
 /// A verifier: its signing key, its DVR store and the proof backend.
@@ -220,6 +224,7 @@ impl Verifier {
             dvr_verifying_key: Some(PublicKeyOption::PublicKey(self.key.public_key().clone())),
             nonce: options.nonce.then(|| uuid::Uuid::new_v4().simple().to_string()),
             expires_at: options.expires_in_secs.map(|s| unix_now().saturating_add(s)),
+            verifier_id: options.verifier_id,
         };
         dvr.validate()?;
         Ok(dvr)
@@ -321,7 +326,10 @@ impl Verifier {
         let verifier = self.expected_key(dvr.dvr_verifying_key.as_ref()).await?;
         let mut issuers = BTreeMap::new();
         for (tag, req) in &dvr.user_data_requests {
-            issuers.insert(tag.clone(), self.expected_key(Some(&req.user_data_verifying_key)).await?);
+            // a credential's key may come from its chain, not the DVR
+            if let Some(key) = &req.user_data_verifying_key {
+                issuers.insert(tag.clone(), self.expected_key(Some(key)).await?);
+            }
         }
         Ok(ExpectedKeys { verifier, issuers })
     }
@@ -360,10 +368,7 @@ mod tests {
     }
 
     fn requests(issuer: &KeyPair) -> BTreeMap<String, UserDataRequest> {
-        let req = UserDataRequest {
-            user_data_url: None,
-            user_data_verifying_key: PublicKeyOption::PublicKey(issuer.public_key().clone()),
-        };
+        let req = UserDataRequest::token(PublicKeyOption::PublicKey(issuer.public_key().clone()));
         BTreeMap::from([(String::new(), req)])
     }
 
@@ -384,6 +389,7 @@ mod tests {
             program_digest: String::new(),
             stark: zkpass_core::StarkParameters::LEGACY,
             commitment_tokens: BTreeMap::new(),
+            credentials: BTreeMap::new(),
         };
         sign_data(TokenType::Proof, &serde_json::to_value(proof).unwrap(), &KeyPair::generate().unwrap(), None, None)
             .unwrap()
@@ -392,7 +398,7 @@ mod tests {
     #[tokio::test]
     async fn a_proof_after_the_dvr_expired_is_refused() {
         let (verifier, issuer) = verifier_with(Arc::new(MemoryDvrStore::default()));
-        let options = DvrOptions { nonce: true, expires_in_secs: Some(60) };
+        let options = DvrOptions { nonce: true, expires_in_secs: Some(60), ..DvrOptions::default() };
         let dvr = verifier.create_dvr_with("t", QUERY, requests(&issuer), options).unwrap();
         assert!(dvr.nonce.as_ref().is_some_and(|n| n.len() == 32));
         let expires_at = dvr.expires_at.unwrap();

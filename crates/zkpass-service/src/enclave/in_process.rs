@@ -7,9 +7,12 @@ use std::time::Instant;
 
 use serde_json::Value;
 use sha2::Digest as _;
+use zkpass_core::credential::statement_digest;
 use zkpass_core::{
-    unix_now, DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey, ZkPassError, ZkPassProof,
+    unix_now, CredentialRecord, CredentialRequest, DataVerificationRequest, DocumentOpening, EvaluationDate, PublicKey,
+    ZkPassError, ZkPassProof,
 };
+use zkpass_credential::{Context as CredentialContext, IssuerKey, KeyRoute, Presented, TrustAnchors};
 use zkpass_jose::{
     decode_header, decrypt_bound_at, decrypt_data, peek_data, sign_data, verify_commitment, verify_data, KeySetFetcher,
     TokenType,
@@ -46,6 +49,8 @@ pub struct InProcessEnclave {
     replay: Arc<ReplayGuard>,
     /// The applications' operations, by `name/version`.
     operations: BTreeMap<String, Arc<dyn Operations>>,
+    /// The roots a credential's `x5c` chain may lead to.
+    trust_anchors: Arc<TrustAnchors>,
 }
 
 /// How long a proof or cost estimate waits for a free prover before the
@@ -73,17 +78,45 @@ struct SealedDvr {
 }
 
 /// One document of the decrypted user data bundle: a bare user data token,
-/// or an opening for trustless mode.
+/// an opening for trustless mode, or a standard credential.
 enum BundleEntry {
     Token(String),
     Opening(DocumentOpening),
+    Credential(CredentialPresentation),
+}
+
+/// A standard credential as the holder sends it (docs/WIRE.md,
+/// "Credentials in the user data"): the presented text alone, or with the
+/// claims the holder consents to reveal.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialPresentation {
+    /// The SD-JWT (with its disclosures and key-binding JWT) or the JWT.
+    credential: String,
+    /// Claims of the DVR's `disclosed` list the holder consents to
+    /// reveal.
+    #[serde(default)]
+    disclose: Vec<String>,
 }
 
 impl BundleEntry {
-    /// The bundle's entry for `tag`: a string is a token, an object an
-    /// opening; errors name the tag.
-    fn from_json(tag: &str, entry: Value) -> Result<Self, ServiceError> {
+    /// The bundle's entry for `tag`: for a document the DVR asks as a
+    /// credential, a string is the credential and an object a
+    /// [`CredentialPresentation`]; otherwise a string is a token and an
+    /// object an opening. Errors name the tag.
+    fn from_json(tag: &str, entry: Value, credential: bool) -> Result<Self, ServiceError> {
         let field = format!("user_data_token bundle[{tag:?}]");
+        if credential {
+            return match entry {
+                Value::String(credential) => {
+                    Ok(Self::Credential(CredentialPresentation { credential, disclose: Vec::new() }))
+                }
+                Value::Object(_) => serde_json::from_value(entry)
+                    .map(Self::Credential)
+                    .map_err(|e| invalid(&format!("{field} (credential)"), e)),
+                _ => Err(invalid(&field, "must be a credential or {\"credential\", \"disclose\"}")),
+            };
+        }
         match entry {
             Value::String(token) => Ok(Self::Token(token)),
             Value::Object(_) => serde_json::from_value(entry)
@@ -103,6 +136,8 @@ struct OpenedData {
     committed: BTreeMap<String, CommittedDocument>,
     /// Their commitment tokens, for the proof token.
     commitment_tokens: BTreeMap<String, String>,
+    /// What was checked of each document that is a standard credential.
+    credentials: BTreeMap<String, CredentialRecord>,
     /// The single use this request takes, committed when its proof is made.
     ticket: Option<UseTicket>,
 }
@@ -140,6 +175,59 @@ fn check_opening(
     Ok(rebuilt)
 }
 
+/// Checks the credential the holder sent for `tag`
+/// ([`zkpass_credential::Presented::verify`]) with the key the DVR pins or
+/// the `x5c` chain to `anchors`, at unix time `now`, and records it in
+/// `opened`. Every claim is private except those the DVR asks to see
+/// (`credential.disclosed`) and the holder consents to (`disclose`):
+/// those get the privacy marker, so the query may output them raw and the
+/// disclosure budget does not count them. Errors name the tag and never a
+/// claim's value.
+fn check_credential(
+    tag: &str,
+    presentation: CredentialPresentation,
+    dvr: &DataVerificationRequest,
+    anchors: &TrustAnchors,
+    now: u64,
+    opened: &mut OpenedData,
+) -> Result<(), ServiceError> {
+    let field = format!("credential {tag:?}");
+    let request: &CredentialRequest =
+        dvr.credential(tag).ok_or_else(|| invalid(&field, "the DVR does not ask for a credential here"))?;
+    for (i, claim) in presentation.disclose.iter().enumerate() {
+        if !request.disclosed.contains(claim) {
+            return Err(invalid(
+                &format!("user_data_token bundle[{tag:?}].disclose[{i}]"),
+                format!("{claim:?} is not a claim the DVR asks to see (credential.disclosed)"),
+            ));
+        }
+    }
+    let presented = Presented::parse(request.format, &presentation.credential).map_err(|e| invalid(&field, e))?;
+    let pinned = opened.keys.get(tag).cloned();
+    let route = presented.key_route(request, pinned.is_some()).map_err(|e| invalid(&field, e))?;
+    let key = match (&route, &pinned) {
+        (KeyRoute::Pinned, Some(key)) => IssuerKey::Pinned(key),
+        (KeyRoute::X5c, _) => IssuerKey::X5c(anchors),
+        (KeyRoute::Pinned, None) | (KeyRoute::Metadata { .. }, _) => {
+            return Err(invalid(
+                &field,
+                "issuer metadata (/.well-known/jwt-vc-issuer) is not fetched by this service: pin the issuer key \
+                 in the DVR (user_data_verifying_key) or issue the credential with an x5c chain",
+            ))
+        }
+    };
+    let context = CredentialContext { request, now, nonce: dvr.nonce.as_deref(), audience: dvr.verifier_id.as_deref() };
+    let mut checked = presented.verify(key, &context).map_err(|e| invalid(&field, e))?;
+    for (i, claim) in presentation.disclose.iter().enumerate() {
+        zkpass_credential::mark_public(&mut checked.document, claim)
+            .map_err(|e| invalid(&format!("user_data_token bundle[{tag:?}].disclose[{i}]"), e))?;
+    }
+    opened.keys.insert(tag.to_string(), checked.issuer_key);
+    opened.credentials.insert(tag.to_string(), checked.record);
+    opened.data.documents.insert(tag.to_string(), Value::Object(checked.document));
+    Ok(())
+}
+
 impl InProcessEnclave {
     /// An enclave with these keys and backend; proof tokens name
     /// `jwks_url` as their `jku`; key sets are fetched by `fetcher`, inputs
@@ -164,7 +252,15 @@ impl InProcessEnclave {
             user_data_policy: crate::config::UserDataPolicy::default(),
             replay: Arc::new(ReplayGuard::default()),
             operations: BTreeMap::from([(super::dvr::APP.to_string(), Arc::new(DvrOperations) as Arc<dyn Operations>)]),
+            trust_anchors: Arc::new(TrustAnchors::none()),
         }
+    }
+
+    /// This enclave accepting credential `x5c` chains to `anchors`
+    /// (`[credentials] trust_anchors`).
+    pub fn with_trust_anchors(mut self, anchors: TrustAnchors) -> Self {
+        self.trust_anchors = Arc::new(anchors);
+        self
     }
 
     /// This enclave also running the operations of application `app`
@@ -243,6 +339,7 @@ impl InProcessEnclave {
         Self::new(keys, backend, config.jwks_url(), fetcher, config.limits.clone())
             .with_provers(plan.workers)
             .with_user_data_policy(config.user_data.clone())
+            .with_trust_anchors(config.credentials.anchors().clone())
     }
 
     /// This enclave attesting itself with `attester` (default: `none`).
@@ -312,8 +409,8 @@ impl InProcessEnclave {
             .user_data_requests
             .values()
             .filter_map(|r| match &r.user_data_verifying_key {
-                zkpass_core::PublicKeyOption::KeysetEndpoint(e) => Some(e.jku.as_str()),
-                zkpass_core::PublicKeyOption::PublicKey(_) => None,
+                Some(zkpass_core::PublicKeyOption::KeysetEndpoint(e)) => Some(e.jku.as_str()),
+                Some(zkpass_core::PublicKeyOption::PublicKey(_)) | None => None,
             })
             .collect();
         if key_sets.len() > self.limits.max_key_sets {
@@ -378,7 +475,9 @@ impl InProcessEnclave {
     /// Decrypts the user data, checks every document's signature with the
     /// issuer key the DVR names and, for a document sent as a
     /// [`DocumentOpening`] (trustless mode), its commitment token (same
-    /// key) and that the salts rebuild exactly the signed root.
+    /// key) and that the salts rebuild exactly the signed root. A document
+    /// the DVR asks as a standard credential is checked as one
+    /// ([`check_credential`]).
     ///
     /// The bundle must be bound to `dvr` ([`Self::check_binding`]); with
     /// `consume` (a proof, not a cost estimate) it takes its single use.
@@ -393,17 +492,28 @@ impl InProcessEnclave {
         self.check_token_size("user_data_token", &token)?;
         let keys = Arc::clone(&self.keys);
         let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
+        let credential_tags: Vec<String> =
+            dvr.user_data_requests.iter().filter(|(_, r)| r.credential.is_some()).map(|(t, _)| t.clone()).collect();
         let (bundle, binding, ciphertext_digest) = blocking(move || {
             let (inner, binding) = decrypt_bound_at(&token, &keys.encryption, &zkpass_jose::Freshness::now())
                 .map_err(|e| invalid("user_data_token", e))?;
             let ciphertext_digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+            let is_credential = |tag: &str| credential_tags.iter().any(|t| t == tag);
             let bundle: BTreeMap<String, BundleEntry> = if inner.trim_start().starts_with('{') {
                 let entries: BTreeMap<String, Value> =
                     serde_json::from_str(&inner).map_err(|e| invalid("user_data_token bundle", e))?;
                 entries
                     .into_iter()
-                    .map(|(tag, e)| Ok((tag.clone(), BundleEntry::from_json(&tag, e)?)))
+                    .map(|(tag, e)| {
+                        let credential = is_credential(&tag);
+                        Ok((tag.clone(), BundleEntry::from_json(&tag, e, credential)?))
+                    })
                     .collect::<Result<_, ServiceError>>()?
+            } else if is_credential("") {
+                BTreeMap::from([(
+                    String::new(),
+                    BundleEntry::Credential(CredentialPresentation { credential: inner, disclose: Vec::new() }),
+                )])
             } else {
                 BTreeMap::from([(String::new(), BundleEntry::Token(inner))])
             };
@@ -419,26 +529,36 @@ impl InProcessEnclave {
         .await?;
         let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
         let checked = Self::user_data_keys(dvr, fetcher, deadline).await?;
+        let anchors = Arc::clone(&self.trust_anchors);
+        let dvr = dvr.clone();
         blocking(move || {
             let mut opened = OpenedData {
                 data: UserData::default(),
                 keys: checked,
                 committed: BTreeMap::new(),
                 commitment_tokens: BTreeMap::new(),
+                credentials: BTreeMap::new(),
                 ticket,
             };
+            let now = unix_now();
             for (tag, entry) in bundle {
-                let key = &opened.keys[&tag];
-                let token = match &entry {
-                    BundleEntry::Token(t) => t,
-                    BundleEntry::Opening(o) => &o.user_data_token,
+                let (token, opening) = match entry {
+                    BundleEntry::Credential(presentation) => {
+                        check_credential(&tag, presentation, &dvr, &anchors, now, &mut opened)?;
+                        continue;
+                    }
+                    BundleEntry::Token(t) => (t, None),
+                    BundleEntry::Opening(o) => (o.user_data_token.clone(), Some(o)),
                 };
-                let (doc, _) = verify_data(TokenType::UserData, token, key)
+                let key = opened.keys.get(&tag).ok_or_else(|| {
+                    invalid(&format!("user_data_requests[{tag:?}]"), "the DVR names no issuer key for this document")
+                })?;
+                let (doc, _) = verify_data(TokenType::UserData, &token, key)
                     .map_err(|e| invalid(&format!("user data token {tag:?}"), e))?;
                 if !doc.is_object() {
                     return Err(invalid(&format!("user data {tag:?}"), "the data claim must be a JSON object"));
                 }
-                if let BundleEntry::Opening(o) = entry {
+                if let Some(o) = opening {
                     let committed = check_opening(&tag, &doc, &o, key)?;
                     opened.committed.insert(tag.clone(), committed);
                     opened.commitment_tokens.insert(tag.clone(), o.commitment_token);
@@ -460,7 +580,9 @@ impl InProcessEnclave {
     ) -> Result<BTreeMap<String, PublicKey>, ServiceError> {
         let mut fetches = tokio::task::JoinSet::new();
         for (tag, req) in &dvr.user_data_requests {
-            let (fetcher, tag, option) = (fetcher.clone(), tag.clone(), req.user_data_verifying_key.clone());
+            // a credential's key may come from its chain instead
+            let Some(option) = req.user_data_verifying_key.clone() else { continue };
+            let (fetcher, tag) = (fetcher.clone(), tag.clone());
             fetches.spawn(async move {
                 let field = format!("user_data_requests[{tag:?}].user_data_verifying_key");
                 let key = Self::key(&fetcher, &field, &option, deadline).await;
@@ -600,7 +722,11 @@ impl InProcessEnclave {
             self.check_disclosure(&disclosure, &o.data)?;
         }
         let backend = Arc::clone(&self.backend);
-        let (tags, dvr_digest) = (dvr.tags(), dvr.digest_bytes());
+        let tags = dvr.tags();
+        let dvr_digest = match &opened {
+            Some(o) => statement_digest(dvr.digest_bytes(), &o.credentials),
+            None => dvr.digest_bytes(),
+        };
         // the VM runs on the data: one of the provers' slots
         let slot = self.prover_slot(ServiceError::QueueFull { retry_after_secs: 5 }).await?;
         blocking(move || {
@@ -632,12 +758,13 @@ impl InProcessEnclave {
         self.admit_dvr(&dvr, time_stamp)?;
         let (query, disclosure) = self.checked_query(&dvr).await?;
         let opened = self.open_user_data(request.user_data_token, &dvr, fetcher, true, deadline).await?;
-        let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens, ticket } = opened;
-        self.check_disclosure(&disclosure, &user_data)?;
+        self.check_disclosure(&disclosure, &opened.data)?;
+        let OpenedData { data: user_data, keys: user_keys, committed, commitment_tokens, credentials, ticket, .. } =
+            opened;
         tracing::info!(dvr_id = ?dvr.dvr_id, documents = user_data.documents.len(), %date, "proving");
         let started = Instant::now();
         let backend = Arc::clone(&self.backend);
-        let dvr_digest = dvr.digest_bytes();
+        let dvr_digest = statement_digest(dvr.digest_bytes(), &credentials);
         let slot = self
             .prover_slot(ServiceError::Unavailable("the enclave is running as many proofs as its memory allows".into()))
             .await?;
@@ -674,6 +801,7 @@ impl InProcessEnclave {
             program_digest: proved.program_digest,
             stark: proved.stark,
             commitment_tokens,
+            credentials,
         };
         let payload: Value = serde_json::to_value(&proof).map_err(internal("a proof serialises"))?;
         let kid = self.keys.public_keys().signing_kid();
@@ -708,13 +836,29 @@ mod tests {
 
     #[test]
     fn bundle_entries_are_tokens_or_openings_and_errors_name_the_tag() {
-        assert!(matches!(BundleEntry::from_json("bank", json!("a.b.c")), Ok(BundleEntry::Token(t)) if t == "a.b.c"));
+        assert!(
+            matches!(BundleEntry::from_json("bank", json!("a.b.c"), false), Ok(BundleEntry::Token(t)) if t == "a.b.c")
+        );
         let opening = json!({"user_data_token": "u", "commitment_token": "c", "salts": []});
-        assert!(matches!(BundleEntry::from_json("bank", opening), Ok(BundleEntry::Opening(_))));
+        assert!(matches!(BundleEntry::from_json("bank", opening, false), Ok(BundleEntry::Opening(_))));
         let extra = json!({"user_data_token": "u", "commitment_token": "c", "salts": [], "x": 1});
-        let e = BundleEntry::from_json("bank", extra).err().unwrap().to_string();
+        let e = BundleEntry::from_json("bank", extra, false).err().unwrap().to_string();
         assert!(e.contains("bundle[\"bank\"] (document opening)") && e.contains("unknown field"), "{e}");
-        let e = BundleEntry::from_json("hospital", json!(17)).err().unwrap().to_string();
+        let e = BundleEntry::from_json("hospital", json!(17), false).err().unwrap().to_string();
         assert!(e.contains("bundle[\"hospital\"]") && e.contains("user data token or a document opening"), "{e}");
+    }
+
+    #[test]
+    fn credential_entries_are_texts_or_presentations_with_consent() {
+        let Ok(BundleEntry::Credential(p)) = BundleEntry::from_json("pid", json!("jwt~d~"), true) else { panic!() };
+        assert_eq!((p.credential.as_str(), p.disclose.len()), ("jwt~d~", 0));
+        let with = json!({"credential": "jwt~d~", "disclose": ["given_name"]});
+        let Ok(BundleEntry::Credential(p)) = BundleEntry::from_json("pid", with, true) else { panic!() };
+        assert_eq!(p.disclose, ["given_name"]);
+        let e =
+            BundleEntry::from_json("pid", json!({"credential": "x", "consent": []}), true).err().unwrap().to_string();
+        assert!(e.contains("bundle[\"pid\"] (credential)") && e.contains("unknown field"), "{e}");
+        let e = BundleEntry::from_json("pid", json!(3), true).err().unwrap().to_string();
+        assert!(e.contains("bundle[\"pid\"]") && e.contains("credential"), "{e}");
     }
 }
