@@ -682,4 +682,25 @@ mod tests {
         let e = ServiceConfig::load(&dir.path().join("absent.toml")).unwrap_err();
         assert!(matches!(e, ConfigError::Read { .. }), "{e:?}");
     }
+
+    #[test]
+    fn credential_trust_anchors_are_read_from_pem_files_and_bad_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let root = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap().self_signed(&key).unwrap();
+        let roots = dir.path().join("roots.pem");
+        std::fs::write(&roots, root.pem()).unwrap();
+        let c = ServiceConfig::parse(&format!("[credentials]\ntrust_anchors = [{:?}]\n", roots)).unwrap();
+        let fingerprints: Vec<&str> = c.credentials.anchors().fingerprints().collect();
+        assert_eq!(fingerprints, [zkpass_credential::certificate_sha256(root.der())]);
+        assert!(ServiceConfig::parse("").unwrap().credentials.anchors().is_empty());
+        for (name, text) in [("empty.pem", ""), ("garbage.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let e = ServiceConfig::parse(&format!("[credentials]\ntrust_anchors = [{path:?}]\n")).unwrap_err().to_string();
+            assert!(e.contains("credentials.trust_anchors") && e.contains(name), "{e}");
+        }
+        let e = ServiceConfig::parse("[credentials]\ntrust_anchors = [\"/nonexistent/roots.pem\"]\n").unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/roots.pem"), "{e}");
+    }
 }

@@ -232,3 +232,125 @@ pub fn commitment_token(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::Map;
+    use zkpass_core::{
+        CredentialFormat, CredentialRecord, CredentialRequest, PublicKeyOption, StarkParameters, UserDataRequest,
+    };
+
+    use super::*;
+
+    fn key() -> PublicKey {
+        PublicKey { x: "x".into(), y: "y".into() }
+    }
+
+    fn dvr(request: UserDataRequest) -> DataVerificationRequest {
+        DataVerificationRequest {
+            zkvm: "triton".into(),
+            dvr_title: "t".into(),
+            dvr_id: "id".into(),
+            query_engine_ver: "1.2.0".into(),
+            query_method_ver: String::new(),
+            query: "[]".into(),
+            user_data_requests: BTreeMap::from([("pid".to_string(), request)]),
+            dvr_verifying_key: None,
+            nonce: Some("n".into()),
+            expires_at: None,
+            verifier_id: Some("v".into()),
+        }
+    }
+
+    fn proof(record: Option<CredentialRecord>) -> ZkPassProof {
+        ZkPassProof {
+            zkproof: String::new(),
+            dvr_title: "t".into(),
+            dvr_id: "id".into(),
+            dvr_digest: String::new(),
+            user_data_verifying_keys: BTreeMap::from([("pid".to_string(), key())]),
+            dvr_verifying_key: key(),
+            time_stamp: 0,
+            output: Map::new(),
+            evaluation_date: EvaluationDate::from_unix_seconds(0),
+            commitments: BTreeMap::new(),
+            program_digest: String::new(),
+            stark: StarkParameters::LEGACY,
+            commitment_tokens: BTreeMap::new(),
+            credentials: record.map(|r| BTreeMap::from([("pid".to_string(), r)])).unwrap_or_default(),
+        }
+    }
+
+    fn request() -> CredentialRequest {
+        let mut r = CredentialRequest::new(CredentialFormat::SdJwtVc);
+        r.vct_values = vec!["urn:eudi:pid:1".into()];
+        r.issuers = vec!["https://pid.example".into()];
+        r.trust_anchors = vec!["aa".repeat(32)];
+        r.holder_binding = true;
+        r
+    }
+
+    fn record() -> CredentialRecord {
+        CredentialRecord {
+            format: CredentialFormat::SdJwtVc,
+            vct: Some("urn:eudi:pid:1".into()),
+            issuer: Some("https://pid.example".into()),
+            issuer_key_id: "x5t#S256:00".into(),
+            trust: IssuerTrust::X5c { anchor: "aa".repeat(32) },
+            holder_binding: true,
+        }
+    }
+
+    fn mismatch(proof: &ZkPassProof, dvr: &DataVerificationRequest) -> String {
+        match credentials(proof, dvr) {
+            Err(ZkPassError::MismatchedCredential { tag, detail }) if tag == "pid" => detail,
+            other => panic!("expected MismatchedCredential for pid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_record_meeting_the_request_passes_and_each_difference_is_named() {
+        let d = dvr(UserDataRequest::credential(request(), None));
+        assert!(credentials(&proof(Some(record())), &d).is_ok());
+        assert!(mismatch(&proof(None), &d).contains("records no credential"));
+        let edits: [(fn(&mut CredentialRecord), &str); 6] = [
+            (|r| r.format = CredentialFormat::VcJwt, "is vc+jwt"),
+            (|r| r.vct = Some("urn:other".into()), "type"),
+            (|r| r.issuer = None, "issuer"),
+            (|r| r.trust = IssuerTrust::X5c { anchor: "bb".repeat(32) }, "trust anchor"),
+            (|r| r.trust = IssuerTrust::DvrKey, "pinned key"),
+            (|r| r.holder_binding = false, "holder binding"),
+        ];
+        for (edit, named) in edits {
+            let mut r = record();
+            edit(&mut r);
+            let detail = mismatch(&proof(Some(r)), &d);
+            assert!(detail.contains(named), "{named}: {detail}");
+        }
+    }
+
+    #[test]
+    fn the_trust_route_must_match_the_dvr() {
+        // the DVR pins the key: a chain is not what it asked for
+        let pinned = dvr(UserDataRequest::credential(request(), Some(PublicKeyOption::PublicKey(key()))));
+        assert!(mismatch(&proof(Some(record())), &pinned).contains("pinned key"));
+        let by_key = CredentialRecord { trust: IssuerTrust::DvrKey, ..record() };
+        assert!(credentials(&proof(Some(by_key)), &pinned).is_ok());
+        // metadata only for issuers the DVR names
+        let mut open = request();
+        open.issuers.clear();
+        let metadata = CredentialRecord { trust: IssuerTrust::Metadata { url: "https://x".into() }, ..record() };
+        let d = dvr(UserDataRequest::credential(open, None));
+        assert!(mismatch(&proof(Some(metadata.clone())), &d).contains("metadata"));
+        assert!(credentials(&proof(Some(metadata)), &dvr(UserDataRequest::credential(request(), None))).is_ok());
+    }
+
+    #[test]
+    fn a_record_for_a_zkpass_token_is_refused() {
+        let d = dvr(UserDataRequest::token(PublicKeyOption::PublicKey(key())));
+        assert!(credentials(&proof(None), &d).is_ok());
+        assert!(mismatch(&proof(Some(record())), &d).contains("does not ask for"));
+    }
+}
