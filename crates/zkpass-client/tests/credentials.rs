@@ -51,7 +51,8 @@ async fn world() -> World {
     let service = common::start(move |config| {
         let keys = ServiceKeys::load_or_create(&config.data_dir).unwrap();
         *stash.lock().unwrap() = Some(keys.signing.clone());
-        let fetcher = zkpass_jose::KeySetFetcher::new(config.key_fetch.clone());
+        // the issuer of the metadata test publishes on loopback, over http
+        let fetcher = zkpass_jose::KeySetFetcher::new(zkpass_jose::FetchPolicy::local());
         Arc::new(
             InProcessEnclave::new(keys, Arc::new(Triton::default()), config.jwks_url(), fetcher, config.limits.clone())
                 .with_trust_anchors(anchors),
@@ -103,8 +104,12 @@ impl World {
     }
 
     fn presentation(&self, claims: &[&str], nonce: &str, audience: &str) -> String {
+        self.present(&self.issued(), claims, nonce, audience)
+    }
+
+    fn present(&self, issued: &str, claims: &[&str], nonce: &str, audience: &str) -> String {
         let binding = KeyBinding { key: &self.holder_key, nonce, audience, iat: unix_now() };
-        present(&self.issued(), claims, Some(&binding)).unwrap()
+        present(issued, claims, Some(&binding)).unwrap()
     }
 
     async fn prove(&self, dvr_token: &str, entry: String) -> Result<String, ZkPassError> {
@@ -206,4 +211,53 @@ async fn a_claim_is_revealed_only_when_the_dvr_names_it_and_the_holder_consents(
     let token = w.prove(&dvr_token, consented).await.unwrap();
     let verified = w.verifier.verify_proof(&token, &w.trust, VerifyOptions::with_ttl(600)).await.unwrap();
     assert_eq!(verified.output["name"], json!("Ayu"));
+}
+
+/// An issuer's web site on loopback: its metadata names its key set by URL.
+/// Returns the issuer identifier.
+async fn issuer_site(key: &KeyPair) -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let iss = format!("{base}/issuer");
+    let entry = zkpass_jose::Jwk::new("k1", key.public_key(), None).to_standard("sig", "ES256").unwrap();
+    let jwks = serde_json::to_value(zkpass_jose::StandardJwkSet { keys: vec![entry] }).unwrap();
+    let metadata = json!({"issuer": iss, "jwks_uri": format!("{base}/jwks.json")});
+    let app = axum::Router::new()
+        .route("/.well-known/jwt-vc-issuer/issuer", get(move || async move { axum::Json(metadata) }))
+        .route("/jwks.json", get(move || async move { axum::Json(jwks) }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    iss
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_issuer_key_comes_from_its_metadata_when_the_dvr_names_the_issuer() {
+    let w = world().await;
+    let key = KeyPair::generate().unwrap();
+    let iss = issuer_site(&key).await;
+    let now = unix_now();
+    let clear = object(
+        json!({"iss": iss, "vct": "urn:eudi:pid:1", "iat": now, "cnf": cnf(w.holder_key.public_key()).unwrap()}),
+    );
+    let claims = object(json!({"birth_date": "1990-04-12", "nationalities": ["ID"]}));
+    let issued = zkpass_credential::issue::SdJwtVcIssuer::new(key).with_kid("k1").issue(clear, claims).unwrap();
+
+    // a DVR that does not name the issuer cannot trust a credential without x5c
+    let (dvr_token, dvr) = w.dvr(QUERY, w.request()).await;
+    let shown = w.present(&issued, &["birth_date", "nationalities"], dvr.nonce.as_deref().unwrap(), VERIFIER_ID);
+    let err = w.prove(&dvr_token, shown).await.unwrap_err();
+    assert!(refused(&err, ErrorCode::InvalidParams).contains("does not name its issuer"), "{err}");
+
+    let mut request = w.request();
+    request.trust_anchors.clear();
+    request.issuers = vec![iss.clone()];
+    let (dvr_token, dvr) = w.dvr(QUERY, request).await;
+    let shown = w.present(&issued, &["birth_date", "nationalities"], dvr.nonce.as_deref().unwrap(), VERIFIER_ID);
+    let token = w.prove(&dvr_token, shown).await.unwrap();
+    let verified = w.verifier.verify_proof(&token, &w.trust, VerifyOptions::with_ttl(600)).await.unwrap();
+    assert_eq!(verified.output["adult"], json!(true));
+    let record = &verified.proof.credentials["pid"];
+    let url = format!("{}/.well-known/jwt-vc-issuer/issuer", iss.trim_end_matches("/issuer"));
+    assert_eq!(record.trust, IssuerTrust::Metadata { url });
+    assert_eq!(record.issuer_key_id, "kid:k1");
 }

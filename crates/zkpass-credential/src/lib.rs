@@ -36,6 +36,7 @@ mod error;
 pub mod issue;
 pub mod jwk;
 pub mod key_binding;
+pub mod metadata;
 pub mod process;
 pub mod sd_jwt;
 #[cfg(feature = "test-ca")]

@@ -31,10 +31,11 @@ pub enum KeyRoute {
     /// The credential carries an `x5c` chain: check it against the
     /// service's trust anchors.
     X5c,
-    /// Fetch the issuer's `/.well-known/jwt-vc-issuer` metadata: the
-    /// credential has no `x5c` and its issuer is one the DVR names.
+    /// Fetch the issuer's `/.well-known/jwt-vc-issuer` metadata
+    /// ([`crate::metadata`]): the credential has no `x5c` and its issuer
+    /// is one the DVR names.
     Metadata {
-        /// The issuer identifier (`iss`), an `https` URL.
+        /// The issuer identifier (`iss`, or the VC's `issuer`).
         issuer: String,
     },
 }
@@ -161,12 +162,12 @@ impl Presented {
             return Ok(KeyRoute::X5c);
         }
         match self.issuer() {
-            Some(issuer) if request.issuers.iter().any(|i| i == issuer) && issuer.starts_with("https://") => {
+            Some(issuer) if request.issuers.iter().any(|i| i == issuer) => {
                 Ok(KeyRoute::Metadata { issuer: issuer.to_string() })
             }
             _ => Err(CredentialError::UntrustedIssuer(
-                "the credential has no x5c chain, the DVR pins no key and names no https issuer for it, so no \
-                 issuer key can be established"
+                "the credential has no x5c chain, the DVR pins no key and does not name its issuer, so no issuer \
+                 key can be established"
                     .into(),
             )),
         }

@@ -145,7 +145,8 @@ pub fn is_public_address(ip: IpAddr) -> bool {
     }
 }
 
-type Outcome = Result<Jwks, JoseError>;
+/// A fetched document's text, or why there is none.
+type Outcome = Result<Arc<str>, JoseError>;
 
 #[derive(Default)]
 struct Entry {
@@ -218,8 +219,20 @@ impl KeySetFetcher {
     /// # Errors
     /// [`JoseError::KeySetRefused`] when the policy forbids the URL itself
     /// (scheme, host, length); [`JoseError::KeySetUnavailable`] for every
-    /// failure that depends on the answer, the address or the network.
+    /// failure that depends on the answer, the address or the network, a
+    /// document that is not a key set included.
     pub async fn fetch(&self, url: &str) -> Result<Jwks, JoseError> {
+        let text = self.fetch_document(url).await?;
+        Jwks::parse(&text).map_err(|_| JoseError::KeySetUnavailable)
+    }
+
+    /// The text of the JSON document at `url` (a key set, or a credential
+    /// issuer's metadata), under the same policy, size cap and cache as
+    /// [`Self::fetch`]; the caller parses it as untrusted input.
+    ///
+    /// # Errors
+    /// As [`Self::fetch`].
+    pub async fn fetch_document(&self, url: &str) -> Result<Arc<str>, JoseError> {
         let entry = {
             let mut cache = self.cache.lock().map_err(|_| JoseError::KeySetUnavailable)?;
             if cache.len() >= MAX_CACHED_URLS && !cache.contains_key(url) {
@@ -237,7 +250,7 @@ impl KeySetFetcher {
                 return outcome.clone();
             }
         }
-        let outcome = self.fetch_uncached(url).await;
+        let outcome = self.fetch_uncached(url).await.map(Arc::from);
         *entry = Entry { at: Some(Instant::now()), outcome: Some(outcome.clone()) };
         outcome
     }
@@ -281,14 +294,14 @@ impl KeySetFetcher {
         Ok(parsed)
     }
 
-    async fn fetch_uncached(&self, url: &str) -> Result<Jwks, JoseError> {
+    async fn fetch_uncached(&self, url: &str) -> Result<String, JoseError> {
         let parsed = self.check_url(url)?;
         if let Some(relay) = &self.relay {
             let text = relay.fetch(url).await?;
             if text.len() > self.policy.max_bytes {
                 return Err(JoseError::KeySetUnavailable);
             }
-            return Jwks::parse(&text).map_err(|_| JoseError::KeySetUnavailable);
+            return Ok(text);
         }
         let host = parsed
             .host_str()
@@ -326,8 +339,7 @@ impl KeySetFetcher {
         })
         .await
         .map_err(unavailable)??;
-        let text = std::str::from_utf8(&body).map_err(unavailable)?;
-        Jwks::parse(text).map_err(|_| JoseError::KeySetUnavailable)
+        String::from_utf8(body).map_err(unavailable)
     }
 }
 

@@ -694,10 +694,13 @@ mod tests {
         let fingerprints: Vec<&str> = c.credentials.anchors().fingerprints().collect();
         assert_eq!(fingerprints, [zkpass_credential::certificate_sha256(root.der())]);
         assert!(ServiceConfig::parse("").unwrap().credentials.anchors().is_empty());
-        for (name, text) in [("empty.pem", ""), ("garbage.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")] {
+        for (name, text) in
+            [("empty.pem", ""), ("garbage.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")]
+        {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
-            let e = ServiceConfig::parse(&format!("[credentials]\ntrust_anchors = [{path:?}]\n")).unwrap_err().to_string();
+            let e =
+                ServiceConfig::parse(&format!("[credentials]\ntrust_anchors = [{path:?}]\n")).unwrap_err().to_string();
             assert!(e.contains("credentials.trust_anchors") && e.contains(name), "{e}");
         }
         let e = ServiceConfig::parse("[credentials]\ntrust_anchors = [\"/nonexistent/roots.pem\"]\n").unwrap_err();

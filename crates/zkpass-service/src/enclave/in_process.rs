@@ -175,9 +175,38 @@ fn check_opening(
     Ok(rebuilt)
 }
 
+/// A credential whose issuer key comes from its issuer's metadata.
+struct MetadataLookup {
+    tag: String,
+    issuer: String,
+    kid: Option<String>,
+}
+
+/// The credentials of `bundle` whose key the DVR does not pin and that
+/// carry no `x5c` chain, whose issuer the DVR names: their keys are looked
+/// up in the issuer's metadata. Parses each credential (CPU work: call it
+/// on the blocking pool).
+fn metadata_lookups(
+    bundle: &BTreeMap<String, BundleEntry>,
+    dvr: &DataVerificationRequest,
+) -> Result<Vec<MetadataLookup>, ServiceError> {
+    let mut lookups = Vec::new();
+    for (tag, entry) in bundle {
+        let (BundleEntry::Credential(p), Some(request)) = (entry, dvr.credential(tag)) else { continue };
+        let pinned = dvr.user_data_requests.get(tag).is_some_and(|r| r.user_data_verifying_key.is_some());
+        let field = format!("credential {tag:?}");
+        let presented = Presented::parse(request.format, &p.credential).map_err(|e| invalid(&field, e))?;
+        if let KeyRoute::Metadata { issuer } = presented.key_route(request, pinned).map_err(|e| invalid(&field, e))? {
+            lookups.push(MetadataLookup { tag: tag.clone(), issuer, kid: presented.kid().map(str::to_string) });
+        }
+    }
+    Ok(lookups)
+}
+
 /// Checks the credential the holder sent for `tag`
-/// ([`zkpass_credential::Presented::verify`]) with the key the DVR pins or
-/// the `x5c` chain to `anchors`, at unix time `now`, and records it in
+/// ([`zkpass_credential::Presented::verify`]) with the key the DVR pins, the
+/// `x5c` chain to `anchors`, or the key `metadata` found in its issuer's
+/// metadata (with the metadata URL), at unix time `now`, and records it in
 /// `opened`. Every claim is private except those the DVR asks to see
 /// (`credential.disclosed`) and the holder consents to (`disclose`):
 /// those get the privacy marker, so the query may output them raw and the
@@ -188,6 +217,7 @@ fn check_credential(
     presentation: CredentialPresentation,
     dvr: &DataVerificationRequest,
     anchors: &TrustAnchors,
+    metadata: Option<&(PublicKey, String)>,
     now: u64,
     opened: &mut OpenedData,
 ) -> Result<(), ServiceError> {
@@ -205,15 +235,12 @@ fn check_credential(
     let presented = Presented::parse(request.format, &presentation.credential).map_err(|e| invalid(&field, e))?;
     let pinned = opened.keys.get(tag).cloned();
     let route = presented.key_route(request, pinned.is_some()).map_err(|e| invalid(&field, e))?;
-    let key = match (&route, &pinned) {
-        (KeyRoute::Pinned, Some(key)) => IssuerKey::Pinned(key),
-        (KeyRoute::X5c, _) => IssuerKey::X5c(anchors),
-        (KeyRoute::Pinned, None) | (KeyRoute::Metadata { .. }, _) => {
-            return Err(invalid(
-                &field,
-                "issuer metadata (/.well-known/jwt-vc-issuer) is not fetched by this service: pin the issuer key \
-                 in the DVR (user_data_verifying_key) or issue the credential with an x5c chain",
-            ))
+    let key = match (&route, &pinned, metadata) {
+        (KeyRoute::Pinned, Some(key), _) => IssuerKey::Pinned(key),
+        (KeyRoute::X5c, _, _) => IssuerKey::X5c(anchors),
+        (KeyRoute::Metadata { .. }, _, Some((key, url))) => IssuerKey::Metadata { key, url },
+        (KeyRoute::Pinned, None, _) | (KeyRoute::Metadata { .. }, _, None) => {
+            return Err(internal("a credential's issuer key was not resolved")(&field))
         }
     };
     let context = CredentialContext { request, now, nonce: dvr.nonce.as_deref(), audience: dvr.verifier_id.as_deref() };
@@ -494,7 +521,9 @@ impl InProcessEnclave {
         let wanted: Vec<String> = dvr.user_data_requests.keys().cloned().collect();
         let credential_tags: Vec<String> =
             dvr.user_data_requests.iter().filter(|(_, r)| r.credential.is_some()).map(|(t, _)| t.clone()).collect();
-        let (bundle, binding, ciphertext_digest) = blocking(move || {
+        let shared_dvr = Arc::new(dvr.clone());
+        let for_routes = Arc::clone(&shared_dvr);
+        let (bundle, binding, ciphertext_digest, lookups) = blocking(move || {
             let (inner, binding) = decrypt_bound_at(&token, &keys.encryption, &zkpass_jose::Freshness::now())
                 .map_err(|e| invalid("user_data_token", e))?;
             let ciphertext_digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
@@ -524,13 +553,15 @@ impl InProcessEnclave {
                     ZkPassError::InvalidTag(format!("the bundle has tags {given:?}, the DVR asks for {wanted:?}")),
                 ));
             }
-            Ok((bundle, binding, ciphertext_digest))
+            let lookups = metadata_lookups(&bundle, &for_routes)?;
+            Ok((bundle, binding, ciphertext_digest, lookups))
         })
         .await?;
         let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
         let checked = Self::user_data_keys(dvr, fetcher, deadline).await?;
+        let metadata = Self::issuer_metadata_keys(fetcher, lookups, deadline).await?;
         let anchors = Arc::clone(&self.trust_anchors);
-        let dvr = dvr.clone();
+        let dvr = shared_dvr;
         blocking(move || {
             let mut opened = OpenedData {
                 data: UserData::default(),
@@ -544,7 +575,8 @@ impl InProcessEnclave {
             for (tag, entry) in bundle {
                 let (token, opening) = match entry {
                     BundleEntry::Credential(presentation) => {
-                        check_credential(&tag, presentation, &dvr, &anchors, now, &mut opened)?;
+                        let found = metadata.get(&tag);
+                        check_credential(&tag, presentation, &dvr, &anchors, found, now, &mut opened)?;
                         continue;
                     }
                     BundleEntry::Token(t) => (t, None),
@@ -568,6 +600,38 @@ impl InProcessEnclave {
             Ok(opened)
         })
         .await
+    }
+
+    /// The issuer keys of the credentials whose key comes from their
+    /// issuer's metadata (`lookups`: tag, issuer, `kid`): the metadata
+    /// document, then its `jwks_uri` when it names one, fetched under the
+    /// key-fetch policy before `deadline`. Returns, per tag, the key and
+    /// the metadata URL.
+    async fn issuer_metadata_keys(
+        fetcher: &KeySetFetcher,
+        lookups: Vec<MetadataLookup>,
+        deadline: tokio::time::Instant,
+    ) -> Result<BTreeMap<String, (PublicKey, String)>, ServiceError> {
+        use zkpass_credential::metadata::{metadata_url, parse_metadata, select_key, MetadataKeys};
+        let mut keys = BTreeMap::new();
+        for MetadataLookup { tag, issuer, kid } in lookups {
+            let field = format!("credential {tag:?}");
+            let unavailable = |e: zkpass_jose::JoseError| invalid(&field, format!("issuer metadata: {e}"));
+            let url = metadata_url(&issuer).map_err(|e| invalid(&field, e))?;
+            let fetch = async {
+                let text = fetcher.fetch_document(&url).await.map_err(unavailable)?;
+                let jwks = match parse_metadata(&text, &issuer).map_err(|e| invalid(&field, e))? {
+                    MetadataKeys::Inline(jwks) => jwks,
+                    MetadataKeys::Uri(uri) => fetcher.fetch(&uri).await.map_err(unavailable)?,
+                };
+                select_key(&jwks, kid.as_deref()).map_err(|e| invalid(&field, e))
+            };
+            let key = tokio::time::timeout_at(deadline, fetch)
+                .await
+                .map_err(|_| unavailable(zkpass_jose::JoseError::KeySetUnavailable))??;
+            keys.insert(tag, (key, url));
+        }
+        Ok(keys)
     }
 
     /// Every document's issuer key, all fetched at once under the request's

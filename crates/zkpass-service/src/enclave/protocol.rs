@@ -60,7 +60,8 @@ pub enum ParentMessage {
     KeySet {
         /// The URL asked for.
         url: String,
-        /// The key set document.
+        /// The document's text (a key set, or a credential issuer's
+        /// metadata), unparsed: the enclave parses it.
         document: Option<String>,
     },
 }
@@ -90,9 +91,10 @@ pub enum EnclaveMessage {
         /// Why.
         error: EnclaveError,
     },
-    /// A question, not an answer: fetch the key set at `url` for me.
+    /// A question, not an answer: fetch the key set (or the issuer
+    /// metadata) at `url` for me.
     FetchKeySet {
-        /// The `jku`, already accepted by the enclave's own fetch policy.
+        /// The URL, already accepted by the enclave's own fetch policy.
         url: String,
     },
 }

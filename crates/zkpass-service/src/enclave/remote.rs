@@ -53,8 +53,9 @@ impl RemoteEnclave {
         loop {
             match channel.recv::<EnclaveMessage>().await.map_err(|e| self.lost(&e))? {
                 EnclaveMessage::FetchKeySet { url } => {
-                    let document = match self.fetcher.fetch(&url).await {
-                        Ok(jwks) => serde_json::to_string(&jwks).ok(),
+                    // a key set or an issuer's metadata: the enclave parses it
+                    let document = match self.fetcher.fetch_document(&url).await {
+                        Ok(text) => Some(text.to_string()),
                         Err(e) => {
                             tracing::info!(error = %e, "a key set the enclave asked for is not available");
                             None
