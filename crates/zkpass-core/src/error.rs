@@ -145,6 +145,15 @@ pub enum ZkPassError {
         /// What differs (public identifiers only).
         detail: String,
     },
+    /// A DCQL query asks for something a zkPass DVR cannot express, or is
+    /// malformed.
+    #[error("UnsupportedDcql: {path}: {reason}")]
+    UnsupportedDcql {
+        /// The JSON path of the member (`credentials[0].trusted_authorities`).
+        path: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// A proof for this DVR was accepted before; a DVR is used once.
     #[error("DvrAlreadyUsed: a proof for dvr_id {0:?} was accepted already")]
     DvrAlreadyUsed(String),
@@ -195,6 +204,7 @@ impl ZkPassError {
             Self::MissingCommitmentToken { .. } => "MissingCommitmentToken",
             Self::MismatchedCommitment { .. } => "MismatchedCommitment",
             Self::MismatchedCredential { .. } => "MismatchedCredential",
+            Self::UnsupportedDcql { .. } => "UnsupportedDcql",
             Self::DvrAlreadyUsed { .. } => "DvrAlreadyUsed",
             Self::ExpiredDvr { .. } => "ExpiredDvr",
             Self::DvrStore { .. } => "DvrStore",

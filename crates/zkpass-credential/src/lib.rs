@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dcql;
 pub mod disclosure;
 mod error;
 #[cfg(feature = "issue")]

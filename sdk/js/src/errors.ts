@@ -34,6 +34,7 @@ export type ZkPassErrorCode =
   | 'MissingCommitmentToken'
   | 'MismatchedCommitment'
   | 'MismatchedCredential'
+  | 'UnsupportedDcql'
   | 'DvrAlreadyUsed'
   | 'ExpiredDvr'
   | 'DvrStore';

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use zkpass_client::verifier::{DvrOptions, DvrStore, MemoryDvrStore, SqliteDvrStore, Verifier};
+use zkpass_client::verifier::{CredentialTrust, DvrOptions, DvrStore, MemoryDvrStore, SqliteDvrStore, Verifier};
 use zkpass_core::{PublicKey, PublicKeyOption, UserDataRequest};
 
 use crate::error::CliError;
@@ -17,13 +17,40 @@ pub struct DvrArgs {
     /// The verifier's private key (PEM).
     #[arg(long, value_name = "PEM")]
     pub key: PathBuf,
-    /// The query (JSON array of statements, see docs/LANGUAGE.md).
-    #[arg(long, value_name = "JSON")]
-    pub query: PathBuf,
+    /// The query (JSON array of statements, see docs/LANGUAGE.md). With
+    /// --from-dcql, statements added after the ones the DCQL query makes
+    /// (say, a `get_age` check DCQL cannot express).
+    #[arg(long, value_name = "JSON", required_unless_present = "from_dcql")]
+    pub query: Option<PathBuf>,
     /// Issuer public key per document, `[TAG=]PUB.pem`; one per document,
     /// a lone document without a tag.
-    #[arg(long = "issuer-key", value_name = "[TAG=]PEM", required = true)]
+    #[arg(
+        long = "issuer-key",
+        value_name = "[TAG=]PEM",
+        required_unless_present = "from_dcql",
+        conflicts_with = "from_dcql"
+    )]
     pub issuer_keys: Vec<String>,
+    /// Make the DVR from a DCQL query (OpenID4VP 1.0 §6), or an
+    /// authorization request holding one as `dcql_query`: each credential
+    /// query a credential document, each claim with `values` a boolean
+    /// output, each claim without a disclosure the holder must consent to
+    /// (docs/WIRE.md, "DCQL"). Adds a nonce.
+    #[arg(long, value_name = "JSON")]
+    pub from_dcql: Option<PathBuf>,
+    /// The verifier's identifier (OpenID4VP `client_id`): the audience of
+    /// the holder's key-binding JWT, which DCQL asks for by default.
+    #[arg(long, value_name = "ID")]
+    pub verifier_id: Option<String>,
+    /// With --from-dcql: accept only x5c chains to this root (hex SHA-256
+    /// of its DER; repeatable). Default: any of the service's anchors.
+    #[arg(long = "trust-anchor", value_name = "SHA256", requires = "from_dcql")]
+    pub trust_anchors: Vec<String>,
+    /// With --from-dcql: accept only this credential issuer (`iss`;
+    /// repeatable); its /.well-known/jwt-vc-issuer metadata may then name
+    /// its key.
+    #[arg(long = "credential-issuer", value_name = "URL", requires = "from_dcql")]
+    pub credential_issuers: Vec<String>,
     /// A title for the DVR.
     #[arg(long, default_value = "zkPass DVR")]
     pub title: String,
@@ -60,14 +87,27 @@ pub struct DvrKeeping {
 /// [`CliError::Read`] naming a file; [`CliError::ZkPass`] for a key, query
 /// or store the SDK refuses.
 pub async fn run(args: DvrArgs) -> Result<(), CliError> {
-    let requests = issuer_keys(&args.issuer_keys)?;
     let store: Arc<dyn DvrStore> = match &args.keep.store {
         Some(db) => Arc::new(SqliteDvrStore::open(db).await?),
         None => Arc::new(MemoryDvrStore::default()),
     };
     let verifier = Verifier::new(read_key(&args.key)?, store);
-    let options = DvrOptions { nonce: args.nonce, expires_in_secs: args.expires_in, ..DvrOptions::default() };
-    let dvr = verifier.create_dvr_with(&args.title, &read(&args.query)?, requests, options)?;
+    let options =
+        DvrOptions { nonce: args.nonce, expires_in_secs: args.expires_in, verifier_id: args.verifier_id.clone() };
+    let extra = args.query.as_deref().map(read).transpose()?;
+    let dvr = match &args.from_dcql {
+        Some(path) => {
+            let dcql: serde_json::Value =
+                serde_json::from_str(&read(path)?).map_err(|source| CliError::Json { path: path.clone(), source })?;
+            let trust =
+                CredentialTrust { trust_anchors: args.trust_anchors.clone(), issuers: args.credential_issuers.clone() };
+            verifier.create_dvr_from_dcql(&args.title, &dcql, extra.as_deref(), &trust, options)?
+        }
+        None => {
+            let requests = issuer_keys(&args.issuer_keys)?;
+            verifier.create_dvr_with(&args.title, extra.as_deref().unwrap_or_default(), requests, options)?
+        }
+    };
     if let Some(out) = &args.keep.out {
         let json = serde_json::to_string_pretty(&dvr).map_err(|_| CliError::Internal("a DVR serialises"))?;
         write(out, &json)?;

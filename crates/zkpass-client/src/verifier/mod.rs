@@ -152,6 +152,19 @@ pub struct DvrOptions {
     pub verifier_id: Option<String>,
 }
 
+/// Which credential issuers a DVR made from DCQL accepts, beyond the
+/// service's trust anchors (DCQL itself does not say).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialTrust {
+    /// Lower-case hex SHA-256 of the root certificates an `x5c` chain may
+    /// lead to; empty: any of the service's.
+    pub trust_anchors: Vec<String>,
+    /// The issuers accepted (`iss`); empty: any whose key the service can
+    /// establish. An issuer named here may also be trusted through its
+    /// `/.well-known/jwt-vc-issuer` metadata.
+    pub issuers: Vec<String>,
+}
+
 /// A verifier: its signing key, its DVR store and the proof backend.
 pub struct Verifier {
     key: KeyPair,
@@ -228,6 +241,49 @@ impl Verifier {
         };
         dvr.validate()?;
         Ok(dvr)
+    }
+
+    /// Builds a DVR from a DCQL query (OpenID4VP 1.0 §6; or an
+    /// authorization request holding it as `dcql_query`): one credential
+    /// document per credential query, the statements
+    /// [`zkpass_credential::dcql::dvr_from_dcql`] makes, then the
+    /// verifier's `extra` statements (a JSON array, e.g. `get_age` checks
+    /// DCQL cannot express). Each credential request also takes
+    /// `trust_anchors` and `issuers` (when not empty). The DVR always has
+    /// a nonce; holder binding (DCQL's default) needs `options.verifier_id`.
+    ///
+    /// # Errors
+    /// [`ZkPassError::UnsupportedDcql`] naming the JSON path of what a DVR
+    /// cannot express; [`ZkPassError::InvalidParams`] for `extra` that is
+    /// not a JSON array or a DVR that needs a `verifier_id`; as
+    /// [`Self::create_dvr`].
+    pub fn create_dvr_from_dcql(
+        &self,
+        title: &str,
+        dcql: &Value,
+        extra: Option<&str>,
+        trust: &CredentialTrust,
+        options: DvrOptions,
+    ) -> Result<DataVerificationRequest, ZkPassError> {
+        let parts = zkpass_credential::dcql::dvr_from_dcql(dcql)
+            .map_err(|e| ZkPassError::UnsupportedDcql { path: e.path, reason: e.reason })?;
+        let mut statements = parts.statements;
+        if let Some(extra) = extra {
+            let more: Vec<Value> = serde_json::from_str(extra)
+                .map_err(|e| ZkPassError::InvalidParams(format!("the extra statements must be a JSON array: {e}")))?;
+            statements.extend(more);
+        }
+        let query = Value::Array(statements).to_string();
+        let requests = parts
+            .requests
+            .into_iter()
+            .map(|(tag, mut request)| {
+                request.trust_anchors.clone_from(&trust.trust_anchors);
+                request.issuers.clone_from(&trust.issuers);
+                (tag, UserDataRequest::credential(request, None))
+            })
+            .collect();
+        self.create_dvr_with(title, &query, requests, DvrOptions { nonce: true, ..options })
     }
 
     /// What `dvr`'s query reveals, per output and per field, with the same
