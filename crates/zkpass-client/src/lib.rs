@@ -7,6 +7,9 @@
 //! - **Holder** — [`holder::Holder`] encrypts the DVR and the user data to
 //!   the service and calls `POST /api/1.0/dvr/1.0/proof`.
 //!
+//! - **OpenID4VP** — [`openid4vp`] carries a DVR in a signed authorization
+//!   request and the proof token back in an encrypted `vp_token`.
+//!
 //! [`trust::ServiceTrust`] holds the service JWKS and checks that its keys
 //! are vouched for by the operator root key.
 //!
@@ -17,6 +20,7 @@
 pub mod holder;
 pub mod issuer;
 pub mod job;
+pub mod openid4vp;
 pub mod trust;
 pub mod verifier;
 

@@ -1,7 +1,9 @@
 //! Standard credentials through a real service: an SD-JWT VC issued with
 //! an `x5c` chain, presented with a key-binding JWT, checked in the
 //! enclave and proven; the verifier checks the record the proof carries.
-//! Refusals (binding, chain, consent) come before any proving.
+//! Refusals (binding, chain, consent) come before any proving. And the
+//! whole OpenID4VP round: a DCQL DVR in a signed request object, the proof
+//! back in an encrypted `vp_token` posted to the verifier.
 
 mod common;
 
@@ -12,8 +14,9 @@ use common::refused;
 use serde_json::{json, Map, Value};
 use zkpass_attestation::AttestationPolicy;
 use zkpass_client::holder::Holder;
+use zkpass_client::openid4vp::{read_response, AuthorizationRequest, OpenedRequest};
 use zkpass_client::trust::{ServiceTrust, TrustAnchor};
-use zkpass_client::verifier::{DvrOptions, MemoryDvrStore, Verifier, VerifyOptions};
+use zkpass_client::verifier::{CredentialTrust, DvrOptions, MemoryDvrStore, Verifier, VerifyOptions};
 use zkpass_core::{
     unix_now, CredentialFormat, CredentialRequest, ErrorCode, IssuerTrust, UserDataRequest, ZkPassError,
 };
@@ -260,4 +263,75 @@ async fn the_issuer_key_comes_from_its_metadata_when_the_dvr_names_the_issuer() 
     let url = format!("{}/.well-known/jwt-vc-issuer/issuer", iss.trim_end_matches("/issuer"));
     assert_eq!(record.trust, IssuerTrust::Metadata { url });
     assert_eq!(record.issuer_key_id, "kid:k1");
+}
+
+/// The verifier's `response_uri` on loopback: every posted `response`
+/// form parameter arrives on the channel.
+async fn response_endpoint() -> (String, tokio::sync::mpsc::Receiver<String>) {
+    use axum::extract::Form;
+    use axum::routing::post;
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
+    let app = axum::Router::new().route(
+        "/response",
+        post(move |Form(form): Form<BTreeMap<String, String>>| async move {
+            let _ = tx.send(form.get("response").cloned().unwrap_or_default()).await;
+            axum::Json(json!({}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}/response", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (uri, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openid4vp_request_is_answered_with_an_encrypted_vp_token() {
+    let w = world().await;
+    // the verifier: a DVR from DCQL and its own age check, in a signed request
+    let dcql = json!({"credentials": [{"id": "pid", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:eudi:pid:1"]},
+        "claims": [{"id": "id", "path": ["nationalities", null], "values": ["ID"]}]}]});
+    let adult = r#"[{"output": {"adult": {">=": [{"get_age": [{"dvar": "pid.birth_date"}, "YYYY-MM-DD"]}, 18]}}}]"#;
+    let options = DvrOptions { verifier_id: Some(VERIFIER_ID.into()), ..DvrOptions::default() };
+    let trust = CredentialTrust { trust_anchors: vec![w.ca.root_sha256()], issuers: Vec::new() };
+    let dvr = w.verifier.create_dvr_from_dcql("pid", &dcql, Some(adult), &trust, options).unwrap();
+    let dvr_token = w.verifier.sign_dvr(&dvr).await.unwrap();
+    let (request_key, encryption) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
+    let (response_uri, mut responses) = response_endpoint().await;
+    let request =
+        AuthorizationRequest::for_dvr(&dvr, &dvr_token, &response_uri, "state-1", (encryption.public_key(), "enc-1"))
+            .unwrap();
+    let request_object = request.sign(&request_key, unix_now()).unwrap();
+
+    // the wallet: checks the request, proves with the service, answers
+    let opened = OpenedRequest::open(&request_object, request_key.public_key(), unix_now()).unwrap();
+    assert_eq!((opened.client_id.as_str(), opened.query_id.as_str()), (VERIFIER_ID, "zkpass"));
+    let shown = w.presentation(&["birth_date", "nationalities"], &opened.nonce, &opened.client_id);
+    let proof = w.prove(&opened.dvr_token, shown).await.unwrap();
+    let jwe = opened.respond(&proof).unwrap();
+    opened.post(&reqwest::Client::new(), &jwe).await.unwrap();
+
+    // the verifier: decrypts, checks the state, verifies the proof token
+    let posted = responses.recv().await.unwrap();
+    assert_eq!(posted, jwe);
+    let token = read_response(&posted, &encryption, "state-1", "zkpass").unwrap();
+    let verified = w.verifier.verify_proof(&token, &w.trust, VerifyOptions::with_ttl(600)).await.unwrap();
+    assert_eq!(verified.output["adult"], json!(true));
+    assert_eq!(verified.output["pid.id"], json!(true));
+
+    // refusals: another signer, another state, another decryption key
+    let stranger = KeyPair::generate().unwrap();
+    assert!(matches!(
+        OpenedRequest::open(&request_object, stranger.public_key(), unix_now()),
+        Err(ZkPassError::InvalidToken(_))
+    ));
+    assert!(matches!(read_response(&posted, &encryption, "state-2", "zkpass"), Err(ZkPassError::OpenId4Vp(_))));
+    assert!(read_response(&posted, &stranger, "state-1", "zkpass").is_err());
+    assert!(matches!(read_response(&posted, &encryption, "state-1", "other"), Err(ZkPassError::OpenId4Vp(_))));
+    // a request whose nonce is not the DVR's, and one that expired
+    let other_nonce =
+        AuthorizationRequest { nonce: "another".into(), ..request.clone() }.sign(&request_key, unix_now()).unwrap();
+    let e = OpenedRequest::open(&other_nonce, request_key.public_key(), unix_now()).unwrap_err();
+    assert!(e.to_string().contains("nonce"), "{e}");
+    let old = request.sign(&request_key, unix_now() - 3_600).unwrap();
+    assert!(OpenedRequest::open(&old, request_key.public_key(), unix_now()).is_err());
 }

@@ -154,6 +154,10 @@ pub enum ZkPassError {
         /// Why it is refused.
         reason: String,
     },
+    /// An OpenID4VP authorization request or response is not one this SDK
+    /// can answer or accept (the message names the member).
+    #[error("OpenId4Vp: {0}")]
+    OpenId4Vp(String),
     /// A proof for this DVR was accepted before; a DVR is used once.
     #[error("DvrAlreadyUsed: a proof for dvr_id {0:?} was accepted already")]
     DvrAlreadyUsed(String),
@@ -205,6 +209,7 @@ impl ZkPassError {
             Self::MismatchedCommitment { .. } => "MismatchedCommitment",
             Self::MismatchedCredential { .. } => "MismatchedCredential",
             Self::UnsupportedDcql { .. } => "UnsupportedDcql",
+            Self::OpenId4Vp { .. } => "OpenId4Vp",
             Self::DvrAlreadyUsed { .. } => "DvrAlreadyUsed",
             Self::ExpiredDvr { .. } => "ExpiredDvr",
             Self::DvrStore { .. } => "DvrStore",

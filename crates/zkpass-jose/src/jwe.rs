@@ -141,9 +141,67 @@ pub fn decrypt_bound_at(
     Ok((data, binding))
 }
 
+/// Encrypts the JSON object `claims` itself (no `data` wrapper) to
+/// `recipient` as a compact JWE, `alg: ECDH-ES`, `enc: A256GCM`, naming the
+/// recipient's key `kid` when given: the form of an OpenID4VP encrypted
+/// response (OpenID4VP 1.0 §8.3).
+///
+/// # Errors
+/// [`JoseError::InvalidKey`] when `recipient` is not a P-256 public key.
+pub fn encrypt_json(
+    claims: &Map<String, Value>,
+    recipient: &PublicKey,
+    kid: Option<&str>,
+) -> Result<String, JoseError> {
+    let mut header = JweHeader::new();
+    header.set_content_encryption("A256GCM");
+    if let Some(kid) = kid {
+        header.set_key_id(kid);
+    }
+    let payload = JwtPayload::from_map(claims.clone()).map_err(|e| JoseError::Rejected(e.to_string()))?;
+    let encrypter = ECDH_ES
+        .encrypter_from_pem(recipient.to_pem())
+        .map_err(|_| JoseError::InvalidKey("recipient is not a P-256 public key".into()))?;
+    jwt::encode_with_encrypter(&payload, &header, &encrypter)
+        .map_err(|e| JoseError::Rejected(format!("encryption failed: {e}")))
+}
+
+/// Decrypts a compact `ECDH-ES` + `A256GCM` JWE whose plaintext is a JSON
+/// object ([`encrypt_json`]) with `key`, and returns the object. Time
+/// claims, if any, are the caller's to check.
+///
+/// # Errors
+/// [`JoseError::TooLarge`], [`JoseError::WrongTokenType`],
+/// [`JoseError::Compressed`], [`JoseError::Rejected`] for another `enc`, a
+/// JWE that does not decrypt with `key`, or a plaintext that is not a JSON
+/// object.
+pub fn decrypt_json(token: &str, key: &KeyPair) -> Result<Map<String, Value>, JoseError> {
+    let header = context::check_compact(token, Kind::Jwe)?;
+    if header.get("enc").and_then(Value::as_str) != Some("A256GCM") {
+        return Err(JoseError::Rejected("enc must be A256GCM".into()));
+    }
+    let decrypter = ECDH_ES
+        .decrypter_from_pem(key.private_pem())
+        .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
+    let (bytes, _) = context::jwe()
+        .deserialize_compact(token, &decrypter)
+        .map_err(|_| JoseError::Rejected("the JWE does not decrypt with this key".into()))?;
+    serde_json::from_slice(&bytes).map_err(|_| JoseError::Rejected("the JWE plaintext is not a JSON object".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_object_encrypts_as_itself_and_names_the_key() {
+        let k = KeyPair::generate().unwrap();
+        let claims: Map<String, Value> = serde_json::from_str(r#"{"vp_token": {"q": ["t"]}, "state": "s"}"#).unwrap();
+        let j = encrypt_json(&claims, k.public_key(), Some("enc-1")).unwrap();
+        assert_eq!(context::check_compact(&j, Kind::Jwe).unwrap()["kid"], "enc-1");
+        assert_eq!(decrypt_json(&j, &k).unwrap(), claims);
+        assert!(decrypt_json(&j, &KeyPair::generate().unwrap()).is_err());
+    }
 
     #[test]
     fn encrypt_then_decrypt() {

@@ -53,7 +53,8 @@ pub use fetch::{fetch_jwks, is_public_address, FetchPolicy, KeySetFetcher, KeySe
 pub use freshness::{Freshness, DEFAULT_LEEWAY_SECS};
 #[cfg(feature = "native")]
 pub use jwe::{
-    decrypt_bound_at, decrypt_data, decrypt_data_at, encrypt_bound, encrypt_data, UserDataBinding, DVR_DIGEST_HEADER,
+    decrypt_bound_at, decrypt_data, decrypt_data_at, decrypt_json, encrypt_bound, encrypt_data, encrypt_json,
+    UserDataBinding, DVR_DIGEST_HEADER,
 };
 pub use jwks::{Jwk, Jwks, StandardJwk, StandardJwkSet, MAX_JWKS_BYTES};
 pub use jws::{

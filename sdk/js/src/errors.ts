@@ -35,6 +35,7 @@ export type ZkPassErrorCode =
   | 'MismatchedCommitment'
   | 'MismatchedCredential'
   | 'UnsupportedDcql'
+  | 'OpenId4Vp'
   | 'DvrAlreadyUsed'
   | 'ExpiredDvr'
   | 'DvrStore';
