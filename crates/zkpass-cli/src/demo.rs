@@ -9,14 +9,19 @@ use serde_json::Value;
 use zkpass_client::holder::Holder;
 use zkpass_client::trust::{ServiceTrust, TrustAnchor};
 use zkpass_client::verifier::{MemoryDvrStore, Verifier};
+use zkpass_credential::test_ca::TestIssuerCa;
+use zkpass_credential::TrustAnchors;
 use zkpass_jose::KeyPair;
 use zkpass_service::config::{ApiKey, ServiceConfig};
 use zkpass_service::keys::LocalRoot;
 use zkpass_service::state::AppState;
 
 use crate::error::CliError;
-use crate::examples::EXAMPLES;
-use crate::workflow::{run, Parties, Scenario};
+use crate::examples::{CREDENTIAL_EXAMPLES, EXAMPLES};
+use crate::workflow::{run, CredentialScenario, Parties, Scenario};
+
+/// The issuer identifier of the demo's test credential issuer.
+pub const DEMO_CREDENTIAL_ISSUER: &str = "https://pid-provider.example";
 
 /// A service running in this process for the demo.
 pub struct LocalService {
@@ -26,6 +31,9 @@ pub struct LocalService {
     pub api_key: (String, String),
     /// The operator root key of its key set, to pin.
     pub root_key: zkpass_core::PublicKey,
+    /// A test issuer of SD-JWT VCs whose root certificate the service
+    /// trusts (`[credentials] trust_anchors`), for credential scenarios.
+    pub credential_ca: TestIssuerCa,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _data_dir: tempfile::TempDir,
@@ -71,6 +79,10 @@ impl LocalService {
         if workers.is_some() {
             config.jobs.workers = workers;
         }
+        let credential_ca = TestIssuerCa::new(DEMO_CREDENTIAL_ISSUER, zkpass_core::unix_now() as i64);
+        let anchors = TrustAnchors::from_der(vec![credential_ca.root_der().to_vec()])
+            .map_err(|_| CliError::Internal("the demo credential root is a certificate"))?;
+        config.credentials = config.credentials.with_anchors(anchors);
         let state = AppState::from_config(&config).await?;
         let root_key = LocalRoot::load_or_create(&config.data_dir)?.key.public_key().clone();
         let pages = pages(&root_key, &api_key)?;
@@ -88,6 +100,7 @@ impl LocalService {
             base_url: format!("http://{addr}"),
             api_key,
             root_key,
+            credential_ca,
             shutdown: Some(tx),
             task,
             _data_dir: data_dir,
@@ -148,8 +161,29 @@ pub fn bundled_scenarios() -> Result<Vec<Scenario>, CliError> {
                 documents,
                 query: e.query.into(),
                 expected: Some(json(e.expected_output)?),
+                credential: None,
             })
         })
+        .chain(CREDENTIAL_EXAMPLES.iter().map(|e| {
+            let json = |text: &str| {
+                serde_json::from_str::<Value>(text).map_err(|_| CliError::Internal("an embedded example is not JSON"))
+            };
+            Ok(Scenario {
+                name: e.name.into(),
+                title: e.title.into(),
+                documents: Vec::new(),
+                query: String::new(),
+                expected: Some(json(e.expected_output)?),
+                credential: Some(CredentialScenario {
+                    claims: json(e.claims)?,
+                    vct: e.vct.into(),
+                    issuer: e.issuer.into(),
+                    dcql: json(e.dcql)?,
+                    query: e.query.into(),
+                    present: e.present.iter().map(|p| p.to_string()).collect(),
+                }),
+            })
+        }))
         .collect()
 }
 
@@ -176,7 +210,13 @@ pub async fn run_demo(scenarios: &[Scenario], json: bool) -> Result<(), CliError
     let (holder, trust) = service.trusting_holder().await?;
     eprintln!("note: the demo service runs in this process, outside a TEE: it is not attested (allowed for the demo)");
     let verifier = Verifier::new(KeyPair::generate()?, Arc::new(MemoryDvrStore::default()));
-    let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };
+    let parties = Parties {
+        holder: &holder,
+        trust: &trust,
+        verifier: &verifier,
+        evaluation_date: None,
+        credential_issuer: Some(&service.credential_ca),
+    };
     let out = std::io::stdout();
     if !json {
         println!("zkPass demo: service listening on {} (Triton VM, zero-knowledge STARK)\n", service.base_url);

@@ -63,3 +63,40 @@ pub const EXAMPLES: &[Example] = &[
         expected_output: file!("kyc-full-language", "expected_output.json"),
     },
 ];
+
+/// A scenario over a standard credential: an SD-JWT VC issued with an
+/// `x5c` chain, a DCQL request, the verifier's own statements.
+#[derive(Debug, Clone, Copy)]
+pub struct CredentialExample {
+    /// Short name (the folder under `examples/`).
+    pub name: &'static str,
+    /// What it shows.
+    pub title: &'static str,
+    /// The credential's selectively disclosable claims (JSON object).
+    pub claims: &'static str,
+    /// Its `vct`.
+    pub vct: &'static str,
+    /// Its issuer (`iss`), named by the issuer certificate.
+    pub issuer: &'static str,
+    /// The verifier's DCQL query.
+    pub dcql: &'static str,
+    /// The verifier's statements after the DCQL ones.
+    pub query: &'static str,
+    /// The claims the holder discloses to the service.
+    pub present: &'static [&'static str],
+    /// The expected output JSON.
+    pub expected_output: &'static str,
+}
+
+/// The bundled credential examples.
+pub const CREDENTIAL_EXAMPLES: &[CredentialExample] = &[CredentialExample {
+    name: "eu-pid-age",
+    title: "EU PID (SD-JWT VC): 18 or older and an EU nationality, revealing neither",
+    claims: file!("eu-pid-age", "pid.json"),
+    vct: "urn:eudi:pid:1",
+    issuer: "https://pid-provider.example",
+    dcql: file!("eu-pid-age", "dcql.json"),
+    query: file!("eu-pid-age", "query.json"),
+    present: &["birth_date", "nationalities"],
+    expected_output: file!("eu-pid-age", "expected_output.json"),
+}];

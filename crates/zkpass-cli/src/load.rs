@@ -206,8 +206,13 @@ pub async fn run_phase(
         let (target, scenario) = (target.clone(), scenario.clone());
         let (finished, failed, on_progress) = (finished.clone(), failed.clone(), on_progress.clone());
         tasks.spawn(async move {
-            let parties =
-                Parties { holder: &target.holder, trust: &target.trust, verifier: &verifier, evaluation_date: None };
+            let parties = Parties {
+                holder: &target.holder,
+                trust: &target.trust,
+                verifier: &verifier,
+                evaluation_date: None,
+                credential_issuer: None,
+            };
             let mut outcomes = Vec::with_capacity(requests_per_client);
             for _ in 0..requests_per_client {
                 let t = Instant::now();

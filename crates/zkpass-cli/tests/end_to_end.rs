@@ -63,7 +63,13 @@ async fn every_example_verifies_and_every_forgery_fails() {
     let store = Arc::new(MemoryDvrStore::default());
     let verifier_key = KeyPair::generate().unwrap();
     let verifier = Verifier::new(verifier_key.clone(), store.clone());
-    let parties = Parties { holder: &holder, trust: &trust, verifier: &verifier, evaluation_date: None };
+    let parties = Parties {
+        holder: &holder,
+        trust: &trust,
+        verifier: &verifier,
+        evaluation_date: None,
+        credential_issuer: Some(&service.credential_ca),
+    };
 
     // Every bundled example, end to end, real proofs.
     let mut tokens = Vec::new();

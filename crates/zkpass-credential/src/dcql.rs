@@ -223,8 +223,9 @@ pub fn dvr_from_dcql(dcql: &Value) -> Result<DcqlDvr, DcqlError> {
     }
     let mut out = DcqlDvr { statements: Vec::new(), requests: BTreeMap::new() };
     let mut translated = Vec::new();
+    let combined = map.contains_key("credential_sets");
     for (ci, credential) in credentials.iter().enumerate() {
-        translated.push(credential_query(credential, &at(&format!("credentials[{ci}]")), ci, &mut out)?);
+        translated.push(credential_query(credential, &at(&format!("credentials[{ci}]")), ci, combined, &mut out)?);
     }
     if let Some(sets) = map.get("credential_sets") {
         let spath = at("credential_sets");
@@ -261,8 +262,15 @@ pub fn dvr_from_dcql(dcql: &Value) -> Result<DcqlDvr, DcqlError> {
 }
 
 /// Reads credential query number `index` at `path`, adds its document
-/// request and statements to `out`.
-fn credential_query(value: &Value, path: &str, index: usize, out: &mut DcqlDvr) -> Result<Translated, DcqlError> {
+/// request and statements to `out`; with `combined` (the query has
+/// `credential_sets`) its result is kept in a variable for them.
+fn credential_query(
+    value: &Value,
+    path: &str,
+    index: usize,
+    combined: bool,
+    out: &mut DcqlDvr,
+) -> Result<Translated, DcqlError> {
     let map = object(value, path)?;
     only_known(
         map,
@@ -348,7 +356,7 @@ fn credential_query(value: &Value, path: &str, index: usize, out: &mut DcqlDvr) 
         }
     }
     let result = match map.get("claim_sets") {
-        None if vars.is_empty() => None,
+        None if vars.is_empty() || !combined => None,
         None => {
             let var = format!("dcql{index}");
             let all: Vec<Value> = vars.values().map(|v| json!({"lvar": v})).collect();
@@ -416,8 +424,7 @@ mod tests {
                 {"output": {"pid.nat": {"lvar": "dcql0_0"}}},
                 {"assign": {"dcql0_1": {"in": [{"dvar": "pid.address.country"}, ["DE"]]}}},
                 {"output": {"pid.country": {"lvar": "dcql0_1"}}},
-                {"output": {"pid.given_name": {"dvar": "pid.given_name"}}},
-                {"assign": {"dcql0": {"and": [{"lvar": "dcql0_0"}, {"lvar": "dcql0_1"}]}}}
+                {"output": {"pid.given_name": {"dvar": "pid.given_name"}}}
             ])
         );
     }

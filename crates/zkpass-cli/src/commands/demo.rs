@@ -49,6 +49,7 @@ pub(crate) fn custom_scenario(query: &Path, user_data: &[String]) -> Result<Scen
         documents,
         query: read(query)?,
         expected: None,
+        credential: None,
     })
 }
 

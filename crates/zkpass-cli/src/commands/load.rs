@@ -84,9 +84,10 @@ pub async fn run(args: LoadArgs) -> Result<(), CliError> {
     }
 }
 
-/// The bundled example called `name`.
+/// The bundled example called `name` (a credential example needs the
+/// demo's own test issuer, so only zkPass token examples load a service).
 fn example(name: &str) -> Result<Scenario, CliError> {
-    bundled_scenarios()?.into_iter().find(|s| s.name == name).ok_or_else(|| {
+    bundled_scenarios()?.into_iter().find(|s| s.name == name && s.credential.is_none()).ok_or_else(|| {
         let names: Vec<_> = crate::examples::EXAMPLES.iter().map(|e| e.name).collect();
         CliError::Usage(format!("--example: no example {name:?} (one of {})", names.join(", ")))
     })

@@ -25,8 +25,10 @@ pub struct PlaygroundArgs {
 /// [`CliError::Playground`] when this binary has no SDK bundle; as
 /// [`LocalService::start_with`] otherwise.
 pub async fn run(args: PlaygroundArgs) -> Result<(), CliError> {
+    // the page issues zkPass tokens; credential examples run in `zkpass demo`
     let examples = bundled_scenarios()?
         .into_iter()
+        .filter(|s| s.credential.is_none())
         .map(|s| Example { name: s.name, title: s.title, documents: s.documents, query: s.query, expected: s.expected })
         .collect();
     let issuer = KeyPair::generate()?;
