@@ -10,9 +10,9 @@ use zkpass_client::holder::Holder;
 use zkpass_client::issuer::sign_user_data;
 use zkpass_client::trust::ServiceTrust;
 use zkpass_client::verifier::{CredentialTrust, DvrOptions, Verifier, VerifyOptions};
+use zkpass_core::{EvaluationDate, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_credential::issue::KeyBinding;
 use zkpass_credential::test_ca::TestIssuerCa;
-use zkpass_core::{EvaluationDate, PublicKeyOption, UserDataRequest, ZkPassError};
 use zkpass_jose::KeyPair;
 
 /// A scenario to run: documents by tag, a query, and optionally the output

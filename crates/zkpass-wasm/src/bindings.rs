@@ -47,6 +47,13 @@ pub fn dvr_digest(dvr: &str) -> Result<String, JsValue> {
     crate::dvr_digest(dvr).map_err(thrown)
 }
 
+/// The statements and credential requests (JSON) of a DVR the DCQL query
+/// `dcql` describes.
+#[wasm_bindgen(js_name = dvrFromDcql)]
+pub fn dvr_from_dcql(dcql: &str) -> Result<String, JsValue> {
+    crate::dvr_from_dcql(dcql).map_err(thrown)
+}
+
 /// A service key its operator root vouches for; see `vouched_key`.
 #[wasm_bindgen(js_name = vouchedKey)]
 pub fn vouched_key(request: &str) -> Result<String, JsValue> {

@@ -19,9 +19,39 @@ pub fn dvr_digest(dvr: &str) -> Result<String, WasmError> {
     Ok(dvr.digest())
 }
 
+/// The parts of a DVR a DCQL query describes (OpenID4VP 1.0 §6; docs/WIRE.md,
+/// "DCQL"), as JSON `{"statements": [...], "requests": {"<tag>":
+/// CredentialRequest}}`; `dcql` is the query, or an authorization request
+/// holding it as `dcql_query`.
+///
+/// # Errors
+/// `InvalidParams` for text that is not JSON or too large;
+/// `UnsupportedDcql` naming the JSON path of what a DVR cannot express.
+pub fn dvr_from_dcql(dcql: &str) -> Result<String, WasmError> {
+    let dcql: serde_json::Value = read_json("dcql", dcql)?;
+    let parts = zkpass_credential::dcql::dvr_from_dcql(&dcql)
+        .map_err(|e| zkpass_core::ZkPassError::UnsupportedDcql { path: e.path, reason: e.reason })?;
+    let out = serde_json::json!({"statements": parts.statements, "requests": parts.requests});
+    Ok(out.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dcql_turns_into_statements_and_credential_requests_or_names_the_path() {
+        let q = r#"{"credentials": [{"id": "pid", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:eudi:pid:1"]},
+                    "claims": [{"path": ["nationalities", null], "values": ["DE"]}]}]}"#;
+        let out: serde_json::Value = serde_json::from_str(&dvr_from_dcql(q).unwrap()).unwrap();
+        assert_eq!(out["requests"]["pid"]["format"], "dc+sd-jwt");
+        assert_eq!(out["requests"]["pid"]["holder_binding"], true);
+        assert_eq!(out["statements"].as_array().unwrap().len(), 2);
+        let e = dvr_from_dcql(r#"{"credentials": [{"id": "m", "format": "mso_mdoc"}]}"#).unwrap_err();
+        assert_eq!(e.code, "UnsupportedDcql");
+        assert!(e.message.contains("credentials[0].format"), "{e}");
+        assert_eq!(dvr_from_dcql("{").unwrap_err().code, "InvalidParams");
+    }
 
     #[test]
     fn the_digest_is_the_dvrs_and_junk_is_refused() {

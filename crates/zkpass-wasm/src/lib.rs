@@ -13,7 +13,8 @@
 //! - [`check_query`] and [`disclosure`] — the query check and the
 //!   disclosure summary and budget the holder consents to;
 //! - [`dvr_digest`] — the digest a proof and a bound user-data JWE name a
-//!   DVR by;
+//!   DVR by; [`dvr_from_dcql`] — the statements and credential requests of
+//!   a DVR a DCQL query describes;
 //! - [`vouched_key`] — a service key whose root statement verifies (the
 //!   holder encrypts to it);
 //! - [`commit_document`] — the issuer's salted Tip5 commitment to a
@@ -40,7 +41,7 @@ mod verify;
 
 pub use attestation::check_attestation;
 pub use commit::commit_document;
-pub use dvr::dvr_digest;
+pub use dvr::{dvr_digest, dvr_from_dcql};
 pub use error::WasmError;
 pub use query::{check_query, disclosure, program_digest, MAX_QUERY_BYTES};
 pub use service::vouched_key;

@@ -69,7 +69,9 @@ export {
   ZKVM_TRITON,
 } from './verifier.js';
 export type {
+  CreateDvrFromDcqlOptions,
   CreateDvrOptions,
+  CredentialRequest,
   Disclosure,
   Dvr,
   DvrStore,

@@ -24,12 +24,33 @@ export const ZKVM_TRITON = 'triton';
 /** A key option as a DVR carries it (externally tagged, as the Rust SDK writes it). */
 export type WireKeyOption = { PublicKey: PublicKey } | { KeysetEndpoint: { jku: string; kid: string } };
 
+/**
+ * What a DVR asks of a document that is a standard credential
+ * (docs/WIRE.md, "Credential requests").
+ */
+export interface CredentialRequest {
+  /** `dc+sd-jwt` (SD-JWT VC) or `vc+jwt` (W3C VC as a JWT). */
+  format: 'dc+sd-jwt' | 'vc+jwt';
+  /** The credential types accepted (`vct`, or one of the VC's `type`). */
+  vct_values?: string[];
+  /** The issuers accepted (`iss`). */
+  issuers?: string[];
+  /** The roots an `x5c` chain may lead to: hex SHA-256 of their DER. */
+  trust_anchors?: string[];
+  /** The holder must send a key-binding JWT over the DVR's nonce and `verifier_id`. */
+  holder_binding?: boolean;
+  /** Claims the verifier asks to see in the clear (with the holder's consent). */
+  disclosed?: string[];
+}
+
 /** What a DVR asks of one user-data document. */
 export interface UserDataRequest {
   /** Where the holder may fetch the document, if anywhere. */
   user_data_url: string | null;
-  /** The issuer key the document must be signed with. */
-  user_data_verifying_key: WireKeyOption;
+  /** The issuer key the document must be signed with (optional for a credential). */
+  user_data_verifying_key?: WireKeyOption;
+  /** The document is a standard credential of this kind. */
+  credential?: CredentialRequest;
 }
 
 /** A Data Verification Request (docs/WIRE.md, "The Data Verification Request"). */
@@ -48,6 +69,8 @@ export interface Dvr {
   nonce?: string;
   /** Unix seconds after which proofs for this DVR are refused. */
   expires_at?: number;
+  /** The verifier's identifier: the audience of a holder's key-binding JWT. */
+  verifier_id?: string;
 }
 
 /** A verified proof: the query's output and the proof token's payload. */
@@ -100,6 +123,24 @@ export interface CreateDvrOptions {
   userDataRequests: Record<string, { issuerKey: PublicKeyOption; userDataUrl?: string }>;
   /** Put a fresh random nonce (128 bits, hex) into the DVR. */
   nonce?: boolean;
+  /** The DVR expires this many seconds after it is made. */
+  expiresIn?: number;
+}
+
+/** A DVR over standard credentials from an OpenID4VP DCQL query. */
+export interface CreateDvrFromDcqlOptions {
+  /** A title for people. */
+  title: string;
+  /** The DCQL query, or an authorization request holding it as `dcql_query`. */
+  dcql: unknown;
+  /** Statements to add after the DCQL ones (a `get_age` check, say): JSON text or an array. */
+  query?: string | unknown[];
+  /** The verifier's identifier (OpenID4VP `client_id`): needed for holder binding, DCQL's default. */
+  verifierId?: string;
+  /** Accept only `x5c` chains to these roots (hex SHA-256 of their DER). */
+  trustAnchors?: string[];
+  /** Accept only these issuers (`iss`); their metadata may then name their keys. */
+  issuers?: string[];
   /** The DVR expires this many seconds after it is made. */
   expiresIn?: number;
 }
@@ -327,6 +368,52 @@ export class Verifier {
   }
 
   /**
+   * Builds a DVR from a DCQL query (OpenID4VP 1.0 §6; docs/WIRE.md, "DCQL"),
+   * as the Rust SDK's `create_dvr_from_dcql` does, with the same
+   * WebAssembly translation: one credential document per credential query,
+   * a boolean output per claim with `values`, a disclosure request per claim
+   * without, `claim_sets`/`credential_sets` as `or`/`and`; then
+   * `options.query`'s statements. The DVR always has a nonce.
+   *
+   * @throws {ZkPassError} `UnsupportedDcql` naming the JSON path of what a
+   * DVR cannot express; `InvalidParams` (a DVR asking for holder binding
+   * needs `verifierId`); as {@link Verifier.createDvr}.
+   */
+  async createDvrFromDcql(options: CreateDvrFromDcqlOptions): Promise<Dvr> {
+    await loadWasm();
+    const parts = JSON.parse(wasmCall(() => wasm.dvrFromDcql(JSON.stringify(options.dcql)))) as {
+      statements: unknown[];
+      requests: Record<string, CredentialRequest>;
+    };
+    const extra = options.query === undefined ? [] : typeof options.query === 'string' ? (JSON.parse(options.query) as unknown[]) : options.query;
+    if (!Array.isArray(extra)) throw new ZkPassError('InvalidParams', 'the extra statements must be a JSON array');
+    const query = JSON.stringify([...parts.statements, ...extra]);
+    const tags = Object.keys(parts.requests).sort();
+    const dvr: Dvr = {
+      zkvm: ZKVM_TRITON,
+      dvr_title: options.title,
+      dvr_id: crypto.randomUUID(),
+      query_engine_ver: wasm.queryEngineVersion(),
+      query_method_ver: await programDigest(query, tags),
+      query,
+      user_data_requests: Object.fromEntries(
+        tags.map((tag) => {
+          const credential: CredentialRequest = { ...parts.requests[tag]! };
+          if (options.trustAnchors?.length) credential.trust_anchors = [...options.trustAnchors];
+          if (options.issuers?.length) credential.issuers = [...options.issuers];
+          return [tag, { user_data_url: null, credential }];
+        }),
+      ),
+      dvr_verifying_key: wireKey(this.publicKey),
+      nonce: randomHex(16),
+    };
+    if (options.expiresIn !== undefined) dvr.expires_at = unixNow() + options.expiresIn;
+    if (options.verifierId !== undefined) dvr.verifier_id = options.verifierId;
+    await dvrDigest(dvr); // the DVR's own checks (holder binding needs verifier_id)
+    return dvr;
+  }
+
+  /**
    * Signs a DVR as a DVR token (`typ: zkpass-dvr+jwt`) and stores it.
    *
    * @throws {ZkPassError} `DvrStore` when the store has the id already.
@@ -346,7 +433,7 @@ export class Verifier {
    *
    * @throws {ZkPassError} with the Rust SDK's codes: `UnknownDvr`,
    * `ExpiredDvr`, `MismatchedDvrDigest`, `MismatchedDvrVerifyingKey`,
-   * `MismatchedUserDataVerifyingKey`, `MissingCommitmentToken`,
+   * `MismatchedUserDataVerifyingKey`, `MismatchedCredential`, `MissingCommitmentToken`,
    * `MismatchedCommitment`, `InvalidZkProof`, `ExpiredZkPassProof`,
    * `FutureZkPassProof`, `InvalidEvaluationDate`, `InvalidToken`,
    * `MissingPublicKey`, `Attestation`, `DvrAlreadyUsed`.
@@ -358,7 +445,10 @@ export class Verifier {
     if (dvr === undefined) throw new ZkPassError('UnknownDvr', `no DVR ${JSON.stringify(payload.dvr_id)}`);
     const issuerKeys: Record<string, PublicKey> = {};
     for (const [tag, req] of Object.entries(dvr.user_data_requests)) {
-      issuerKeys[tag] = await resolveKey(req.user_data_verifying_key, this.#resolver, options.signal);
+      // a credential's key may come from its x5c chain: its record is checked instead
+      if (req.user_data_verifying_key !== undefined) {
+        issuerKeys[tag] = await resolveKey(req.user_data_verifying_key, this.#resolver, options.signal);
+      }
     }
     const verifierKey = dvr.dvr_verifying_key === null ? this.publicKey : await resolveKey(dvr.dvr_verifying_key, this.#resolver, options.signal);
     const now = options.now ?? unixNow();

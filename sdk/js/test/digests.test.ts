@@ -17,8 +17,9 @@ function cases(): Array<{ name: string; query: string; tags: string[] }> {
     query: JSON.stringify(c.query),
     tags: typeof c.data === 'string' ? [''] : [...c.data].sort(),
   }));
+  // credential examples (a dcql.json) are the subject of dcql.test.ts
   const examples = readdirSync(join(repo, 'examples'), { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && !readdirSync(join(repo, 'examples', e.name)).includes('dcql.json'))
     .map((e) => {
       const files = readdirSync(join(repo, 'examples', e.name));
       const docs = files.filter((f) => f.endsWith('.json') && !['query.json', 'expected_output.json'].includes(f));
