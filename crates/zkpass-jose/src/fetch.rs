@@ -222,7 +222,7 @@ impl KeySetFetcher {
     /// failure that depends on the answer, the address or the network, a
     /// document that is not a key set included.
     pub async fn fetch(&self, url: &str) -> Result<Jwks, JoseError> {
-        let text = self.fetch_document(url).await?;
+        let text = self.fetch_valid(url, |text| Jwks::parse(text).is_ok()).await?;
         Jwks::parse(&text).map_err(|_| JoseError::KeySetUnavailable)
     }
 
@@ -233,6 +233,14 @@ impl KeySetFetcher {
     /// # Errors
     /// As [`Self::fetch`].
     pub async fn fetch_document(&self, url: &str) -> Result<Arc<str>, JoseError> {
+        self.fetch_valid(url, |text| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).is_ok())
+            .await
+    }
+
+    /// The cached text at `url`, fetched when no outcome younger than its
+    /// TTL is cached; a text `valid` refuses is a failure, remembered for
+    /// `failure_cache_secs` like any other.
+    async fn fetch_valid(&self, url: &str, valid: impl Fn(&str) -> bool) -> Result<Arc<str>, JoseError> {
         let entry = {
             let mut cache = self.cache.lock().map_err(|_| JoseError::KeySetUnavailable)?;
             if cache.len() >= MAX_CACHED_URLS && !cache.contains_key(url) {
@@ -250,7 +258,13 @@ impl KeySetFetcher {
                 return outcome.clone();
             }
         }
-        let outcome = self.fetch_uncached(url).await.map(Arc::from);
+        let outcome = self.fetch_uncached(url).await.and_then(|text| {
+            if valid(&text) {
+                Ok(Arc::from(text))
+            } else {
+                Err(JoseError::KeySetUnavailable)
+            }
+        });
         *entry = Entry { at: Some(Instant::now()), outcome: Some(outcome.clone()) };
         outcome
     }

@@ -105,18 +105,7 @@ pub fn decrypt_bound_at(
     key: &KeyPair,
     freshness: &Freshness,
 ) -> Result<(String, Option<UserDataBinding>), JoseError> {
-    let header = context::check_compact(token, Kind::Jwe)?;
-    if header.get("enc").and_then(Value::as_str) != Some("A256GCM") {
-        return Err(JoseError::Rejected("enc must be A256GCM".into()));
-    }
-    let decrypter = ECDH_ES
-        .decrypter_from_pem(key.private_pem())
-        .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
-    let (bytes, protected) = context::jwe()
-        .deserialize_compact(token, &decrypter)
-        .map_err(|_| JoseError::Rejected("the JWE does not decrypt with the service key".into()))?;
-    let claims: Map<String, Value> = serde_json::from_slice(&bytes)
-        .map_err(|_| JoseError::Rejected("the JWE plaintext is not a JSON object".into()))?;
+    let (claims, protected) = decrypt_object(token, key)?;
     freshness.check(&claims)?;
     let data = match claims.get("data") {
         Some(Value::String(s)) => s.clone(),
@@ -176,6 +165,12 @@ pub fn encrypt_json(
 /// JWE that does not decrypt with `key`, or a plaintext that is not a JSON
 /// object.
 pub fn decrypt_json(token: &str, key: &KeyPair) -> Result<Map<String, Value>, JoseError> {
+    decrypt_object(token, key).map(|(claims, _)| claims)
+}
+
+/// The one decryption routine: a compact `ECDH-ES` + `A256GCM` JWE with
+/// `key`, its plaintext read as a JSON object, and its protected header.
+fn decrypt_object(token: &str, key: &KeyPair) -> Result<(Map<String, Value>, JweHeader), JoseError> {
     let header = context::check_compact(token, Kind::Jwe)?;
     if header.get("enc").and_then(Value::as_str) != Some("A256GCM") {
         return Err(JoseError::Rejected("enc must be A256GCM".into()));
@@ -183,10 +178,12 @@ pub fn decrypt_json(token: &str, key: &KeyPair) -> Result<Map<String, Value>, Jo
     let decrypter = ECDH_ES
         .decrypter_from_pem(key.private_pem())
         .map_err(|_| JoseError::InvalidKey("not a P-256 private key".into()))?;
-    let (bytes, _) = context::jwe()
+    let (bytes, protected) = context::jwe()
         .deserialize_compact(token, &decrypter)
         .map_err(|_| JoseError::Rejected("the JWE does not decrypt with this key".into()))?;
-    serde_json::from_slice(&bytes).map_err(|_| JoseError::Rejected("the JWE plaintext is not a JSON object".into()))
+    let claims = serde_json::from_slice(&bytes)
+        .map_err(|_| JoseError::Rejected("the JWE plaintext is not a JSON object".into()))?;
+    Ok((claims, protected))
 }
 
 #[cfg(test)]

@@ -83,5 +83,18 @@ export type {
   VerifyOptions,
   WireKeyOption,
 } from './verifier.js';
+export {
+  authorizationRequestForDvr,
+  generateEncryptionKeyPair,
+  openAuthorizationRequest,
+  postResponse,
+  readResponse,
+  respond,
+  signAuthorizationRequest,
+  REQUEST_OBJECT_TYP,
+  RESPONSE_MODE,
+  ZKPASS_FORMAT,
+} from './openid4vp.js';
+export type { AuthorizationRequest, EncryptionKeyPair, OpenedRequest } from './openid4vp.js';
 export { loadWasm } from './wasm.js';
 export type { WasmSource } from './wasm.js';

@@ -125,6 +125,8 @@ export interface CreateDvrOptions {
   nonce?: boolean;
   /** The DVR expires this many seconds after it is made. */
   expiresIn?: number;
+  /** The verifier's identifier (`verifier_id`; OpenID4VP `client_id`). */
+  verifierId?: string;
 }
 
 /** A DVR over standard credentials from an OpenID4VP DCQL query. */
@@ -344,26 +346,45 @@ export class Verifier {
    */
   async createDvr(options: CreateDvrOptions): Promise<Dvr> {
     const query = typeof options.query === 'string' ? options.query : JSON.stringify(options.query);
-    const tags = Object.keys(options.userDataRequests).sort();
+    const requests = Object.fromEntries(
+      Object.entries(options.userDataRequests).map(([tag, req]) => [
+        tag,
+        { user_data_url: req.userDataUrl ?? null, user_data_verifying_key: wireKey(req.issuerKey) },
+      ]),
+    );
+    return this.#buildDvr(options.title, query, requests, {
+      nonce: options.nonce ?? false,
+      expiresIn: options.expiresIn,
+      verifierId: options.verifierId,
+    });
+  }
+
+  /**
+   * A DVR of `query` and `requests` (tags sorted), its program digest
+   * computed in WebAssembly, checked as the Rust SDK checks it.
+   */
+  async #buildDvr(
+    title: string,
+    query: string,
+    requests: Record<string, UserDataRequest>,
+    options: { nonce: boolean; expiresIn?: number | undefined; verifierId?: string | undefined },
+  ): Promise<Dvr> {
+    const tags = Object.keys(requests).sort();
     await loadWasm();
     const dvr: Dvr = {
       zkvm: ZKVM_TRITON,
-      dvr_title: options.title,
+      dvr_title: title,
       dvr_id: crypto.randomUUID(),
       query_engine_ver: wasm.queryEngineVersion(),
       query_method_ver: await programDigest(query, tags),
       query,
-      user_data_requests: Object.fromEntries(
-        tags.map((tag) => {
-          const req = options.userDataRequests[tag]!;
-          return [tag, { user_data_url: req.userDataUrl ?? null, user_data_verifying_key: wireKey(req.issuerKey) }];
-        }),
-      ),
+      user_data_requests: Object.fromEntries(tags.map((tag) => [tag, requests[tag]!])),
       dvr_verifying_key: wireKey(this.publicKey),
     };
     if (options.nonce) dvr.nonce = randomHex(16);
     if (options.expiresIn !== undefined) dvr.expires_at = unixNow() + options.expiresIn;
-    await dvrDigest(dvr); // the DVR's own checks (tags, nonce)
+    if (options.verifierId !== undefined) dvr.verifier_id = options.verifierId;
+    await dvrDigest(dvr); // the DVR's own checks (tags, nonce, holder binding's verifier_id)
     return dvr;
   }
 
@@ -388,29 +409,19 @@ export class Verifier {
     const extra = options.query === undefined ? [] : typeof options.query === 'string' ? (JSON.parse(options.query) as unknown[]) : options.query;
     if (!Array.isArray(extra)) throw new ZkPassError('InvalidParams', 'the extra statements must be a JSON array');
     const query = JSON.stringify([...parts.statements, ...extra]);
-    const tags = Object.keys(parts.requests).sort();
-    const dvr: Dvr = {
-      zkvm: ZKVM_TRITON,
-      dvr_title: options.title,
-      dvr_id: crypto.randomUUID(),
-      query_engine_ver: wasm.queryEngineVersion(),
-      query_method_ver: await programDigest(query, tags),
-      query,
-      user_data_requests: Object.fromEntries(
-        tags.map((tag) => {
-          const credential: CredentialRequest = { ...parts.requests[tag]! };
-          if (options.trustAnchors?.length) credential.trust_anchors = [...options.trustAnchors];
-          if (options.issuers?.length) credential.issuers = [...options.issuers];
-          return [tag, { user_data_url: null, credential }];
-        }),
-      ),
-      dvr_verifying_key: wireKey(this.publicKey),
-      nonce: randomHex(16),
-    };
-    if (options.expiresIn !== undefined) dvr.expires_at = unixNow() + options.expiresIn;
-    if (options.verifierId !== undefined) dvr.verifier_id = options.verifierId;
-    await dvrDigest(dvr); // the DVR's own checks (holder binding needs verifier_id)
-    return dvr;
+    const requests: Record<string, UserDataRequest> = Object.fromEntries(
+      Object.entries(parts.requests).map(([tag, request]) => {
+        const credential: CredentialRequest = { ...request };
+        if (options.trustAnchors?.length) credential.trust_anchors = [...options.trustAnchors];
+        if (options.issuers?.length) credential.issuers = [...options.issuers];
+        return [tag, { user_data_url: null, credential }];
+      }),
+    );
+    return this.#buildDvr(options.title, query, requests, {
+      nonce: true,
+      expiresIn: options.expiresIn,
+      verifierId: options.verifierId,
+    });
   }
 
   /**
