@@ -485,7 +485,8 @@ mod tests {
             edit(&mut q);
             dvr_from_dcql(&q).unwrap_err()
         };
-        let cases: [(fn(&mut Value), &str); 10] = [
+        type Edit = (fn(&mut Value), &'static str);
+        let cases: [Edit; 10] = [
             (|q| q["credentials"][0]["format"] = json!("mso_mdoc"), "credentials[0].format"),
             (|q| q["credentials"][0]["multiple"] = json!(true), "credentials[0].multiple"),
             (|q| q["credentials"][0]["trusted_authorities"] = json!([]), "credentials[0].trusted_authorities"),

@@ -315,7 +315,8 @@ mod tests {
         let d = dvr(UserDataRequest::credential(request(), None));
         assert!(credentials(&proof(Some(record())), &d).is_ok());
         assert!(mismatch(&proof(None), &d).contains("records no credential"));
-        let edits: [(fn(&mut CredentialRecord), &str); 6] = [
+        type Edit = (fn(&mut CredentialRecord), &'static str);
+        let edits: [Edit; 6] = [
             (|r| r.format = CredentialFormat::VcJwt, "is vc+jwt"),
             (|r| r.vct = Some("urn:other".into()), "type"),
             (|r| r.issuer = None, "issuer"),
