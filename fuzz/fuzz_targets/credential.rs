@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use zkpass_core::{CredentialFormat, CredentialRequest};
+use zkpass_credential::key_binding::MAX_KEY_BINDING_AGE_SECS;
 use zkpass_credential::{Context, IssuerKey, Presented, TrustAnchors};
 use zkpass_jose::KeyPair;
 
@@ -20,7 +21,7 @@ fuzz_target!(|text: &str| {
         let Ok(presented) = Presented::parse(format, text) else { continue };
         let _ = presented.issuer();
         let _ = presented.key_route(&request, false);
-        let context = Context { request: &request, now: 1_800_000_000, nonce: Some("n"), audience: Some("a") };
+        let context = Context { request: &request, now: 1_800_000_000, nonce: Some("n"), audience: Some("a"), max_key_binding_age_secs: MAX_KEY_BINDING_AGE_SECS };
         let anchors = TrustAnchors::none();
         assert!(presented.clone().verify(IssuerKey::X5c(&anchors), &context).is_err(), "verified with no anchor");
         assert!(presented.verify(IssuerKey::Pinned(KEY.public_key()), &context).is_err(), "an arbitrary input verified");

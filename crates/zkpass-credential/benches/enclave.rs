@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 use zkpass_core::{unix_now, CredentialFormat, CredentialRequest};
 use zkpass_credential::issue::{cnf, present, sign_vc_jwt, KeyBinding};
+use zkpass_credential::key_binding::MAX_KEY_BINDING_AGE_SECS;
 use zkpass_credential::test_ca::TestIssuerCa;
 use zkpass_credential::{Context, IssuerKey, Presented, TrustAnchors};
 use zkpass_jose::KeyPair;
@@ -56,7 +57,13 @@ fn main() {
     let mut request = CredentialRequest::new(CredentialFormat::SdJwtVc);
     request.vct_values = vec!["urn:eudi:pid:1".into()];
     request.holder_binding = true;
-    let context = Context { request: &request, now, nonce: Some(nonce), audience: Some(audience) };
+    let context = Context {
+        request: &request,
+        now,
+        nonce: Some(nonce),
+        audience: Some(audience),
+        max_key_binding_age_secs: MAX_KEY_BINDING_AGE_SECS,
+    };
     let check = |text: &str, key: IssuerKey<'_>, context: &Context<'_>| {
         let p = Presented::parse(context.request.format, text).expect("parses");
         p.verify(key, context).expect("verifies");
@@ -70,7 +77,13 @@ fn main() {
     )
     .expect("signed");
     let vc_request = CredentialRequest::new(CredentialFormat::VcJwt);
-    let vc_context = Context { request: &vc_request, now, nonce: None, audience: None };
+    let vc_context = Context {
+        request: &vc_request,
+        now,
+        nonce: None,
+        audience: None,
+        max_key_binding_age_secs: MAX_KEY_BINDING_AGE_SECS,
+    };
 
     let token =
         zkpass_jose::sign_data(zkpass_jose::TokenType::UserData, &Value::Object(pid_claims()), ca.key(), None, None)

@@ -68,6 +68,10 @@ pub struct Context<'a> {
     pub nonce: Option<&'a str>,
     /// The DVR's verifier identifier (a key-binding JWT's `aud`).
     pub audience: Option<&'a str>,
+    /// Oldest key-binding JWT accepted, seconds before `now` (plus the
+    /// clock leeway); [`crate::key_binding::MAX_KEY_BINDING_AGE_SECS`] by
+    /// default.
+    pub max_key_binding_age_secs: u64,
 }
 
 /// A credential that passed every check.
@@ -313,7 +317,12 @@ impl Presented {
                 kb_jwt,
                 &holder,
                 &sd.sd_hash(),
-                &KeyBindingExpectation { nonce, audience, now: context.now },
+                &KeyBindingExpectation {
+                    nonce,
+                    audience,
+                    now: context.now,
+                    max_age_secs: context.max_key_binding_age_secs,
+                },
             )?;
         }
         Ok(FormatChecked {

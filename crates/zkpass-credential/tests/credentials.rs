@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 use zkpass_core::{unix_now, CredentialFormat, CredentialRequest, IssuerTrust};
 use zkpass_credential::issue::{cnf, present, sign_vc_jwt, KeyBinding};
+use zkpass_credential::key_binding::MAX_KEY_BINDING_AGE_SECS;
 use zkpass_credential::test_ca::TestIssuerCa;
 use zkpass_credential::{Checked, Context, CredentialError, IssuerKey, KeyRoute, Presented, TrustAnchors};
 use zkpass_jose::KeyPair;
@@ -47,7 +48,13 @@ fn verify(
 ) -> Result<Checked, CredentialError> {
     let presented = Presented::parse(request.format, text)?;
     assert_eq!(presented.key_route(request, false)?, KeyRoute::X5c);
-    let context = Context { request, now, nonce: Some(NONCE), audience: Some(VERIFIER) };
+    let context = Context {
+        request,
+        now,
+        nonce: Some(NONCE),
+        audience: Some(VERIFIER),
+        max_key_binding_age_secs: MAX_KEY_BINDING_AGE_SECS,
+    };
     presented.verify(IssuerKey::X5c(anchors), &context)
 }
 

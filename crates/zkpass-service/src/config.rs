@@ -392,17 +392,31 @@ pub struct ServiceConfig {
 /// [credentials]
 /// trust_anchors = ["/etc/zkpass/pid-provider-roots.pem"]
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CredentialsConfig {
     /// PEM files of the root certificates a credential's `x5c` chain may
     /// lead to (every `CERTIFICATE` in each file). None by default: a
     /// credential is then accepted only with an issuer key its DVR pins.
     pub trust_anchors: Vec<PathBuf>,
+    /// Oldest holder key-binding JWT accepted when the enclave checks it,
+    /// seconds (default 300). A queued job's key binding is checked when
+    /// the job is proven: raise it when jobs wait longer in the queue.
+    pub max_key_binding_age_secs: u64,
     /// The anchors read from those files, and any added in code
     /// ([`Self::with_anchors`]).
     #[serde(skip)]
     loaded: zkpass_credential::TrustAnchors,
+}
+
+impl Default for CredentialsConfig {
+    fn default() -> Self {
+        Self {
+            trust_anchors: Vec::new(),
+            max_key_binding_age_secs: zkpass_credential::key_binding::MAX_KEY_BINDING_AGE_SECS,
+            loaded: zkpass_credential::TrustAnchors::none(),
+        }
+    }
 }
 
 impl CredentialsConfig {
@@ -694,6 +708,9 @@ mod tests {
         let fingerprints: Vec<&str> = c.credentials.anchors().fingerprints().collect();
         assert_eq!(fingerprints, [zkpass_credential::certificate_sha256(root.der())]);
         assert!(ServiceConfig::parse("").unwrap().credentials.anchors().is_empty());
+        assert_eq!(ServiceConfig::parse("").unwrap().credentials.max_key_binding_age_secs, 300);
+        let longer = ServiceConfig::parse("[credentials]\nmax_key_binding_age_secs = 3600\n").unwrap();
+        assert_eq!(longer.credentials.max_key_binding_age_secs, 3600);
         for (name, text) in
             [("empty.pem", ""), ("garbage.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")]
         {

@@ -51,6 +51,8 @@ pub struct InProcessEnclave {
     operations: BTreeMap<String, Arc<dyn Operations>>,
     /// The roots a credential's `x5c` chain may lead to.
     trust_anchors: Arc<TrustAnchors>,
+    /// Oldest holder key-binding JWT accepted, seconds.
+    max_key_binding_age_secs: u64,
 }
 
 /// How long a proof or cost estimate waits for a free prover before the
@@ -203,10 +205,20 @@ fn metadata_lookups(
     Ok(lookups)
 }
 
+/// What the checks of one credential use besides the credential and DVR:
+/// the trust anchors, the key its issuer's metadata named (with the
+/// metadata URL), the clock and the oldest key-binding JWT accepted.
+struct CredentialChecks<'a> {
+    anchors: &'a TrustAnchors,
+    metadata: Option<&'a (PublicKey, String)>,
+    now: u64,
+    max_kb_age: u64,
+}
+
 /// Checks the credential the holder sent for `tag`
 /// ([`zkpass_credential::Presented::verify`]) with the key the DVR pins, the
-/// `x5c` chain to `anchors`, or the key `metadata` found in its issuer's
-/// metadata (with the metadata URL), at unix time `now`, and records it in
+/// `x5c` chain to the trust anchors, or the key found in its issuer's
+/// metadata, at the time `checks` says, and records it in
 /// `opened`. Every claim is private except those the DVR asks to see
 /// (`credential.disclosed`) and the holder consents to (`disclose`):
 /// those get the privacy marker, so the query may output them raw and the
@@ -216,9 +228,7 @@ fn check_credential(
     tag: &str,
     presentation: CredentialPresentation,
     dvr: &DataVerificationRequest,
-    anchors: &TrustAnchors,
-    metadata: Option<&(PublicKey, String)>,
-    now: u64,
+    checks: &CredentialChecks<'_>,
     opened: &mut OpenedData,
 ) -> Result<(), ServiceError> {
     let field = format!("credential {tag:?}");
@@ -235,15 +245,21 @@ fn check_credential(
     let presented = Presented::parse(request.format, &presentation.credential).map_err(|e| invalid(&field, e))?;
     let pinned = opened.keys.get(tag).cloned();
     let route = presented.key_route(request, pinned.is_some()).map_err(|e| invalid(&field, e))?;
-    let key = match (&route, &pinned, metadata) {
+    let key = match (&route, &pinned, checks.metadata) {
         (KeyRoute::Pinned, Some(key), _) => IssuerKey::Pinned(key),
-        (KeyRoute::X5c, _, _) => IssuerKey::X5c(anchors),
+        (KeyRoute::X5c, _, _) => IssuerKey::X5c(checks.anchors),
         (KeyRoute::Metadata { .. }, _, Some((key, url))) => IssuerKey::Metadata { key, url },
         (KeyRoute::Pinned, None, _) | (KeyRoute::Metadata { .. }, _, None) => {
             return Err(internal("a credential's issuer key was not resolved")(&field))
         }
     };
-    let context = CredentialContext { request, now, nonce: dvr.nonce.as_deref(), audience: dvr.verifier_id.as_deref() };
+    let context = CredentialContext {
+        request,
+        now: checks.now,
+        nonce: dvr.nonce.as_deref(),
+        audience: dvr.verifier_id.as_deref(),
+        max_key_binding_age_secs: checks.max_kb_age,
+    };
     let mut checked = presented.verify(key, &context).map_err(|e| invalid(&field, e))?;
     for (i, claim) in presentation.disclose.iter().enumerate() {
         zkpass_credential::mark_public(&mut checked.document, claim)
@@ -280,7 +296,15 @@ impl InProcessEnclave {
             replay: Arc::new(ReplayGuard::default()),
             operations: BTreeMap::from([(super::dvr::APP.to_string(), Arc::new(DvrOperations) as Arc<dyn Operations>)]),
             trust_anchors: Arc::new(TrustAnchors::none()),
+            max_key_binding_age_secs: zkpass_credential::key_binding::MAX_KEY_BINDING_AGE_SECS,
         }
+    }
+
+    /// This enclave accepting holder key-binding JWTs up to `secs` old
+    /// (`[credentials] max_key_binding_age_secs`).
+    pub fn with_max_key_binding_age(mut self, secs: u64) -> Self {
+        self.max_key_binding_age_secs = secs;
+        self
     }
 
     /// This enclave accepting credential `x5c` chains to `anchors`
@@ -367,6 +391,7 @@ impl InProcessEnclave {
             .with_provers(plan.workers)
             .with_user_data_policy(config.user_data.clone())
             .with_trust_anchors(config.credentials.anchors().clone())
+            .with_max_key_binding_age(config.credentials.max_key_binding_age_secs)
     }
 
     /// This enclave attesting itself with `attester` (default: `none`).
@@ -561,6 +586,7 @@ impl InProcessEnclave {
         let checked = Self::user_data_keys(dvr, fetcher, deadline).await?;
         let metadata = Self::issuer_metadata_keys(fetcher, lookups, deadline).await?;
         let anchors = Arc::clone(&self.trust_anchors);
+        let max_kb_age = self.max_key_binding_age_secs;
         let dvr = shared_dvr;
         blocking(move || {
             let mut opened = OpenedData {
@@ -576,7 +602,8 @@ impl InProcessEnclave {
                 let (token, opening) = match entry {
                     BundleEntry::Credential(presentation) => {
                         let found = metadata.get(&tag);
-                        check_credential(&tag, presentation, &dvr, &anchors, found, now, &mut opened)?;
+                        let checks = CredentialChecks { anchors: &anchors, metadata: found, now, max_kb_age };
+                        check_credential(&tag, presentation, &dvr, &checks, &mut opened)?;
                         continue;
                     }
                     BundleEntry::Token(t) => (t, None),
