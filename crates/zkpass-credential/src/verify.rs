@@ -197,7 +197,7 @@ impl Presented {
         }
         let (verifying, issuer_key, trust, issuer_key_id) = self.issuer_key(key, context)?;
         let claims = zkpass_jose::verify_es256(&self.jwt, &verifying).map_err(signature)?.claims;
-        let FormatChecked { document, vct, issuer, holder_binding } = match self.format {
+        let FormatChecked { mut document, vct, issuer, holder_binding } = match self.format {
             CredentialFormat::SdJwtVc => self.check_sd_jwt_vc(claims, context)?,
             CredentialFormat::VcJwt => vc::check(claims, context)?,
         };
@@ -206,9 +206,7 @@ impl Presented {
         {
             return Err(CredentialError::UntrustedIssuer("the credential's issuer is not one the DVR accepts".into()));
         }
-        let mut document = Value::Object(document);
-        strip_privacy_markers(&mut document);
-        let Value::Object(document) = document else { unreachable!("an object stays an object") };
+        strip_markers_of(&mut document);
         Ok(Checked {
             document,
             record: CredentialRecord { format: self.format, vct, issuer, issuer_key_id, trust, holder_binding },
@@ -399,11 +397,14 @@ pub fn mark_public(document: &mut Map<String, Value>, path: &str) -> Result<(), 
 /// public, whatever its issuer or holder wrote.
 pub fn strip_privacy_markers(value: &mut Value) {
     match value {
-        Value::Object(map) => {
-            map.retain(|k, _| !(k.starts_with('_') && k.ends_with("_zkpass_public_")));
-            map.values_mut().for_each(strip_privacy_markers);
-        }
+        Value::Object(map) => strip_markers_of(map),
         Value::Array(items) => items.iter_mut().for_each(strip_privacy_markers),
         _ => {}
     }
+}
+
+/// [`strip_privacy_markers`] of an object.
+fn strip_markers_of(map: &mut Map<String, Value>) {
+    map.retain(|k, _| !(k.starts_with('_') && k.ends_with("_zkpass_public_")));
+    map.values_mut().for_each(strip_privacy_markers);
 }

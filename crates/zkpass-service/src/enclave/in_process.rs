@@ -184,25 +184,45 @@ struct MetadataLookup {
     kid: Option<String>,
 }
 
-/// The credentials of `bundle` whose key the DVR does not pin and that
-/// carry no `x5c` chain, whose issuer the DVR names: their keys are looked
-/// up in the issuer's metadata. Parses each credential (CPU work: call it
-/// on the blocking pool).
-fn metadata_lookups(
+/// A credential of the bundle taken apart once, with how its issuer key
+/// is to be established.
+struct ParsedCredential {
+    presented: Presented,
+    route: KeyRoute,
+}
+
+/// Takes apart every credential of `bundle` (CPU work: call it on the
+/// blocking pool) and decides its key route; the result is used both to
+/// fetch issuer metadata and to check the credential.
+fn parse_credentials(
     bundle: &BTreeMap<String, BundleEntry>,
     dvr: &DataVerificationRequest,
-) -> Result<Vec<MetadataLookup>, ServiceError> {
-    let mut lookups = Vec::new();
+) -> Result<BTreeMap<String, ParsedCredential>, ServiceError> {
+    let mut parsed = BTreeMap::new();
     for (tag, entry) in bundle {
         let (BundleEntry::Credential(p), Some(request)) = (entry, dvr.credential(tag)) else { continue };
         let pinned = dvr.user_data_requests.get(tag).is_some_and(|r| r.user_data_verifying_key.is_some());
         let field = format!("credential {tag:?}");
         let presented = Presented::parse(request.format, &p.credential).map_err(|e| invalid(&field, e))?;
-        if let KeyRoute::Metadata { issuer } = presented.key_route(request, pinned).map_err(|e| invalid(&field, e))? {
-            lookups.push(MetadataLookup { tag: tag.clone(), issuer, kid: presented.kid().map(str::to_string) });
-        }
+        let route = presented.key_route(request, pinned).map_err(|e| invalid(&field, e))?;
+        parsed.insert(tag.clone(), ParsedCredential { presented, route });
     }
-    Ok(lookups)
+    Ok(parsed)
+}
+
+/// The credentials of `parsed` whose key their issuer's metadata names.
+fn metadata_lookups(parsed: &BTreeMap<String, ParsedCredential>) -> Vec<MetadataLookup> {
+    parsed
+        .iter()
+        .filter_map(|(tag, p)| match &p.route {
+            KeyRoute::Metadata { issuer } => Some(MetadataLookup {
+                tag: tag.clone(),
+                issuer: issuer.clone(),
+                kid: p.presented.kid().map(str::to_string),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the checks of one credential use besides the credential and DVR:
@@ -216,7 +236,7 @@ struct CredentialChecks<'a> {
 }
 
 /// Checks the credential the holder sent for `tag`
-/// ([`zkpass_credential::Presented::verify`]) with the key the DVR pins, the
+/// (taken apart once, [`parse_credentials`]; [`zkpass_credential::Presented::verify`]) with the key the DVR pins, the
 /// `x5c` chain to the trust anchors, or the key found in its issuer's
 /// metadata, at the time `checks` says, and records it in
 /// `opened`. Every claim is private except those the DVR asks to see
@@ -227,6 +247,7 @@ struct CredentialChecks<'a> {
 fn check_credential(
     tag: &str,
     presentation: CredentialPresentation,
+    credential: ParsedCredential,
     dvr: &DataVerificationRequest,
     checks: &CredentialChecks<'_>,
     opened: &mut OpenedData,
@@ -242,9 +263,8 @@ fn check_credential(
             ));
         }
     }
-    let presented = Presented::parse(request.format, &presentation.credential).map_err(|e| invalid(&field, e))?;
+    let ParsedCredential { presented, route } = credential;
     let pinned = opened.keys.get(tag).cloned();
-    let route = presented.key_route(request, pinned.is_some()).map_err(|e| invalid(&field, e))?;
     let key = match (&route, &pinned, checks.metadata) {
         (KeyRoute::Pinned, Some(key), _) => IssuerKey::Pinned(key),
         (KeyRoute::X5c, _, _) => IssuerKey::X5c(checks.anchors),
@@ -548,7 +568,7 @@ impl InProcessEnclave {
             dvr.user_data_requests.iter().filter(|(_, r)| r.credential.is_some()).map(|(t, _)| t.clone()).collect();
         let shared_dvr = Arc::new(dvr.clone());
         let for_routes = Arc::clone(&shared_dvr);
-        let (bundle, binding, ciphertext_digest, lookups) = blocking(move || {
+        let (bundle, binding, ciphertext_digest, mut parsed) = blocking(move || {
             let (inner, binding) = decrypt_bound_at(&token, &keys.encryption, &zkpass_jose::Freshness::now())
                 .map_err(|e| invalid("user_data_token", e))?;
             let ciphertext_digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
@@ -578,13 +598,13 @@ impl InProcessEnclave {
                     ZkPassError::InvalidTag(format!("the bundle has tags {given:?}, the DVR asks for {wanted:?}")),
                 ));
             }
-            let lookups = metadata_lookups(&bundle, &for_routes)?;
-            Ok((bundle, binding, ciphertext_digest, lookups))
+            let parsed = parse_credentials(&bundle, &for_routes)?;
+            Ok((bundle, binding, ciphertext_digest, parsed))
         })
         .await?;
         let ticket = self.check_binding(binding, &ciphertext_digest, dvr, consume)?;
         let checked = Self::user_data_keys(dvr, fetcher, deadline).await?;
-        let metadata = Self::issuer_metadata_keys(fetcher, lookups, deadline).await?;
+        let metadata = Self::issuer_metadata_keys(fetcher, metadata_lookups(&parsed), deadline).await?;
         let anchors = Arc::clone(&self.trust_anchors);
         let max_kb_age = self.max_key_binding_age_secs;
         let dvr = shared_dvr;
@@ -601,9 +621,11 @@ impl InProcessEnclave {
             for (tag, entry) in bundle {
                 let (token, opening) = match entry {
                     BundleEntry::Credential(presentation) => {
+                        let credential =
+                            parsed.remove(&tag).ok_or_else(|| internal("a credential was not parsed")(&tag))?;
                         let found = metadata.get(&tag);
                         let checks = CredentialChecks { anchors: &anchors, metadata: found, now, max_kb_age };
-                        check_credential(&tag, presentation, &dvr, &checks, &mut opened)?;
+                        check_credential(&tag, presentation, credential, &dvr, &checks, &mut opened)?;
                         continue;
                     }
                     BundleEntry::Token(t) => (t, None),
